@@ -1,0 +1,32 @@
+"""Approval: who or what may let a plan be applied (terminal, --yes, policy, ChatOps)."""
+
+from __future__ import annotations
+
+from netmend.approval.decision import Approver, Decision, DecisionOutcome
+from netmend.approval.policy import (
+    DEFAULT_SENSITIVE_PORTS,
+    Policy,
+    never_violations,
+    world_open_ports,
+)
+from netmend.approval.policy_approver import POLICY_APPROVER, PolicyApprover
+from netmend.approval.terminal import NO_TERMINAL_MESSAGE, TerminalApprover
+from netmend.approval.trail import record_decision
+from netmend.approval.yes import YesApprover, invoking_user
+
+__all__ = [
+    "DEFAULT_SENSITIVE_PORTS",
+    "NO_TERMINAL_MESSAGE",
+    "POLICY_APPROVER",
+    "Approver",
+    "Decision",
+    "DecisionOutcome",
+    "Policy",
+    "PolicyApprover",
+    "TerminalApprover",
+    "YesApprover",
+    "invoking_user",
+    "never_violations",
+    "record_decision",
+    "world_open_ports",
+]

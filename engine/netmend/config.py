@@ -1,0 +1,150 @@
+"""The config file: where runs are stored, extra playbook folders, the approval policy.
+
+Found, first match wins: ``--config FILE``; ``$NETMEND_CONFIG``; ``./netmend.yaml``;
+``~/.config/netmend/config.yaml``; else built-in defaults. An explicit file (option or
+variable) that does not exist is an error; the two conventional places are optional.
+
+    state_dir: ~/.local/state/netmend   # default: $NETMEND_STATE_DIR, else this
+    playbook_dirs: [./playbooks.d]      # relative paths: from the config file's folder
+    policy:
+      auto_approve: [addition]
+      require_person: [revocation, widening, eni-groups, deny-override]
+      allow_world_on: [443]
+      protected_tags: {"netmend:protected": "true"}   # or a list: ["key", "key=value"]
+      max_changes: 20
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from netmend.approval.policy import Policy
+from netmend.errors import BadInputError
+
+__all__ = ["NetmendConfig", "default_state_dir", "find_config_file", "load_config"]
+
+CONFIG_ENV = "NETMEND_CONFIG"
+STATE_DIR_ENV = "NETMEND_STATE_DIR"
+
+
+def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    given = env.get(STATE_DIR_ENV)
+    return Path(given).expanduser() if given else Path("~/.local/state/netmend").expanduser()
+
+
+class NetmendConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    state_dir: Path = Field(default_factory=default_state_dir)
+    playbook_dirs: tuple[Path, ...] = ()
+    policy: Policy = Field(default_factory=Policy)
+    source: Path | None = Field(default=None, exclude=True)  # the file it came from
+
+    @property
+    def audit_path(self) -> Path:
+        return self.state_dir / "audit.jsonl"
+
+
+def find_config_file(
+    explicit: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    home: Path | None = None,
+) -> Path | None:
+    """The config file to read, or None for the defaults."""
+    env = os.environ if env is None else env
+    if explicit is not None:
+        return explicit.expanduser()
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV]).expanduser()
+    local = (cwd or Path.cwd()) / "netmend.yaml"
+    if local.is_file():
+        return local
+    user = (home or Path.home()) / ".config" / "netmend" / "config.yaml"
+    return user if user.is_file() else None
+
+
+def _line_of(document: Any, location: tuple[int | str, ...]) -> int | None:
+    """1-based line of the key or item at ``location`` in a ruamel document, if known."""
+    node, line = document, None
+    for part in location:
+        lc = getattr(node, "lc", None)
+        try:
+            if isinstance(part, str) and lc is not None and part in node:
+                line = lc.key(part)[0] + 1
+                node = node[part]
+            elif isinstance(part, int) and lc is not None and 0 <= part < len(node):
+                line = lc.item(part)[0] + 1
+                node = node[part]
+            else:
+                break
+        except (KeyError, TypeError, IndexError, AttributeError):
+            break
+    return line
+
+
+def _resolve(path: Path, base: Path) -> Path:
+    path = path.expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    home: Path | None = None,
+) -> NetmendConfig:
+    """Load the config (see the module doc for where); BadInputError names file and line."""
+    env = os.environ if env is None else env
+    found = find_config_file(path, env=env, cwd=cwd, home=home)
+    if found is None:
+        return NetmendConfig(state_dir=default_state_dir(env))
+    try:
+        text = found.read_text(encoding="utf-8")
+    except OSError as error:
+        raise BadInputError(f"cannot read config file {found}: {error.strerror}") from error
+    try:
+        document = YAML(typ="rt").load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{found}:{mark.line + 1}" if mark is not None else str(found)
+        raise BadInputError(f"{where}: malformed YAML: {error.problem}") from error
+    except YAMLError as error:
+        raise BadInputError(f"{found}: malformed YAML: {error}") from error
+    if document is None:
+        document = {}
+    if not isinstance(document, Mapping):
+        raise BadInputError(f"{found}:1: the config file must be a mapping of keys")
+    data = dict(document)
+    if "source" in data:  # set by the loader, not a key of the file
+        line = _line_of(document, ("source",))
+        raise BadInputError(f"{found}:{line}: source: Extra inputs are not permitted")
+    try:
+        config = NetmendConfig.model_validate(data)
+    except ValidationError as error:
+        issue = error.errors()[0]
+        location = tuple(issue["loc"])
+        line = _line_of(document, location)
+        where = f"{found}:{line}" if line else str(found)
+        key = ".".join(str(p) for p in location) or "(top level)"
+        raise BadInputError(f"{where}: {key}: {issue['msg']}") from error
+    base = found.parent
+    return config.model_copy(
+        update={
+            "state_dir": _resolve(config.state_dir, base)
+            if "state_dir" in data
+            else default_state_dir(env),
+            "playbook_dirs": tuple(_resolve(p, base) for p in config.playbook_dirs),
+            "source": found,
+        }
+    )

@@ -1,0 +1,48 @@
+"""The errors netmend raises on purpose: each says what failed and why, in one line.
+
+The CLI turns ``NetmendError`` into a one-line message and its ``exit_code``; anything
+else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AwsCallError",
+    "AwsConnectionError",
+    "BadInputError",
+    "InventoryFileError",
+    "NetmendError",
+]
+
+
+class NetmendError(Exception):
+    """Base of the errors netmend reports to the user rather than crashing on."""
+
+    exit_code: int = 1
+
+
+class BadInputError(NetmendError):
+    """The user asked for something malformed or unknown (exit 2, nothing written)."""
+
+    exit_code = 2
+
+
+class InventoryFileError(BadInputError):
+    """A saved inventory could not be read or does not match the model."""
+
+
+class AwsConnectionError(NetmendError):
+    """AWS (or the endpoint given) could not be reached or configured at all."""
+
+    exit_code = 2
+
+
+class AwsCallError(NetmendError):
+    """An AWS API call failed for good; carries the operation and AWS's error code."""
+
+    def __init__(self, operation: str, code: str, message: str, *, retryable: bool = False):
+        self.operation = operation
+        self.code = code
+        self.aws_message = message
+        self.retryable = retryable
+        super().__init__(f"{operation} failed: {code}: {message}")

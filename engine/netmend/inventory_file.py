@@ -1,0 +1,82 @@
+"""Saving an Inventory to a JSON file and loading it back (``netmend inventory save``,
+``--inventory FILE``).
+
+Saving is atomic (``netmend.store.atomic``: a temporary file in the same folder,
+fsync'd, renamed, folder fsync'd), so a reader never sees half a file. Loading fails
+with ``InventoryFileError`` (exit 2) and one line saying why: missing file, bad JSON,
+another schema version, or the first field that does not fit the model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from netmend.errors import InventoryFileError
+from netmend.model import SCHEMA_VERSION, Inventory
+from netmend.store.atomic import atomic_write_text
+
+__all__ = ["load_inventory", "save_inventory"]
+
+
+def save_inventory(inventory: Inventory, path: str | os.PathLike[str]) -> Path:
+    """Write ``inventory`` as JSON to ``path`` atomically; returns the path written."""
+    target = Path(path)
+    try:
+        atomic_write_text(target, inventory.model_dump_json(indent=2) + "\n", mode=0o644)
+    except OSError as error:
+        raise InventoryFileError(
+            f"cannot write inventory {target}: {error.strerror or error}"
+        ) from error
+    return target
+
+
+def _first_problem(error: ValidationError) -> str:
+    problems = error.errors()
+    first = problems[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"field {where}: {first['msg']}{more}"
+
+
+def load_inventory(path: str | os.PathLike[str]) -> Inventory:
+    """Read an inventory saved by ``save_inventory``; InventoryFileError if it cannot."""
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise InventoryFileError(
+            f"inventory file {source} not found; make one with `netmend inventory save`"
+        ) from error
+    except IsADirectoryError as error:
+        raise InventoryFileError(f"inventory file {source} is a directory") from error
+    except UnicodeDecodeError as error:
+        raise InventoryFileError(f"inventory file {source} is not UTF-8 text") from error
+    except OSError as error:
+        raise InventoryFileError(
+            f"cannot read inventory file {source}: {error.strerror or error}"
+        ) from error
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InventoryFileError(
+            f"inventory file {source} is not valid JSON: {error.msg} "
+            f"at line {error.lineno} column {error.colno}"
+        ) from error
+    if not isinstance(data, dict):
+        raise InventoryFileError(f"inventory file {source} does not hold a JSON object")
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise InventoryFileError(
+            f"inventory file {source} has schema version {version!r}; this netmend reads "
+            f"version {SCHEMA_VERSION}: save the inventory again"
+        )
+    try:
+        return Inventory.model_validate(data)
+    except ValidationError as error:
+        raise InventoryFileError(
+            f"inventory file {source} does not match the model: {_first_problem(error)}"
+        ) from error

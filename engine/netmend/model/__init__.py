@@ -1,0 +1,50 @@
+"""The estate as netmend sees it: frozen pydantic models collected from AWS or a file."""
+
+from __future__ import annotations
+
+from netmend.model.compute import Instance, NetworkInterface
+from netmend.model.inventory import SCHEMA_VERSION, Inventory, Quotas
+from netmend.model.network import (
+    AclEntry,
+    AclRuleAction,
+    InternetGateway,
+    NatGateway,
+    NetworkAcl,
+    Route,
+    RouteState,
+    RouteTable,
+    RouteTargetKind,
+    Subnet,
+    TransitGatewayAttachment,
+    Vpc,
+    VpcPeeringConnection,
+)
+from netmend.model.protocol import normalise_protocol, protocol_number
+from netmend.model.security import ManagedPrefixList, PrefixListEntry, SecurityGroup, SgRule
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AclEntry",
+    "AclRuleAction",
+    "Instance",
+    "InternetGateway",
+    "Inventory",
+    "ManagedPrefixList",
+    "NatGateway",
+    "NetworkAcl",
+    "NetworkInterface",
+    "PrefixListEntry",
+    "Quotas",
+    "Route",
+    "RouteState",
+    "RouteTable",
+    "RouteTargetKind",
+    "SecurityGroup",
+    "SgRule",
+    "Subnet",
+    "TransitGatewayAttachment",
+    "Vpc",
+    "VpcPeeringConnection",
+    "normalise_protocol",
+    "protocol_number",
+]

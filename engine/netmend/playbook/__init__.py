@@ -1,0 +1,55 @@
+"""Playbooks: declarative fixes that compose registered, typed detectors and actions.
+
+The public surface the CLI and the runner use; see DESIGN.md, "Playbooks".
+"""
+
+from __future__ import annotations
+
+from netmend.playbook.context import StepContext, sanitize_description
+from netmend.playbook.errors import PlaybookError, PlaybookIssue, ProposalRefusedError
+from netmend.playbook.iam import iam_policy
+from netmend.playbook.loader import PlaybookSet, load_playbook_text, load_playbooks, validate_path
+from netmend.playbook.propose import PlaybookOutcome, propose_plan, run_playbook
+from netmend.playbook.registry import (
+    Action,
+    Detector,
+    Verifier,
+    actions,
+    detectors,
+    get_action,
+    get_detector,
+    get_verifier,
+    invert_change,
+    verifiers,
+)
+from netmend.playbook.schema import Approval, Playbook, Step, playbook_json_schema
+
+__all__ = [
+    "Action",
+    "Approval",
+    "Detector",
+    "Playbook",
+    "PlaybookError",
+    "PlaybookIssue",
+    "PlaybookOutcome",
+    "PlaybookSet",
+    "ProposalRefusedError",
+    "Step",
+    "StepContext",
+    "Verifier",
+    "actions",
+    "detectors",
+    "get_action",
+    "get_detector",
+    "get_verifier",
+    "iam_policy",
+    "invert_change",
+    "load_playbook_text",
+    "load_playbooks",
+    "playbook_json_schema",
+    "propose_plan",
+    "run_playbook",
+    "sanitize_description",
+    "validate_path",
+    "verifiers",
+]

@@ -1,0 +1,405 @@
+"""The offline reachability evaluator: can SRC reach DST on PROTOCOL/PORT, and if not, where?
+
+The path of a flow from ENI A (client) to ENI B (server):
+
+forward  A's instance/ENI state, A's groups (egress), A's subnet ACL (egress), A's route
+         table towards B (and the gateway it names), B's subnet ACL (ingress), B's groups
+         (ingress), B's instance/ENI state;
+return   B's groups (stateful: the reply of an allowed connection always passes), B's
+         subnet ACL (egress), B's route table back to A, A's subnet ACL (ingress), A's
+         groups (stateful).
+
+Outbound the group comes first, then the ACL; inbound the ACL first, then the group.
+Two ENIs in one subnet cross neither ACL nor route table (the route table is not consulted
+inside a subnet); ENIs in different subnets, of one VPC or not, cross both. An outside
+address has no groups, ACL or route table of its own: from outside, the packet enters the
+way the destination's subnet routes the reply (an internet gateway needs a public IP on
+the destination, a NAT gateway takes nothing in); to outside, the source's route decides
+(see routing.py). The reply to a TCP/UDP flow goes to the client's ephemeral port, so the
+ACLs on the return path are walked over 1024-65535 and the result says which part comes
+back (EphemeralCoverage). The return path counts as blocked only when *no* port of
+1024-65535 passes every ACL on it; when only part does, the flow is reachable and a note
+says whose clients fail. ``client_ephemeral=(lo, hi)`` asks for one client's range instead:
+then the return path is blocked unless all of it passes.
+
+Every blocking point is reported in path order (the walk goes on after the first), so a
+flow blocked by a group and an ACL has two explanations; the flow is reachable when there
+are none. Explanation codes are Reachability Analyzer's.
+
+Speed: rule tables are indexed once per set of groups and direction (index.py), ACLs and
+route tables parsed once, all per Evaluator; ``evaluate`` keeps the Evaluators of the last
+few inventories it saw, so repeated calls on one inventory reuse the indexes.
+
+Simplifications: instance/ENI state is checked (a stopped instance, a detached ENI), not
+source/destination checks or middleboxes; route targets other than local, peering, transit
+gateway, internet/NAT gateway are assumed to deliver (with a note); a transit gateway
+routes between its available VPC attachments; security-group references match across
+peering and transit gateways alike. A subnet, ACL or route table missing from the
+inventory does not crash the walk: a missing subnet is UNASSOCIATED_COMPONENT, a missing
+ACL is skipped with a note, a missing route table leaves the VPC's local route only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from collections import OrderedDict
+
+from netmend.model import Inventory, NetworkInterface, RouteTargetKind
+from netmend.model.protocol import TCP, UDP
+from netmend.reach.acl import AclVerdict, CompiledAcl, walk
+from netmend.reach.ephemeral import ANY_CLIENT, coverage, summary
+from netmend.reach.flow import EndpointKind, Flow
+from netmend.reach.index import RuleIndex
+from netmend.reach.intervals import Interval, IntervalSet, covers, intersect, intersect_sets, text
+from netmend.reach.packet import Address, Packet, forward_packet, keys_text, reply_packet
+from netmend.reach.result import Code, Direction, Evaluation, Leg
+from netmend.reach.routes import RouteIndex
+from netmend.reach.routing import Router
+from netmend.reach.sg import SgVerdict, check_groups, rule_text
+from netmend.reach.trace import Trace
+from netmend.reach.tracking import side_untracked
+
+__all__ = ["Evaluator", "evaluate", "evaluator_for"]
+
+_RUNNING = "running"
+_DETACHED = frozenset({"detached", "detaching"})
+_CACHE_SIZE = 4
+
+
+def _direction(egress: bool) -> Direction:
+    return Direction.EGRESS if egress else Direction.INGRESS
+
+
+class Evaluator:
+    """Evaluates flows over one inventory, indexing its rules on first use."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self._rules = RuleIndex(inventory)
+        self._router = Router(inventory, RouteIndex(inventory))
+        self._acls: dict[str, CompiledAcl] = {}
+
+    def evaluate(self, flow: Flow, *, client_ephemeral: Interval | None = None) -> Evaluation:
+        """Walk ``flow``'s forward and return path; see the module docstring."""
+        trace = Trace()
+        src, src_ok = self._endpoint(flow, source=True, trace=trace)
+        dst, dst_ok = self._endpoint(flow, source=False, trace=trace)
+        if not (src_ok and dst_ok) or (src is None and dst is None):
+            if src is None and dst is None and src_ok and dst_ok:
+                trace.block(Code.UNASSOCIATED_COMPONENT, flow.destination.address,
+                            leg=Leg.FORWARD, detail="neither end is in the inventory")
+            return self._result(flow, trace, tracked=None)
+        if src is not None and dst is not None and (
+            src.network_interface_id == dst.network_interface_id
+        ):
+            self._state(trace, src)
+            trace.note("source and destination are the same interface: the traffic never "
+                       "leaves the host, so no group, ACL or route applies")
+            return self._result(flow, trace, tracked=True)
+
+        packet = forward_packet(flow)
+        crosses = not (src is not None and dst is not None and src.subnet_id == dst.subnet_id)
+        src_sg = dst_sg = None
+        via: RouteTargetKind | None = None
+        # forward leg
+        if src is not None:
+            self._state(trace, src)
+            src_sg = self._groups(trace, src, packet, egress=True, peer=dst)
+            if crosses:
+                self._acl_forward(trace, src, packet, egress=True)
+                via = self._router.toward(trace, Leg.FORWARD, src, packet.destination, dst)
+            else:
+                trace.hop(Leg.FORWARD, src.subnet_id, "subnet",
+                          detail="same subnet: no network ACL or route table is crossed")
+        else:
+            trace.hop(Leg.FORWARD, flow.source.address, "external")
+            if dst is not None:
+                self._router.entering(trace, dst, packet.source)
+        if dst is not None:
+            if crosses:
+                self._acl_forward(trace, dst, packet, egress=False)
+            dst_sg = self._groups(trace, dst, packet, egress=False, peer=src)
+            self._state(trace, dst)
+        else:
+            trace.hop(Leg.FORWARD, flow.destination.address, "external")
+        # return leg
+        self._return(trace, flow, src=src, dst=dst, crosses=crosses,
+                     client_ephemeral=client_ephemeral)
+
+        tracked: bool | None = None
+        if not trace.explanations:
+            sides = ((dst, dst_sg, False), (src, src_sg, True))
+            tracked = self._tracked(trace, flow, packet, sides=sides, via=via)
+        return self._result(flow, trace, tracked=tracked)
+
+    # -- pieces of the path --------------------------------------------------------------
+
+    def _endpoint(self, flow: Flow, *, source: bool, trace: Trace
+                  ) -> tuple[NetworkInterface | None, bool]:
+        """(the endpoint's ENI or None when outside, whether the walk can go on)."""
+        endpoint = flow.source if source else flow.destination
+        if endpoint.kind is EndpointKind.EXTERNAL:
+            return None, True
+        eni = self.inventory.network_interface(endpoint.eni_id or "")
+        if eni is None:
+            trace.block(Code.UNASSOCIATED_COMPONENT, endpoint.eni_id or endpoint.address,
+                        leg=Leg.FORWARD,
+                        detail=f"{endpoint.label} is not in the inventory of "
+                        f"{self.inventory.region}")
+            return None, False
+        return eni, True
+
+    def _state(self, trace: Trace, eni: NetworkInterface) -> None:
+        eni_id = eni.network_interface_id
+        if self.inventory.subnet(eni.subnet_id) is None:
+            trace.block(Code.UNASSOCIATED_COMPONENT, eni.subnet_id, leg=Leg.FORWARD,
+                        detail=f"{eni_id}'s subnet {eni.subnet_id} is not in the inventory")
+        instance = self.inventory.instance(eni.instance_id) if eni.instance_id else None
+        if instance is not None and instance.state != _RUNNING:
+            trace.hop(Leg.FORWARD, instance.instance_id, "instance", allowed=False,
+                      detail=f"{instance.instance_id} is {instance.state}")
+            trace.block(Code.BAD_STATE, instance.instance_id, leg=Leg.FORWARD,
+                        detail=f"instance {instance.instance_id} is {instance.state}, not running")
+        if eni.status == "available" or (eni.attachment_status or "") in _DETACHED:
+            state = eni.attachment_status or eni.status
+            trace.hop(Leg.FORWARD, eni_id, "eni", allowed=False, detail=f"{eni_id} is {state}")
+            trace.block(Code.BAD_STATE_ATTACHMENT, eni_id, leg=Leg.FORWARD,
+                        detail=f"{eni_id} is {state}: it is attached to nothing")
+            return
+        trace.hop(Leg.FORWARD, eni_id, "eni",
+                  detail=f"{eni.primary_ip or eni_id} in {eni.subnet_id}")
+
+    def _groups(self, trace: Trace, eni: NetworkInterface, packet: Packet, *,
+                egress: bool, peer: NetworkInterface | None) -> SgVerdict:
+        table = self._rules.rules(eni.group_ids, egress=egress)
+        verdict = check_groups(table, packet, peer.group_ids if peer is not None else ())
+        for note in verdict.notes:
+            trace.note(note)
+        direction = _direction(egress)
+        if verdict.allowed:
+            first = verdict.admitting[0]
+            more = len(verdict.admitting) - 1
+            trace.hop(Leg.FORWARD, first.group_id, "security-groups", direction=direction,
+                      detail=rule_text(first) + (f" (and {more} more)" if more else ""))
+            return verdict
+        component = eni.group_ids[0] if eni.group_ids else eni.network_interface_id
+        code = Code.SG_HAS_NO_RULES if verdict.no_rules else Code.ENI_SG_RULES_MISMATCH
+        groups = ", ".join(eni.group_ids) or "no group"
+        other = packet.destination if egress else packet.source
+        side = "to" if egress else "from"
+        peer_text = (peer.primary_ip if peer is not None else None) or _address_text(other)
+        partly = " (only part of it)" if verdict.admitting else ""
+        detail = (f"no {direction.value} rule of {groups} admits {_service(packet)} "
+                  f"{side} {peer_text}{partly}")
+        if verdict.no_rules:
+            detail = f"{groups} {'has' if len(eni.group_ids) == 1 else 'have'} no " \
+                     f"{direction.value} rules at all"
+        trace.hop(Leg.FORWARD, component, "security-groups", direction=direction,
+                  allowed=False, detail=detail)
+        trace.block(code, component, leg=Leg.FORWARD, direction=direction,
+                    rules=tuple(eni.group_ids), detail=detail)
+        return verdict
+
+    def _acl_walk(self, trace: Trace, eni: NetworkInterface, packet: Packet, *,
+                  egress: bool) -> tuple[str, AclVerdict] | None:
+        acl = self.inventory.acl_of_subnet(eni.subnet_id)
+        if acl is None:
+            trace.note(f"no network ACL is known for {eni.subnet_id}: it was not checked")
+            return None
+        compiled = self._acls.get(acl.network_acl_id)
+        if compiled is None:
+            compiled = CompiledAcl(acl)
+            self._acls[acl.network_acl_id] = compiled
+        return acl.network_acl_id, walk(compiled, packet, egress=egress)
+
+    def _acl_forward(self, trace: Trace, eni: NetworkInterface, packet: Packet, *,
+                     egress: bool) -> None:
+        found = self._acl_walk(trace, eni, packet, egress=egress)
+        if found is None:
+            return
+        acl_id, verdict = found
+        direction = _direction(egress)
+        other = packet.destination if egress else packet.source
+        if verdict.complete:
+            trace.hop(Leg.FORWARD, acl_id, "network-acl", direction=direction,
+                      detail=verdict.allowing[0])
+            return
+        trace.hop(Leg.FORWARD, acl_id, "network-acl", direction=direction, allowed=False,
+                  detail=verdict.denying[0])
+        trace.block(Code.SUBNET_ACL_RESTRICTION, acl_id, leg=Leg.FORWARD, direction=direction,
+                    rules=verdict.denying,
+                    detail=f"{acl_id} ({eni.subnet_id}) drops {_service(packet)} "
+                    f"{'to' if egress else 'from'} {_address_text(other)}")
+
+    def _return(self, trace: Trace, flow: Flow, *, src: NetworkInterface | None,
+                dst: NetworkInterface | None, crosses: bool,
+                client_ephemeral: Interval | None) -> None:
+        wanted = client_ephemeral or ANY_CLIENT
+        walked = (min(wanted[0], ANY_CLIENT[0]), max(wanted[1], ANY_CLIENT[1]))
+        reply = reply_packet(flow, walked)
+        self._stateful_hop(trace, dst, flow.destination.address, egress=True)
+        if reply is None:
+            trace.note(f"{flow.service} gets no reply: the return path was not checked")
+            self._stateful_hop(trace, src, flow.source.address, egress=False)
+            return
+        ported = flow.protocol in (TCP, UDP)
+        # Walk both ACLs first: whether the client's blocks depends on what the server's
+        # let by. Then record them in path order, with the route back in between.
+        server = self._acl_walk(trace, dst, reply, egress=True) if dst and crosses else None
+        client = self._acl_walk(trace, src, reply, egress=False) if src and crosses else None
+        verdicts = [found[1] for found in (server, client) if found is not None]
+        blocked = iter(_return_blocks(verdicts, wanted, ported=ported,
+                                      whole_range=client_ephemeral is None))
+        if server is not None and dst is not None:
+            self._acl_return_hop(trace, dst, egress=True, found=server, blocked=next(blocked),
+                                 reply=reply, wanted=wanted,
+                                 whole_range=client_ephemeral is None)
+        if dst is not None and crosses:
+            self._router.toward(trace, Leg.RETURN, dst, reply.destination, src)
+        if client is not None and src is not None:
+            self._acl_return_hop(trace, src, egress=False, found=client, blocked=next(blocked),
+                                 reply=reply, wanted=wanted,
+                                 whole_range=client_ephemeral is None)
+        self._stateful_hop(trace, src, flow.source.address, egress=False)
+        if ported and verdicts and not trace.explanations:
+            surviving: IntervalSet = (ANY_CLIENT,)
+            for verdict in verdicts:
+                surviving = intersect_sets(surviving, verdict.admitted)
+            if not covers(surviving, ANY_CLIENT):
+                trace.note(f"return path: {summary(surviving)}")
+
+    @staticmethod
+    def _stateful_hop(trace: Trace, eni: NetworkInterface | None, address: str, *,
+                      egress: bool) -> None:
+        if eni is None:
+            trace.hop(Leg.RETURN, address, "external")
+            return
+        trace.hop(Leg.RETURN, eni.group_ids[0] if eni.group_ids else eni.network_interface_id,
+                  "security-groups", direction=_direction(egress),
+                  detail="stateful: the reply of an allowed connection passes")
+
+    def _acl_return_hop(self, trace: Trace, eni: NetworkInterface, *, egress: bool,
+                        found: tuple[str, AclVerdict], blocked: bool, reply: Packet,
+                        wanted: Interval, whole_range: bool) -> None:
+        acl_id, verdict = found
+        direction = _direction(egress)
+        ported = reply.protocol in (TCP, UDP)
+        if ported:
+            trace.ephemeral.append(coverage(acl_id, eni.subnet_id, direction, verdict.admitted))
+            said = (f"replies to {text((wanted,))}: "
+                    f"{text(intersect(verdict.admitted, wanted))} admitted")
+        else:
+            said = verdict.allowing[0] if verdict.complete else verdict.denying[0]
+        trace.hop(Leg.RETURN, acl_id, "network-acl", direction=direction, allowed=not blocked,
+                  detail=said)
+        if not blocked:
+            return
+        if ported and intersect(verdict.admitted, wanted):
+            admitted = text(intersect(verdict.admitted, wanted))
+            reason = (f"{acl_id} ({eni.subnet_id}) admits {admitted} of the reply ports "
+                      f"{text((wanted,))}, none of which the rest of the return path admits"
+                      if whole_range else
+                      f"{acl_id} ({eni.subnet_id}) admits only {admitted} of the client's "
+                      f"ports {text((wanted,))}")
+        else:
+            reason = f"{acl_id} ({eni.subnet_id}) drops the reply ({_service(reply)})"
+        trace.block(Code.SUBNET_ACL_RESTRICTION, acl_id, leg=Leg.RETURN, direction=direction,
+                    rules=verdict.denying, detail=reason)
+
+    def _tracked(self, trace: Trace, flow: Flow, packet: Packet, *,
+                 sides: tuple[tuple[NetworkInterface | None, SgVerdict | None, bool], ...],
+                 via: RouteTargetKind | None) -> bool:
+        if flow.protocol not in (TCP, UDP):
+            return True
+        if via in (RouteTargetKind.NAT_GATEWAY, RouteTargetKind.TRANSIT_GATEWAY):
+            trace.note(f"the flow passes a {via.value if via else ''}, which always tracks it")
+            return True
+        untracked: list[str] = []
+        for eni, verdict, egress in sides:
+            if eni is None or verdict is None:
+                continue
+            groups = self.inventory.groups_of_eni(eni.network_interface_id)
+            if side_untracked(groups, verdict.admitting, egress=egress, family=packet.family,
+                              protocol=flow.protocol):
+                untracked.append(eni.network_interface_id)
+        for eni_id in untracked:
+            trace.note(f"untracked at {eni_id}: a whole-address-space rule admits it and the "
+                       "opposite direction is open to all; removing the rule cuts existing "
+                       "connections at once")
+        return not untracked
+
+    def _result(self, flow: Flow, trace: Trace, *, tracked: bool | None) -> Evaluation:
+        return Evaluation(
+            flow=flow,
+            reachable=not trace.explanations,
+            forward=tuple(trace.forward),
+            return_path=tuple(trace.return_path),
+            explanations=tuple(trace.explanations),
+            ephemeral=tuple(trace.ephemeral),
+            tracked=tracked if not trace.explanations else None,
+            notes=tuple(trace.notes),
+        )
+
+
+def _return_blocks(verdicts: list[AclVerdict], wanted: Interval, *, ported: bool,
+                   whole_range: bool) -> list[bool]:
+    """Which ACLs of the return path block the reply, in path order.
+
+    Non-TCP/UDP replies (and an explicit client range) need everything admitted. A
+    TCP/UDP reply over the whole ephemeral range is blocked at an ACL that admits no port
+    of it, or at the ACL where the last ports that the earlier ACLs let by are dropped.
+    """
+    blocked: list[bool] = []
+    surviving: IntervalSet = (wanted,)
+    for verdict in verdicts:
+        if not ported:
+            blocked.append(not verdict.complete)
+            continue
+        admitted = intersect(verdict.admitted, wanted)
+        if not whole_range:
+            blocked.append(not covers(admitted, wanted))
+            continue
+        after = intersect_sets(surviving, admitted)
+        blocked.append(not admitted or (bool(surviving) and not after))
+        surviving = after
+    return blocked
+
+
+def _address_text(address: Address) -> str:
+    if address.family == 4:
+        return str(ipaddress.IPv4Address(address.value))
+    return str(ipaddress.IPv6Address(address.value))
+
+
+def _service(packet: Packet) -> str:
+    return keys_text(packet.protocol, packet.keys)
+
+
+_cache: OrderedDict[int, Evaluator] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def evaluator_for(inventory: Inventory) -> Evaluator:
+    """The Evaluator of ``inventory``, reused across calls (the last few inventories)."""
+    with _cache_lock:
+        found = _cache.get(id(inventory))
+        if found is not None and found.inventory is inventory:
+            _cache.move_to_end(id(inventory))
+            return found
+        evaluator = Evaluator(inventory)
+        _cache[id(inventory)] = evaluator
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+        return evaluator
+
+
+def evaluate(
+    inventory: Inventory, flow: Flow, *, client_ephemeral: Interval | None = None
+) -> Evaluation:
+    """Can ``flow`` get through ``inventory``'s groups, ACLs and routes, and back?
+
+    ``client_ephemeral`` (optional): the client's ephemeral port range; by default the
+    return path must let back some part of 1024-65535 (see the module docstring).
+    """
+    return evaluator_for(inventory).evaluate(flow, client_ephemeral=client_ephemeral)

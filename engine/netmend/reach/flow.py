@@ -1,0 +1,174 @@
+"""A flow to evaluate: who talks to whom, over which protocol and port.
+
+SRC and DST are an instance id, an ENI id, or an IPv4/IPv6 address (the private address of
+an ENI in the inventory, or an outside address).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from netmend.errors import BadInputError
+from netmend.model import Inventory, NetworkInterface
+from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP, normalise_protocol
+
+__all__ = ["Endpoint", "EndpointKind", "Flow", "make_flow", "resolve_endpoint"]
+
+
+class EndpointKind(StrEnum):
+    ENI = "eni"            # an ENI in the inventory (given as instance, ENI or its IP)
+    EXTERNAL = "external"  # an address no ENI in the inventory owns
+
+
+class Endpoint(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: EndpointKind
+    address: str                 # the IP the packets carry
+    eni_id: str | None = None
+    instance_id: str | None = None
+    given: str                   # what the user typed, for messages
+
+    @property
+    def label(self) -> str:
+        if self.instance_id:
+            return f"{self.instance_id} ({self.address})"
+        if self.eni_id:
+            return f"{self.eni_id} ({self.address})"
+        return self.address
+
+
+class Flow(BaseModel):
+    """One direction of a conversation, as the client opens it.
+
+    ``port`` is the destination port for TCP/UDP; ICMP flows use ``icmp_type`` and
+    ``icmp_code`` (``None`` code: any). Protocol ``-1`` is "all traffic": it needs every
+    protocol and port allowed, and ``port`` is unused.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: Endpoint
+    destination: Endpoint
+    protocol: str
+    port: int | None = None
+    icmp_type: int | None = None
+    icmp_code: int | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Flow:
+        if self.protocol in (TCP, UDP) and (self.port is None or not 1 <= self.port <= 65535):
+            raise ValueError(f"port must be 1-65535 for {self.protocol}, got {self.port}")
+        if self.protocol in (ICMP, ICMPV6):
+            if self.icmp_type is None or not 0 <= self.icmp_type <= 255:
+                raise ValueError("ICMP type must be 0-255")
+            if self.icmp_code is not None and not 0 <= self.icmp_code <= 255:
+                raise ValueError("ICMP code must be 0-255")
+        return self
+
+    @property
+    def ipv6(self) -> bool:
+        return ":" in self.destination.address
+
+    @property
+    def service(self) -> str:
+        """``tcp/8443``, ``udp/53``, ``icmp type 8``, ``all traffic``."""
+        if self.protocol == ALL:
+            return "all traffic"
+        if self.protocol in (ICMP, ICMPV6):
+            code = "" if self.icmp_code is None else f" code {self.icmp_code}"
+            return f"{self.protocol} type {self.icmp_type}{code}"
+        if self.port is None:
+            return f"protocol {self.protocol}"
+        return f"{self.protocol}/{self.port}"
+
+
+def _from_eni(eni: NetworkInterface, given: str, address: str | None = None) -> Endpoint:
+    if not eni.private_ips and address is None:
+        raise BadInputError(f"{given}: {eni.network_interface_id} has no private IPv4 address")
+    return Endpoint(
+        kind=EndpointKind.ENI,
+        address=address or eni.primary_ip,
+        eni_id=eni.network_interface_id,
+        instance_id=eni.instance_id,
+        given=given,
+    )
+
+
+def resolve_endpoint(inventory: Inventory, text: str) -> Endpoint:
+    """Resolve an instance id, ENI id or IP address against the inventory.
+
+    Raises BadInputError (exit 2) for an unknown id or a malformed address.
+    """
+    value = text.strip()
+    if value.startswith("i-"):
+        enis = inventory.enis_of_instance(value)
+        if inventory.instance(value) is None:
+            raise BadInputError(f"unknown instance {value!r} in {inventory.region}")
+        if not enis:
+            raise BadInputError(f"instance {value} has no network interface")
+        return _from_eni(enis[0], value)
+    if value.startswith("eni-"):
+        eni = inventory.network_interface(value)
+        if eni is None:
+            raise BadInputError(f"unknown network interface {value!r} in {inventory.region}")
+        return _from_eni(eni, value)
+    try:
+        address = str(ipaddress.ip_address(value))
+    except ValueError:
+        raise BadInputError(
+            f"{value!r} is neither an instance id (i-...), an ENI id (eni-...) nor an IP address"
+        ) from None
+    eni = inventory.eni_by_private_ip(address)
+    if eni is not None:
+        return _from_eni(eni, value, address)
+    return Endpoint(kind=EndpointKind.EXTERNAL, address=address, given=value)
+
+
+def make_flow(
+    inventory: Inventory,
+    source: str,
+    destination: str,
+    *,
+    protocol: str = TCP,
+    port: int | None = None,
+    icmp_type: int | None = None,
+    icmp_code: int | None = None,
+) -> Flow:
+    """Build a validated Flow from user input; BadInputError (exit 2) on anything wrong."""
+    try:
+        canonical = normalise_protocol(protocol)
+    except ValueError as exc:
+        raise BadInputError(str(exc)) from None
+    if canonical in (TCP, UDP):
+        if port is None:
+            raise BadInputError(f"--port is required for {canonical}")
+        if not 1 <= port <= 65535:
+            raise BadInputError(f"port {port} is out of range: use 1-65535")
+    if canonical in (ICMP, ICMPV6):
+        icmp_type = 8 if icmp_type is None and canonical == ICMP else icmp_type
+        icmp_type = 128 if icmp_type is None else icmp_type
+        if not 0 <= icmp_type <= 255:
+            raise BadInputError(f"ICMP type {icmp_type} is out of range: use 0-255")
+        if icmp_code is not None and not 0 <= icmp_code <= 255:
+            raise BadInputError(f"ICMP code {icmp_code} is out of range: use 0-255")
+        port = None
+    src = resolve_endpoint(inventory, source)
+    dst = resolve_endpoint(inventory, destination)
+    if src.kind is EndpointKind.EXTERNAL and dst.kind is EndpointKind.EXTERNAL:
+        raise BadInputError(
+            f"neither {source} nor {destination} is in the inventory of {inventory.region}"
+        )
+    if (":" in src.address) != (":" in dst.address):
+        raise BadInputError("source and destination must both be IPv4 or both IPv6")
+    return Flow(
+        source=src,
+        destination=dst,
+        protocol=canonical,
+        port=port if canonical in (TCP, UDP) else None,
+        icmp_type=icmp_type if canonical in (ICMP, ICMPV6) else None,
+        icmp_code=icmp_code if canonical in (ICMP, ICMPV6) else None,
+    )

@@ -1,0 +1,157 @@
+"""The registry of actions: permissions, examples, exact API calls, and undo.
+
+Every registered action gets a case here; a new action without one fails the first test.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator
+
+from netmend.model import Inventory
+from netmend.plan import Change
+from netmend.playbook import (
+    actions,
+    detectors,
+    get_action,
+    invert_change,
+    load_playbook_text,
+    verifiers,
+)
+from playbook.estate import build_inventory, make_context
+
+# One valid use of every action on the estate in estate.py.
+CASES: dict[str, dict[str, Any]] = {
+    "sg.authorize-ingress": {"group": "sg-server", "protocol": "tcp", "ports": 8443,
+                             "peer": "sg-client"},
+    "sg.authorize-egress": {"group": "sg-client", "protocol": "udp", "ports": "1000-2000",
+                            "peer": "10.0.2.20", "description": "to the server"},
+    "sg.revoke-rule": {"group": "sg-server", "rule_id": "sgr-server1"},
+    "eni.set-groups": {"eni": "eni-server", "groups": ["sg-server", "sg-spare"]},
+    "eni.add-group": {"eni": "eni-server", "group": "sg-spare"},
+    "acl.create-entry": {"acl": "acl-main", "rule_number": 90, "egress": False,
+                         "protocol": "tcp", "ports": 8443, "cidr": "10.0.1.10/32"},
+    "acl.replace-entry": {"acl": "acl-main", "rule_number": 100, "egress": True,
+                          "protocol": "tcp", "ports": "1024-65535", "cidr": "10.0.0.0/16"},
+    "acl.delete-entry": {"acl": "acl-main", "rule_number": 100, "egress": False},
+    "quota.request-increase": {"desired_value": 100},
+}
+
+_SESSION = botocore.session.get_session()
+_IAM_PREFIX = {"ec2": "ec2", "service-quotas": "servicequotas"}
+
+
+def _propose(name: str, inventory: Inventory) -> Change:
+    act = get_action(name)
+    assert act is not None
+    changes = act.propose(make_context(inventory), act.params.model_validate(CASES[name]))
+    assert len(changes) == 1
+    return changes[0]
+
+
+def _assert_valid_call(change: Change) -> None:
+    operation = _SESSION.get_service_model(change.service).operation_model(change.api)
+    report = ParamValidator().validate(change.params, operation.input_shape)
+    assert not report.has_errors(), report.generate_report()
+
+
+def test_every_action_has_a_case_here() -> None:
+    """The cases above cover exactly the registered actions (the required ones included)."""
+    assert set(actions()) == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_action_declares_permissions_and_summary(name: str) -> None:
+    """Every action names IAM permissions covering its own API call, and a summary."""
+    act = actions()[name]
+    assert act.permissions
+    assert all(":" in p for p in act.permissions)
+    assert act.summary
+    change = _propose(name, build_inventory())
+    assert f"{_IAM_PREFIX[change.service]}:{change.api}" in act.permissions
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_action_example_loads_and_validates(name: str) -> None:
+    """The YAML example beside each action loads as a propose step of a valid playbook."""
+    act = actions()[name]
+    text = (
+        "id: example\ntitle: Example\nscope: flow\nseverity: low\n"
+        "detect:\n  - use: cause.present\n    with: {id: missing-ingress}\n"
+        "propose:\n" + textwrap.indent(act.example, "  ") + "explain: example\n"
+    )
+    playbook = load_playbook_text(text, f"{name}.example.yaml")
+    assert [s.use for s in playbook.propose] == [name]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_action_proposes_a_call_botocore_accepts(name: str) -> None:
+    """Each proposed change's params validate against botocore's own service model."""
+    _assert_valid_call(_propose(name, build_inventory()))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_invert_round_trips(name: str) -> None:
+    """invert(change) leads from the after state back to the before state, with a valid
+    call the action's rollback permissions cover; inverting twice redoes the change."""
+    act = actions()[name]
+    change = _propose(name, build_inventory())
+    undo = invert_change(change)
+    if name == "quota.request-increase":
+        assert undo is None
+        assert act.rollback_permissions == ()
+        assert any("not invertible" in w for w in change.warnings)
+        return
+    assert undo is not None
+    assert change.before is not None
+    assert change.after is not None
+    assert change.after != change.before
+    assert undo.before == change.after
+    assert undo.after == change.before
+    assert undo.resource == change.resource
+    _assert_valid_call(undo)
+    assert f"ec2:{undo.api}" in act.rollback_permissions
+    redo = invert_change(undo)
+    assert redo is not None
+    assert redo.after == change.after
+    if name != "sg.revoke-rule":  # re-revoked by permission: its new id is unknown
+        assert redo.params == change.params
+
+
+def test_authorize_undo_revokes_by_exact_permission() -> None:
+    """The new rule has no id yet: its undo revokes by the same permission, minus the
+    description (AWS does not match on it)."""
+    change = _propose("sg.authorize-ingress", build_inventory())
+    undo = invert_change(change)
+    assert undo is not None
+    assert undo.api == "RevokeSecurityGroupIngress"
+    assert undo.params == {
+        "GroupId": "sg-server",
+        "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
+                           "UserIdGroupPairs": [{"GroupId": "sg-client"}]}],
+    }
+
+
+def test_revoke_undo_reauthorizes_the_removed_rule() -> None:
+    """Undoing a revoke by rule id authorizes the very rule that was removed."""
+    change = _propose("sg.revoke-rule", build_inventory())
+    assert change.params == {"GroupId": "sg-server", "SecurityGroupRuleIds": ["sgr-server1"]}
+    undo = invert_change(change)
+    assert undo is not None
+    assert undo.api == "AuthorizeSecurityGroupIngress"
+    assert undo.params["IpPermissions"] == [
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+         "IpRanges": [{"CidrIp": "192.168.50.0/24"}]}
+    ]
+
+
+def test_detectors_and_verifiers_are_registered() -> None:
+    """The detectors the DESIGN sketch names and the default verifier exist."""
+    assert {"cause.present", "sg.ingress-blocks-flow", "sg.egress-blocks-flow",
+            "sg.near-miss-port", "flow.narrowest-peer"} <= set(detectors())
+    assert "reach.flow-allowed" in verifiers()
+    assert all(d.summary for d in detectors().values())
