@@ -3,8 +3,10 @@
     moto_server -H 127.0.0.1 -p 5000 &
     python examples/build_estate.py --endpoint-url http://127.0.0.1:5000 wrong-port
     python examples/build_estate.py --endpoint-url http://127.0.0.1:5000 all
+    python examples/build_estate.py --endpoint-url http://127.0.0.1:5000 all --intents intents.yaml
 
-It prints each estate's ids and the netmend commands that diagnose and fix its flow.
+It prints each estate's ids and the netmend commands that diagnose and fix its flow;
+``--intents FILE`` also writes an intents file for ``netmend verify --intents FILE``.
 Against real AWS (no endpoint) it launches t3.micro instances that cost money, so it
 refuses unless --real-aws is given.
 """
@@ -16,11 +18,20 @@ import json
 import os
 import shlex
 import sys
+from pathlib import Path
 from typing import Any
 
 import boto3
 
-from netmend.demo.estates import ESTATE_BUILDERS, BuiltEstate, build_all, build_estate, fix_by_hand
+from netmend.demo.estates import (
+    ESTATE_BUILDERS,
+    HEALTHY,
+    BuiltEstate,
+    build_all,
+    build_estate,
+    fix_by_hand,
+)
+from netmend.verify_intents import Intent, dump_intents
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -34,6 +45,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fix-by-hand", action="store_true",
                         help="then apply the runbook's own fix (to compare with netmend fix)")
     parser.add_argument("--json", action="store_true", help="print the estates as JSON")
+    parser.add_argument("--intents", metavar="FILE",
+                        help="also write an intents file for these estates (netmend verify)")
     return parser.parse_args(argv)
 
 
@@ -78,6 +91,31 @@ def _report(estate: BuiltEstate) -> None:
     print()
 
 
+def estate_intents(estates: list[BuiltEstate]) -> list[Intent]:
+    """Each estate's flow must be allowed (so the broken ones are violated until fixed);
+    in the healthy estate, ssh from the web tier to the API must be denied (it is)."""
+    intents = [
+        Intent(name=f"{e.root_cause}: {e.name} client reaches its server",
+               source=e.source, destination=e.destination, protocol=e.protocol,
+               port=e.port, icmp_type=e.icmp_type, expect="allowed")
+        for e in estates
+    ]
+    intents += [
+        Intent(name=f"{e.root_cause}: no ssh from the web tier to the API", source=e.source,
+               destination=e.destination, protocol="tcp", port=22, expect="denied")
+        for e in estates
+        if e.root_cause == HEALTHY
+    ]
+    return intents
+
+
+def _write_intents(path: str, estates: list[BuiltEstate]) -> None:
+    header = ("Intents for the demo estates, written by examples/build_estate.py.\n"
+              "netmend verify --intents FILE   (exit 3 while any intent is violated)")
+    Path(path).write_text(dump_intents(estate_intents(estates), header=header),
+                          encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     if args.endpoint_url is None and not args.real_aws:
@@ -89,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.fix_by_hand:
         for estate in estates:
             fix_by_hand(ec2, estate)
+    if args.intents:
+        _write_intents(args.intents, estates)
     if args.json:
         print(json.dumps([estate.model_dump(mode="json") for estate in estates], indent=2))
         return 0
@@ -97,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         _report(estate)
     if args.fix_by_hand:
         print("(the runbook's fixes were applied by hand: diagnose should now say reachable)")
+    if args.intents:
+        print(f"intents written to {args.intents}: netmend verify --intents {args.intents}")
     return 0
 
 

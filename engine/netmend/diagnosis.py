@@ -194,7 +194,8 @@ def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
             )
         parts.append(rows)
     for coverage in ev.ephemeral:
-        parts.append(Text(f"ephemeral ports back through {coverage.network_acl_id}: "
+        parts.append(Text(f"ephemeral ports back through {coverage.network_acl_id} "
+                          f"({coverage.direction.value} of {coverage.subnet_id}): "
                           f"{coverage.summary}", style="yellow"))
     if diagnosis.causes:
         parts.append(Text("root causes, in path order:", style="bold"))

@@ -32,6 +32,7 @@ from netmend.approval.yes import invoking_user
 from netmend.audit import AuditLog
 from netmend.aws.mutations import read_resources, snapshot_kind
 from netmend.aws.session import AwsClients
+from netmend.diff import plan_to_text
 from netmend.errors import BadInputError, NetmendError
 from netmend.model.protocol import TCP, UDP
 from netmend.plan import Plan
@@ -54,20 +55,6 @@ log = structlog.get_logger()
 
 VERIFY_METHODS = ("local", "reachability-analyzer", "auto")
 REACHABILITY_ANALYZER = "reachability-analyzer"
-
-
-def _plain_diff(plan: Plan) -> str:
-    lines = [f"run {plan.run_id}: {len(plan.changes)} change(s)"]
-    lines += [f"  {i}. {c.api} {c.resource}: {c.summary}" for i, c in enumerate(plan.changes, 1)]
-    return "\n".join(lines)
-
-
-def _default_render(plan: Plan) -> str:
-    try:
-        from netmend.diff import plan_to_text  # noqa: PLC0415 - rich rendering, only if asked
-    except ImportError:  # pragma: no cover - diff.py is part of the package
-        return _plain_diff(plan)
-    return plan_to_text(plan)
 
 
 class Runner:
@@ -97,7 +84,7 @@ class Runner:
         self.verifier: Verifier = verifier or LocalVerifier(clients)
         self.verifiers: dict[str, Verifier] = dict(verifiers or {})
         self.requester = requester or invoking_user()
-        self.render_diff = render_diff or _default_render
+        self.render_diff = render_diff or plan_to_text
         self.writer = RunWriter(clients, store, audit)
 
     # -- execute -------------------------------------------------------------------------
@@ -149,7 +136,10 @@ class Runner:
                 raise BadInputError("verification by Reachability Analyzer is not available here")
             return analyzer
         if method == "auto" and analyzer is not None and flow is not None:
-            return analyzer if flow.protocol in (TCP, UDP) else None
+            # The analyzer's own say on what it can analyse, else TCP/UDP (AWS's limit).
+            supports = getattr(analyzer, "supports", None)
+            can = supports(flow) if callable(supports) else flow.protocol in (TCP, UDP)
+            return analyzer if can else None
         return None
 
     def _apply_locked(
@@ -219,7 +209,6 @@ class Runner:
             return self._roll_back_after(
                 plan, snapshot, records=records, decision=decision, verification=verification,
                 why=f"verification failed: {verification.detail}")
-        self._audit("run.applied", plan, verification=verification.detail)
         return self._finish(plan, RunStatus.APPLIED, "applied and verified", decision=decision,
                             changes=records, verification=verification)
 
@@ -367,12 +356,10 @@ class Runner:
         verification: Verification | None = None,
         rollback: RollbackReport | None = None,
     ) -> RunResult:
-        if status not in (RunStatus.ROLLED_BACK, RunStatus.ROLLBACK_FAILED):
-            # _restore already recorded these two, with their own message.
-            self.store.set_status(plan.run_id, status, message=message)
-            self._audit(f"run.{status.value}", plan, message=message)
-        else:
-            self.store.set_status(plan.run_id, status, message=message)
+        self.store.set_status(plan.run_id, status, message=message)
+        if rollback is None:  # a restore already wrote its own audit event
+            extra = {"verification": verification.detail} if verification else {}
+            self._audit(f"run.{status.value}", plan, message=message, **extra)
         result = RunResult(
             run_id=plan.run_id,
             status=status,

@@ -19,7 +19,7 @@ from netmend.approval import Decision, DecisionOutcome, TerminalApprover, YesApp
 from netmend.audit import AuditLog
 from netmend.aws.mutations import read_resources
 from netmend.aws.session import AwsClients
-from netmend.errors import BadInputError, NetmendError
+from netmend.errors import AwsCallError, BadInputError, NetmendError
 from netmend.plan import Plan
 from netmend.restore import differences
 from netmend.runner import Runner
@@ -240,11 +240,9 @@ def test_locked_resource_refuses_a_second_run(setup: Setup) -> None:
 def test_no_terminal_refuses_and_writes_nothing(setup: Setup) -> None:
     """Apply without a terminal and without --yes is refused; the audit records it."""
     plan = setup.plan()
-    approver = TerminalApprover(stdin=open(os.devnull), user="bob")  # noqa: SIM115
-    try:
+    with open(os.devnull) as devnull:
+        approver = TerminalApprover(stdin=devnull, user="bob")
         result = setup.runner(approver).execute(plan, apply=True)
-    finally:
-        approver._stdin.close()  # type: ignore[union-attr]
     assert result.status is RunStatus.REFUSED
     assert "no terminal" in result.message
     assert setup.writes.calls == []
@@ -279,9 +277,11 @@ def test_rollback_of_a_dry_run_is_trivial(setup: Setup) -> None:
 def test_rollback_refused_when_a_newer_run_changed_the_same_group(setup: Setup) -> None:
     """Rolling back an older run would undo a newer one too: refused unless forced."""
     older = setup.plan()
-    assert setup.runner().execute(older, apply=True).status is RunStatus.APPLIED
+    first = setup.runner().execute(older, apply=True)
+    assert first.status is RunStatus.APPLIED, first.message
     newer = setup.plan(ports=(7000, 7001, 7002))
-    assert setup.runner().execute(newer, apply=True).status is RunStatus.APPLIED
+    second = setup.runner().execute(newer, apply=True)
+    assert second.status is RunStatus.APPLIED, second.message
     with pytest.raises(NetmendError, match=newer.run_id):
         setup.runner().rollback(older.run_id)
     result = setup.runner().rollback(older.run_id, force=True)
@@ -292,7 +292,8 @@ def test_rollback_refused_when_a_newer_run_changed_the_same_group(setup: Setup) 
 def test_rollback_asks_the_approver_and_respects_a_no(setup: Setup) -> None:
     """With an approver, rollback shows the restore calls; a rejection writes nothing."""
     plan = setup.plan()
-    setup.runner().execute(plan, apply=True)
+    applied = setup.runner().execute(plan, apply=True)
+    assert applied.status is RunStatus.APPLIED, applied.message
     writes_before = len(setup.writes.calls)
     asked: list[Plan] = []
 
@@ -339,3 +340,23 @@ def test_reachability_analyzer_method_decides_the_flow(setup: Setup) -> None:
     assert result.verification.method == "reachability-analyzer"
     assert result.verification.problems == ("analysis found no path",)
     _equal_to_snapshot(setup, plan.run_id)
+
+
+def test_unreadable_estate_stops_before_any_write(setup: Setup) -> None:
+    """If the touched groups cannot be read again, the run stops unwritten and says why."""
+    plan = setup.plan()
+
+    def denied(**_: Any) -> Any:
+        return (types.SimpleNamespace(status_code=403, headers={}),
+                {"Error": {"Code": "UnauthorizedOperation", "Message": "not allowed"},
+                 "ResponseMetadata": {"HTTPStatusCode": 403}})
+
+    setup.clients.ec2.meta.events.register("before-call.ec2.DescribeSecurityGroups", denied)
+    with pytest.raises(AwsCallError, match="UnauthorizedOperation"):
+        setup.runner().execute(plan, apply=True)
+    record = setup.store.load_run(plan.run_id)
+    assert record.status is RunStatus.REFUSED
+    assert "nothing was written" in record.meta.message
+    assert record.snapshot is None
+    assert setup.writes.calls == []
+    assert not list((setup.state_dir / "locks").iterdir())

@@ -9,10 +9,14 @@ import pytest
 
 from netmend.approval import Decision, DecisionOutcome
 from netmend.audit import AuditLog
+from netmend.aws.reachability import PathAnalysis
 from netmend.errors import BadInputError
 from netmend.model import Inventory, NetworkInterface, SecurityGroup, SgRule
 from netmend.plan import Change, ChangeKind, Plan
+from netmend.reach.flow import Endpoint, EndpointKind, Flow
+from netmend.reach.result import Explanation
 from netmend.runner import Runner
+from netmend.runner_analyzer import ReachabilityVerifier
 from netmend.runner_verify import kept_differences, with_states
 from netmend.store import RunStatus, RunStore
 
@@ -139,3 +143,35 @@ def test_with_states_swaps_resources_and_rebuilds_lookups() -> None:
     assert group.rules == (RULE,)
     assert changed.enis_of_group("sg-1") == ()
     assert inventory.enis_of_group("sg-1") == (eni,)
+
+
+def _flow() -> Flow:
+    def end(eni: str, ip: str) -> Endpoint:
+        return Endpoint(kind=EndpointKind.ENI, address=ip, eni_id=eni, given=eni)
+
+    return Flow(source=end("eni-1", "10.0.1.5"), destination=end("eni-2", "10.0.1.6"),
+                protocol="tcp", port=8443)
+
+
+def test_reachability_verifier_reports_where_the_path_stops() -> None:
+    """No path found: failed verification naming the blocking component and code."""
+    seen: list[dict[str, Any]] = []
+
+    def analyze(clients: Any, flow: Any, **kwargs: Any) -> PathAnalysis:
+        seen.append(kwargs)
+        return PathAnalysis(path_id="nip-1", analysis_id="nia-1", reachable=False,
+                            explanations=(Explanation(code="ENI_SG_RULES_MISMATCH",
+                                                      component="sg-9"),))
+
+    verifier = ReachabilityVerifier(NoAws(), analyze=analyze)  # type: ignore[arg-type]
+    plan = _plan()
+    verification = verifier.verify(plan, _flow(), (), None)
+    assert not verification.passed
+    assert verification.reachable is False
+    assert verification.problems == (
+        "Reachability Analyzer found no path for tcp/8443 at sg-9 (ENI_SG_RULES_MISMATCH)",
+    )
+    assert seen == [{"tag_run_id": plan.run_id}]
+    assert verifier.supports(_flow())
+    assert not verifier.supports(_flow().model_copy(update={"protocol": "icmp",
+                                                             "port": None, "icmp_type": 8}))

@@ -19,7 +19,7 @@ SANDBOX_REGION = "us-east-1"
 
 _DUMMY_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credential
+    "AWS_SECRET_ACCESS_KEY": "testing",  # moto's dummy credential
     "AWS_SESSION_TOKEN": "testing",
     "AWS_EC2_METADATA_DISABLED": "true",
 }

@@ -24,7 +24,16 @@ then the return path is blocked unless all of it passes.
 
 Every blocking point is reported in path order (the walk goes on after the first), so a
 flow blocked by a group and an ACL has two explanations; the flow is reachable when there
-are none. Explanation codes are Reachability Analyzer's.
+are none. Explanation codes are Reachability Analyzer's: a group miss is
+ENI_SG_RULES_MISMATCH (SG_HAS_NO_RULES when none of the ENI's groups has a rule in that
+direction) with the ENI's first group as component and all its groups in ``rules``; an
+ACL drop is SUBNET_ACL_RESTRICTION with the denying entries (or "no rule matched: default
+deny 32767") in ``rules``.
+
+Choices worth knowing: an ICMP flow without a code needs every code of its type admitted
+(a rule or entry for one code matches only a flow naming it); a reachable TCP/UDP flow is
+``tracked=False`` when either end is untracked (tracking.py), and always tracked through a
+NAT or transit gateway; an ENI talking to itself is reachable (no group or ACL applies).
 
 Speed: rule tables are indexed once per set of groups and direction (index.py), ACLs and
 route tables parsed once, all per Evaluator; ``evaluate`` keeps the Evaluators of the last
@@ -76,9 +85,14 @@ class Evaluator:
 
     def __init__(self, inventory: Inventory) -> None:
         self.inventory = inventory
-        self._rules = RuleIndex(inventory)
+        self.rules = RuleIndex(inventory)
         self._router = Router(inventory, RouteIndex(inventory))
-        self._acls: dict[str, CompiledAcl] = {}
+        # Plain dictionaries: the inventory's own lookups are cheap, but not free, and a
+        # scan asks the same questions thousands of times.
+        self._acl_of_subnet: dict[str, tuple[str, CompiledAcl] | None] = {}
+        self._subnets = {s.subnet_id for s in inventory.subnets}
+        self._instances = {i.instance_id: i for i in inventory.instances}
+        self._untracked: dict[tuple[tuple[str, ...], bool, int, str, frozenset[int]], bool] = {}
 
     def evaluate(self, flow: Flow, *, client_ephemeral: Interval | None = None) -> Evaluation:
         """Walk ``flow``'s forward and return path; see the module docstring."""
@@ -152,10 +166,10 @@ class Evaluator:
 
     def _state(self, trace: Trace, eni: NetworkInterface) -> None:
         eni_id = eni.network_interface_id
-        if self.inventory.subnet(eni.subnet_id) is None:
+        if eni.subnet_id not in self._subnets:
             trace.block(Code.UNASSOCIATED_COMPONENT, eni.subnet_id, leg=Leg.FORWARD,
                         detail=f"{eni_id}'s subnet {eni.subnet_id} is not in the inventory")
-        instance = self.inventory.instance(eni.instance_id) if eni.instance_id else None
+        instance = self._instances.get(eni.instance_id) if eni.instance_id else None
         if instance is not None and instance.state != _RUNNING:
             trace.hop(Leg.FORWARD, instance.instance_id, "instance", allowed=False,
                       detail=f"{instance.instance_id} is {instance.state}")
@@ -172,7 +186,7 @@ class Evaluator:
 
     def _groups(self, trace: Trace, eni: NetworkInterface, packet: Packet, *,
                 egress: bool, peer: NetworkInterface | None) -> SgVerdict:
-        table = self._rules.rules(eni.group_ids, egress=egress)
+        table = self.rules.rules(eni.group_ids, egress=egress)
         verdict = check_groups(table, packet, peer.group_ids if peer is not None else ())
         for note in verdict.notes:
             trace.note(note)
@@ -186,15 +200,14 @@ class Evaluator:
         component = eni.group_ids[0] if eni.group_ids else eni.network_interface_id
         code = Code.SG_HAS_NO_RULES if verdict.no_rules else Code.ENI_SG_RULES_MISMATCH
         groups = ", ".join(eni.group_ids) or "no group"
-        other = packet.destination if egress else packet.source
-        side = "to" if egress else "from"
-        peer_text = (peer.primary_ip if peer is not None else None) or _address_text(other)
-        partly = " (only part of it)" if verdict.admitting else ""
-        detail = (f"no {direction.value} rule of {groups} admits {_service(packet)} "
-                  f"{side} {peer_text}{partly}")
         if verdict.no_rules:
-            detail = f"{groups} {'has' if len(eni.group_ids) == 1 else 'have'} no " \
-                     f"{direction.value} rules at all"
+            verb = "has" if len(eni.group_ids) == 1 else "have"
+            detail = f"{groups} {verb} no {direction.value} rules at all"
+        else:
+            other = _address_text(packet.destination if egress else packet.source)
+            partly = " (only part of it)" if verdict.admitting else ""
+            detail = (f"no {direction.value} rule of {groups} admits {_service(packet)} "
+                      f"{'to' if egress else 'from'} {other}{partly}")
         trace.hop(Leg.FORWARD, component, "security-groups", direction=direction,
                   allowed=False, detail=detail)
         trace.block(code, component, leg=Leg.FORWARD, direction=direction,
@@ -203,15 +216,16 @@ class Evaluator:
 
     def _acl_walk(self, trace: Trace, eni: NetworkInterface, packet: Packet, *,
                   egress: bool) -> tuple[str, AclVerdict] | None:
-        acl = self.inventory.acl_of_subnet(eni.subnet_id)
-        if acl is None:
+        if eni.subnet_id not in self._acl_of_subnet:
+            acl = self.inventory.acl_of_subnet(eni.subnet_id)
+            self._acl_of_subnet[eni.subnet_id] = (
+                (acl.network_acl_id, CompiledAcl(acl)) if acl is not None else None)
+        found = self._acl_of_subnet[eni.subnet_id]
+        if found is None:
             trace.note(f"no network ACL is known for {eni.subnet_id}: it was not checked")
             return None
-        compiled = self._acls.get(acl.network_acl_id)
-        if compiled is None:
-            compiled = CompiledAcl(acl)
-            self._acls[acl.network_acl_id] = compiled
-        return acl.network_acl_id, walk(compiled, packet, egress=egress)
+        acl_id, compiled = found
+        return acl_id, walk(compiled, packet, egress=egress)
 
     def _acl_forward(self, trace: Trace, eni: NetworkInterface, packet: Packet, *,
                      egress: bool) -> None:
@@ -319,15 +333,26 @@ class Evaluator:
         for eni, verdict, egress in sides:
             if eni is None or verdict is None:
                 continue
-            groups = self.inventory.groups_of_eni(eni.network_interface_id)
-            if side_untracked(groups, verdict.admitting, egress=egress, family=packet.family,
-                              protocol=flow.protocol):
+            if self._side_untracked(eni, verdict, egress=egress, family=packet.family,
+                                    protocol=flow.protocol):
                 untracked.append(eni.network_interface_id)
         for eni_id in untracked:
             trace.note(f"untracked at {eni_id}: a whole-address-space rule admits it and the "
                        "opposite direction is open to all; removing the rule cuts existing "
                        "connections at once")
         return not untracked
+
+    def _side_untracked(self, eni: NetworkInterface, verdict: SgVerdict, *, egress: bool,
+                        family: int, protocol: str) -> bool:
+        admitting = frozenset(id(rule) for rule in verdict.admitting)
+        key = (eni.group_ids, egress, family, protocol, admitting)
+        found = self._untracked.get(key)
+        if found is None:
+            groups = self.inventory.groups_of_eni(eni.network_interface_id)
+            found = side_untracked(groups, verdict.admitting, egress=egress, family=family,
+                                   protocol=protocol)
+            self._untracked[key] = found
+        return found
 
     def _result(self, flow: Flow, trace: Trace, *, tracked: bool | None) -> Evaluation:
         return Evaluation(

@@ -123,6 +123,10 @@ class RuleIndex:
             self._tables[key] = table
         return table
 
+    def built(self) -> tuple[tuple[tuple[str, ...], bool], ...]:
+        """The (groups, egress) tables built so far: what evaluations have needed."""
+        return tuple(self._tables)
+
     def _build(self, group_ids: tuple[str, ...], egress: bool) -> DirectionRules:
         protocols: dict[str, _ProtocolRules] = {}
         missing: list[str] = []

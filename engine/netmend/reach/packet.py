@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 
 from netmend.model import AclEntry, SgRule
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP
@@ -65,6 +66,7 @@ class Packet:
         return self.destination.family
 
 
+@lru_cache(maxsize=8192)
 def parse_address(text: str) -> Address:
     address = ipaddress.ip_address(text)
     return Address(address.version, int(address))

@@ -68,13 +68,17 @@ class Router:
     def __init__(self, inventory: Inventory, routes: RouteIndex) -> None:
         self._inventory = inventory
         self._routes = routes
+        self._table_of_subnet: dict[str, RouteTable | None] = {}
 
     # -- lookups -----------------------------------------------------------------------
 
     def _route(self, eni: NetworkInterface, address: Address, trace: Trace
                ) -> tuple[str, RouteTable | None, Route | None]:
         """(component id, table, chosen route) for ``eni``'s subnet towards ``address``."""
-        table = self._inventory.route_table_of_subnet(eni.subnet_id)
+        if eni.subnet_id not in self._table_of_subnet:
+            self._table_of_subnet[eni.subnet_id] = self._inventory.route_table_of_subnet(
+                eni.subnet_id)
+        table = self._table_of_subnet[eni.subnet_id]
         if table is None:
             trace.note(
                 f"no route table is known for {eni.subnet_id}: only the VPC's local route "

@@ -43,7 +43,14 @@ class Trace:
         rules: tuple[str, ...] = (),
         detail: str = "",
     ) -> None:
-        """Record a point where the flow is dropped (in path order: call as you walk)."""
+        """Record a point where the flow is dropped (in path order: call as you walk).
+
+        The same component failing the same way twice (two ENIs of one stopped instance,
+        two ENIs in one missing subnet) is recorded once.
+        """
+        if any((e.code, e.component, e.direction, e.leg) == (code, component, direction, leg)
+               for e in self.explanations):
+            return
         self.explanations.append(
             Explanation(code=code, component=component, direction=direction, leg=leg,
                         rules=rules, detail=detail)

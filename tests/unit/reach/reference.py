@@ -7,7 +7,7 @@ traffic, a reply to any ephemeral port) is checked packet by packet over a set o
 packets that contains one packet of every region where the answer can change (each
 entry's range ends and their neighbours), so the scan is exhaustive in effect.
 
-It returns every blocking point as (code, component, leg), in path order.
+It returns every blocking point as (code, component, leg, direction), in path order.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from netmend.reach.flow import Flow
 
 __all__ = ["Block", "RefResult", "reference_evaluate"]
 
-Block = tuple[str, str, str]  # (code, component, leg)
+Block = tuple[str, str, str, str | None]  # (code, component, leg, direction)
 # A concrete packet: protocol and its port (TCP/UDP), (type, code) (ICMP), or None.
 Pkt = tuple[str, object]
 
@@ -74,7 +74,7 @@ def _sg_rule_admits(rule: SgRule, pkt: Pkt) -> bool:
             return True
         if rule.from_port != icmp_type:
             return False
-        return rule.to_port is None or rule.to_port == -1 or rule.to_port == icmp_code
+        return rule.to_port is None or rule.to_port in (-1, icmp_code)
     return True
 
 
@@ -116,7 +116,7 @@ def _acl_entry_matches(entry: AclEntry, pkt: Pkt, address: str) -> bool:
     if not _contains(entry.cidr, address):
         return False
     protocol, value = pkt
-    if entry.protocol != ANY and entry.protocol != protocol:
+    if entry.protocol not in (ANY, protocol):
         return False
     if entry.protocol in PORTED:
         if entry.port_from is None or entry.port_to is None:
@@ -148,7 +148,7 @@ def _samples(values: list[int], low: int, high: int) -> list[int]:
 
 
 def _all_traffic_samples(acl: NetworkAcl) -> list[Pkt]:
-    """One packet of each region of protocol × keys where an entry's match can change."""
+    """One packet of each region of (protocol, keys) where an entry's match can change."""
     named = {e.protocol for e in acl.entries if e.protocol != ANY}
     unnamed = next(str(n) for n in range(200, 256) if str(n) not in named)
     packets: list[Pkt] = [(unnamed, None)]
@@ -205,32 +205,32 @@ def _route_toward(inv: Inventory, eni: NetworkInterface, address: str,
     assert table is not None, "the generated estates always have a main table"
     route = _best_route(inv, table.routes, address)
     if route is None:
-        blocks.append(("NO_ROUTE_TO_DESTINATION", table.route_table_id, leg))
+        blocks.append(("NO_ROUTE_TO_DESTINATION", table.route_table_id, leg, None))
         return None
     if route.state.value == "blackhole":
-        blocks.append(("BAD_STATE_ROUTE", table.route_table_id, leg))
+        blocks.append(("BAD_STATE_ROUTE", table.route_table_id, leg, None))
         return None
     kind = route.target_kind.value
     target = route.target_id or kind
     if kind == "local":
         if peer is not None and peer.vpc_id != eni.vpc_id:
-            blocks.append(("NO_ROUTE_TO_DESTINATION", table.route_table_id, leg))
+            blocks.append(("NO_ROUTE_TO_DESTINATION", table.route_table_id, leg, None))
             return None
     elif kind == "internet-gateway":
         if peer is not None:
-            blocks.append(("NO_ROUTE_TO_DESTINATION", table.route_table_id, leg))
+            blocks.append(("NO_ROUTE_TO_DESTINATION", table.route_table_id, leg, None))
             return None
         if leg == "forward":
             if not _igw_attached(inv, target, eni.vpc_id):
-                blocks.append(("BAD_STATE_ATTACHMENT", target, leg))
+                blocks.append(("BAD_STATE_ATTACHMENT", target, leg, None))
                 return None
             if ":" not in address and not eni.public_ip:
-                blocks.append(("IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS", target, leg))
+                blocks.append(("IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS", target, leg, "egress"))
                 return None
     elif kind == "nat-gateway" and peer is None and leg == "forward":
         nat = next((n for n in inv.nat_gateways if n.nat_gateway_id == target), None)
         if nat is None or nat.state != "available":
-            blocks.append(("BAD_STATE", target, leg))
+            blocks.append(("BAD_STATE", target, leg, None))
             return None
         nat_table = inv.route_table_of_subnet(nat.subnet_id)
         assert nat_table is not None
@@ -238,7 +238,7 @@ def _route_toward(inv: Inventory, eni: NetworkInterface, address: str,
         if (out is None or out.state.value == "blackhole"
                 or out.target_kind.value != "internet-gateway"
                 or not _igw_attached(inv, out.target_id or "", nat.vpc_id)):
-            blocks.append(("NO_ROUTE_TO_DESTINATION", nat_table.route_table_id, leg))
+            blocks.append(("NO_ROUTE_TO_DESTINATION", nat_table.route_table_id, leg, None))
             return None
     return kind
 
@@ -252,25 +252,25 @@ def _entering(inv: Inventory, eni: NetworkInterface, source: str, blocks: list[B
     target = route.target_id or ""
     if route.target_kind.value == "internet-gateway":
         if not _igw_attached(inv, target, eni.vpc_id):
-            blocks.append(("BAD_STATE_ATTACHMENT", target, "forward"))
+            blocks.append(("BAD_STATE_ATTACHMENT", target, "forward", None))
         elif ":" not in source and not eni.public_ip:
-            blocks.append(("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", target, "forward"))
+            blocks.append(("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", target, "forward", "ingress"))
     elif route.target_kind.value == "nat-gateway":
         igw = next((g.internet_gateway_id for g in inv.internet_gateways
                     if eni.vpc_id in g.vpc_ids), target)
-        blocks.append(("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", igw, "forward"))
+        blocks.append(("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", igw, "forward", "ingress"))
 
 
 # -- the path ----------------------------------------------------------------------------
 
 def _state(inv: Inventory, eni: NetworkInterface, blocks: list[Block]) -> None:
     if inv.subnet(eni.subnet_id) is None:
-        blocks.append(("UNASSOCIATED_COMPONENT", eni.subnet_id, "forward"))
+        blocks.append(("UNASSOCIATED_COMPONENT", eni.subnet_id, "forward", None))
     instance = inv.instance(eni.instance_id) if eni.instance_id else None
     if instance is not None and instance.state != "running":
-        blocks.append(("BAD_STATE", instance.instance_id, "forward"))
+        blocks.append(("BAD_STATE", instance.instance_id, "forward", None))
     if eni.status == "available" or eni.attachment_status in ("detached", "detaching"):
-        blocks.append(("BAD_STATE_ATTACHMENT", eni.network_interface_id, "forward"))
+        blocks.append(("BAD_STATE_ATTACHMENT", eni.network_interface_id, "forward", None))
 
 
 def _sg_step(inv: Inventory, eni: NetworkInterface, flow: Flow, egress: bool,
@@ -280,7 +280,7 @@ def _sg_step(inv: Inventory, eni: NetworkInterface, flow: Flow, egress: bool,
         empty = not _rules_of(inv, eni, egress)
         component = eni.group_ids[0] if eni.group_ids else eni.network_interface_id
         blocks.append(("SG_HAS_NO_RULES" if empty else "ENI_SG_RULES_MISMATCH", component,
-                       "forward"))
+                       "forward", "egress" if egress else "ingress"))
     return admitting
 
 
@@ -288,10 +288,11 @@ def _acl_step(inv: Inventory, eni: NetworkInterface, egress: bool, packets: list
               address: str, leg: str, blocks: list[Block]) -> None:
     acl = inv.acl_of_subnet(eni.subnet_id)
     if acl is not None and not _acl_admits_flow(acl, egress, packets, address):
-        blocks.append(("SUBNET_ACL_RESTRICTION", acl.network_acl_id, leg))
+        blocks.append(("SUBNET_ACL_RESTRICTION", acl.network_acl_id, leg,
+                       "egress" if egress else "ingress"))
 
 
-def _reply(flow: Flow) -> list[Pkt] | None | str:
+def _reply(flow: Flow) -> list[Pkt] | str | None:
     """Reply packets (ports filled in later for TCP/UDP), None for all traffic, or "none"."""
     if flow.protocol in PORTED:
         return []
@@ -320,10 +321,11 @@ def _ephemeral_blocks(inv: Inventory, flow: Flow, server: NetworkInterface | Non
     second = [admits(client_acl, False, flow.destination.address, p) for p in ports]
     server_block = client_block = None
     if server_acl is not None and not any(first):
-        server_block = ("SUBNET_ACL_RESTRICTION", server_acl.network_acl_id, "return")
+        server_block = ("SUBNET_ACL_RESTRICTION", server_acl.network_acl_id, "return", "egress")
     both = any(a and b for a, b in zip(first, second, strict=True))
     if client_acl is not None and (not any(second) or (any(first) and not both)):
-        client_block = ("SUBNET_ACL_RESTRICTION", client_acl.network_acl_id, "return")
+        client_block = ("SUBNET_ACL_RESTRICTION", client_acl.network_acl_id, "return",
+                        "ingress")
     return server_block, client_block
 
 
@@ -380,12 +382,14 @@ def reference_evaluate(inv: Inventory, flow: Flow) -> RefResult:
             if dst is not None and crosses:
                 acl = inv.acl_of_subnet(dst.subnet_id)
                 if acl is not None and not _acl_admits_flow(acl, True, rp, flow.source.address):
-                    server_block = ("SUBNET_ACL_RESTRICTION", acl.network_acl_id, "return")
+                    server_block = ("SUBNET_ACL_RESTRICTION", acl.network_acl_id, "return",
+                                    "egress")
             if src is not None and crosses:
                 acl = inv.acl_of_subnet(src.subnet_id)
                 if acl is not None and not _acl_admits_flow(acl, False, rp,
                                                             flow.destination.address):
-                    client_block = ("SUBNET_ACL_RESTRICTION", acl.network_acl_id, "return")
+                    client_block = ("SUBNET_ACL_RESTRICTION", acl.network_acl_id, "return",
+                                    "ingress")
         if server_block:
             blocks.append(server_block)
         if dst is not None and crosses:
@@ -393,6 +397,7 @@ def reference_evaluate(inv: Inventory, flow: Flow) -> RefResult:
         if client_block:
             blocks.append(client_block)
 
+    blocks = list(dict.fromkeys(blocks))  # one component failing one way is said once
     tracked: bool | None = None
     if not blocks:
         tracked = True

@@ -19,9 +19,9 @@ from netmend.reach import Flow, evaluate, make_flow
 from netmend.reach.acl import CompiledAcl, walk
 from netmend.reach.packet import Packet, parse_address
 
+from . import reference
 from .builders import Estate, egress, ingress, route
 from .builders import _entry as acl_entry
-from . import reference
 from .reference import reference_evaluate
 
 PORTS: list[Any] = [22, 80, 443, 8080, (80, 443), (0, 65535), (1024, 65535), (32768, 65535),
@@ -68,7 +68,7 @@ def estates(draw: st.DrawFn) -> Inventory:
             numbers = draw(st.lists(st.sampled_from([10, 50, 100, 110, 120, 200, 300]),
                                     unique=True, max_size=5))
             for number in numbers:
-                protocol = draw(st.sampled_from(PROTOCOLS + ["tcp", "tcp"]))
+                protocol = draw(st.sampled_from([*PROTOCOLS, "tcp", "tcp"]))
                 action = draw(st.sampled_from(["allow", "allow", "deny"]))
                 ports = _ports(draw, protocol, ephemeral=draw(st.booleans()))
                 found.append(acl_entry(action, number, protocol, ports,
@@ -147,9 +147,10 @@ def flows(draw: st.DrawFn, inventory: Inventory, *, outside: bool = True) -> Flo
 def _compare(inventory: Inventory, flow: Flow) -> None:
     evaluation = evaluate(inventory, flow)
     expected = reference_evaluate(inventory, flow)
-    got = [(e.code, e.component, e.leg.value) for e in evaluation.explanations]
+    got = [(e.code, e.component, e.leg.value, e.direction.value if e.direction else None)
+           for e in evaluation.explanations]
     event(f"first block: {got[0][0]} ({got[0][2]})" if got else "reachable")
-    for code, _, leg in set(got):
+    for code, _, leg, _ in set(got):
         event(f"blocks somewhere: {code} ({leg})")
     assert evaluation.reachable == (not expected.blocks)
     assert got[:1] == expected.blocks[:1]
@@ -160,7 +161,7 @@ def _compare(inventory: Inventory, flow: Flow) -> None:
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_engine_agrees_with_reference(case: tuple[Inventory, Flow]) -> None:
-    """Reachability, every blocking point (code, component, leg) and connection tracking
+    """Reachability, every blocking point (code, component, leg, direction) and tracking
     agree between the indexed evaluator and the slow reference scan."""
     _compare(*case)
 

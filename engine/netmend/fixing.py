@@ -1,0 +1,141 @@
+"""Fixing one flow: diagnose, propose one plan from every root cause, run it.
+
+The CLI, the demo and ChatOps all fix a flow through ``fix_flow`` so that they share one
+pipeline: detect → propose → approve → snapshot → apply → verify (→ roll back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from netmend.approval import Approver, PolicyApprover, TerminalApprover, YesApprover
+from netmend.audit import AuditLog
+from netmend.aws.session import AwsClients
+from netmend.config import NetmendConfig
+from netmend.diagnosis import Diagnosis, diagnose
+from netmend.errors import NetmendError
+from netmend.model import Inventory
+from netmend.plan import Plan, new_run_id
+from netmend.playbook import PlaybookSet, propose_plan
+from netmend.reach import Flow
+from netmend.runner import Runner
+from netmend.runner_result import RunResult
+from netmend.runner_verify import IntentCheck
+from netmend.store import RunStore
+
+__all__ = ["FixOutcome", "NoFixError", "fix_flow", "fix_result_json", "make_runner"]
+
+
+class NoFixError(NetmendError):
+    """The flow is blocked but no playbook (of those asked for) proposes a change."""
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    diagnosis: Diagnosis
+    plan: Plan
+    result: RunResult
+
+
+def make_runner(
+    clients: AwsClients,
+    config: NetmendConfig,
+    *,
+    yes: bool = False,
+    approver: Approver | None = None,
+    requester: str | None = None,
+) -> Runner:
+    """A Runner on the config's state dir; the policy always decides first.
+
+    Without ``approver``: ``--yes`` approves what the policy lets through, else the
+    person at the terminal is asked (and without a terminal the run is refused).
+    """
+    from netmend.runner_analyzer import ReachabilityVerifier
+    from netmend.verify import is_aws_endpoint
+
+    fallback = approver or (YesApprover() if yes else TerminalApprover())
+    store = RunStore(config.state_dir)
+    # Reachability Analyzer exists only on AWS itself: elsewhere (moto, a proxy) `auto`
+    # verifies locally and `reachability-analyzer` is refused as unavailable.
+    analyzer = (
+        {"reachability-analyzer": ReachabilityVerifier(clients)}
+        if is_aws_endpoint(clients.endpoint_url)
+        else {}
+    )
+    return Runner(
+        clients,
+        store,
+        PolicyApprover(config.policy, fallback),
+        AuditLog(config.audit_path),
+        verifiers=analyzer,
+        requester=requester,
+    )
+
+
+def fix_flow(
+    runner: Runner,
+    inventory: Inventory,
+    flow: Flow,
+    playbooks: PlaybookSet,
+    *,
+    apply: bool,
+    only: str | None = None,
+    group: str | None = None,
+    change_id: str | None = None,
+    verify_method: str = "local",
+    intents: Sequence[IntentCheck] | None = None,
+    on_plan: Callable[[Plan], str | None] | None = None,
+) -> FixOutcome:
+    """Diagnose ``flow``, propose one plan for all its root causes, and run it.
+
+    Without ``apply`` this is the dry run: the plan is recorded, nothing is written.
+    ``on_plan`` sees the plan before it runs (to show the diff) and may return the
+    diff text the approver shows. Raises ProposalRefusedError when no playbook can
+    propose anything.
+    """
+    found = diagnose(inventory, flow)
+    plan = propose_plan(
+        inventory,
+        flow,
+        found.evaluation,
+        found.causes,
+        playbooks,
+        only=only,
+        run_id=new_run_id(),
+        change_id=change_id,
+        group=group,
+    )
+    if plan.empty and not found.reachable:
+        # "nothing to do" would claim the flow works; say what was found instead.
+        causes = ", ".join(f"{c.playbook} on {c.resource}" for c in found.causes) or "none"
+        notes = "; ".join(plan.notes)
+        raise NoFixError(
+            f"{flow.service} from {flow.source.label} to {flow.destination.label} is blocked "
+            f"(root causes: {causes}) but no playbook proposes a change"
+            + (f": {notes}" if notes else "")
+        )
+    rendered_diff = on_plan(plan) if on_plan is not None else None
+    result = runner.execute(
+        plan,
+        apply=apply,
+        flow=flow,
+        verify_method=verify_method,
+        intents=intents,
+        rendered_diff=rendered_diff,
+    )
+    return FixOutcome(diagnosis=found, plan=plan, result=result)
+
+
+def fix_result_json(outcome: FixOutcome, verify_method: str) -> dict[str, Any]:
+    """DESIGN.md's ``fix --output json``: run_id, status, playbook, changes, verification."""
+    document = outcome.result.to_json()
+    if document.get("verification") is None:
+        document["verification"] = {"method": verify_method, "reachable": None}
+    document["root_causes"] = [
+        {"playbook": c.playbook, "resource": c.resource, "summary": c.summary}
+        for c in outcome.diagnosis.causes
+    ]
+    document["notes"] = list(outcome.plan.notes)
+    return document

@@ -1,0 +1,44 @@
+"""`netmend fix` through the CLI on a moto server: the generic missing-ingress playbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from netmend.demo.estates import build_estate
+from tests.conftest import MotoAws
+from tests.integration.fix_cycle import run_fix_cycle
+
+pytestmark = pytest.mark.integration
+
+
+def _strip_ingress_to_nothing(aws: MotoAws, group_id: str) -> None:
+    rules = aws.ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [group_id]}]
+    )["SecurityGroupRules"]
+    ingress = [r["SecurityGroupRuleId"] for r in rules if not r["IsEgress"]]
+    if ingress:
+        aws.ec2.revoke_security_group_ingress(GroupId=group_id, SecurityGroupRuleIds=ingress)
+
+
+def test_missing_ingress_cycle(aws: MotoAws, cli_env: Path) -> None:
+    """A group with no inbound rule: fix adds one narrow rule, verifies, rolls back exactly."""
+    estate = build_estate(aws.ec2, "wrong-port")
+    _strip_ingress_to_nothing(aws, estate.ids["server_sg"])
+    cycle = run_fix_cycle(aws.clients(), estate)
+    assert cycle.diagnosis["exit_code"] == 3
+    assert [c["playbook"] for c in cycle.diagnosis["root_causes"]] == ["missing-ingress"]
+    assert cycle.dry_run["status"] == "planned"
+    assert cycle.dry_run["state_changes"] == []
+    assert [c["api"] for c in cycle.dry_run["changes"]] == ["AuthorizeSecurityGroupIngress"]
+    permission = cycle.dry_run["changes"][0]["params"]["IpPermissions"][0]
+    assert permission["UserIdGroupPairs"][0]["GroupId"] == estate.ids["client_sg"]
+    assert (permission["FromPort"], permission["ToPort"]) == (8443, 8443)
+    assert "authorize-security-group-ingress" in cycle.dry_run_text
+    assert cycle.applied["status"] == "applied", cycle.applied
+    assert cycle.applied["verification"]["reachable"] is True
+    assert cycle.after_apply_reachable
+    assert cycle.lost_flows == set()
+    assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
+    assert cycle.differences_after_rollback == []
