@@ -357,6 +357,51 @@ def runs_show(
         console.print(f"  {entry.model_dump_json()}", markup=False)
 
 
+@app.command()
+def verify(
+    intents: Annotated[
+        Path, typer.Option("--intents", help="YAML file of flows that must be allowed or denied.",
+                           dir_okay=False)
+    ],
+    method: Annotated[
+        str, typer.Option("--method", help="local, reachability-analyzer or auto.")
+    ] = "local",
+    inventory: InventoryFile = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+    output: Output = OutputFormat.TEXT,
+    verbose: Verbose = False,
+) -> None:
+    """Check declared intents: which hold, which are violated and where they are blocked.
+
+    Exit code: 0 every intent holds, 3 at least one is violated, 2 bad input.
+    """
+    from netmend.diagnosis import EXIT_BLOCKED
+    from netmend.verify import METHODS, MethodVerifier
+    from netmend.verify_intents import load_intents
+    from netmend.verify_report import check_intents, intent_report_to_json, render_intent_report
+
+    configure_logging(verbose=verbose)
+    if method not in METHODS:
+        raise BadInputError(f"unknown --method {method!r}: use {', '.join(METHODS)}")
+    declared = load_intents(intents)
+    if inventory is not None:
+        if method != "local":
+            raise BadInputError("--inventory checks offline: use --method local with it")
+        report = check_intents(_load_estate(inventory, None, None, None), declared)
+    else:
+        from netmend.aws.session import make_clients
+
+        clients = make_clients(_aws_options(region, profile, endpoint_url))
+        report = check_intents(MethodVerifier(method, clients), declared)
+    if output is OutputFormat.JSON:
+        emit_json(intent_report_to_json(report))
+    else:
+        stdout_console().print(render_intent_report(report))
+    raise typer.Exit(0 if report.all_held else EXIT_BLOCKED)
+
+
 @inventory_app.command("save")
 def inventory_save(
     file: Annotated[Path, typer.Argument(help="Where to write the inventory (JSON).",
@@ -527,23 +572,13 @@ def _root(
 
 
 def main() -> None:
-    """Console-script entry: NetmendError becomes one line on stderr and its exit code."""
+    """Console-script entry: NetmendError becomes one line on stderr and its exit code.
+
+    typer runs standalone: usage errors exit 2 with click's message and ``typer.Exit``
+    carries each command's own code; only netmend's errors reach the handler below.
+    """
     try:
-        # Non-standalone click returns the code of typer.Exit instead of exiting.
-        code = app(standalone_mode=False)
+        app()
     except NetmendError as error:
         error_console().print(f"netmend: error: {error}", markup=False, highlight=False)
         sys.exit(error.exit_code)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except typer.Abort:
-        error_console().print("netmend: aborted", markup=False)
-        sys.exit(130)
-    except Exception as error:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)

@@ -274,9 +274,9 @@ def dump_intents(intents: Sequence[Intent], *, header: str = "") -> str:
     """An intents file (YAML text) declaring ``intents``; ``header`` becomes comments."""
     document = {"intents": [intent.model_dump(exclude_none=True) for intent in intents]}
     out = io.StringIO()
-    writer = YAML(typ="safe", pure=True)
+    writer = YAML(typ="rt")  # keeps the fields' order, unlike the safe dumper
     writer.default_flow_style = False
-    writer.sort_base_mapping_type_on_output = False  # keep the fields' order
+    writer.indent(mapping=2, sequence=4, offset=2)  # DESIGN.md's layout
     writer.dump(document, out)
     comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
     return comments + out.getvalue()

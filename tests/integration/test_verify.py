@@ -14,7 +14,7 @@ import pytest
 
 from netmend.aws.collector import collect_inventory
 from netmend.aws.reachability import ReachabilityAnalyzerError
-from netmend.demo.estates import HEALTHY, BuiltEstate, build_all, fix_by_hand
+from netmend.demo.estates import HEALTHY, OCTETS, BuiltEstate, build_all, fix_by_hand
 from netmend.plan import Plan
 from netmend.reach import make_flow
 from netmend.verify import LocalVerifier, MethodVerifier, select_verifier
@@ -58,8 +58,8 @@ def test_intents_hold_or_are_violated_where_the_estates_say(
     report = check_intents(MethodVerifier("local", aws.clients()), intents)
 
     results = {r.name: r for r in report.intents}
-    assert results[HEALTHY].held and results[HEALTHY].reachable
-    assert results[SSH_DENIED].held and not results[SSH_DENIED].reachable
+    assert (results[HEALTHY].held, results[HEALTHY].reachable) == (True, True)
+    assert (results[SSH_DENIED].held, results[SSH_DENIED].reachable) == (True, False)
     for cause, estate in estates.items():
         if cause == HEALTHY:
             continue
@@ -158,4 +158,34 @@ def test_the_runner_hook_verifies_locally_on_moto(
 
     assert verification.method == "local"
     assert "Reachability Analyzer cannot analyse ICMP" in verification.detail
-    assert verification.passed is verification.reachable
+    # The wrong-port server's group opens tcp 22 and 8080 only: no ICMP either.
+    assert (verification.reachable, verification.passed) == (False, False)
+    assert broken.ids["server_sg"] in verification.problems[0]
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "intents.yaml"
+
+
+def test_the_example_intents_file_says_what_its_comments_promise(
+    aws: Any, estates: dict[str, BuiltEstate], tmp_path: Path
+) -> None:
+    """examples/intents.yaml with its placeholder ids (…607NN client, …697NN server of
+    estate 10.NN) replaced by the built ones: the healthy and denied intents hold, the
+    wrong-port and wrong-protocol flows are violated."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for cause, estate in estates.items():
+        octet = OCTETS[cause]
+        text = text.replace(f"i-0a1b2c3d4e5f607{octet:02d}", estate.source)
+        text = text.replace(f"i-0f1e2d3c4b5a697{octet:02d}", estate.destination)
+    path = tmp_path / "intents.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    report = check_intents(MethodVerifier("local", aws.clients()), load_intents(path))
+
+    assert {r.name: r.held for r in report.intents} == {
+        "catalog web reaches the catalog API over https": True,
+        "no ssh from the web tier to the catalog API": True,
+        "shop reaches payments over 8443": False,
+        "app resolves names through the forwarder": False,
+        "ledger API answers no ping": True,
+    }

@@ -1,26 +1,35 @@
 """``netmend demo``: the runbook's broken estates in the embedded sandbox, end to end.
 
-For each estate: build it on the sandbox's EC2, collect its inventory over HTTP, and
-diagnose its failing flow; the table says whether the expected root cause was found at
-the expected component.
+For each estate: build it on the sandbox's EC2, collect its inventory over HTTP, diagnose
+its failing flow, fix it (dry run, then apply with approval), verify, and roll back; the
+tables say what was found, what changed, and whether the rollback restored the snapshot.
+Runs go to a temporary state directory, never the user's.
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
+from netmend.approval import YesApprover
 from netmend.aws.collector import collect_inventory
 from netmend.aws.session import AwsClients, AwsOptions, make_clients
+from netmend.config import NetmendConfig
 from netmend.console import emit_json, stdout_console
 from netmend.demo.estates import BuiltEstate, build_all
 from netmend.demo.sandbox import SANDBOX_REGION, sandbox_endpoint
 from netmend.diagnosis import diagnose
+from netmend.errors import NetmendError
+from netmend.fixing import fix_flow, make_runner
 from netmend.model import Inventory
-from netmend.reach import make_flow
+from netmend.playbook import PlaybookSet, load_playbooks
+from netmend.reach import Flow, make_flow
+from netmend.restore import differences
 
 __all__ = ["EstateReport", "run_demo"]
 
@@ -33,6 +42,12 @@ class EstateReport:
     blocked_at: str | None = None
     causes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    flow: Flow | None = None
+    fix_status: str = "-"
+    changes: list[str] = field(default_factory=list)
+    verified: bool | None = None
+    rollback_status: str = "-"
+    restored: bool | None = None
 
     @property
     def detected(self) -> bool:
@@ -60,6 +75,8 @@ class EstateReport:
             "expected_component": self.estate.expected_component,
             "root_causes": self.causes,
             "detected": self.detected,
+            "fix": {"status": self.fix_status, "changes": self.changes, "verified": self.verified},
+            "rollback": {"status": self.rollback_status, "restored": self.restored},
             "problems": self.problems,
         }
 
@@ -75,6 +92,7 @@ def _diagnose_estate(clients: AwsClients, estate: BuiltEstate) -> EstateReport:
         port=estate.port,
         icmp_type=estate.icmp_type,
     )
+    report.flow = flow
     result = diagnose(inventory, flow)
     report.reachable = result.reachable
     blocking = result.evaluation.blocking
@@ -87,6 +105,45 @@ def _diagnose_estate(clients: AwsClients, estate: BuiltEstate) -> EstateReport:
     if not report.detected:
         report.problems.append(f"root cause {estate.root_cause} not found")
     return report
+
+
+def _fix_estate(
+    clients: AwsClients, report: EstateReport, playbooks: PlaybookSet, state_dir: Path
+) -> None:
+    """Apply the fix with approval (--yes), check it verified, roll back, compare."""
+    assert report.flow is not None
+    runner = make_runner(clients, NetmendConfig(state_dir=state_dir), approver=YesApprover(),
+                         requester="netmend-demo")
+    try:
+        outcome = fix_flow(runner, report.inventory, report.flow, playbooks, apply=True,
+                           change_id="DEMO-1")
+    except NetmendError as error:
+        report.fix_status = "refused"
+        report.problems.append(f"fix: {error}")
+        return
+    result = outcome.result
+    report.fix_status = str(result.status)
+    report.changes = [f"{c.api} {c.resource}" for c in result.changes]
+    expected = "nothing_to_do" if report.estate.reachable else "applied"
+    if report.fix_status != expected:
+        report.problems.append(f"fix ended {report.fix_status}: {result.message}")
+    if result.verification is not None:
+        report.verified = result.verification.passed and result.verification.reachable is True
+    if report.estate.reachable:
+        return
+    undo = runner.rollback(result.run_id)
+    report.rollback_status = str(undo.status)
+    touched = [c.resource for c in outcome.plan.changes]
+    live = collect_inventory(clients, vpc_ids=[report.estate.vpc_id], quotas=False)
+    gaps = [
+        line
+        for rid in dict.fromkeys(touched)
+        if (was := report.inventory.get(rid)) is not None
+        for line in differences(live.get(rid), was)
+    ]
+    report.restored = not gaps
+    if gaps:
+        report.problems.append("rollback left differences: " + "; ".join(gaps))
 
 
 def _inventory_table(reports: list[EstateReport]) -> Table:
@@ -108,20 +165,31 @@ def _inventory_table(reports: list[EstateReport]) -> Table:
     return table
 
 
+def _yes_no(value: bool | None) -> Text:
+    if value is None:
+        return Text("-")
+    return Text("yes", style="green") if value else Text("NO", style="bold red")
+
+
 def _diagnosis_table(reports: list[EstateReport]) -> Table:
-    table = Table(title="diagnosis of each estate's failing flow", title_justify="left")
-    for column in ("root cause", "flow", "reachable", "blocked at", "found", "detected"):
+    table = Table(title="diagnose → fix (apply, verify) → rollback, per estate",
+                  title_justify="left")
+    for column in ("root cause", "flow", "blocked at", "found", "detected", "change",
+                   "verified", "rolled back"):
         table.add_column(column)
     for r in reports:
-        ok = Text("yes", style="green") if r.detected else Text("NO", style="bold red")
         flow = f"{r.estate.protocol}/{r.estate.port}" if r.estate.port else r.estate.protocol
+        change = "\n".join(r.changes) or r.fix_status
+        rolled = _yes_no(r.restored) if r.restored is not None else Text(r.rollback_status)
         table.add_row(
             r.estate.root_cause,
             flow,
-            "yes" if r.reachable else "no",
             r.blocked_at or "-",
             ", ".join(r.causes) or "-",
-            ok,
+            _yes_no(r.detected),
+            change,
+            _yes_no(r.verified),
+            rolled,
         )
     return table
 
@@ -135,6 +203,10 @@ def run_demo(*, json_output: bool = False) -> int:
             console.print(f"sandbox: moto EC2 at {endpoint} ({SANDBOX_REGION}), no AWS account")
         estates = build_all(clients.ec2)
         reports = [_diagnose_estate(clients, e) for e in estates]
+        playbooks = load_playbooks()
+        with tempfile.TemporaryDirectory(prefix="netmend-demo-") as state_dir:
+            for report in reports:
+                _fix_estate(clients, report, playbooks, Path(state_dir))
     failures = [r for r in reports if r.problems]
     if json_output:
         emit_json({"estates": [r.as_json() for r in reports], "failures": len(failures)})
