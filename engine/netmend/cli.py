@@ -240,7 +240,7 @@ def fix(
     estate = collect_inventory(clients)
     flow = make_flow(estate, source, destination, protocol=protocol, port=port,
                      icmp_type=icmp_type, icmp_code=icmp_code)
-    runner = make_runner(clients, settings, yes=yes)
+    runner = make_runner(clients, settings, yes=yes, verify_method=verify)
     console = stdout_console()
     text = output is OutputFormat.TEXT
 

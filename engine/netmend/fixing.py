@@ -46,30 +46,25 @@ def make_runner(
     yes: bool = False,
     approver: Approver | None = None,
     requester: str | None = None,
+    verify_method: str = "auto",
 ) -> Runner:
     """A Runner on the config's state dir; the policy always decides first.
 
     Without ``approver``: ``--yes`` approves what the policy lets through, else the
     person at the terminal is asked (and without a terminal the run is refused).
     """
-    from netmend.runner_analyzer import ReachabilityVerifier
-    from netmend.verify import is_aws_endpoint
+    from netmend.verify_runner import runner_verifiers
 
     fallback = approver or (YesApprover() if yes else TerminalApprover())
     store = RunStore(config.state_dir)
-    # Reachability Analyzer exists only on AWS itself: elsewhere (moto, a proxy) `auto`
-    # verifies locally and `reachability-analyzer` is refused as unavailable.
-    analyzer = (
-        {"reachability-analyzer": ReachabilityVerifier(clients)}
-        if is_aws_endpoint(clients.endpoint_url)
-        else {}
-    )
     return Runner(
         clients,
         store,
         PolicyApprover(config.policy, fallback),
         AuditLog(config.audit_path),
-        verifiers=analyzer,
+        # Reachability Analyzer exists only on AWS itself: `auto` elsewhere (moto, a
+        # proxy) verifies locally.
+        verifiers=runner_verifiers(clients, verify_method),
         requester=requester,
     )
 

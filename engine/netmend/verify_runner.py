@@ -13,9 +13,10 @@ one whose analysis fails or times out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from netmend.aws.reachability import PathAnalysis
 from netmend.aws.session import AwsClients
 from netmend.plan import Plan
 from netmend.reach.flow import Flow
@@ -38,10 +39,12 @@ class AnalyzerRunVerifier:
     method = REACHABILITY_ANALYZER
 
     def __init__(self, clients: AwsClients, *, auto: bool = False,
-                 timeout_s: float = 120) -> None:
+                 timeout_s: float = 120,
+                 analyze: Callable[..., PathAnalysis] | None = None) -> None:
         self.clients = clients
         self.auto = auto
         self.timeout_s = timeout_s
+        self._analyze = analyze  # tests inject a fake analyze_path
 
     def prepare(self, plan: Plan) -> None:
         """Nothing to read before the first write: the analysis runs after the last."""
@@ -57,7 +60,7 @@ class AnalyzerRunVerifier:
         if flow is None:
             return Verification(method=self.method, passed=True, detail="no flow to check")
         analyzer = ReachabilityAnalyzerVerifier(self.clients, timeout_s=self.timeout_s,
-                                                run_id=plan.run_id)
+                                                run_id=plan.run_id, analyze=self._analyze)
         # A fresh local verifier: a fallback must read the estate as it is now.
         verifier = MethodVerifier("auto" if self.auto else REACHABILITY_ANALYZER,
                                   self.clients, analyzer=analyzer)

@@ -16,7 +16,6 @@ from netmend.demo.estates import BuiltEstate
 from netmend.model import Inventory
 from netmend.reach import evaluate, make_flow
 from netmend.restore import differences
-
 from tests.cli_runner import run_cli
 
 __all__ = ["FixCycle", "reachable_pairs", "run_fix_cycle"]

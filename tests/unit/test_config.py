@@ -16,7 +16,7 @@ def test_defaults_without_any_file(tmp_path: Path) -> None:
     config = load_config(env={}, cwd=tmp_path, home=tmp_path / "home")
     assert config.state_dir == Path("~/.local/state/netmend").expanduser()
     assert config.source is None
-    assert config.policy.auto_approve == (ChangeKind.ADDITION,)
+    assert config.policy.auto_approve == ()
     assert ChangeKind.REVOCATION in config.policy.require_person
     assert config.playbook_dirs == ()
 

@@ -16,9 +16,9 @@ from netmend.plan import Change, ChangeKind, Plan
 from netmend.reach.flow import Endpoint, EndpointKind, Flow
 from netmend.reach.result import Explanation
 from netmend.runner import Runner
-from netmend.runner_analyzer import ReachabilityVerifier
 from netmend.runner_verify import kept_differences, with_states
 from netmend.store import RunStatus, RunStore
+from netmend.verify_runner import AnalyzerRunVerifier
 
 
 class NoAws:
@@ -163,15 +163,14 @@ def test_reachability_verifier_reports_where_the_path_stops() -> None:
                             explanations=(Explanation(code="ENI_SG_RULES_MISMATCH",
                                                       component="sg-9"),))
 
-    verifier = ReachabilityVerifier(NoAws(), analyze=analyze)  # type: ignore[arg-type]
+    verifier = AnalyzerRunVerifier(NoAws(), analyze=analyze)  # type: ignore[arg-type]
     plan = _plan()
     verification = verifier.verify(plan, _flow(), (), None)
     assert not verification.passed
     assert verification.reachable is False
+    assert verification.method == "reachability-analyzer"
     assert verification.problems == (
-        "Reachability Analyzer found no path for tcp/8443 at sg-9 (ENI_SG_RULES_MISMATCH)",
+        "tcp/8443 from eni-1 (10.0.1.5) to eni-2 (10.0.1.6) is still blocked at sg-9 "
+        "(ENI_SG_RULES_MISMATCH) (reachability-analyzer)",
     )
-    assert seen == [{"tag_run_id": plan.run_id}]
-    assert verifier.supports(_flow())
-    assert not verifier.supports(_flow().model_copy(update={"protocol": "icmp",
-                                                             "port": None, "icmp_type": 8}))
+    assert seen == [{"timeout_s": 120, "tag_run_id": plan.run_id}]

@@ -53,7 +53,10 @@ def _default_protected_tags() -> dict[str, str | None]:
 class Policy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    auto_approve: tuple[ChangeKind, ...] = (ChangeKind.ADDITION,)
+    # Nothing passes unattended unless the config says so: a person (the terminal,
+    # --yes, ChatOps) approves by default. `auto_approve: [addition]` lets narrow
+    # additions through in change-managed pipelines.
+    auto_approve: tuple[ChangeKind, ...] = ()
     require_person: tuple[ChangeKind, ...] = (
         ChangeKind.REVOCATION,
         ChangeKind.WIDENING,

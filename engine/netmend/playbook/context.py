@@ -75,6 +75,8 @@ class StepContext:
     evidence: dict[str, Any] = field(default_factory=dict)
     change_id: str | None = None
     group: str | None = None  # --group: the group the user wants the fix on
+    # --playbook: the one playbook the user named (opt-in steps check it), else None
+    requested: str | None = None
     staged: dict[str, ResourceState] = field(default_factory=dict)  # shared by a plan
     notes: list[str] = field(default_factory=list)
 
@@ -85,7 +87,12 @@ class StepContext:
             "flow": flow_as_dict(self.flow),
             "evidence": self.evidence,
             "cause": cause_as_dict(self.cause),
-            "run": {"run_id": self.run_id, "change_id": self.change_id, "group": self.group},
+            "run": {
+                "run_id": self.run_id,
+                "change_id": self.change_id,
+                "group": self.group,
+                "playbook": self.requested,
+            },
         }
 
     # -- state as the plan leaves it -------------------------------------------------

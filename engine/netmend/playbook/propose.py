@@ -109,7 +109,8 @@ def _group_choices(cause: RootCause) -> set[str]:
     for key in ("current_groups", "candidate_groups"):
         value = cause.evidence.get(key)
         if isinstance(value, list | tuple):
-            found.update(str(v) for v in value)
+            # sg-not-attached lists candidates as {group_id, group_name, ...}
+            found.update(str(v["group_id"] if isinstance(v, dict) else v) for v in value)
     return found
 
 
@@ -199,6 +200,7 @@ def propose_plan(
             cause=cause,
             change_id=change_id,
             group=run_group,
+            requested=only,
             staged=staged,
         )
         try:

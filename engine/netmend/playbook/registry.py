@@ -49,6 +49,12 @@ _BUILTIN_MODULES = (
     "netmend.playbook.actions_eni",
     "netmend.playbook.actions_acl",
     "netmend.playbook.actions_quota",
+    "netmend.playbook.actions_sg_revoke",
+    "netmend.playbook.detectors_stateless",
+    "netmend.playbook.actions_acl_flow",
+    "netmend.playbook.attach_group",
+    "netmend.playbook.actions_sg_room",
+    "netmend.playbook.quota_room",
 )
 
 

@@ -31,10 +31,19 @@ class RecordingApprover:
         return Decision(outcome=self.outcome, approver="carol", reason="asked")
 
 
-def test_additions_are_auto_approved_without_asking() -> None:
-    """A plan of narrow additions passes by policy; the fallback is never asked."""
+def test_nothing_is_auto_approved_by_default() -> None:
+    """Without a configured policy even a narrow addition goes to a person."""
     fallback = RecordingApprover(DecisionOutcome.REJECTED)
     decision = PolicyApprover(Policy(), fallback).decide(plan_of(authorize()), "diff")
+    assert decision.outcome is DecisionOutcome.REJECTED
+    assert len(fallback.asked) == 1
+
+
+def test_additions_are_auto_approved_when_configured() -> None:
+    """With auto_approve: [addition], narrow additions pass; the fallback is never asked."""
+    fallback = RecordingApprover(DecisionOutcome.REJECTED)
+    policy = Policy(auto_approve=(ChangeKind.ADDITION,))
+    decision = PolicyApprover(policy, fallback).decide(plan_of(authorize()), "diff")
     assert decision.outcome is DecisionOutcome.APPROVED
     assert decision.approver == "policy"
     assert fallback.asked == []
@@ -100,7 +109,8 @@ def test_allow_world_on_permits_a_listed_port() -> None:
 def test_world_on_https_is_not_a_never_rule() -> None:
     """0.0.0.0/0 on 443 is not sensitive: no never-rule, auto-approved as an addition."""
     fallback = RecordingApprover(DecisionOutcome.REJECTED)
-    decision = PolicyApprover(Policy(), fallback).decide(
+    policy = Policy(auto_approve=(ChangeKind.ADDITION,))
+    decision = PolicyApprover(policy, fallback).decide(
         plan_of(authorize("0.0.0.0/0", 443)), "diff"
     )
     assert decision.approved

@@ -31,6 +31,7 @@ CASES: dict[str, dict[str, Any]] = {
     "sg.authorize-egress": {"group": "sg-client", "protocol": "udp", "ports": "1000-2000",
                             "peer": "10.0.2.20", "description": "to the server"},
     "sg.revoke-rule": {"group": "sg-server", "rule_id": "sgr-server1"},
+    "sg.revoke-rules": {"rules": [{"group": "sg-server", "rule_id": "sgr-server1"}]},
     "eni.set-groups": {"eni": "eni-server", "groups": ["sg-server", "sg-spare"]},
     "eni.add-group": {"eni": "eni-server", "group": "sg-spare"},
     "acl.create-entry": {"acl": "acl-main", "rule_number": 90, "egress": False,
