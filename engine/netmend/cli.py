@@ -20,7 +20,12 @@ from netmend.errors import BadInputError, NetmendError
 from netmend.log import configure_logging
 from netmend.model import Inventory
 from netmend.plan import Plan
-from netmend.render_run import SUCCESS_STATUSES, render_plan_for, render_run_result
+from netmend.render_run import (
+    FIX_SUCCESS,
+    ROLLBACK_SUCCESS,
+    render_plan_for,
+    render_run_result,
+)
 
 if TYPE_CHECKING:
     from netmend.aws.session import AwsOptions
@@ -259,7 +264,7 @@ def fix(
         emit_json(fix_result_json(outcome, verify))
     else:
         console.print(render_run_result(result))
-    raise typer.Exit(0 if result.status in SUCCESS_STATUSES else 1)
+    raise typer.Exit(0 if result.status in FIX_SUCCESS else 1)
 
 
 @app.command()
@@ -291,7 +296,7 @@ def rollback(
         emit_json(result.to_json())
     else:
         stdout_console().print(render_run_result(result))
-    raise typer.Exit(0 if result.status in SUCCESS_STATUSES else 1)
+    raise typer.Exit(0 if result.status in ROLLBACK_SUCCESS else 1)
 
 
 @runs_app.command("list")

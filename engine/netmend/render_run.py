@@ -10,12 +10,12 @@ from netmend.plan import Plan
 from netmend.runner_result import RunResult
 from netmend.store.records import RunStatus
 
-__all__ = ["SUCCESS_STATUSES", "render_plan_for", "render_run_result"]
+__all__ = ["FIX_SUCCESS", "ROLLBACK_SUCCESS", "render_plan_for", "render_run_result"]
 
-# Statuses a command reports with exit 0; anything else (refused, rolled back after a
-# failure, interrupted) is exit 1.
-SUCCESS_STATUSES = frozenset({RunStatus.PLANNED, RunStatus.APPLIED, RunStatus.NOTHING_TO_DO,
-                              RunStatus.ROLLED_BACK})
+# Statuses each command reports with exit 0; anything else is exit 1. A fix that ended
+# rolled back failed (its verification or a write did), a rollback that did succeeded.
+FIX_SUCCESS = frozenset({RunStatus.PLANNED, RunStatus.APPLIED, RunStatus.NOTHING_TO_DO})
+ROLLBACK_SUCCESS = frozenset({RunStatus.ROLLED_BACK})
 
 _STYLE = {
     RunStatus.APPLIED: "bold green",

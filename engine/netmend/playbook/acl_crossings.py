@@ -175,7 +175,8 @@ def place_entry(acl: NetworkAcl, template: AclEntry) -> int | None:
 
     The limit is the lowest explicit deny in that direction matching its packets (else
     32767). Below it, the next ten after the entries already there (the runbook's
-    100, 110, ... habit), else the highest free number. None when nothing is free.
+    100, 110, ... habit; 100 when there are none), else the highest free number below
+    the limit. None when nothing is free.
     """
     direction = [e for e in acl.entries if e.egress == template.egress]
     used = {e.rule_number for e in direction}
@@ -186,7 +187,7 @@ def place_entry(acl: NetworkAcl, template: AclEntry) -> int | None:
     ]
     limit = min([*shadowing, _LAST_FREE + 1])
     below = [n for n in used if n < limit]
-    candidate = (max(below, default=0) // 10 + 1) * 10
+    candidate = (max(below, default=90) // 10 + 1) * 10  # 100 in an empty direction
     if candidate < limit and candidate not in used:
         return candidate
     return next((n for n in range(limit - 1, 0, -1) if n not in used), None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netmend.model import Inventory, NetworkInterface
+from netmend.model import Inventory
 from netmend.plan import ChangeKind
 from netmend.playbook import ProposalRefusedError
 from netmend.reach.flow import make_flow
@@ -57,7 +57,8 @@ def test_source_with_only_the_default_group_is_admitted_by_its_own_address() -> 
     inventory = _estate()
     client = inventory.network_interface("eni-client")
     default = inventory.security_group("sg-default")
-    assert client is not None and default is not None
+    assert client is not None
+    assert default is not None
     inventory = with_resources(
         inventory,
         client.model_copy(update={"group_ids": ("sg-default",)}),
@@ -65,7 +66,6 @@ def test_source_with_only_the_default_group_is_admitted_by_its_own_address() -> 
             sg_rule("sg-default", 1, egress=True, protocol="-1", cidr_ipv4="0.0.0.0/0"),
         )}),
     )
-    assert isinstance(inventory.network_interface("eni-client"), NetworkInterface)
     flow = make_flow(inventory, "i-client", "eni-server", protocol="tcp", port=8443)
     (change,) = plan_for(inventory, flow).changes
     permission = change.params["IpPermissions"][0]
