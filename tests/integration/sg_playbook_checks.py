@@ -7,7 +7,6 @@ from typing import Any
 from netmend.aws.collector import collect_inventory
 from netmend.demo.estates import BuiltEstate, fix_by_hand
 from netmend.restore import differences
-
 from tests.cli_runner import run_cli
 from tests.conftest import MotoAws
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from netmend.demo.estates import build_estate
-
 from tests.conftest import MotoAws
 from tests.integration.fix_cycle import run_fix_cycle
 from tests.integration.sg_playbook_checks import assert_fine_estate_is_nothing_to_do

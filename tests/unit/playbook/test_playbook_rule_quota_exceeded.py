@@ -36,19 +36,21 @@ def estate(rules: Iterable[SgRule], **options: Any) -> Inventory:
 
 
 def shadowed_estate() -> Inventory:
-    """A /24, three /32s inside it, a host with an all-ports rule and a 8443 rule, three
-    more hosts: 10 rules, 4 of them redundant."""
+    """A /24, three /32s inside it, a host with an all-ports rule and a 8443 rule, four
+    more hosts: 10 rules, 4 of them redundant. Peers are in the VPC, so flows from them
+    can be evaluated."""
     return estate([
-        web(1, "198.51.100.0/24"),
-        web(2, "198.51.100.7/32"), web(3, "198.51.100.8/32"), web(4, "198.51.100.9/32"),
-        web(5, "203.0.113.5/32", (1, 65535)), web(6, "203.0.113.5/32"),
-        web(7, "192.0.2.10/32"), web(8, "192.0.2.20/32"), web(9, "192.0.2.30/32"),
-        web(10, "192.0.2.40/32"),
+        web(1, "10.0.5.0/24"),
+        web(2, "10.0.5.7/32"), web(3, "10.0.5.8/32"), web(4, "10.0.5.9/32"),
+        web(5, "10.0.6.5/32", (1, 65535)), web(6, "10.0.6.5/32"),
+        web(7, "10.0.7.10/32"), web(8, "10.0.7.20/32"), web(9, "10.0.7.30/32"),
+        web(10, "10.0.7.40/32"),
     ])
 
 
-def outside_flows(inventory: Inventory, addresses: Iterable[str], ports: Iterable[int]) -> dict:
-    """Whether each outside address reaches the server on each port."""
+def peer_flows(inventory: Inventory, addresses: Iterable[str],
+               ports: Iterable[int]) -> dict[tuple[str, int], bool]:
+    """Whether each address (no interface of its own) reaches the server on each port."""
     from netmend.reach.evaluate import evaluate
 
     return {
@@ -79,8 +81,8 @@ def test_removes_redundant_rules_then_adds_the_needed_one() -> None:
     plan = plan_for(inventory, flow)
     assert revoked_ids(plan) == ["sgr-server2", "sgr-server3", "sgr-server4", "sgr-server6"]
     assert [c.kinds for c in plan.changes[:4]] == [(ChangeKind.REVOCATION,)] * 4
-    assert "198.51.100.0/24 (sgr-server1) admits all of it" in plan.changes[0].summary
-    assert "203.0.113.5/32 (sgr-server5) admits all of it" in plan.changes[3].summary
+    assert "10.0.5.0/24 (sgr-server1) admits all of it" in plan.changes[0].summary
+    assert "10.0.6.5/32 (sgr-server5) admits all of it" in plan.changes[3].summary
     assert all(w.startswith("no access change") for c in plan.changes[:4] for w in c.warnings)
     last = plan.changes[-1]
     assert last.api == "AuthorizeSecurityGroupIngress"
@@ -106,13 +108,15 @@ def test_removing_redundant_rules_admits_exactly_the_same_traffic() -> None:
         {"group": "sg-server", "direction": "ingress"}))
     assert len(changes) == 4
     after = applied(inventory, Plan(run_id="x", changes=tuple(changes)))
-    addresses = [f"198.51.100.{h}" for h in (0, 6, 7, 8, 9, 10, 255)]
-    addresses += ["203.0.113.4", "203.0.113.5", "203.0.113.6", "192.0.2.10", "192.0.2.11"]
+    addresses = [f"10.0.5.{h}" for h in (0, 6, 7, 8, 9, 10, 255)]
+    addresses += ["10.0.6.4", "10.0.6.5", "10.0.6.6", "10.0.7.10", "10.0.7.11"]
     ports = (22, 443, 8443, 8444)
-    before_flows = outside_flows(inventory, addresses, ports)
-    assert before_flows == outside_flows(after, addresses, ports)
-    assert before_flows[("203.0.113.5", 22)] and before_flows[("198.51.100.8", 8443)]
-    assert not before_flows[("198.51.100.8", 22)]
+    before_flows = peer_flows(inventory, addresses, ports)
+    assert before_flows == peer_flows(after, addresses, ports)
+    assert before_flows[("10.0.6.5", 22)]
+    assert before_flows[("10.0.5.8", 8443)]
+    assert not before_flows[("10.0.5.8", 22)]
+    assert not before_flows[("10.0.7.11", 8443)]
 
 
 def test_exact_duplicates_keep_the_first() -> None:
@@ -156,13 +160,13 @@ def test_covers(outer: dict[str, Any], inner: dict[str, Any], expected: bool) ->
 
 
 def hosts_estate() -> Inventory:
-    """Ten distinct tcp/8443 host rules, none redundant: 203.0.113.{1,2,3,20,...}."""
+    """Ten distinct tcp/8443 host rules, none redundant: 10.0.9.{1,2,3,20,...}."""
     hosts = [1, 2, 3, 20, 40, 60, 80, 100, 120, 140]
-    return estate(web(i, f"203.0.113.{h}/32") for i, h in enumerate(hosts, start=1))
+    return estate(web(i, f"10.0.9.{h}/32") for i, h in enumerate(hosts, start=1))
 
 
 def test_consolidates_hosts_into_the_narrowest_prefix_as_a_listed_widening() -> None:
-    """Nothing is redundant: 203.0.113.2 and .3 fold into 203.0.113.2/31, the prefix
+    """Nothing is redundant: 10.0.9.2 and .3 fold into 10.0.9.2/31, the prefix
     adding the fewest addresses (none); one host rule is rewritten in place, the other
     revoked, then the needed rule fits and the flow passes."""
     inventory = hosts_estate()
@@ -172,7 +176,7 @@ def test_consolidates_hosts_into_the_narrowest_prefix_as_a_listed_widening() -> 
     assert modify.api == "ModifySecurityGroupRules"
     request = modify.params["SecurityGroupRules"][0]
     assert request["SecurityGroupRuleId"] == "sgr-server2"
-    assert request["SecurityGroupRule"]["CidrIpv4"] == "203.0.113.2/31"
+    assert request["SecurityGroupRule"]["CidrIpv4"] == "10.0.9.2/31"
     assert modify.kinds == (ChangeKind.WIDENING,)
     assert revoked_ids(plan) == ["sgr-server3"]
     assert plan.changes[-1].api == "AuthorizeSecurityGroupIngress"
@@ -180,23 +184,24 @@ def test_consolidates_hosts_into_the_narrowest_prefix_as_a_listed_widening() -> 
 
 
 def test_widening_lists_exactly_the_addresses_it_adds() -> None:
-    """Hosts .1 and .3 fold into 203.0.113.0/30: the warning lists .0 and .2, and those
+    """Hosts .1 and .3 fold into 10.0.9.0/30: the warning lists .0 and .2, and those
     are exactly the addresses newly admitted, checked address by address."""
     hosts = [1, 3, 20, 40, 60, 80, 100, 120, 140, 160]
-    inventory = estate(web(i, f"203.0.113.{h}/32") for i, h in enumerate(hosts, start=1))
+    inventory = estate(web(i, f"10.0.9.{h}/32") for i, h in enumerate(hosts, start=1))
     plan = plan_for(inventory, flow_of(inventory))
     modify = plan.changes[0]
     assert modify.params["SecurityGroupRules"][0]["SecurityGroupRule"]["CidrIpv4"] == (
-        "203.0.113.0/30")
+        "10.0.9.0/30")
     (widening,) = [w for w in modify.warnings if w.startswith("widening")]
     assert "admits 2 address(es)" in widening
-    assert widening.endswith("203.0.113.0, 203.0.113.2")
-    network = [str(a) for a in ipaddress.ip_network("203.0.113.0/29")]
-    before = outside_flows(inventory, network, (8443,))
-    after = outside_flows(applied(inventory, plan), network, (8443,))
+    assert widening.endswith("10.0.9.0, 10.0.9.2")
+    network = [str(a) for a in ipaddress.ip_network("10.0.9.0/29")]
+    before = peer_flows(inventory, network, (8443,))
+    after = peer_flows(applied(inventory, plan), network, (8443,))
     newly = sorted(address for (address, _), ok in after.items() if ok and not before[
         (address, 8443)])
-    assert newly == ["203.0.113.0", "203.0.113.2"]
+    assert newly == ["10.0.9.0", "10.0.9.2"]
+    assert all(after[(f"10.0.9.{h}", 8443)] for h in (1, 3))
 
 
 def test_consolidation_respects_max_added() -> None:
@@ -207,7 +212,8 @@ def test_consolidation_respects_max_added() -> None:
     assert consolidation(inventory, group, egress=False, family="ipv4", free=1,
                          max_added=100) is None
     found = consolidation(inventory, group, egress=False, family="ipv4", free=1)
-    assert found is not None and found.prefix == "203.0.113.0/24"
+    assert found is not None
+    assert found.prefix == "203.0.113.0/24"
     assert found.added_count == 254
 
 
@@ -269,7 +275,7 @@ def test_invert_of_a_redundant_revocation_authorizes_it_again() -> None:
     assert undo is not None
     assert undo.api == "AuthorizeSecurityGroupIngress"
     (perm,) = undo.params["IpPermissions"]
-    assert perm["IpRanges"][0]["CidrIp"] == "198.51.100.7/32"
+    assert perm["IpRanges"][0]["CidrIp"] == "10.0.5.7/32"
     assert (perm["FromPort"], perm["ToPort"]) == (8443, 8443)
 
 
@@ -282,4 +288,4 @@ def test_invert_of_a_consolidation_rewrites_the_host_back() -> None:
     assert undo.api == "ModifySecurityGroupRules"
     request = undo.params["SecurityGroupRules"][0]
     assert request["SecurityGroupRuleId"] == "sgr-server2"
-    assert request["SecurityGroupRule"]["CidrIpv4"] == "203.0.113.2/32"
+    assert request["SecurityGroupRule"]["CidrIpv4"] == "10.0.9.2/32"

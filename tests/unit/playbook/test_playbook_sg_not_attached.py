@@ -86,7 +86,8 @@ def test_several_candidates_without_a_winner_refuse_and_list_them() -> None:
     with pytest.raises(ProposalRefusedError) as refused:
         plan_for(inventory, flow_of(inventory))
     message = str(refused.value)
-    assert "sg-one (blue-sg)" in message and "sg-two (green-sg)" in message
+    assert "sg-one (blue-sg)" in message
+    assert "sg-two (green-sg)" in message
     assert "--group" in message
 
 

@@ -6,6 +6,7 @@ Every registered action gets a case here; a new action without one fails the fir
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
 import botocore.session
@@ -15,6 +16,7 @@ from botocore.validate import ParamValidator
 from netmend.model import Inventory
 from netmend.plan import Change
 from netmend.playbook import (
+    StepContext,
     actions,
     detectors,
     get_action,
@@ -22,7 +24,8 @@ from netmend.playbook import (
     load_playbook_text,
     verifiers,
 )
-from playbook.estate import build_inventory, make_context
+from netmend.reach.flow import make_flow
+from playbook.estate import acl_entry, build_inventory, make_context, sg_rule
 
 # One valid use of every action on the estate in estate.py.
 CASES: dict[str, dict[str, Any]] = {
@@ -40,7 +43,41 @@ CASES: dict[str, dict[str, Any]] = {
                           "protocol": "tcp", "ports": "1024-65535", "cidr": "10.0.0.0/16"},
     "acl.delete-entry": {"acl": "acl-main", "rule_number": 100, "egress": False},
     "quota.request-increase": {"desired_value": 100},
+    "acl.allow-flow": {"scope": "host"},
+    "eni.attach-group": {"eni": "eni-server", "group": "sg-spare"},
+    "sg.revoke-redundant": {"group": "sg-server", "direction": "ingress"},
+    "sg.consolidate-hosts": {"group": "sg-server", "direction": "ingress", "free": 1},
 }
+
+
+def _acl_flow_setup() -> tuple[Inventory, StepContext]:
+    # acl-main admits the replies (tcp 1024-65535 in) but not the request on tcp/8443.
+    inventory = build_inventory(acl_entries=(
+        acl_entry(100, "allow", egress=False, protocol="tcp", port_from=1024, port_to=65535),
+        acl_entry(100, "allow", egress=True),
+    ))
+    flow = make_flow(inventory, "i-client", "eni-server", protocol="tcp", port=8443)
+    return inventory, make_context(inventory, flow=flow)
+
+
+def _ssh_hosts_setup(*cidrs: str) -> Callable[[], tuple[Inventory, StepContext]]:
+    def setup() -> tuple[Inventory, StepContext]:
+        rules = tuple(sg_rule("sg-server", i, protocol="tcp", from_port=22, to_port=22,
+                              cidr_ipv4=c) for i, c in enumerate(cidrs, start=1))
+        inventory = build_inventory(server_rules=rules)
+        return inventory, make_context(inventory)
+
+    return setup
+
+
+# Actions that need more than the plain estate (a flow, rules to work on), and how many
+# changes their case proposes (the first one is checked).
+SETUPS: dict[str, Callable[[], tuple[Inventory, StepContext]]] = {
+    "acl.allow-flow": _acl_flow_setup,
+    "sg.revoke-redundant": _ssh_hosts_setup("192.168.50.0/24", "192.168.50.7/32"),
+    "sg.consolidate-hosts": _ssh_hosts_setup("192.168.50.1/32", "192.168.50.2/32"),
+}
+CHANGE_COUNTS = {"sg.consolidate-hosts": 2}
 
 _SESSION = botocore.session.get_session()
 _IAM_PREFIX = {"ec2": "ec2", "service-quotas": "servicequotas"}
@@ -49,8 +86,9 @@ _IAM_PREFIX = {"ec2": "ec2", "service-quotas": "servicequotas"}
 def _propose(name: str, inventory: Inventory) -> Change:
     act = get_action(name)
     assert act is not None
-    changes = act.propose(make_context(inventory), act.params.model_validate(CASES[name]))
-    assert len(changes) == 1
+    ctx = SETUPS[name]()[1] if name in SETUPS else make_context(inventory)
+    changes = act.propose(ctx, act.params.model_validate(CASES[name]))
+    assert len(changes) == CHANGE_COUNTS.get(name, 1)
     return changes[0]
 
 
@@ -120,7 +158,7 @@ def test_invert_round_trips(name: str) -> None:
     assert redo is not None
     assert redo.after == change.after
     # Re-revoked by permission: the re-added rule's new id is unknown.
-    if name not in ("sg.revoke-rule", "sg.revoke-rules"):
+    if name not in ("sg.revoke-rule", "sg.revoke-rules", "sg.revoke-redundant"):
         assert redo.params == change.params
 
 
