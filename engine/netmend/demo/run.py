@@ -9,6 +9,7 @@ Runs go to a temporary state directory, never the user's.
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,9 @@ def _fix_estate(
         return
     result = outcome.result
     report.fix_status = str(result.status)
-    report.changes = [f"{c.api} {c.resource}" for c in result.changes]
+    # One line per (API, resource), with a count: a quota fix can be 15 calls.
+    counted = Counter(f"{c.api} {c.resource}" for c in result.changes)
+    report.changes = [f"{n} x {call}" if n > 1 else call for call, n in counted.items()]
     expected = "nothing_to_do" if report.estate.reachable else "applied"
     if report.fix_status != expected:
         report.problems.append(f"fix ended {report.fix_status}: {result.message}")

@@ -1,0 +1,38 @@
+"""`netmend demo`: every sandbox estate is diagnosed, fixed, verified and rolled back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from netmend.demo.estates import HEALTHY, ROOT_CAUSES
+from tests.cli_runner import run_cli
+
+pytestmark = pytest.mark.integration
+
+
+def test_demo_runs_every_estate_end_to_end(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nine estates; each broken one detected, fixed, verified and restored exactly."""
+    monkeypatch.setenv("NETMEND_STATE_DIR", str(tmp_path / "state"))
+    result = run_cli("demo", "--output", "json")
+    assert result.exit_code == 0, result.stdout[-2000:]
+    document = result.json()
+    assert document["failures"] == 0
+    by_cause = {e["root_cause"]: e for e in document["estates"]}
+    assert set(by_cause) == {*ROOT_CAUSES, HEALTHY}
+    for cause in ROOT_CAUSES:
+        estate = by_cause[cause]
+        assert estate["detected"], estate
+        assert cause in estate["root_causes"]
+        assert estate["blocked_at"] == estate["expected_component"]
+        assert estate["fix"]["status"] == "applied"
+        assert estate["fix"]["verified"] is True
+        assert estate["rollback"] == {"status": "rolled_back", "restored": True}
+        assert estate["inventory"]["instances"] == 2
+    healthy = by_cause[HEALTHY]
+    assert healthy["reachable"] is True
+    assert healthy["fix"]["status"] == "nothing_to_do"
+    # The demo keeps its runs in a temporary folder, never the user's state dir.
+    assert not (tmp_path / "state").exists()
