@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 import requests
+import structlog
 from moto.server import ThreadedMotoServer
 
 from netmend.aws.retry import RetryPolicy
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
     from mypy_boto3_service_quotas import ServiceQuotasClient
 
 TEST_REGION = "eu-west-1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structlog() -> Iterator[None]:
+    """Each test starts from structlog's defaults: an in-process CLI run configures
+    logging for the whole process, which would hide log lines from later tests."""
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="session", autouse=True)

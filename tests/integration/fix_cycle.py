@@ -7,6 +7,7 @@ reachable before is lost → ``rollback`` → the estate equals what it was, exa
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,19 +65,23 @@ def _touched_state(inventory: Inventory, vpc_id: str) -> dict[str, Any]:
 def run_fix_cycle(
     clients: AwsClients,
     estate: BuiltEstate,
-    *extra: str,
+    *,
+    fix_args: Sequence[str] = (),
     ports: tuple[int, ...] = (22, 53, 443, 5432, 8080, 8443),
 ) -> FixCycle:
-    """Run the cycle on a built estate; the caller asserts on what it returns."""
-    flow_args = [*estate.flow_args(), *extra]
+    """Run the cycle on a built estate; the caller asserts on what it returns.
+
+    ``fix_args`` go to ``fix`` only (e.g. ``--playbook ID``), not to ``diagnose``.
+    """
+    flow_args = estate.flow_args()
     before = collect_inventory(clients, vpc_ids=[estate.vpc_id], quotas=False)
     reachable_before = reachable_pairs(before, estate.vpc_id, ports)
 
     diagnosis = run_cli("diagnose", *flow_args, "--output", "json")
-    dry = run_cli("fix", *flow_args, "--output", "json")
-    dry_text = run_cli("fix", *flow_args)
+    dry = run_cli("fix", *flow_args, *fix_args, "--output", "json")
+    dry_text = run_cli("fix", *flow_args, *fix_args)
     after_dry = collect_inventory(clients, vpc_ids=[estate.vpc_id], quotas=False)
-    applied = run_cli("fix", *flow_args, "--apply", "--yes", "--output", "json")
+    applied = run_cli("fix", *flow_args, *fix_args, "--apply", "--yes", "--output", "json")
     after = collect_inventory(clients, vpc_ids=[estate.vpc_id], quotas=False)
     flow = make_flow(after, estate.source, estate.destination, protocol=estate.protocol,
                      port=estate.port, icmp_type=estate.icmp_type)

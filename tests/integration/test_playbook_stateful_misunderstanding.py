@@ -10,18 +10,12 @@ rule, each needing approval (``--yes`` here) and saying whether live connections
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from netmend.aws.collector import collect_inventory
-from netmend.demo.estates import BuiltEstate, build_estate
-from netmend.model import Inventory
-from netmend.reach import evaluate, make_flow
-from netmend.restore import differences
-from tests.cli_runner import run_cli
+from netmend.demo.estates import build_estate
 from tests.conftest import MotoAws
-from tests.integration.fix_cycle import reachable_pairs, run_fix_cycle
+from tests.integration.fix_cycle import run_fix_cycle
 from tests.integration.sg_playbook_checks import assert_fine_estate_is_nothing_to_do
 
 pytestmark = pytest.mark.integration
@@ -68,38 +62,6 @@ def test_stateful_default_cycle_adds_the_outbound_rule_only(
     assert cycle.differences_after_rollback == []
 
 
-def _opt_in_cycle(aws: MotoAws, estate: BuiltEstate) -> dict[str, Any]:
-    """fix (dry run, text), fix --apply --yes, rollback, all with the playbook named.
-
-    run_fix_cycle passes its extra options to ``diagnose`` too, which has no
-    ``--playbook``; this is the same cycle with the option on ``fix`` only.
-    """
-    args = [*estate.flow_args(), "--playbook", "stateful-misunderstanding"]
-    clients = aws.clients()
-    before = collect_inventory(clients, vpc_ids=[estate.vpc_id], quotas=False)
-    dry = run_cli("fix", *args, "--output", "json")
-    dry_text = run_cli("fix", *args).stdout
-    after_dry = collect_inventory(clients, vpc_ids=[estate.vpc_id], quotas=False)
-    applied = run_cli("fix", *args, "--apply", "--yes", "--output", "json")
-    after = collect_inventory(clients, vpc_ids=[estate.vpc_id], quotas=False)
-    rolled = run_cli("rollback", applied.json()["run_id"], "--yes", "--output", "json")
-    final = collect_inventory(clients, vpc_ids=[estate.vpc_id], quotas=False)
-    flow = make_flow(after, estate.source, estate.destination, protocol=estate.protocol,
-                     port=estate.port)
-
-    def changed(now: Inventory) -> list[str]:
-        return [line for group in before.security_groups if group.vpc_id == estate.vpc_id
-                for line in differences(now.security_group(group.group_id), group)]
-
-    return {
-        "dry": dry.json(), "dry_text": dry_text, "dry_changed": changed(after_dry),
-        "applied": applied.json(), "reachable_after": evaluate(after, flow).reachable,
-        "lost": reachable_pairs(before, estate.vpc_id, PORTS)
-        - reachable_pairs(after, estate.vpc_id, PORTS),
-        "rolled": rolled.json(), "rollback_changed": changed(final),
-    }
-
-
 def test_stateful_opt_in_cycle_removes_the_stateless_rules(aws: MotoAws, cli_env: Path) -> None:
     """With the playbook named, the plan adds the outbound rule, then revokes the inbound
     1024-65535 rule and the outbound 443 mirror by id (revocations, each warned as
@@ -108,11 +70,12 @@ def test_stateful_opt_in_cycle_removes_the_stateless_rules(aws: MotoAws, cli_env
     that the removed inbound rule admitted; rollback restores every rule."""
     estate = build_estate(aws.ec2, "stateful-misunderstanding")
     client_group = estate.ids["client_sg"]
-    cycle = _opt_in_cycle(aws, estate)
+    cycle = run_fix_cycle(aws.clients(), estate,
+                          fix_args=["--playbook", "stateful-misunderstanding"])
 
-    assert cycle["dry"]["status"] == "planned"
-    assert cycle["dry_changed"] == []
-    changes = cycle["dry"]["changes"]
+    assert cycle.dry_run["status"] == "planned"
+    assert cycle.dry_run["state_changes"] == []
+    changes = cycle.dry_run["changes"]
     assert [c["api"] for c in changes] == [
         "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
         "RevokeSecurityGroupEgress"]
@@ -121,19 +84,19 @@ def test_stateful_opt_in_cycle_removes_the_stateless_rules(aws: MotoAws, cli_env
     for revoke in changes[1:]:
         assert revoke["params"]["GroupId"] == client_group
         assert len(revoke["params"]["SecurityGroupRuleIds"]) == 1
-    text = cycle["dry_text"]
+    text = cycle.dry_run_text
     assert "aws ec2 revoke-security-group-ingress" in text
     assert "aws ec2 revoke-security-group-egress" in text
     assert "tracked: connections this rule admitted keep working" in text
 
-    assert cycle["applied"]["status"] == "applied", cycle["applied"]
-    assert cycle["applied"]["verification"]["reachable"] is True
-    assert cycle["applied"]["verification"]["passed"] is True
-    assert cycle["reachable_after"]
+    assert cycle.applied["status"] == "applied", cycle.applied
+    assert cycle.applied["verification"]["reachable"] is True
+    assert cycle.applied["verification"]["passed"] is True
+    assert cycle.after_apply_reachable
     client, server = estate.ids["client_eni"], estate.ids["server_eni"]
-    assert cycle["lost"] == {(server, client, port) for port in (5432, 8080, 8443)}
-    assert cycle["rolled"]["status"] == "rolled_back", cycle["rolled"]
-    assert cycle["rollback_changed"] == []
+    assert cycle.lost_flows == {(server, client, port) for port in (5432, 8080, 8443)}
+    assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
+    assert cycle.differences_after_rollback == []
 
 
 def test_stateful_fixed_by_hand_is_nothing_to_do(aws: MotoAws, cli_env: Path) -> None:
