@@ -20,8 +20,6 @@ from tests.integration.sg_playbook_checks import assert_fine_estate_is_nothing_t
 
 pytestmark = pytest.mark.integration
 
-PORTS = (22, 53, 443, 5432, 8080, 8443)  # as run_fix_cycle checks
-
 
 def test_stateful_default_cycle_adds_the_outbound_rule_only(
     aws: MotoAws, cli_env: Path

@@ -204,8 +204,9 @@ def room_in_direction(acl: NetworkAcl, egress: bool, ipv6: bool) -> int:
     return len(same) + (0 if has_default else 1)
 
 
-def entry_words(entry: AclEntry) -> str:
-    """``inbound rule 110: allow tcp/8443 from 10.5.2.100/32``."""
+def entry_words(entry: AclEntry, *, numbered: bool = True) -> str:
+    """``inbound rule 110: allow tcp/8443 from 10.5.2.100/32`` (without the number: an
+    ``inbound allow tcp/8443 ...``, for an entry not placed yet)."""
     way, preposition = ("outbound", "to") if entry.egress else ("inbound", "from")
     if entry.protocol == ALL:
         what = "all traffic"
@@ -218,7 +219,5 @@ def entry_words(entry: AclEntry) -> str:
         what = f"{entry.protocol} type {entry.icmp_type}{code}"
     else:
         what = entry.protocol if entry.protocol in (ICMP, ICMPV6) else f"protocol {entry.protocol}"
-    return (
-        f"{way} rule {entry.rule_number}: {entry.rule_action.value} {what} "
-        f"{preposition} {entry.cidr}"
-    )
+    where = f"{way} rule {entry.rule_number}:" if numbered else f"an {way}"
+    return f"{where} {entry.rule_action.value} {what} {preposition} {entry.cidr}"

@@ -51,9 +51,10 @@ class AllowFlowParams(Params):
 
 
 def _why(crossing: Crossing) -> str:
+    way = "going out" if crossing.egress else "coming in"
     if crossing.leg is Leg.FORWARD:
-        return "the request"
-    return "the replies, to the client's ephemeral ports"
+        return f"the request {way}"
+    return f"the replies {way} (to the client's ephemeral ports)"
 
 
 def _check_room(ctx: StepContext, acl: NetworkAcl, crossing: Crossing, ipv6: bool) -> None:
@@ -96,8 +97,7 @@ class AllowFlow(Action[AllowFlowParams]):
             passing = admits(acl, crossing)
             if passing is not None:
                 if not acl.is_default and crossing.acl_id not in touched:
-                    way = "out" if crossing.egress else "in"
-                    ctx.note(f"{acl.network_acl_id} already lets {_why(crossing)} {way}: "
+                    ctx.note(f"{acl.network_acl_id} already passes {_why(crossing)}: "
                              f"{passing}; nothing to add there")
                 continue
             change = self._entry_change(ctx, acl, crossing, params.scope)
@@ -114,7 +114,8 @@ class AllowFlow(Action[AllowFlowParams]):
         if number is None:
             raise ProposalRefusedError(
                 f"{acl.network_acl_id} has no free rule number ahead of the denies that "
-                f"would shadow {entry_words(template)}: renumber or replace an entry"
+                f"would shadow {entry_words(template, numbered=False)}: renumber or replace "
+                "an entry"
             )
         entry = entry_for(crossing, number, scope)
         overridden = overridden_denies(acl, entry)

@@ -20,7 +20,7 @@ from netmend.playbook.rule_reliance import (
     removal_tracking_warning,
     rule_phrase,
 )
-from netmend.reach.causes_model import Playbook
+from netmend.reach.causes_model import PathPosition, Playbook
 
 __all__: list[str] = []
 
@@ -36,9 +36,32 @@ def _listed(ctx: StepContext) -> list[dict[str, Any]]:
     return [item for item in listed or [] if isinstance(item, dict)]
 
 
+def _egress_fixed_by(ctx: StepContext) -> str | None:
+    """The playbook of another cause at the client's egress hop, when it runs too.
+
+    The classifier reports stateful-misunderstanding beside the cause whose fix is the
+    outbound rule (missing-egress, wrong-protocol, sg-not-attached, ...). In a full run
+    that playbook proposes the fix, so this one must not add a second outbound rule;
+    with ``--playbook stateful-misunderstanding`` it runs alone and adds it itself.
+    """
+    if ctx.requested is not None:
+        return None
+    sibling = next(
+        (c for c in ctx.causes
+         if c.position == PathPosition.SOURCE_SG_EGRESS
+         and c.playbook != Playbook.STATEFUL_MISUNDERSTANDING.value),
+        None,
+    )
+    return sibling.playbook if sibling is not None else None
+
+
 @detector("sg.stateless-rules")
 def stateless_rules(ctx: StepContext, params: NoParams) -> dict[str, Any] | None:
-    """The client's stateless-thinking rules, split into removable and relied on."""
+    """The client's stateless-thinking rules, split into removable and relied on.
+
+    ``egress_fixed_by`` names the sibling cause's playbook that proposes the outbound
+    rule in this run (None when this playbook must propose it).
+    """
     listed = _listed(ctx)
     if not listed:
         return None
@@ -80,6 +103,7 @@ def stateless_rules(ctx: StepContext, params: NoParams) -> dict[str, Any] | None
     if not findings:
         return None
     return {
+        "egress_fixed_by": _egress_fixed_by(ctx),
         "stateless_findings": findings,
         "removable_rules": removable,
         "kept_rules": [f for f in findings if not f["removable"]],

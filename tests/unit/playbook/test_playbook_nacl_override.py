@@ -88,7 +88,8 @@ def test_adds_only_the_missing_inbound_service_port() -> None:
         "PortRange": {"From": 8443, "To": 8443},
     }
     assert change.kinds == (ChangeKind.ADDITION,)
-    assert any("already lets the replies" in n and "#100" in n for n in plan.notes)
+    assert any("already passes the replies going out" in n and "#100" in n
+               for n in plan.notes)
     assert reachable(applied(inventory, plan), flow)
 
 

@@ -289,3 +289,25 @@ def test_invert_of_a_consolidation_rewrites_the_host_back() -> None:
     request = undo.params["SecurityGroupRules"][0]
     assert request["SecurityGroupRuleId"] == "sgr-server2"
     assert request["SecurityGroupRule"]["CidrIpv4"] == "10.0.9.2/32"
+
+
+def test_room_plan_strategies() -> None:
+    """fits when the group has room after all; free-redundant when the covered rules
+    free enough; consolidate when they do not; none when nothing helps."""
+    from netmend.playbook.quota_room import needed_rule, room_plan
+
+    inventory = shadowed_estate()
+    flow = flow_of(inventory)
+    needed = needed_rule(flow, "sg-server", False, "sg-client")
+    group = inventory.security_group("sg-server")
+    assert group is not None
+    assert room_plan(inventory, group, needed, "ipv4")["strategy"] == "free-redundant"
+    roomy = group.model_copy(update={"rules": group.rules[:5]})
+    assert room_plan(inventory, roomy, needed, "ipv4")["strategy"] == "fits"
+    hosts = hosts_estate().security_group("sg-server")
+    assert hosts is not None
+    folded = room_plan(hosts_estate(), hosts, needed, "ipv4")
+    assert (folded["strategy"], folded["consolidate_prefix"]) == ("consolidate", "10.0.9.2/31")
+    spread = group.model_copy(update={"rules": tuple(
+        web(i, f"10.{100 + i}.0.0/16") for i in range(1, 11))})
+    assert room_plan(inventory, spread, needed, "ipv4")["strategy"] == "none"

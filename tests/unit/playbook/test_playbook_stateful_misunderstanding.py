@@ -176,3 +176,24 @@ def test_untracked_rule_says_existing_connections_are_cut() -> None:
     assert "cuts them at once" in removal.warnings[0]
     assert "untracked: removing it would cut live connections" in _note(
         plan.notes, "stateful-misunderstanding: i-client")
+
+
+def test_full_run_leaves_the_outbound_rule_to_the_sibling_cause() -> None:
+    """Beside wrong-protocol (tcp open outbound, the flow is udp), a full run holds one
+    outbound rule, wrong-protocol's; this playbook adds none of its own and says so."""
+    inventory = _estate(
+        sg_rule("sg-client", 1, protocol="tcp", from_port=32768, to_port=60999,
+                cidr_ipv4="10.0.0.0/16"),
+        sg_rule("sg-client", 2, egress=True, protocol="tcp", from_port=514, to_port=514,
+                cidr_ipv4="10.0.2.0/24"),
+        server_rules=(sg_rule("sg-server", 2, protocol="udp", from_port=514, to_port=514,
+                              referenced_group_id="sg-client"),))
+    flow = _flow(inventory, "udp", 514)
+    assert [c.playbook for c in causes_of(inventory, flow)] == [
+        "wrong-protocol", "stateful-misunderstanding"]
+    plan = plan_for(inventory, flow)
+    (change,) = plan.changes
+    assert change.params["IpPermissions"][0]["IpRanges"][0]["CidrIp"] == "10.0.2.0/24"
+    assert "is wrong-protocol's change in this plan" in _note(
+        plan.notes, "stateful-misunderstanding:")
+    assert reachable(applied(inventory, plan), flow)

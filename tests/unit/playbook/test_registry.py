@@ -51,12 +51,12 @@ CASES: dict[str, dict[str, Any]] = {
 
 
 def _acl_flow_setup() -> tuple[Inventory, StepContext]:
-    # acl-main admits the replies (tcp 1024-65535 in) but not the request on tcp/8443.
+    # acl-main admits the replies (tcp 1024-65535 in) but not the request on tcp/443.
     inventory = build_inventory(acl_entries=(
         acl_entry(100, "allow", egress=False, protocol="tcp", port_from=1024, port_to=65535),
         acl_entry(100, "allow", egress=True),
     ))
-    flow = make_flow(inventory, "i-client", "eni-server", protocol="tcp", port=8443)
+    flow = make_flow(inventory, "i-client", "eni-server", protocol="tcp", port=443)
     return inventory, make_context(inventory, flow=flow)
 
 
