@@ -123,7 +123,7 @@ def _acl_table(diff: ResourceDiff, acl: NetworkAcl) -> tuple[str, Table]:
 
 
 def _group_names(plan: Plan) -> dict[str, str]:
-    names: dict[str, str] = {}
+    names: dict[str, str] = dict(plan.group_names)
     for change in plan.changes:
         for state in (change.before, change.after):
             if isinstance(state, SecurityGroup):

@@ -67,6 +67,8 @@ class Plan(BaseModel):
     notes: tuple[str, ...] = ()
     change_id: str | None = None
     region: str | None = None
+    # Names of the groups the plan mentions by id only (an ENI's group list), for the diff.
+    group_names: dict[str, str] = Field(default_factory=dict)
 
     @property
     def empty(self) -> bool:

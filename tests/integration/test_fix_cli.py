@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from netmend.demo.estates import build_estate
+from tests.cli_runner import run_cli
 from tests.conftest import MotoAws
 from tests.integration.fix_cycle import run_fix_cycle
 
@@ -42,3 +44,32 @@ def test_missing_ingress_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert cycle.lost_flows == set()
     assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
     assert cycle.differences_after_rollback == []
+
+
+def test_change_id_is_stored_audited_and_written_into_the_rule(
+    aws: MotoAws, cli_env: Path
+) -> None:
+    """--change-id goes into the run record, the audit trail and the new rule's description."""
+    estate = build_estate(aws.ec2, "wrong-port")
+    _strip_ingress_to_nothing(aws, estate.ids["server_sg"])
+    result = run_cli("fix", *estate.flow_args(), "--apply", "--yes", "--change-id", "CHG-4711",
+                     "--output", "json")
+    assert result.exit_code == 0, result.stderr
+    document = result.json()
+    run_id = document["run_id"]
+    assert document["change_id"] == "CHG-4711"
+    # moto drops group-pair descriptions from DescribeSecurityGroupRules (AWS keeps
+    # them), so read them where moto has them: the group's IpPermissions.
+    group = aws.ec2.describe_security_groups(GroupIds=[estate.ids["server_sg"]])
+    described = [
+        pair.get("Description", "")
+        for permission in group["SecurityGroups"][0]["IpPermissions"]
+        for pair in permission["UserIdGroupPairs"]
+    ]
+    assert any(run_id in d and "CHG-4711" in d for d in described), described
+    audit = [json.loads(line) for line in (cli_env / "audit.jsonl").read_text().splitlines()]
+    assert any(e.get("run_id") == run_id and e.get("change_id") == "CHG-4711" for e in audit)
+    listed = run_cli("runs", "list", "--output", "json").json()["runs"]
+    assert listed[0]["run_id"] == run_id
+    assert listed[0]["status"] == "applied"
+    assert listed[0]["change_id"] == "CHG-4711"

@@ -239,6 +239,15 @@ def test_eni_group_change_marks_added_and_removed_groups() -> None:
     assert _line(text, "sg-keep").split() == ["sg-keep"]
 
 
+def test_eni_group_rows_carry_the_group_names_the_plan_knows() -> None:
+    """Group ids in an interface's list are shown with their names from the plan."""
+    plan = _eni_plan().model_copy(update={"group_names": {"sg-new": "api-sg",
+                                                          "sg-keep": "default"}})
+    text = plan_to_text(plan)
+    assert _line(text, "sg-new").split() == ["+", "sg-new", "api-sg"]
+    assert _line(text, "sg-keep").split() == ["sg-keep", "default"]
+
+
 def test_kinds_and_warnings_follow_the_tables() -> None:
     """The kinds in the plan are listed with their meaning, then each warning once."""
     text = plan_to_text(_add_and_revoke_plan())

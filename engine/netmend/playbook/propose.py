@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from netmend.errors import BadInputError
-from netmend.model import Inventory
+from netmend.model import Inventory, NetworkInterface
 from netmend.plan import Change, Plan, ResourceState
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import PlaybookError, PlaybookIssue, ProposalRefusedError
@@ -231,4 +231,18 @@ def propose_plan(
         raise ProposalRefusedError(
             "; ".join(n for n in notes if ": refused: " in n) or str(refusals[0])
         )
-    return Plan(**base, playbooks=tuple(used), changes=tuple(changes), notes=tuple(notes))
+    return Plan(**base, playbooks=tuple(used), changes=tuple(changes), notes=tuple(notes),
+                group_names=_group_names(inventory, changes))
+
+
+def _group_names(inventory: Inventory, changes: list[Change]) -> dict[str, str]:
+    """Names of the groups in the ENI group lists the changes touch (for the diff)."""
+    names: dict[str, str] = {}
+    for change in changes:
+        for state in (change.before, change.after):
+            if isinstance(state, NetworkInterface):
+                for group_id in state.group_ids:
+                    group = inventory.security_group(group_id)
+                    if group is not None:
+                        names[group_id] = group.group_name
+    return names
