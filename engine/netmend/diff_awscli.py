@@ -5,6 +5,10 @@ TCP/UDP rule with one plain IPv4 CIDR or group peer, where the CLI's shorthand s
 the same; anything else (IPv6, prefix lists, descriptions, ICMP, protocol -1, several peers)
 goes through ``--ip-permissions '<json>'``, and an API or parameter this module does not
 know goes through ``--cli-input-json``, so every command makes the very call in the plan.
+
+A group the plan creates has no id yet: its create command keeps the id AWS answers in a
+shell variable (``NEW_SG_1=$(aws ec2 create-security-group ... --query GroupId --output
+text)``) and the later commands name ``"$NEW_SG_1"`` where the plan has its placeholder.
 """
 
 from __future__ import annotations
@@ -17,6 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netmend.model.protocol import ICMP, TCP, UDP, normalise_protocol, protocol_number
+from netmend.new_resources import (
+    CREATE_GROUP_API,
+    DELETE_GROUP_API,
+    is_placeholder,
+    placeholder_variable,
+)
 from netmend.plan import Change, Plan
 
 __all__ = ["CliCommand", "aws_cli_commands", "cli_command"]
@@ -46,9 +56,10 @@ class CliCommand:
 
     head: tuple[str, ...]
     options: tuple[tuple[str, ...], ...] = field(default=())
+    assign: str | None = None  # shell variable that keeps the command's output
 
     def one_line(self) -> str:
-        return " ".join(shlex.quote(token) for token in self._tokens())
+        return self._wrap(" ".join(_quote(token) for token in self._tokens()))
 
     def multi_line(self, indent: int = 4) -> str:
         """The runbook's layout: one option per line, joined by backslash continuations.
@@ -56,14 +67,24 @@ class CliCommand:
         JSON values are laid out over several lines too (JSON and single quotes both allow
         the line breaks), so a terminal never has to wrap a command inside a value.
         """
-        lines = [" ".join(shlex.quote(t) for t in self.head)]
+        lines = [" ".join(_quote(t) for t in self.head)]
         for group in self.options:
-            tokens = [shlex.quote(_pretty_json(t, indent)) for t in group]
+            tokens = [_quote(_pretty_json(t, indent)) for t in group]
             lines.append(" " * indent + " ".join(tokens))
-        return " \\\n".join(lines)
+        return self._wrap(" \\\n".join(lines))
+
+    def _wrap(self, command: str) -> str:
+        return f"{self.assign}=$({command})" if self.assign else command
 
     def _tokens(self) -> list[str]:
         return [*self.head, *(token for group in self.options for token in group)]
+
+
+def _quote(token: str) -> str:
+    """Shell-quoted; a new group's placeholder becomes the variable that holds its id."""
+    if is_placeholder(token):
+        return f'"${placeholder_variable(token)}"'
+    return shlex.quote(token)
 
 
 def _pretty_json(token: str, indent: int) -> str:
@@ -228,8 +249,30 @@ def _quota_increase(change: Change) -> list[tuple[str, ...]]:
     ]
 
 
+def _create_group(change: Change) -> list[tuple[str, ...]]:
+    params = change.params
+    keys = {"GroupName", "Description", "VpcId", "TagSpecifications"}
+    if not _only(params, keys, {"GroupName", "Description", "VpcId"}):
+        return _generic(change)
+    options: list[tuple[str, ...]] = [
+        ("--group-name", str(params["GroupName"])),
+        ("--description", str(params["Description"])),
+        ("--vpc-id", str(params["VpcId"])),
+    ]
+    if params.get("TagSpecifications"):
+        options.append(("--tag-specifications", _json(params["TagSpecifications"])))
+    return options
+
+
 def cli_command(change: Change, region: str | None = None) -> CliCommand:
     """The one AWS CLI command that makes the same call as ``change``."""
+    if change.api == CREATE_GROUP_API and is_placeholder(change.resource):
+        options = _create_group(change)
+        if region:
+            options.append(("--region", region))
+        options += [("--query", "GroupId"), ("--output", "text")]
+        return CliCommand(("aws", change.service, _operation(change.api)), tuple(options),
+                          assign=placeholder_variable(change.resource))
     if change.api in _SG_APIS:
         options = _security_group(change)
     elif change.api in ("CreateNetworkAclEntry", "ReplaceNetworkAclEntry"):
@@ -240,6 +283,8 @@ def cli_command(change: Change, region: str | None = None) -> CliCommand:
         options = _eni_groups(change)
     elif change.api == "RequestServiceQuotaIncrease":
         options = _quota_increase(change)
+    elif change.api == DELETE_GROUP_API and set(change.params) == {"GroupId"}:
+        options = [("--group-id", str(change.params["GroupId"]))]
     else:
         options = _generic(change)
     if region:

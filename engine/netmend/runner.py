@@ -35,6 +35,7 @@ from netmend.aws.session import AwsClients
 from netmend.diff import plan_to_text
 from netmend.errors import BadInputError, NetmendError
 from netmend.model.protocol import TCP, UDP
+from netmend.new_resources import resolve_plan
 from netmend.plan import Plan
 from netmend.reach.flow import Flow
 from netmend.restore import differences
@@ -191,7 +192,9 @@ class Runner:
         try:
             for step, change in enumerate(plan.changes):
                 outcome, code = self.writer.call(run_id, "apply", step, change)
-                records.append(ChangeRecord.of(change, outcome, code))
+                # Recorded as sent: with the real id of a group the run created.
+                records.append(ChangeRecord.of(self.writer.resolved(run_id, change), outcome,
+                                               code))
         except WriteFailed as failed:
             records.append(ChangeRecord.of(plan.changes[failed.step], "failed", failed.code))
             records += [ChangeRecord.of(c, "not-run") for c in plan.changes[failed.step + 1:]]
@@ -202,7 +205,9 @@ class Runner:
             # A bug or Ctrl-C half-way: put the estate back before letting it propagate.
             self.writer.restore(run_id, snapshot)
             raise
-        verification = self._verify(plan, flow, flow_verifier, intents, baselines)
+        # Verification reads the groups the run created by their real ids.
+        applied = resolve_plan(plan, self.writer.created_ids(run_id))
+        verification = self._verify(applied, flow, flow_verifier, intents, baselines)
         if not verification.passed:
             self.store.set_status(run_id, RunStatus.VERIFY_FAILED)
             self._audit("run.verify_failed", plan, problems=list(verification.problems))

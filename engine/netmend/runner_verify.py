@@ -67,18 +67,23 @@ class Verifier(Protocol):
 
 
 def with_states(inventory: Inventory, states: Sequence[ResourceState]) -> Inventory:
-    """``inventory`` with these groups / ACLs / ENIs put in place of its own."""
+    """``inventory`` with these groups / ACLs / ENIs put in place of its own (or added:
+    a group the plan creates)."""
     replace = {resource_id(s): s for s in states}
     if not replace:
         return inventory
     fields = {name: getattr(inventory, name) for name in Inventory.model_fields}
 
-    def swap(items: tuple[Any, ...], key: str) -> tuple[Any, ...]:
-        return tuple(replace.get(getattr(item, key), item) for item in items)
+    def swap(items: tuple[Any, ...], key: str, kind: type) -> tuple[Any, ...]:
+        present = {getattr(item, key) for item in items}
+        new = [s for rid, s in replace.items() if isinstance(s, kind) and rid not in present]
+        return tuple(replace.get(getattr(item, key), item) for item in items) + tuple(new)
 
-    fields["security_groups"] = swap(inventory.security_groups, "group_id")
-    fields["network_acls"] = swap(inventory.network_acls, "network_acl_id")
-    fields["network_interfaces"] = swap(inventory.network_interfaces, "network_interface_id")
+    fields["security_groups"] = swap(inventory.security_groups, "group_id", SecurityGroup)
+    fields["network_acls"] = swap(inventory.network_acls, "network_acl_id", NetworkAcl)
+    fields["network_interfaces"] = swap(
+        inventory.network_interfaces, "network_interface_id", NetworkInterface
+    )
     return Inventory(**fields)  # built anew so the lookups are rebuilt
 
 

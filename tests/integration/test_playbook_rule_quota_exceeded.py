@@ -2,7 +2,8 @@
 
 partner-gateway-sg holds 60 inbound rules (the quota), 14 of them covered by another
 rule of the group; the batch tier's rule (wrong-cidr's narrowest peer: its group) does
-not fit until they go.
+not fit until they go. (The overflow group, tried before any widening, is tested in
+test_playbook_rule_quota_overflow.py.)
 """
 
 from __future__ import annotations
@@ -121,6 +122,16 @@ def test_revocations_admit_the_same_partners(aws: MotoAws, cli_env: Path) -> Non
     assert evaluate(after, flow).reachable
 
 
+def _fill_interface(aws: MotoAws, estate: BuiltEstate) -> None:
+    """Give the gateway's interface its fifth group (the quota): no overflow group fits,
+    so what is left is a widening, or nothing."""
+    extra = [aws.ec2.create_security_group(GroupName=f"partner-gateway-extra-{n}",
+                                           Description="extra", VpcId=estate.vpc_id)["GroupId"]
+             for n in range(4)]
+    aws.ec2.modify_network_interface_attribute(
+        NetworkInterfaceId=estate.ids["server_eni"], Groups=[estate.ids["server_sg"], *extra])
+
+
 def _hosts_only(aws: MotoAws, estate: BuiltEstate) -> None:
     """Make the group's 60 rules all distinct hosts on 443: nothing is redundant."""
     group = estate.ids["server_sg"]
@@ -134,11 +145,13 @@ def _hosts_only(aws: MotoAws, estate: BuiltEstate) -> None:
 
 
 def test_consolidation_cycle_is_a_listed_widening(aws: MotoAws, cli_env: Path) -> None:
-    """No rule is redundant: two adjacent hosts fold into their /31 (ModifySecurityGroupRules
-    in place), a widening whose warning lists what it adds (nothing here); applied,
-    verified, rolled back to the 60 host rules exactly."""
+    """No rule is redundant and the interface carries five groups (no overflow group):
+    two adjacent hosts fold into their /31 (ModifySecurityGroupRules in place), a
+    widening whose warning lists what it adds (nothing here); applied, verified, rolled
+    back to the 60 host rules exactly."""
     estate = build_estate(aws.ec2, "rule-quota-exceeded")
     _hosts_only(aws, estate)
+    _fill_interface(aws, estate)
     group = estate.ids["server_sg"]
     assert redundant_ingress_rules(aws.ec2, group) == []
     assert _ingress_count(aws, group) == 60
@@ -163,8 +176,9 @@ def test_consolidation_cycle_is_a_listed_widening(aws: MotoAws, cli_env: Path) -
 
 
 def test_no_room_is_refused_with_the_quota_command(aws: MotoAws, cli_env: Path) -> None:
-    """60 rules for 60 unrelated /16s: no redundancy, no small prefix; fix exits 1 with
-    the exact quota increase command and writes nothing."""
+    """60 rules for 60 unrelated /16s and five groups on the interface: no redundancy,
+    no overflow group, no small prefix; fix exits 1 saying why, with the exact quota
+    increase command, and writes nothing."""
     estate = build_estate(aws.ec2, "rule-quota-exceeded")
     group = estate.ids["server_sg"]
     rules = aws.ec2.describe_security_group_rules(
@@ -176,6 +190,7 @@ def test_no_room_is_refused_with_the_quota_command(aws: MotoAws, cli_env: Path) 
         aws.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
             permission("tcp", 443, cidr=f"100.{64 + n}.0.0/16")
             for n in range(start, start + 20)])
+    _fill_interface(aws, estate)
     before = vpc_states(aws, estate.vpc_id)
 
     refused = run_cli("fix", *estate.flow_args(), "--apply", "--yes")
@@ -183,6 +198,7 @@ def test_no_room_is_refused_with_the_quota_command(aws: MotoAws, cli_env: Path) 
     message = " ".join(refused.stderr.split())
     assert ("aws service-quotas request-service-quota-increase --service-code vpc "
             "--quota-code L-0EA8095F --desired-value 120") in message
+    assert "already carries 5 security groups and the quota (L-2AFB9258) is 5" in message
     assert vpc_states(aws, estate.vpc_id) == before
 
 

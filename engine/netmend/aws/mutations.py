@@ -7,6 +7,12 @@ that finds nothing to remove (``*.NotFound``) already had its effect, so they co
 done. ``NetworkAclEntryAlreadyExists`` counts as done only if the entry there is the
 one wanted; a different entry under that number is a real conflict.
 
+CreateSecurityGroup is made for a group a plan creates (an overflow group); its answer's
+GroupId is returned so the runner can name the group in later calls. DeleteSecurityGroup
+is not a general write: netmend deletes only a group it created (tagged
+``netmend:created-by=netmend``) and only when no interface carries it, checked here
+before the call (AWS refuses to delete an attached group; moto does not).
+
 Also here: re-reading touched resources by id (the collector's readers), for the drift
 check, the snapshot and the final "live equals the snapshot" check.
 """
@@ -24,9 +30,17 @@ from netmend.aws.collector import (
     collect_network_interfaces,
     collect_security_groups,
 )
+from netmend.aws.created import interfaces_carrying
 from netmend.aws.parse import parse_acl_entry
 from netmend.aws.session import AwsClients
 from netmend.errors import AwsCallError, NetmendError
+from netmend.new_resources import (
+    CREATE_GROUP_API,
+    CREATED_BY_TAG,
+    CREATED_BY_VALUE,
+    DELETE_GROUP_API,
+    has_placeholder,
+)
 from netmend.plan import Change, ResourceState
 from netmend.restore import acl_entry_content
 
@@ -54,6 +68,7 @@ WRITE_APIS: dict[str, frozenset[str]] = {
             "ReplaceNetworkAclEntry",
             "DeleteNetworkAclEntry",
             "ModifyNetworkInterfaceAttribute",
+            "CreateSecurityGroup",
         }
     ),
     "service-quotas": frozenset({"RequestServiceQuotaIncrease"}),
@@ -70,6 +85,7 @@ _DONE_CODES: dict[str, frozenset[str]] = {
         {"InvalidPermission.NotFound", "InvalidSecurityGroupRuleId.NotFound"}
     ),
     "DeleteNetworkAclEntry": frozenset({"InvalidNetworkAclEntry.NotFound"}),
+    DELETE_GROUP_API: frozenset({"InvalidGroup.NotFound"}),
 }
 
 
@@ -84,6 +100,7 @@ class ChangeOutcome(BaseModel):
     code: str | None = None     # the AWS code that meant "already done"
     message: str = ""
     created_rule_ids: tuple[str, ...] = ()  # sgr- ids an authorize created
+    created_id: str | None = None  # the GroupId CreateSecurityGroup answered
 
 
 def _client(clients: AwsClients, service: str) -> Any:
@@ -105,13 +122,43 @@ def _existing_entry_is_wanted(clients: AwsClients, params: dict[str, Any]) -> bo
     return False
 
 
+def _check_created_group_deletable(clients: AwsClients, change: Change) -> bool:
+    """Whether the group exists; raise unless netmend created it and nothing carries it."""
+    group_id = str(change.params.get("GroupId", ""))
+    found = collect_security_groups(clients, [group_id]) if group_id.startswith("sg-") else ()
+    if not found:
+        return False
+    if found[0].tags.get(CREATED_BY_TAG) != CREATED_BY_VALUE:
+        raise NetmendError(
+            f"{change.action}: {change.service} {change.api} is not a write call netmend makes "
+            f"on {group_id}: it deletes only a group it created (tag {CREATED_BY_TAG}="
+            f"{CREATED_BY_VALUE})"
+        )
+    carriers = interfaces_carrying(clients, group_id)
+    if carriers:
+        raise NetmendError(
+            f"{group_id} is still attached to {', '.join(carriers)}: not deleted (an "
+            "attached group cannot be deleted; detach it first)"
+        )
+    return True
+
+
 def apply_change(clients: AwsClients, change: Change) -> ChangeOutcome:
     """Make the change's API call; raise AwsCallError if it failed for good."""
     allowed = WRITE_APIS.get(change.service, frozenset())
-    if change.api not in allowed:
+    deleting_group = change.service == "ec2" and change.api == DELETE_GROUP_API
+    if change.api not in allowed and not deleting_group:
         raise NetmendError(
             f"{change.action}: {change.service} {change.api} is not a write call netmend makes"
         )
+    if has_placeholder(change.params):
+        raise NetmendError(
+            f"{change.action}: {change.api} names a group that was not created (a "
+            "placeholder is left in its parameters): nothing was sent"
+        )
+    if deleting_group and not _check_created_group_deletable(clients, change):
+        return ChangeOutcome(api=change.api, resource=change.resource, status="already-done",
+                             code="InvalidGroup.NotFound", message="the group is gone")
     method = getattr(_client(clients, change.service), xform_name(change.api))
     try:
         response: dict[str, Any] = clients.call(method, **change.params)
@@ -135,8 +182,10 @@ def apply_change(clients: AwsClients, change: Change) -> ChangeOutcome:
         for r in response.get("SecurityGroupRules") or ()
         if r.get("SecurityGroupRuleId")
     )
+    new_id = response.get("GroupId") if change.api == CREATE_GROUP_API else None
     return ChangeOutcome(
-        api=change.api, resource=change.resource, status="ok", created_rule_ids=created
+        api=change.api, resource=change.resource, status="ok", created_rule_ids=created,
+        created_id=str(new_id) if new_id else None,
     )
 
 

@@ -11,7 +11,16 @@ from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP
 from netmend.plan import Change, ChangeKind
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
-from netmend.playbook.params import Params, Peer, PortRange, ProtocolName, RuleId, SgId, peer_kind
+from netmend.playbook.params import (
+    GroupRef,
+    Params,
+    Peer,
+    PortRange,
+    ProtocolName,
+    RuleId,
+    SgId,
+    peer_kind,
+)
 from netmend.playbook.registry import Action, action
 from netmend.playbook.sg_rules import (
     check_rule_quota,
@@ -31,7 +40,7 @@ _PERMISSIONS = {
 
 
 class AuthorizeParams(Params):
-    group: SgId
+    group: GroupRef  # an sg- id, or a group an earlier step creates (sg.create-group)
     protocol: ProtocolName
     ports: PortRange | None = None
     icmp_type: int | None = Field(default=None, ge=-1, le=255)

@@ -18,7 +18,7 @@ from netmend.model import NetworkInterface, SecurityGroup
 from netmend.plan import Change, ChangeKind
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
-from netmend.playbook.params import EniId, Params, SgId
+from netmend.playbook.params import EniId, GroupRef, Params
 from netmend.playbook.registry import Action, NoParams, action, detector
 from netmend.playbook.sg_redundancy import covers
 from netmend.playbook.sg_rules import is_world, rule_words
@@ -87,7 +87,7 @@ def attach_candidate(ctx: StepContext, params: NoParams) -> dict[str, Any] | Non
 
 class AttachGroupParams(Params):
     eni: EniId
-    group: SgId
+    group: GroupRef  # an sg- id, or a group an earlier step creates (sg.create-group)
 
 
 def _brings(

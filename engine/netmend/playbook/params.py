@@ -14,12 +14,14 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from netmend.model.protocol import normalise_protocol
+from netmend.new_resources import is_placeholder
 
 __all__ = [
     "AclId",
     "AclRuleNumber",
     "Cidr",
     "EniId",
+    "GroupRef",
     "Params",
     "Peer",
     "PortRange",
@@ -56,6 +58,20 @@ def _text(value: Any) -> Any:
 
 
 SgId = Annotated[str, BeforeValidator(_text), _id_checker("sg", "a security group")]
+
+
+def _group_ref(value: str) -> str:
+    if _SG_ID.match(value) or is_placeholder(value):
+        return value
+    raise ValueError(
+        f"{value!r} is not a security group id (sg-...) nor a group the plan creates "
+        "(new-sg:RUN:N, from sg.create-group)"
+    )
+
+
+_SG_ID = re.compile(r"^sg-[0-9a-zA-Z][0-9a-zA-Z-]*$")
+# A group that exists, or one an earlier step of the plan creates (its placeholder).
+GroupRef = Annotated[str, BeforeValidator(_text), AfterValidator(_group_ref)]
 EniId = Annotated[str, BeforeValidator(_text), _id_checker("eni", "a network interface")]
 AclId = Annotated[str, BeforeValidator(_text), _id_checker("acl", "a network ACL")]
 RuleId = Annotated[str, BeforeValidator(_text), _id_checker("sgr", "a security group rule")]

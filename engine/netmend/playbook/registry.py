@@ -55,6 +55,7 @@ _BUILTIN_MODULES = (
     "netmend.playbook.attach_group",
     "netmend.playbook.actions_sg_room",
     "netmend.playbook.quota_room",
+    "netmend.playbook.actions_sg_create",
 )
 
 

@@ -129,6 +129,7 @@ class JournalEntry(BaseModel):
     intent_seq: int | None = None          # on outcomes: the intent line they answer
     code: str | None = None                # AWS error code of a failure or already-done
     message: str = ""
+    created_id: str | None = None          # on a create's outcome: the id AWS gave
 
 
 class RunRecord(BaseModel):

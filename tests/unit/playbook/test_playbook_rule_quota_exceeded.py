@@ -159,10 +159,17 @@ def test_covers(outer: dict[str, Any], inner: dict[str, Any], expected: bool) ->
                   SgRule(group_id="sg-x", egress=False, **inner)) is expected
 
 
+# eni-server already carries as many groups as the quota allows (its two): no overflow
+# group can be attached, so what is left is a widening.
+FULL_INTERFACE = {"groups_per_interface": 2}
+
+
 def hosts_estate() -> Inventory:
-    """Ten distinct tcp/8443 host rules, none redundant: 10.0.9.{1,2,3,20,...}."""
+    """Ten distinct tcp/8443 host rules, none redundant: 10.0.9.{1,2,3,20,...}; the
+    server's interface is at its groups quota."""
     hosts = [1, 2, 3, 20, 40, 60, 80, 100, 120, 140]
-    return estate(web(i, f"10.0.9.{h}/32") for i, h in enumerate(hosts, start=1))
+    return estate((web(i, f"10.0.9.{h}/32") for i, h in enumerate(hosts, start=1)),
+                  **FULL_INTERFACE)
 
 
 def test_consolidates_hosts_into_the_narrowest_prefix_as_a_listed_widening() -> None:
@@ -187,7 +194,8 @@ def test_widening_lists_exactly_the_addresses_it_adds() -> None:
     """Hosts .1 and .3 fold into 10.0.9.0/30: the warning lists .0 and .2, and those
     are exactly the addresses newly admitted, checked address by address."""
     hosts = [1, 3, 20, 40, 60, 80, 100, 120, 140, 160]
-    inventory = estate(web(i, f"10.0.9.{h}/32") for i, h in enumerate(hosts, start=1))
+    inventory = estate((web(i, f"10.0.9.{h}/32") for i, h in enumerate(hosts, start=1)),
+                       **FULL_INTERFACE)
     plan = plan_for(inventory, flow_of(inventory))
     modify = plan.changes[0]
     assert modify.params["SecurityGroupRules"][0]["SecurityGroupRule"]["CidrIpv4"] == (
@@ -218,14 +226,18 @@ def test_consolidation_respects_max_added() -> None:
 
 
 def test_nothing_to_free_refuses_with_the_quota_command() -> None:
-    """Ten rules for ten different /16s: neither redundancy nor a small prefix helps;
-    the refusal gives the exact quota increase command (service code vpc)."""
-    inventory = estate(web(i, f"10.{100 + i}.0.0/16") for i in range(1, 11))
+    """Ten rules for ten different /16s and a full interface: neither redundancy, nor an
+    overflow group, nor a small prefix helps; the refusal says why and gives the exact
+    quota increase command (service code vpc)."""
+    inventory = estate((web(i, f"10.{100 + i}.0.0/16") for i in range(1, 11)),
+                       **FULL_INTERFACE)
     with pytest.raises(ProposalRefusedError) as refused:
         plan_for(inventory, flow_of(inventory))
     message = str(refused.value)
     assert ("aws service-quotas request-service-quota-increase --service-code vpc "
             "--quota-code L-0EA8095F --desired-value 20") in message
+    assert "eni-server already carries 2 security groups and the quota (L-2AFB9258) is 2" in (
+        " ".join(message.split()))
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,8 @@ CASES: dict[str, dict[str, Any]] = {
     "eni.attach-group": {"eni": "eni-server", "group": "sg-spare"},
     "sg.revoke-redundant": {"group": "sg-server", "direction": "ingress"},
     "sg.consolidate-hosts": {"group": "sg-server", "direction": "ingress", "free": 1},
+    "sg.create-group": {"ref": "new-sg:20250101T000000Z-abcdef12:1", "name": "server-overflow-1",
+                        "vpc": "vpc-1", "overflow_of": "sg-server"},
 }
 
 
@@ -77,7 +79,7 @@ SETUPS: dict[str, Callable[[], tuple[Inventory, StepContext]]] = {
     "sg.revoke-redundant": _ssh_hosts_setup("192.168.50.0/24", "192.168.50.7/32"),
     "sg.consolidate-hosts": _ssh_hosts_setup("192.168.50.1/32", "192.168.50.2/32"),
 }
-CHANGE_COUNTS = {"sg.consolidate-hosts": 2}
+CHANGE_COUNTS = {"sg.consolidate-hosts": 2, "sg.create-group": 2}
 
 _SESSION = botocore.session.get_session()
 _IAM_PREFIX = {"ec2": "ec2", "service-quotas": "servicequotas"}
@@ -146,6 +148,9 @@ def test_invert_round_trips(name: str) -> None:
         assert any("not invertible" in w for w in change.warnings)
         return
     assert undo is not None
+    if change.api == "CreateSecurityGroup":
+        _assert_creation_round_trips(change, undo)
+        return
     assert change.before is not None
     assert change.after is not None
     assert change.after != change.before
@@ -160,6 +165,20 @@ def test_invert_round_trips(name: str) -> None:
     # Re-revoked by permission: the re-added rule's new id is unknown.
     if name not in ("sg.revoke-rule", "sg.revoke-rules", "sg.revoke-redundant"):
         assert redo.params == change.params
+
+
+def _assert_creation_round_trips(change: Change, undo: Change) -> None:
+    """A group that did not exist: the undo deletes it, the redo creates it alike."""
+    assert change.before is None
+    assert change.after is not None
+    assert undo.api == "DeleteSecurityGroup"
+    assert undo.params == {"GroupId": change.resource}
+    assert (undo.before, undo.after) == (change.after, None)
+    _assert_valid_call(undo)
+    assert "ec2:DeleteSecurityGroup" in actions()["sg.create-group"].rollback_permissions
+    redo = invert_change(undo)
+    assert redo is not None
+    assert (redo.api, redo.params, redo.after) == (change.api, change.params, change.after)
 
 
 def test_authorize_undo_revokes_by_exact_permission() -> None:
