@@ -15,11 +15,17 @@ import typer
 
 from netmend import __version__
 from netmend.cli_options import (
+    Destination,
     EndpointUrl,
+    IcmpCode,
+    IcmpType,
     InventoryFile,
     Output,
+    Port,
     Profile,
+    Protocol,
     Region,
+    Source,
     Verbose,
     aws_options,
     load_estate,
@@ -50,22 +56,12 @@ inventory_app = typer.Typer(help="Collect an account and region's estate, or sav
 
 @app.command()
 def diagnose(
-    source: Annotated[str, typer.Option("--source", "-s", help="Instance id, ENI id or IP.")],
-    destination: Annotated[
-        str, typer.Option("--destination", "-d", help="Instance id, ENI id or IP.")
-    ],
-    port: Annotated[
-        int | None, typer.Option("--port", "-p", help="Destination port (TCP and UDP).")
-    ] = None,
-    protocol: Annotated[
-        str, typer.Option("--protocol", help="tcp, udp, icmp, icmpv6, -1 (all) or a number.")
-    ] = "tcp",
-    icmp_type: Annotated[
-        int | None, typer.Option("--icmp-type", help="ICMP type (default 8: echo request).")
-    ] = None,
-    icmp_code: Annotated[
-        int | None, typer.Option("--icmp-code", help="ICMP code (default: any).")
-    ] = None,
+    source: Source,
+    destination: Destination,
+    port: Port = None,
+    protocol: Protocol = "tcp",
+    icmp_type: IcmpType = None,
+    icmp_code: IcmpCode = None,
     inventory: InventoryFile = None,
     region: Region = None,
     profile: Profile = None,

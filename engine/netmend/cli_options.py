@@ -15,17 +15,39 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConfigFile",
+    "Destination",
     "EndpointUrl",
+    "IcmpCode",
+    "IcmpType",
     "InventoryFile",
     "Output",
     "PlaybookDirs",
+    "Port",
     "Profile",
+    "Protocol",
     "Region",
+    "Source",
     "Verbose",
     "aws_options",
     "load_estate",
     "playbook_dirs",
 ]
+
+# The flow, as `diagnose` and `fix` take it.
+Source = Annotated[str, typer.Option("--source", "-s", help="Instance id, ENI id or IP.")]
+Destination = Annotated[
+    str, typer.Option("--destination", "-d", help="Instance id, ENI id or IP.")
+]
+Port = Annotated[
+    int | None, typer.Option("--port", "-p", help="Destination port (TCP and UDP).")
+]
+Protocol = Annotated[
+    str, typer.Option("--protocol", help="tcp, udp, icmp, icmpv6, -1 (all) or a number.")
+]
+IcmpType = Annotated[
+    int | None, typer.Option("--icmp-type", help="ICMP type (default 8: echo request).")
+]
+IcmpCode = Annotated[int | None, typer.Option("--icmp-code", help="ICMP code (default: any).")]
 
 Region = Annotated[
     str | None, typer.Option("--region", help="AWS region (default: AWS_REGION, the profile).")

@@ -9,11 +9,17 @@ import typer
 
 from netmend.cli_options import (
     ConfigFile,
+    Destination,
     EndpointUrl,
+    IcmpCode,
+    IcmpType,
     Output,
     PlaybookDirs,
+    Port,
     Profile,
+    Protocol,
     Region,
+    Source,
     Verbose,
     aws_options,
 )
@@ -35,19 +41,12 @@ runs_app = typer.Typer(help="Recorded runs: their plans, journals and results.",
 
 
 def fix(
-    source: Annotated[str, typer.Option("--source", "-s", help="Instance id, ENI id or IP.")],
-    destination: Annotated[
-        str, typer.Option("--destination", "-d", help="Instance id, ENI id or IP.")
-    ],
-    port: Annotated[
-        int | None, typer.Option("--port", "-p", help="Destination port (TCP and UDP).")
-    ] = None,
-    protocol: Annotated[
-        str, typer.Option("--protocol", help="tcp, udp, icmp, icmpv6, -1 (all) or a number.")
-    ] = "tcp",
-    icmp_type: Annotated[int | None, typer.Option("--icmp-type", help="ICMP type (default 8).")]
-    = None,
-    icmp_code: Annotated[int | None, typer.Option("--icmp-code", help="ICMP code.")] = None,
+    source: Source,
+    destination: Destination,
+    port: Port = None,
+    protocol: Protocol = "tcp",
+    icmp_type: IcmpType = None,
+    icmp_code: IcmpCode = None,
     playbook: Annotated[
         str | None, typer.Option("--playbook", help="Run only this playbook.")
     ] = None,

@@ -27,6 +27,7 @@ __all__ = [
     "EntryParams",
     "ReplaceEntry",
     "entry_api_params",
+    "invert_created_entry",
 ]
 
 _ACL_QUOTA_CODE = "L-2AEEBF1A"
@@ -176,6 +177,22 @@ def _entry_key(change: Change) -> tuple[int, bool]:
     return int(change.params["RuleNumber"]), bool(change.params["Egress"])
 
 
+def invert_created_entry(change: Change) -> Change:
+    """Delete the entry a CreateNetworkAclEntry change made (its rule number, direction)."""
+    number, egress = _entry_key(change)
+    return Change(
+        action="acl.delete-entry",
+        api="DeleteNetworkAclEntry",
+        resource=change.resource,
+        params={"NetworkAclId": change.resource, "RuleNumber": number, "Egress": egress},
+        kinds=(ChangeKind.REVOCATION,),
+        summary=f"undo: {change.summary}",
+        before=change.after,
+        after=change.before,
+        warnings=(_STATELESS,),
+    )
+
+
 @action(
     "acl.create-entry",
     params=EntryParams,
@@ -224,18 +241,7 @@ class CreateEntry(Action[EntryParams]):
         ]
 
     def invert(self, change: Change) -> Change | None:
-        number, egress = _entry_key(change)
-        return Change(
-            action="acl.delete-entry",
-            api="DeleteNetworkAclEntry",
-            resource=change.resource,
-            params={"NetworkAclId": change.resource, "RuleNumber": number, "Egress": egress},
-            kinds=(ChangeKind.REVOCATION,),
-            summary=f"undo: {change.summary}",
-            before=change.after,
-            after=change.before,
-            warnings=(_STATELESS,),
-        )
+        return invert_created_entry(change)
 
 
 @action(

@@ -25,7 +25,7 @@ from netmend.playbook.acl_crossings import (
     place_entry,
     room_in_direction,
 )
-from netmend.playbook.actions_acl import entry_api_params
+from netmend.playbook.actions_acl import entry_api_params, invert_created_entry
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import Params, PortRange
@@ -143,15 +143,4 @@ class AllowFlow(Action[AllowFlowParams]):
         )
 
     def invert(self, change: Change) -> Change | None:
-        number, egress = int(change.params["RuleNumber"]), bool(change.params["Egress"])
-        return Change(
-            action="acl.delete-entry",
-            api="DeleteNetworkAclEntry",
-            resource=change.resource,
-            params={"NetworkAclId": change.resource, "RuleNumber": number, "Egress": egress},
-            kinds=(ChangeKind.REVOCATION,),
-            summary=f"undo: {change.summary}",
-            before=change.after,
-            after=change.before,
-            warnings=(_STATELESS,),
-        )
+        return invert_created_entry(change)

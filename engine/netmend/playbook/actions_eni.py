@@ -16,7 +16,7 @@ from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import EniId, Params, SgId
 from netmend.playbook.registry import Action, action
 
-__all__ = ["AddGroup", "AddGroupParams", "SetGroups", "SetGroupsParams"]
+__all__ = ["AddGroup", "AddGroupParams", "SetGroups", "SetGroupsParams", "invert_group_change"]
 
 _API = "ModifyNetworkInterfaceAttribute"
 _GROUPS_QUOTA_CODE = "L-2AFB9258"
@@ -83,7 +83,8 @@ def _change(ctx: StepContext, name: str, eni: NetworkInterface, groups: list[str
     )
 
 
-def _invert(change: Change) -> Change | None:
+def invert_group_change(change: Change) -> Change | None:
+    """Put an ENI's group list back as it was before ``change`` (any group-list change)."""
     before = change.before
     if not isinstance(before, NetworkInterface):
         return None
@@ -122,7 +123,7 @@ class SetGroups(Action[SetGroupsParams]):
         return [_change(ctx, self.name, eni, params.groups)]
 
     def invert(self, change: Change) -> Change | None:
-        return _invert(change)
+        return invert_group_change(change)
 
 
 @action(
@@ -148,4 +149,4 @@ class AddGroup(Action[AddGroupParams]):
         return [_change(ctx, self.name, eni, [*eni.group_ids, params.group])]
 
     def invert(self, change: Change) -> Change | None:
-        return _invert(change)
+        return invert_group_change(change)

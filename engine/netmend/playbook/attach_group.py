@@ -16,6 +16,7 @@ from typing import Any
 
 from netmend.model import NetworkInterface, SecurityGroup
 from netmend.plan import Change, ChangeKind
+from netmend.playbook.actions_eni import invert_group_change
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import EniId, GroupRef, Params
@@ -176,16 +177,4 @@ class AttachGroup(Action[AttachGroupParams]):
         ]
 
     def invert(self, change: Change) -> Change | None:
-        before = change.before
-        if not isinstance(before, NetworkInterface):
-            return None
-        return Change(
-            action="eni.set-groups",
-            api=_API,
-            resource=change.resource,
-            params={"NetworkInterfaceId": change.resource, "Groups": list(before.group_ids)},
-            kinds=(ChangeKind.ENI_GROUPS,),
-            summary=f"undo: {change.summary}",
-            before=change.after,
-            after=before,
-        )
+        return invert_group_change(change)
