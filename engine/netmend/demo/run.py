@@ -177,9 +177,10 @@ def _yes_no(value: bool | None) -> Text:
 def _diagnosis_table(reports: list[EstateReport]) -> Table:
     table = Table(title="diagnose → fix (apply, verify) → rollback, per estate",
                   title_justify="left")
-    for column in ("root cause", "flow", "blocked at", "found", "detected", "change",
-                   "verified", "rolled back"):
-        table.add_column(column)
+    for column in ("root cause", "flow", "blocked at", "detected", "change", "verified",
+                   "rolled back"):
+        # API names are long: the change column must not be the one rich squeezes.
+        table.add_column(column, min_width=46 if column == "change" else None)
     for r in reports:
         flow = f"{r.estate.protocol}/{r.estate.port}" if r.estate.port else r.estate.protocol
         change = "\n".join(r.changes) or r.fix_status
@@ -188,7 +189,6 @@ def _diagnosis_table(reports: list[EstateReport]) -> Table:
             r.estate.root_cause,
             flow,
             r.blocked_at or "-",
-            ", ".join(r.causes) or "-",
             _yes_no(r.detected),
             change,
             _yes_no(r.verified),
