@@ -23,7 +23,7 @@ from netmend.cli_options import (
     Verbose,
     aws_options,
 )
-from netmend.console import OutputFormat, emit_json, stdout_console
+from netmend.console import OutputFormat, emit_json, error_console, stdout_console
 from netmend.errors import BadInputError
 from netmend.log import configure_logging
 from netmend.plan import Plan
@@ -130,8 +130,11 @@ def fix(
     result = outcome.result
     if not text:
         emit_json(fix_result_json(outcome, verify))
-    else:
+    elif fmt == "table":
         console.print(render_run_result(result))
+    else:
+        # Code formats stay clean on stdout (redirect them to a .tf or template file).
+        error_console().print(render_run_result(result))
     raise typer.Exit(0 if result.status in FIX_SUCCESS else 1)
 
 
@@ -206,6 +209,8 @@ def runs_show(
     output: Output = OutputFormat.TEXT,
 ) -> None:
     """One run: its plan as a diff, its journal of API calls, and its result."""
+    from rich.table import Table
+
     from netmend.config import load_config
     from netmend.diff import render_plan
     from netmend.store import RunStore
@@ -224,6 +229,12 @@ def runs_show(
     console = stdout_console()
     console.print(f"run {run_id}: {record.status}")
     console.print(render_plan(record.plan))
-    console.print(f"journal: {len(record.journal)} entries")
+    journal = Table("#", "time", "phase", "event", "api", "resource", "outcome",
+                    title=f"journal: {len(record.journal)} entries", title_justify="left")
     for entry in record.journal:
-        console.print(f"  {entry.model_dump_json()}", markup=False)
+        outcome: str = entry.outcome or ""
+        if entry.code:
+            outcome = f"{outcome} ({entry.code})"
+        journal.add_row(str(entry.seq), entry.ts.isoformat(), str(entry.phase),
+                        str(entry.event), entry.api, entry.resource, outcome)
+    console.print(journal)

@@ -73,3 +73,11 @@ def test_change_id_is_stored_audited_and_written_into_the_rule(
     assert listed[0]["run_id"] == run_id
     assert listed[0]["status"] == "applied"
     assert listed[0]["change_id"] == "CHG-4711"
+    shown = run_cli("runs", "show", run_id, "--output", "json")
+    assert shown.exit_code == 0
+    journal = shown.json()["journal"]
+    assert [(e["event"], e["api"]) for e in journal] == [
+        ("intent", "AuthorizeSecurityGroupIngress"), ("outcome", "AuthorizeSecurityGroupIngress")]
+    assert journal[1]["outcome"] == "ok"
+    text = run_cli("runs", "show", run_id)
+    assert "journal: 2 entries" in text.stdout
