@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from netmend.cli_options import Output, playbook_dirs
 from netmend.console import OutputFormat, emit_json, stdout_console
@@ -73,7 +74,7 @@ def playbooks_show(
                 if action is not None:
                     console.print(f"      permissions: {', '.join(action.permissions)}",
                                   markup=False)
-    console.print(f"[bold]explain[/bold]: {playbook.explain}", markup=False)
+    console.print(Text.assemble(("explain", "bold"), ": ", playbook.explain))
 
 
 @playbooks_app.command("validate")
