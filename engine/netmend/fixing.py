@@ -19,10 +19,10 @@ from netmend.errors import NetmendError
 from netmend.model import Inventory
 from netmend.plan import Plan, new_run_id
 from netmend.playbook import PlaybookSet, propose_plan
-from netmend.reach import Flow
+from netmend.reach import Flow, evaluate
 from netmend.runner import Runner
 from netmend.runner_result import RunResult
-from netmend.runner_verify import IntentCheck
+from netmend.runner_verify import IntentCheck, with_states
 from netmend.store import RunStore
 
 __all__ = ["FixOutcome", "NoFixError", "fix_flow", "fix_result_json", "make_runner"]
@@ -111,6 +111,14 @@ def fix_flow(
             f"(root causes: {causes}) but no playbook proposes a change"
             + (f": {notes}" if notes else "")
         )
+    still = _still_blocked(inventory, flow, plan)
+    if still is not None:
+        plan = plan.model_copy(update={"notes": (*plan.notes, still)})
+        if apply:
+            # Applying would only be rolled back by verification: say so before writing.
+            if on_plan is not None:
+                on_plan(plan)
+            raise NoFixError(f"not applied: {still}")
     rendered_diff = on_plan(plan) if on_plan is not None else None
     result = runner.execute(
         plan,
@@ -121,6 +129,23 @@ def fix_flow(
         rendered_diff=rendered_diff,
     )
     return FixOutcome(diagnosis=found, plan=plan, result=result)
+
+
+def _still_blocked(inventory: Inventory, flow: Flow, plan: Plan) -> str | None:
+    """Why the flow would stay blocked once the plan is applied, or None if it would pass.
+
+    The plan's after-states are evaluated offline; a block no playbook fixes (a missing
+    route, say) is reported here rather than discovered by a verification that fails.
+    """
+    if plan.empty:
+        return None
+    after = [state for rid in plan.resources if (state := plan.after(rid)) is not None]
+    projected = evaluate(with_states(inventory, after), flow)
+    if projected.reachable:
+        return None
+    where = "; ".join(f"{e.code} at {e.component}" for e in projected.explanations)
+    return (f"this plan alone does not make {flow.service} reachable: it would still be "
+            f"blocked ({where}), which no playbook here fixes")
 
 
 def fix_result_json(outcome: FixOutcome, verify_method: str) -> dict[str, Any]:

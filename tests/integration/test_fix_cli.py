@@ -81,3 +81,26 @@ def test_change_id_is_stored_audited_and_written_into_the_rule(
     assert journal[1]["outcome"] == "ok"
     text = run_cli("runs", "show", run_id)
     assert "journal: 2 entries" in text.stdout
+
+
+def test_a_plan_that_cannot_make_the_flow_reachable_is_not_applied(
+    aws: MotoAws, cli_env: Path
+) -> None:
+    """An outside source with no internet route: the group fix alone would not help, so
+    the dry run says so and --apply refuses before writing anything (exit 1)."""
+    estate = build_estate(aws.ec2, "wrong-cidr")
+    group = estate.ids["server_sg"]
+    args = ["--source", "203.0.113.5", "--destination", estate.destination, "--port", "443"]
+    rules_before = aws.ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+    dry = run_cli("fix", *args, "--output", "json")
+    assert dry.exit_code == 0
+    assert any("does not make tcp/443 reachable" in n and "NO_ROUTE_TO_DESTINATION" in n
+               for n in dry.json()["notes"])
+    applied = run_cli("fix", *args, "--apply", "--yes", "--output", "json")
+    assert applied.exit_code == 1
+    assert "not applied" in applied.stderr
+    assert "NO_ROUTE_TO_DESTINATION" in applied.stderr
+    rules_after = aws.ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+    assert len(rules_after) == len(rules_before)
