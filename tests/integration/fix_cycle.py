@@ -19,7 +19,7 @@ from netmend.reach import evaluate, make_flow
 from netmend.restore import differences
 from tests.cli_runner import run_cli
 
-__all__ = ["FixCycle", "reachable_pairs", "run_fix_cycle"]
+__all__ = ["FixCycle", "reachable_pairs", "run_fix_cycle", "vpc_states"]
 
 
 def reachable_pairs(inventory: Inventory, vpc_id: str, ports: tuple[int, ...]) -> set[tuple]:
@@ -47,8 +47,19 @@ class FixCycle:
     after_apply_reachable: bool = False
     differences_after_rollback: list[str] = field(default_factory=list)
 
+    def assert_fixed_and_restored(self) -> None:
+        """Applied, verified reachable (by netmend and offline), nothing reachable before
+        lost, then rolled back to exactly the state before."""
+        assert self.applied["status"] == "applied", self.applied
+        assert self.applied["verification"]["reachable"] is True
+        assert self.after_apply_reachable
+        assert self.lost_flows == set()
+        assert self.rolled_back["status"] == "rolled_back", self.rolled_back
+        assert self.differences_after_rollback == []
 
-def _touched_state(inventory: Inventory, vpc_id: str) -> dict[str, Any]:
+
+def vpc_states(inventory: Inventory, vpc_id: str) -> dict[str, Any]:
+    """Every group, ACL and ENI of the VPC, by id (what a fix may touch)."""
     states: dict[str, Any] = {}
     for group in inventory.security_groups:
         if group.vpc_id == vpc_id:
@@ -90,12 +101,12 @@ def run_fix_cycle(
     rolled = run_cli("rollback", run_id, "--yes", "--output", "json")
     final = collect_inventory(clients, vpc_ids=[estate.vpc_id], quotas=False)
 
-    snapshot, now = _touched_state(before, estate.vpc_id), _touched_state(final, estate.vpc_id)
+    snapshot, now = vpc_states(before, estate.vpc_id), vpc_states(final, estate.vpc_id)
     diffs = [line for rid, state in snapshot.items() for line in differences(now.get(rid), state)]
     dry_diffs = [
         line
         for rid, state in snapshot.items()
-        for line in differences(_touched_state(after_dry, estate.vpc_id).get(rid), state)
+        for line in differences(vpc_states(after_dry, estate.vpc_id).get(rid), state)
     ]
     return FixCycle(
         estate=estate,

@@ -38,12 +38,7 @@ def test_missing_ingress_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert permission["UserIdGroupPairs"][0]["GroupId"] == estate.ids["client_sg"]
     assert (permission["FromPort"], permission["ToPort"]) == (8443, 8443)
     assert "authorize-security-group-ingress" in cycle.dry_run_text
-    assert cycle.applied["status"] == "applied", cycle.applied
-    assert cycle.applied["verification"]["reachable"] is True
-    assert cycle.after_apply_reachable
-    assert cycle.lost_flows == set()
-    assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
-    assert cycle.differences_after_rollback == []
+    cycle.assert_fixed_and_restored()
 
 
 def test_change_id_is_stored_audited_and_written_into_the_rule(

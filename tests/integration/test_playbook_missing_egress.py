@@ -40,12 +40,7 @@ def test_missing_egress_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert "1024-65535" not in cycle.dry_run_text
     assert "aws ec2 authorize-security-group-egress" in cycle.dry_run_text
 
-    assert cycle.applied["status"] == "applied", cycle.applied
-    assert cycle.applied["verification"]["reachable"] is True
-    assert cycle.after_apply_reachable
-    assert cycle.lost_flows == set()
-    assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
-    assert cycle.differences_after_rollback == []
+    cycle.assert_fixed_and_restored()
 
 
 def test_missing_egress_fixed_by_hand_is_nothing_to_do(aws: MotoAws, cli_env: Path) -> None:

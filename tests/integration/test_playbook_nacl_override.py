@@ -60,12 +60,7 @@ def test_nacl_override_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert "--port-range From=8443,To=8443" in text
     assert "--egress" not in text
 
-    assert cycle.applied["status"] == "applied", cycle.applied
-    assert cycle.applied["verification"]["reachable"] is True
-    assert cycle.after_apply_reachable
-    assert cycle.lost_flows == set()
-    assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
-    assert cycle.differences_after_rollback == []
+    cycle.assert_fixed_and_restored()
 
 
 def test_explicit_deny_and_client_acl_cycle(aws: MotoAws, cli_env: Path) -> None:
@@ -97,11 +92,7 @@ def test_explicit_deny_and_client_acl_cycle(aws: MotoAws, cli_env: Path) -> None
     assert "inbound rule 105: deny tcp/8000-9000 from 10.5.0.0/16" in " ".join(
         cycle.dry_run_text.split())
 
-    assert cycle.applied["status"] == "applied", cycle.applied
-    assert cycle.after_apply_reachable
-    assert cycle.lost_flows == set()
-    assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
-    assert cycle.differences_after_rollback == []
+    cycle.assert_fixed_and_restored()
 
 
 def test_nacl_fixed_by_hand_is_nothing_to_do(aws: MotoAws, cli_env: Path) -> None:

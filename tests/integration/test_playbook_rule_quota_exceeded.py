@@ -22,7 +22,10 @@ from netmend.reach.result import Code
 from tests.cli_runner import run_cli
 from tests.conftest import MotoAws
 from tests.integration.fix_cycle import run_fix_cycle
-from tests.integration.sg_playbook_checks import assert_fine_estate_is_nothing_to_do, vpc_states
+from tests.integration.sg_playbook_checks import (
+    assert_fine_estate_is_nothing_to_do,
+    live_vpc_states,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -94,12 +97,7 @@ def test_rule_quota_cycle_frees_room_without_widening(aws: MotoAws, cli_env: Pat
             "--quota-code L-0EA8095F --desired-value 120") in text
     assert "widening:" not in text
 
-    assert cycle.applied["status"] == "applied", cycle.applied
-    assert cycle.applied["verification"]["reachable"] is True
-    assert cycle.after_apply_reachable
-    assert cycle.lost_flows == set()
-    assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
-    assert cycle.differences_after_rollback == []
+    cycle.assert_fixed_and_restored()
     assert _ingress_count(aws, group) == 60
     assert _group_admits(_inventory(aws, estate), estate.destination) == admitted_before
 
@@ -167,11 +165,7 @@ def test_consolidation_cycle_is_a_listed_widening(aws: MotoAws, cli_env: Path) -
     assert "widening: 198.51.100.10/31 admits 0 address(es)" in " ".join(
         cycle.dry_run_text.split())
 
-    assert cycle.applied["status"] == "applied", cycle.applied
-    assert cycle.after_apply_reachable
-    assert cycle.lost_flows == set()
-    assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
-    assert cycle.differences_after_rollback == []
+    cycle.assert_fixed_and_restored()
     assert _ingress_count(aws, group) == 60
 
 
@@ -191,7 +185,7 @@ def test_no_room_is_refused_with_the_quota_command(aws: MotoAws, cli_env: Path) 
             permission("tcp", 443, cidr=f"100.{64 + n}.0.0/16")
             for n in range(start, start + 20)])
     _fill_interface(aws, estate)
-    before = vpc_states(aws, estate.vpc_id)
+    before = live_vpc_states(aws, estate.vpc_id)
 
     refused = run_cli("fix", *estate.flow_args(), "--apply", "--yes")
     assert refused.exit_code == 1
@@ -199,7 +193,7 @@ def test_no_room_is_refused_with_the_quota_command(aws: MotoAws, cli_env: Path) 
     assert ("aws service-quotas request-service-quota-increase --service-code vpc "
             "--quota-code L-0EA8095F --desired-value 120") in message
     assert "already carries 5 security groups and the quota (L-2AFB9258) is 5" in message
-    assert vpc_states(aws, estate.vpc_id) == before
+    assert live_vpc_states(aws, estate.vpc_id) == before
 
 
 def test_rule_quota_fixed_by_hand_is_nothing_to_do(aws: MotoAws, cli_env: Path) -> None:

@@ -34,7 +34,7 @@ from netmend.store import RunStatus, RunStore
 from tests.cli_runner import run_cli
 from tests.conftest import MotoAws
 from tests.integration.fix_cycle import run_fix_cycle
-from tests.integration.sg_playbook_checks import vpc_states
+from tests.integration.sg_playbook_checks import live_vpc_states
 
 pytestmark = pytest.mark.integration
 
@@ -93,7 +93,7 @@ def test_overflow_cycle_adds_a_group_and_rolls_it_back(aws: MotoAws, cli_env: Pa
     lost; rollback leaves no difference and no group netmend created."""
     estate = _overflow_estate(aws)
     server_sg, client_sg = estate.ids["server_sg"], estate.ids["client_sg"]
-    vpc_before = vpc_states(aws, estate.vpc_id)
+    vpc_before = live_vpc_states(aws, estate.vpc_id)
     cycle = run_fix_cycle(aws.clients(), estate)
 
     assert [c["playbook"] for c in cycle.diagnosis["root_causes"]] == [
@@ -151,7 +151,7 @@ def test_overflow_cycle_adds_a_group_and_rolls_it_back(aws: MotoAws, cli_env: Pa
         "ModifyNetworkInterfaceAttribute", "DeleteSecurityGroup"]
     assert cycle.differences_after_rollback == []
     assert _tagged_groups(aws) == []
-    assert vpc_states(aws, estate.vpc_id) == vpc_before
+    assert live_vpc_states(aws, estate.vpc_id) == vpc_before
 
 
 def test_overflow_group_admits_only_the_rule_and_no_outbound(
@@ -236,7 +236,7 @@ def test_killed_after_create_is_cleaned_up_by_rollback(
     deletes it, found by the journalled id, or by the run's tag when the kill came
     before the answer was journalled (its outcome line removed here)."""
     estate = _overflow_estate(aws)
-    before = vpc_states(aws, estate.vpc_id)
+    before = live_vpc_states(aws, estate.vpc_id)
     plan = _plan(aws, estate)
     assert plan.changes[0].api == "CreateSecurityGroup"
     _run_until_second_write(aws, plan, cli_env, tmp_path)
@@ -258,4 +258,4 @@ def test_killed_after_create_is_cleaned_up_by_rollback(
     assert [c["api"] for c in result["changes"]] == ["DeleteSecurityGroup"]
     assert result["changes"][0]["resource"] == group["GroupId"]
     assert _tagged_groups(aws) == []
-    assert vpc_states(aws, estate.vpc_id) == before
+    assert live_vpc_states(aws, estate.vpc_id) == before

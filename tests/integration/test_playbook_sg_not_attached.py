@@ -11,7 +11,10 @@ from netmend.demo.scaffold import Scaffold, permission
 from tests.cli_runner import run_cli
 from tests.conftest import MotoAws
 from tests.integration.fix_cycle import run_fix_cycle
-from tests.integration.sg_playbook_checks import assert_fine_estate_is_nothing_to_do, vpc_states
+from tests.integration.sg_playbook_checks import (
+    assert_fine_estate_is_nothing_to_do,
+    live_vpc_states,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -57,12 +60,7 @@ def test_sg_not_attached_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert f"--groups {default} {forgotten}" in text
     assert f"inbound tcp/8443 from {estate.ids['client_sg']}" in text
 
-    assert cycle.applied["status"] == "applied", cycle.applied
-    assert cycle.applied["verification"]["reachable"] is True
-    assert cycle.after_apply_reachable
-    assert cycle.lost_flows == set()
-    assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
-    assert cycle.differences_after_rollback == []
+    cycle.assert_fixed_and_restored()
     assert _eni_groups(aws, eni) == [default]
 
 
@@ -71,7 +69,7 @@ def test_several_candidates_need_group(aws: MotoAws, cli_env: Path) -> None:
     (exit 1, nothing written); --group then picks the second one."""
     estate = build_estate(aws.ec2, "sg-not-attached")
     other = _second_candidate(aws, estate, "inventory-api-canary-sg")
-    before = vpc_states(aws, estate.vpc_id)
+    before = live_vpc_states(aws, estate.vpc_id)
 
     refused = run_cli("fix", *estate.flow_args())
     assert refused.exit_code == 1
@@ -79,7 +77,7 @@ def test_several_candidates_need_group(aws: MotoAws, cli_env: Path) -> None:
     assert f"{estate.ids['unattached_sg']} (inventory-api-sg" in message
     assert f"{other} (inventory-api-canary-sg" in message
     assert "--group" in message
-    assert vpc_states(aws, estate.vpc_id) == before
+    assert live_vpc_states(aws, estate.vpc_id) == before
 
     chosen = run_cli("fix", *estate.flow_args(), "--group", other, "--output", "json")
     assert chosen.exit_code == 0, chosen.stderr
@@ -95,14 +93,14 @@ def test_full_interface_is_refused(aws: MotoAws, cli_env: Path) -> None:
     eni = estate.ids["server_eni"]
     aws.ec2.modify_network_interface_attribute(
         NetworkInterfaceId=eni, Groups=[estate.ids["default_sg"], *fillers])
-    before = vpc_states(aws, estate.vpc_id)
+    before = live_vpc_states(aws, estate.vpc_id)
 
     refused = run_cli("fix", *estate.flow_args(), "--apply", "--yes")
     assert refused.exit_code == 1
     message = " ".join(refused.stderr.split())
     assert "already carries 5 security groups" in message
     assert "quota (L-2AFB9258, service code vpc) is 5" in message
-    assert vpc_states(aws, estate.vpc_id) == before
+    assert live_vpc_states(aws, estate.vpc_id) == before
 
 
 def test_sg_not_attached_fixed_by_hand_is_nothing_to_do(aws: MotoAws, cli_env: Path) -> None:

@@ -42,12 +42,7 @@ def test_wrong_cidr_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert client_group in cycle.dry_run_text
     assert "revoke-security-group-ingress" not in cycle.dry_run_text
 
-    assert cycle.applied["status"] == "applied", cycle.applied
-    assert cycle.applied["verification"]["reachable"] is True
-    assert cycle.after_apply_reachable
-    assert cycle.lost_flows == set()
-    assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
-    assert cycle.differences_after_rollback == []
+    cycle.assert_fixed_and_restored()
 
 
 def test_wrong_cidr_fixed_by_hand_is_nothing_to_do(aws: MotoAws, cli_env: Path) -> None:

@@ -45,12 +45,7 @@ def test_wrong_protocol_dns_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert "aws ec2 authorize-security-group-ingress" in cycle.dry_run_text
     assert "revoke-security-group" not in cycle.dry_run_text
 
-    assert cycle.applied["status"] == "applied", cycle.applied
-    assert cycle.applied["verification"]["reachable"] is True
-    assert cycle.after_apply_reachable
-    assert cycle.lost_flows == set()
-    assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
-    assert cycle.differences_after_rollback == []
+    cycle.assert_fixed_and_restored()
 
 
 def test_wrong_protocol_ping_cycle(aws: MotoAws, cli_env: Path) -> None:
@@ -72,12 +67,7 @@ def test_wrong_protocol_ping_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert [r["CidrIp"] for r in permission["IpRanges"]] == [cidr]
     assert "echo reply needs no rule" in " ".join(" ".join(cycle.dry_run["notes"]).split())
 
-    assert cycle.applied["status"] == "applied", cycle.applied
-    assert cycle.applied["verification"]["reachable"] is True
-    assert cycle.after_apply_reachable
-    assert cycle.lost_flows == set()
-    assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
-    assert cycle.differences_after_rollback == []
+    cycle.assert_fixed_and_restored()
 
 
 def test_wrong_protocol_fixed_by_hand_is_nothing_to_do(aws: MotoAws, cli_env: Path) -> None:
