@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
@@ -27,6 +26,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from netmend.approval.policy import Policy
 from netmend.errors import BadInputError
+from netmend.yaml_lines import line_of
 
 __all__ = ["NetmendConfig", "default_state_dir", "find_config_file", "load_config"]
 
@@ -73,25 +73,6 @@ def find_config_file(
     return user if user.is_file() else None
 
 
-def _line_of(document: Any, location: tuple[int | str, ...]) -> int | None:
-    """1-based line of the key or item at ``location`` in a ruamel document, if known."""
-    node, line = document, None
-    for part in location:
-        lc = getattr(node, "lc", None)
-        try:
-            if isinstance(part, str) and lc is not None and part in node:
-                line = lc.key(part)[0] + 1
-                node = node[part]
-            elif isinstance(part, int) and lc is not None and 0 <= part < len(node):
-                line = lc.item(part)[0] + 1
-                node = node[part]
-            else:
-                break
-        except (KeyError, TypeError, IndexError, AttributeError):
-            break
-    return line
-
-
 def _resolve(path: Path, base: Path) -> Path:
     path = path.expanduser()
     return path if path.is_absolute() else (base / path)
@@ -127,15 +108,15 @@ def load_config(
         raise BadInputError(f"{found}:1: the config file must be a mapping of keys")
     data = dict(document)
     if "source" in data:  # set by the loader, not a key of the file
-        line = _line_of(document, ("source",))
+        line = line_of(document, ("source",))
         raise BadInputError(f"{found}:{line}: source: Extra inputs are not permitted")
     try:
         config = NetmendConfig.model_validate(data)
     except ValidationError as error:
         issue = error.errors()[0]
         location = tuple(issue["loc"])
-        line = _line_of(document, location)
-        where = f"{found}:{line}" if line else str(found)
+        line = line_of(document, location)
+        where = f"{found}:{line}"
         key = ".".join(str(p) for p in location) or "(top level)"
         raise BadInputError(f"{where}: {key}: {issue['msg']}") from error
     base = found.parent

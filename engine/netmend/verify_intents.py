@@ -33,13 +33,14 @@ from pydantic import (
     model_validator,
 )
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from netmend.errors import BadInputError
 from netmend.model import Inventory
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP, normalise_protocol
 from netmend.reach.flow import Flow, make_flow
+from netmend.yaml_lines import line_of, plain
 
 __all__ = [
     "Intent",
@@ -144,34 +145,6 @@ class IntentsFile(BaseModel):
 # -- YAML with lines -------------------------------------------------------------------
 
 
-def _plain(node: Any) -> Any:
-    """ruamel's round-trip nodes as plain dicts, lists and Python scalars."""
-    if isinstance(node, Mapping):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, bool) or node is None:
-        return node
-    for kind in (int, float, str):
-        if isinstance(node, kind):
-            return kind(node)
-    return node
-
-
-def _line_of(root: Any, loc: Sequence[Any]) -> int:
-    """The 1-based line of the node at ``loc``, or of its nearest ancestor that exists."""
-    line = int(root.lc.line) + 1 if isinstance(root, CommentedMap | CommentedSeq) else 1
-    node = root
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            line, node = int(node.lc.key(part)[0]) + 1, node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            line, node = int(node.lc.item(part)[0]) + 1, node[part]
-        else:
-            break
-    return line
-
-
 def _reason(error: Mapping[str, Any]) -> str:
     raw = tuple(error["loc"])
     loc = [str(p) for p in raw if not isinstance(p, int)]
@@ -202,16 +175,16 @@ def load_intents_text(text: str, path: str = "<intents>") -> IntentsFile:
     if not isinstance(root, CommentedMap):
         raise IntentsError([f"{path}:1: an intents file is a mapping with the key 'intents'"])
     try:
-        loaded = IntentsFile.model_validate(_plain(root))
+        loaded = IntentsFile.model_validate(plain(root))
     except ValidationError as error:
         problems = [
-            f"{path}:{_line_of(root, tuple(e['loc']))}: {_reason(e)}" for e in error.errors()
+            f"{path}:{line_of(root, tuple(e['loc']))}: {_reason(e)}" for e in error.errors()
         ]
         raise IntentsError(problems) from None
     seen: dict[str, int] = {}
     problems = []
     for index, intent in enumerate(loaded.intents):
-        line = _line_of(root, ("intents", index))
+        line = line_of(root, ("intents", index))
         intent.located(path, line)
         if intent.name in seen:
             problems.append(f"{path}:{line}: intent name {intent.name!r} is already used "

@@ -31,7 +31,14 @@ from netmend.playbook.sg_rules import (
     tracking_warning,
 )
 
-__all__ = ["AuthorizeEgress", "AuthorizeIngress", "AuthorizeParams", "RevokeParams", "RevokeRule"]
+__all__ = [
+    "AuthorizeEgress",
+    "AuthorizeIngress",
+    "AuthorizeParams",
+    "RevokeParams",
+    "RevokeRule",
+    "reauthorize_removed",
+]
 
 _PERMISSIONS = {
     False: ("AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress"),
@@ -248,21 +255,26 @@ class RevokeRule(Action[RevokeParams]):
         ]
 
     def invert(self, change: Change) -> Change | None:
-        before, after = change.before, change.after
-        if not isinstance(before, SecurityGroup) or not isinstance(after, SecurityGroup):
-            return None
-        removed = [r for r in before.rules if r not in after.rules]
-        if not removed:
-            return None
-        egress = removed[0].egress
-        perms: list[dict[str, Any]] = [ip_permission(r) for r in removed]
-        return Change(
-            action="sg.authorize-egress" if egress else "sg.authorize-ingress",
-            api=_PERMISSIONS[egress][0],
-            resource=change.resource,
-            params={"GroupId": change.resource, "IpPermissions": perms},
-            kinds=(ChangeKind.ADDITION,),
-            summary=f"undo: {change.summary}",
-            before=after,
-            after=before,
-        )
+        return reauthorize_removed(change)
+
+
+def reauthorize_removed(change: Change) -> Change | None:
+    """Undo of a revocation: authorize the rules ``before`` had and ``after`` lacks."""
+    before, after = change.before, change.after
+    if not isinstance(before, SecurityGroup) or not isinstance(after, SecurityGroup):
+        return None
+    removed = [r for r in before.rules if r not in after.rules]
+    if not removed:
+        return None
+    egress = removed[0].egress
+    perms: list[dict[str, Any]] = [ip_permission(r) for r in removed]
+    return Change(
+        action="sg.authorize-egress" if egress else "sg.authorize-ingress",
+        api=_PERMISSIONS[egress][0],
+        resource=change.resource,
+        params={"GroupId": change.resource, "IpPermissions": perms},
+        kinds=(ChangeKind.ADDITION,),
+        summary=f"undo: {change.summary}",
+        before=after,
+        after=before,
+    )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from netmend.model import SecurityGroup, SgRule
+from netmend.model import SgRule
 from netmend.plan import Change, ChangeKind
+from netmend.playbook.actions_sg import reauthorize_removed
 from netmend.playbook.context import StepContext
 from netmend.playbook.params import Params, RuleId, SgId
-from netmend.playbook.registry import Action, action, get_action
+from netmend.playbook.registry import Action, action
 from netmend.playbook.rule_reliance import inventory_with, removal_tracking_warning, rule_phrase
 
 __all__ = ["RevokeRules", "RevokeRulesParams", "RuleRef"]
@@ -100,8 +101,4 @@ class RevokeRules(Action[RevokeRulesParams]):
         return changes
 
     def invert(self, change: Change) -> Change | None:
-        # Undoing a removal re-adds the rule exactly as sg.revoke-rule's undo does.
-        single = get_action("sg.revoke-rule")
-        if single is None or not isinstance(change.before, SecurityGroup):
-            return None
-        return single.invert(change)
+        return reauthorize_removed(change)

@@ -18,6 +18,7 @@ from pydantic import Field
 from netmend.model import SecurityGroup, SgRule
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
 from netmend.plan import Change, ChangeKind
+from netmend.playbook.actions_sg import reauthorize_removed
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import Params, SgId
@@ -34,7 +35,6 @@ __all__ = [
 ]
 
 _REVOKE = {False: "RevokeSecurityGroupIngress", True: "RevokeSecurityGroupEgress"}
-_AUTHORIZE = {False: "AuthorizeSecurityGroupIngress", True: "AuthorizeSecurityGroupEgress"}
 _MODIFY = "ModifySecurityGroupRules"
 
 Direction = Literal["ingress", "egress"]
@@ -68,27 +68,6 @@ def _revoke(name: str, group: SecurityGroup, rule: SgRule, summary: str,
         warnings=(warning,),
     )
     return change, after
-
-
-def _reauthorize(change: Change) -> Change | None:
-    """Undo of a revocation: authorize the rules ``before`` had and ``after`` lacks."""
-    before, after = change.before, change.after
-    if not isinstance(before, SecurityGroup) or not isinstance(after, SecurityGroup):
-        return None
-    removed = [r for r in before.rules if r not in after.rules]
-    if not removed:
-        return None
-    egress = removed[0].egress
-    return Change(
-        action="sg.authorize-egress" if egress else "sg.authorize-ingress",
-        api=_AUTHORIZE[egress],
-        resource=change.resource,
-        params={"GroupId": change.resource, "IpPermissions": [ip_permission(r) for r in removed]},
-        kinds=(ChangeKind.ADDITION,),
-        summary=f"undo: {change.summary}",
-        before=after,
-        after=before,
-    )
 
 
 class RevokeRedundantParams(Params):
@@ -144,7 +123,7 @@ class RevokeRedundant(Action[RevokeRedundantParams]):
         return changes
 
     def invert(self, change: Change) -> Change | None:
-        return _reauthorize(change)
+        return reauthorize_removed(change)
 
 
 class ConsolidateParams(Params):
@@ -284,7 +263,7 @@ class ConsolidateHosts(Action[ConsolidateParams]):
 
     def invert(self, change: Change) -> Change | None:
         if change.api != _MODIFY:
-            return _reauthorize(change)
+            return reauthorize_removed(change)
         before, after = change.before, change.after
         if not isinstance(before, SecurityGroup) or not isinstance(after, SecurityGroup):
             return None

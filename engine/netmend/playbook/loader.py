@@ -20,13 +20,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from netmend.playbook.errors import PlaybookError, PlaybookIssue
 from netmend.playbook.registry import actions, detectors, verifiers
 from netmend.playbook.schema import Playbook, Step
 from netmend.playbook.templating import check_template, is_templated
+from netmend.yaml_lines import line_of, plain
 
 __all__ = [
     "BUILTIN_PACKAGE",
@@ -87,39 +88,6 @@ def _did_you_mean(word: str, choices: Sequence[str]) -> str:
 # -- YAML to plain data, keeping lines -------------------------------------------------
 
 
-def _plain(node: Any) -> Any:
-    """ruamel's round-trip nodes as plain dicts, lists and Python scalars."""
-    if isinstance(node, Mapping):
-        return {_plain(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
-
-
-def _line_of(root: Any, loc: Sequence[Any]) -> int:
-    """The 1-based line of the node at ``loc`` (or of its nearest ancestor that exists)."""
-    line = int(root.lc.line) + 1 if isinstance(root, CommentedMap | CommentedSeq) else 1
-    node = root
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            line = int(node.lc.key(part)[0]) + 1
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            line = int(node.lc.item(part)[0]) + 1
-            node = node[part]
-        else:
-            break
-    return line
-
-
 def _dotted(loc: Sequence[Any]) -> str:
     text = ""
     for part in loc:
@@ -153,19 +121,19 @@ def _yaml_issue(path: str, exc: YAMLError) -> PlaybookIssue:
 def _annotate(playbook: Playbook, root: CommentedMap, path: str) -> None:
     """Give the playbook and each written step their lines, for later messages."""
     playbook._path = path
-    playbook._line = _line_of(root, ("id",))
-    playbook._explain_line = _line_of(root, ("explain",))
+    playbook._line = line_of(root, ("id",))
+    playbook._explain_line = line_of(root, ("explain",))
     for section in _SECTIONS:
         written = section in root
         for index, step in enumerate(getattr(playbook, section)):
             step._path = path
             if not written:
                 continue
-            step._line = _line_of(root, (section, index))
+            step._line = line_of(root, (section, index))
             for key in step.with_:
-                step._param_lines[key] = _line_of(root, (section, index, "with", key))
+                step._param_lines[key] = line_of(root, (section, index, "with", key))
             if step.when is not None:
-                step._param_lines["when"] = _line_of(root, (section, index, "when"))
+                step._param_lines["when"] = line_of(root, (section, index, "when"))
 
 
 def _param_issues(step: Step, params: type[BaseModel]) -> list[PlaybookIssue]:
@@ -263,14 +231,14 @@ def _parse(text: str, path: str) -> tuple[Playbook | None, list[PlaybookIssue]]:
     if root is None:
         return None, [PlaybookIssue(path, 1, "empty file: a playbook needs id, title, ...")]
     if not isinstance(root, CommentedMap):
-        got = type(_plain(root)).__name__
+        got = type(plain(root)).__name__
         reason = f"a playbook is a mapping (id: ..., title: ...), got a {got}"
         return None, [PlaybookIssue(path, 1, reason)]
     try:
-        playbook = Playbook.model_validate(_plain(root))
+        playbook = Playbook.model_validate(plain(root))
     except ValidationError as exc:
         return None, [
-            PlaybookIssue(path, _line_of(root, tuple(e["loc"])), _shape_reason(e))
+            PlaybookIssue(path, line_of(root, tuple(e["loc"])), _shape_reason(e))
             for e in exc.errors()
         ]
     _annotate(playbook, root, path)
