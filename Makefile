@@ -31,6 +31,7 @@ integration: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check engine tests benchmarks examples
+	$(VENV)/bin/ruff format --check engine tests benchmarks examples
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)

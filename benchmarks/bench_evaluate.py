@@ -54,8 +54,7 @@ def _reference() -> ModuleType:
     return module
 
 
-def _rule(rng: random.Random, group_id: str, groups: list[str], index: int,
-          egress: bool) -> SgRule:
+def _rule(rng: random.Random, group_id: str, groups: list[str], index: int, egress: bool) -> SgRule:
     protocol = rng.choice(["tcp"] * 6 + ["udp", "icmp", "-1"])
     ports: dict[str, int | None] = {"from_port": None, "to_port": None}
     if protocol in ("tcp", "udp"):
@@ -71,57 +70,120 @@ def _rule(rng: random.Random, group_id: str, groups: list[str], index: int,
         peer = {"cidr_ipv4": "0.0.0.0/0"}
     else:
         prefix = rng.choice([16, 24, 24, 32])
-        peer = {"cidr_ipv4": f"10.{rng.randrange(4)}.{rng.randrange(256)}.{rng.randrange(256)}"
-                             f"/{prefix}"}
-    return SgRule(group_id=group_id, egress=egress, protocol=protocol,
-                  rule_id=f"sgr-{group_id}-{index}", **ports, **peer)
+        peer = {
+            "cidr_ipv4": f"10.{rng.randrange(4)}.{rng.randrange(256)}.{rng.randrange(256)}/{prefix}"
+        }
+    return SgRule(
+        group_id=group_id,
+        egress=egress,
+        protocol=protocol,
+        rule_id=f"sgr-{group_id}-{index}",
+        **ports,
+        **peer,
+    )
 
 
 def build_estate(*, enis: int, groups: int, rules: int, subnets: int, seed: int) -> Inventory:
     rng = random.Random(seed)
     vpc = Vpc(vpc_id="vpc-bench", cidr_blocks=("10.0.0.0/14",))
-    subnet_list = [Subnet(subnet_id=f"subnet-{i}", vpc_id=vpc.vpc_id,
-                          cidr_block=f"10.{i // 8}.{(i % 8) * 32}.0/19") for i in range(subnets)]
+    subnet_list = [
+        Subnet(
+            subnet_id=f"subnet-{i}",
+            vpc_id=vpc.vpc_id,
+            cidr_block=f"10.{i // 8}.{(i % 8) * 32}.0/19",
+        )
+        for i in range(subnets)
+    ]
     group_ids = [f"sg-{i:04d}" for i in range(groups)]
     security_groups = []
     for group_id in group_ids:
         egress_count = rules // 4
-        built = [_rule(rng, group_id, group_ids, i, egress=i < egress_count)
-                 for i in range(rules)]
-        security_groups.append(SecurityGroup(group_id=group_id, group_name=group_id,
-                                             vpc_id=vpc.vpc_id, rules=tuple(built)))
+        built = [_rule(rng, group_id, group_ids, i, egress=i < egress_count) for i in range(rules)]
+        security_groups.append(
+            SecurityGroup(
+                group_id=group_id, group_name=group_id, vpc_id=vpc.vpc_id, rules=tuple(built)
+            )
+        )
     interfaces = []
     for i in range(enis):
         subnet = subnet_list[i % subnets]
         base = subnet.cidr_block.split("/")[0].rsplit(".", 2)
         address = f"{base[0]}.{int(base[1]) + (i // subnets) // 200}.{10 + (i // subnets) % 200}"
-        interfaces.append(NetworkInterface(
-            network_interface_id=f"eni-{i:04d}", subnet_id=subnet.subnet_id, vpc_id=vpc.vpc_id,
-            private_ips=(address,), group_ids=tuple(rng.sample(group_ids, rng.randint(1, 3)))))
-    acls = [NetworkAcl(network_acl_id="acl-default", vpc_id=vpc.vpc_id, is_default=True,
-                       entries=(AclEntry(rule_number=100, egress=False, protocol="-1",
-                                         rule_action="allow", cidr="0.0.0.0/0"),
-                                AclEntry(rule_number=100, egress=True, protocol="-1",
-                                         rule_action="allow", cidr="0.0.0.0/0")))]
+        interfaces.append(
+            NetworkInterface(
+                network_interface_id=f"eni-{i:04d}",
+                subnet_id=subnet.subnet_id,
+                vpc_id=vpc.vpc_id,
+                private_ips=(address,),
+                group_ids=tuple(rng.sample(group_ids, rng.randint(1, 3))),
+            )
+        )
+    acls = [
+        NetworkAcl(
+            network_acl_id="acl-default",
+            vpc_id=vpc.vpc_id,
+            is_default=True,
+            entries=(
+                AclEntry(
+                    rule_number=100,
+                    egress=False,
+                    protocol="-1",
+                    rule_action="allow",
+                    cidr="0.0.0.0/0",
+                ),
+                AclEntry(
+                    rule_number=100,
+                    egress=True,
+                    protocol="-1",
+                    rule_action="allow",
+                    cidr="0.0.0.0/0",
+                ),
+            ),
+        )
+    ]
     for i in range(5):
         entries = []
         for egress in (False, True):
             for number in range(10, 110, 10):
                 low = rng.choice([22, 443, 1024, 32768, 49152])
-                entries.append(AclEntry(
-                    rule_number=number, egress=egress, protocol="tcp",
-                    rule_action=rng.choice(["allow", "allow", "allow", "deny"]),
-                    cidr=rng.choice(["10.0.0.0/14", "10.1.0.0/16", "0.0.0.0/0"]),
-                    port_from=low, port_to=min(65535, low + rng.choice([0, 1000, 40000]))))
-        acls.append(NetworkAcl(network_acl_id=f"acl-{i}", vpc_id=vpc.vpc_id,
-                               entries=tuple(entries), subnet_ids=(f"subnet-{i}",)))
-    table = RouteTable(route_table_id="rtb-main", vpc_id=vpc.vpc_id, is_main=True,
-                       routes=(Route(destination_cidr="10.0.0.0/14",
-                                     target_kind=RouteTargetKind.LOCAL, target_id="local"),))
-    return Inventory(region="eu-west-1", vpcs=(vpc,), subnets=tuple(subnet_list),
-                     route_tables=(table,), network_acls=tuple(acls),
-                     security_groups=tuple(security_groups),
-                     network_interfaces=tuple(interfaces))
+                entries.append(
+                    AclEntry(
+                        rule_number=number,
+                        egress=egress,
+                        protocol="tcp",
+                        rule_action=rng.choice(["allow", "allow", "allow", "deny"]),
+                        cidr=rng.choice(["10.0.0.0/14", "10.1.0.0/16", "0.0.0.0/0"]),
+                        port_from=low,
+                        port_to=min(65535, low + rng.choice([0, 1000, 40000])),
+                    )
+                )
+        acls.append(
+            NetworkAcl(
+                network_acl_id=f"acl-{i}",
+                vpc_id=vpc.vpc_id,
+                entries=tuple(entries),
+                subnet_ids=(f"subnet-{i}",),
+            )
+        )
+    table = RouteTable(
+        route_table_id="rtb-main",
+        vpc_id=vpc.vpc_id,
+        is_main=True,
+        routes=(
+            Route(
+                destination_cidr="10.0.0.0/14", target_kind=RouteTargetKind.LOCAL, target_id="local"
+            ),
+        ),
+    )
+    return Inventory(
+        region="eu-west-1",
+        vpcs=(vpc,),
+        subnets=tuple(subnet_list),
+        route_tables=(table,),
+        network_acls=tuple(acls),
+        security_groups=tuple(security_groups),
+        network_interfaces=tuple(interfaces),
+    )
 
 
 def random_flows(inventory: Inventory, count: int, seed: int) -> list[Flow]:
@@ -152,25 +214,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rules", type=int, default=60)
     parser.add_argument("--subnets", type=int, default=20)
     parser.add_argument("--flows", type=int, default=2000)
-    parser.add_argument("--naive-flows", type=int, default=300,
-                        help="flows for the (slow) naive scan")
+    parser.add_argument(
+        "--naive-flows", type=int, default=300, help="flows for the (slow) naive scan"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
-    inventory = build_estate(enis=args.enis, groups=args.groups, rules=args.rules,
-                             subnets=args.subnets, seed=args.seed)
+    inventory = build_estate(
+        enis=args.enis, groups=args.groups, rules=args.rules, subnets=args.subnets, seed=args.seed
+    )
     flows = random_flows(inventory, args.flows, args.seed)
     reference = _reference()
-    print(f"estate: {args.enis} ENIs, {args.subnets} subnets, {args.groups} groups x "
-          f"{args.rules} rules ({args.groups * args.rules} rules), {len(flows)} flows")
+    print(
+        f"estate: {args.enis} ENIs, {args.subnets} subnets, {args.groups} groups x "
+        f"{args.rules} rules ({args.groups * args.rules} rules), {len(flows)} flows"
+    )
     evaluator = Evaluator(inventory)
     cold = _rate("indexed, cold (tables built lazily)", flows, evaluator.evaluate)
     warm = _rate("indexed, warm (tables reused)", flows, evaluator.evaluate)
-    naive = _rate("naive scan (reference evaluator)", flows[: args.naive_flows],
-                  lambda f: reference.reference_evaluate(inventory, f))
+    naive = _rate(
+        "naive scan (reference evaluator)",
+        flows[: args.naive_flows],
+        lambda f: reference.reference_evaluate(inventory, f),
+    )
     reachable = sum(evaluator.evaluate(f).reachable for f in flows)
-    print(f"  reachable: {reachable}/{len(flows)}; warm indexed is {warm / naive:,.1f}x the "
-          f"naive scan (cold {cold / naive:,.1f}x)")
+    print(
+        f"  reachable: {reachable}/{len(flows)}; warm indexed is {warm / naive:,.1f}x the "
+        f"naive scan (cold {cold / naive:,.1f}x)"
+    )
     return 0
 
 

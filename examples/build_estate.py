@@ -37,16 +37,28 @@ from netmend.verify_intents import Intent, dump_intents
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("estate", choices=[*ESTATE_BUILDERS, "all"], help="root cause, or all")
-    parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"),
-                        help="EC2 endpoint, e.g. a moto server (default: $AWS_ENDPOINT_URL)")
+    parser.add_argument(
+        "--endpoint-url",
+        default=os.environ.get("AWS_ENDPOINT_URL"),
+        help="EC2 endpoint, e.g. a moto server (default: $AWS_ENDPOINT_URL)",
+    )
     parser.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-    parser.add_argument("--real-aws", action="store_true",
-                        help="allow building on real AWS when no endpoint is given")
-    parser.add_argument("--fix-by-hand", action="store_true",
-                        help="then apply the runbook's own fix (to compare with netmend fix)")
+    parser.add_argument(
+        "--real-aws",
+        action="store_true",
+        help="allow building on real AWS when no endpoint is given",
+    )
+    parser.add_argument(
+        "--fix-by-hand",
+        action="store_true",
+        help="then apply the runbook's own fix (to compare with netmend fix)",
+    )
     parser.add_argument("--json", action="store_true", help="print the estates as JSON")
-    parser.add_argument("--intents", metavar="FILE",
-                        help="also write an intents file for these estates (netmend verify)")
+    parser.add_argument(
+        "--intents",
+        metavar="FILE",
+        help="also write an intents file for these estates (netmend verify)",
+    )
     return parser.parse_args(argv)
 
 
@@ -95,14 +107,26 @@ def estate_intents(estates: list[BuiltEstate]) -> list[Intent]:
     """Each estate's flow must be allowed (so the broken ones are violated until fixed);
     in the healthy estate, ssh from the web tier to the API must be denied (it is)."""
     intents = [
-        Intent(name=f"{e.root_cause}: {e.name} client reaches its server",
-               source=e.source, destination=e.destination, protocol=e.protocol,
-               port=e.port, icmp_type=e.icmp_type, expect="allowed")
+        Intent(
+            name=f"{e.root_cause}: {e.name} client reaches its server",
+            source=e.source,
+            destination=e.destination,
+            protocol=e.protocol,
+            port=e.port,
+            icmp_type=e.icmp_type,
+            expect="allowed",
+        )
         for e in estates
     ]
     intents += [
-        Intent(name=f"{e.root_cause}: no ssh from the web tier to the API", source=e.source,
-               destination=e.destination, protocol="tcp", port=22, expect="denied")
+        Intent(
+            name=f"{e.root_cause}: no ssh from the web tier to the API",
+            source=e.source,
+            destination=e.destination,
+            protocol="tcp",
+            port=22,
+            expect="denied",
+        )
         for e in estates
         if e.root_cause == HEALTHY
     ]
@@ -110,17 +134,21 @@ def estate_intents(estates: list[BuiltEstate]) -> list[Intent]:
 
 
 def _write_intents(path: str, estates: list[BuiltEstate]) -> None:
-    header = ("Intents for the demo estates, written by examples/build_estate.py.\n"
-              "netmend verify --intents FILE   (exit 3 while any intent is violated)")
-    Path(path).write_text(dump_intents(estate_intents(estates), header=header),
-                          encoding="utf-8")
+    header = (
+        "Intents for the demo estates, written by examples/build_estate.py.\n"
+        "netmend verify --intents FILE   (exit 3 while any intent is violated)"
+    )
+    Path(path).write_text(dump_intents(estate_intents(estates), header=header), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     if args.endpoint_url is None and not args.real_aws:
-        print("no --endpoint-url (or AWS_ENDPOINT_URL): refusing to launch instances on real "
-              "AWS without --real-aws", file=sys.stderr)
+        print(
+            "no --endpoint-url (or AWS_ENDPOINT_URL): refusing to launch instances on real "
+            "AWS without --real-aws",
+            file=sys.stderr,
+        )
         return 2
     ec2 = _client(args)
     estates = build_all(ec2) if args.estate == "all" else [build_estate(ec2, args.estate)]

@@ -50,8 +50,9 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-inventory_app = typer.Typer(help="Collect an account and region's estate, or save it to a file.",
-                            no_args_is_help=True)
+inventory_app = typer.Typer(
+    help="Collect an account and region's estate, or save it to a file.", no_args_is_help=True
+)
 
 
 @app.command()
@@ -79,8 +80,13 @@ def diagnose(
     configure_logging(verbose=verbose)
     estate = load_estate(inventory, region, profile, endpoint_url)
     flow = make_flow(
-        estate, source, destination, protocol=protocol, port=port,
-        icmp_type=icmp_type, icmp_code=icmp_code,
+        estate,
+        source,
+        destination,
+        protocol=protocol,
+        port=port,
+        icmp_type=icmp_type,
+        icmp_code=icmp_code,
     )
     result = diagnose(estate, flow)
     if output is OutputFormat.JSON:
@@ -99,8 +105,10 @@ app.add_typer(runs_app, name="runs")
 @app.command()
 def verify(
     intents: Annotated[
-        Path, typer.Option("--intents", help="YAML file of flows that must be allowed or denied.",
-                           dir_okay=False)
+        Path,
+        typer.Option(
+            "--intents", help="YAML file of flows that must be allowed or denied.", dir_okay=False
+        ),
     ],
     method: Annotated[
         str, typer.Option("--method", help="local, reachability-analyzer or auto.")
@@ -143,8 +151,9 @@ def verify(
 
 @inventory_app.command("save")
 def inventory_save(
-    file: Annotated[Path, typer.Argument(help="Where to write the inventory (JSON).",
-                                         dir_okay=False)],
+    file: Annotated[
+        Path, typer.Argument(help="Where to write the inventory (JSON).", dir_okay=False)
+    ],
     region: Region = None,
     profile: Profile = None,
     endpoint_url: EndpointUrl = None,
@@ -201,8 +210,12 @@ def _version_callback(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version_callback, is_eager=True,
-                     help="Print the version and exit."),
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
     ] = False,
 ) -> None:
     """netmend: why is my traffic dropped, and a safe fix."""

@@ -35,12 +35,8 @@ __all__ = [
 
 # The flow, as `diagnose` and `fix` take it.
 Source = Annotated[str, typer.Option("--source", "-s", help="Instance id, ENI id or IP.")]
-Destination = Annotated[
-    str, typer.Option("--destination", "-d", help="Instance id, ENI id or IP.")
-]
-Port = Annotated[
-    int | None, typer.Option("--port", "-p", help="Destination port (TCP and UDP).")
-]
+Destination = Annotated[str, typer.Option("--destination", "-d", help="Instance id, ENI id or IP.")]
+Port = Annotated[int | None, typer.Option("--port", "-p", help="Destination port (TCP and UDP).")]
 Protocol = Annotated[
     str, typer.Option("--protocol", help="tcp, udp, icmp, icmpv6, -1 (all) or a number.")
 ]
@@ -76,9 +72,7 @@ InventoryFile = Annotated[
 ]
 
 
-def aws_options(
-    region: str | None, profile: str | None, endpoint_url: str | None
-) -> AwsOptions:
+def aws_options(region: str | None, profile: str | None, endpoint_url: str | None) -> AwsOptions:
     from netmend.aws.session import AwsOptions  # boto3 loads only when AWS is needed
 
     return AwsOptions(region=region, profile=profile, endpoint_url=endpoint_url)
@@ -99,15 +93,17 @@ def load_estate(
 
 ConfigFile = Annotated[
     Path | None,
-    typer.Option("--config", help="Config file (default: NETMEND_CONFIG, ./netmend.yaml, "
-                 "~/.config/netmend/config.yaml).", dir_okay=False),
+    typer.Option(
+        "--config",
+        help="Config file (default: NETMEND_CONFIG, ./netmend.yaml, "
+        "~/.config/netmend/config.yaml).",
+        dir_okay=False,
+    ),
 ]
 PlaybookDirs = Annotated[
     list[Path] | None,
     typer.Option("--playbooks", help="Another folder of playbooks (repeatable)."),
 ]
-
-
 
 
 def playbook_dirs(extra: list[Path] | None) -> list[Path]:

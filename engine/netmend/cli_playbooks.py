@@ -15,8 +15,9 @@ from netmend.console import OutputFormat, emit_json, stdout_console
 
 __all__ = ["iam_policy_command", "playbooks_app"]
 
-playbooks_app = typer.Typer(help="List, show and validate playbooks; print their JSON Schema.",
-                            no_args_is_help=True)
+playbooks_app = typer.Typer(
+    help="List, show and validate playbooks; print their JSON Schema.", no_args_is_help=True
+)
 
 
 @playbooks_app.command("list")
@@ -34,8 +35,7 @@ def playbooks_list(
 
     loaded = load_playbooks(playbook_dirs(playbooks_dir))
     rows = [
-        {"id": p.id, "scope": p.scope, "severity": p.severity, "title": p.title}
-        for p in loaded
+        {"id": p.id, "scope": p.scope, "severity": p.severity, "title": p.title} for p in loaded
     ]
     if output is OutputFormat.JSON:
         emit_json({"playbooks": rows})
@@ -63,8 +63,10 @@ def playbooks_show(
         emit_json(playbook.model_dump(mode="json", by_alias=True))
         return
     console = stdout_console()
-    console.print(f"[bold]{playbook.id}[/bold]: {playbook.title}  "
-                  f"(scope {playbook.scope}, severity {playbook.severity})")
+    console.print(
+        f"[bold]{playbook.id}[/bold]: {playbook.title}  "
+        f"(scope {playbook.scope}, severity {playbook.severity})"
+    )
     for section in ("detect", "propose", "verify"):
         console.print(f"[bold]{section}[/bold]")
         for step in getattr(playbook, section):
@@ -72,8 +74,9 @@ def playbooks_show(
             if section == "propose":
                 action = get_action(step.use)
                 if action is not None:
-                    console.print(f"      permissions: {', '.join(action.permissions)}",
-                                  markup=False)
+                    console.print(
+                        f"      permissions: {', '.join(action.permissions)}", markup=False
+                    )
     console.print(Text.assemble(("explain", "bold"), ": ", playbook.explain))
 
 
@@ -89,8 +92,9 @@ def playbooks_validate(
     if output is OutputFormat.JSON:
         emit_json({"valid": True, "playbooks": [p.id for p in loaded]})
     else:
-        stdout_console().print(f"{len(loaded)} playbook(s) valid: "
-                               f"{', '.join(p.id for p in loaded)}")
+        stdout_console().print(
+            f"{len(loaded)} playbook(s) valid: {', '.join(p.id for p in loaded)}"
+        )
 
 
 @playbooks_app.command("schema")

@@ -36,8 +36,9 @@ from netmend.render_run import (
 
 __all__ = ["fix", "rollback", "runs_app"]
 
-runs_app = typer.Typer(help="Recorded runs: their plans, journals and results.",
-                       no_args_is_help=True)
+runs_app = typer.Typer(
+    help="Recorded runs: their plans, journals and results.", no_args_is_help=True
+)
 
 
 def fix(
@@ -62,16 +63,18 @@ def fix(
     ] = False,
     change_id: Annotated[
         str | None,
-        typer.Option("--change-id", help="Ticket or change number, stored and put in rule "
-                     "descriptions."),
+        typer.Option(
+            "--change-id", help="Ticket or change number, stored and put in rule descriptions."
+        ),
     ] = None,
     verify: Annotated[
         str, typer.Option("--verify", help="auto, local or reachability-analyzer.")
     ] = "auto",
     intents: Annotated[
         Path | None,
-        typer.Option("--intents", help="Intents that must still hold after the fix.",
-                     dir_okay=False),
+        typer.Option(
+            "--intents", help="Intents that must still hold after the fix.", dir_okay=False
+        ),
     ] = None,
     fmt: Annotated[
         str, typer.Option("--format", help="Diff: table, awscli, terraform or cloudformation.")
@@ -111,8 +114,15 @@ def fix(
     declared = load_intents(intents) if intents is not None else None
     clients = make_clients(aws_options(region, profile, endpoint_url))
     estate = collect_inventory(clients)
-    flow = make_flow(estate, source, destination, protocol=protocol, port=port,
-                     icmp_type=icmp_type, icmp_code=icmp_code)
+    flow = make_flow(
+        estate,
+        source,
+        destination,
+        protocol=protocol,
+        port=port,
+        icmp_type=icmp_type,
+        icmp_code=icmp_code,
+    )
     runner = make_runner(clients, settings, yes=yes, verify_method=verify)
     console = stdout_console()
     text = output is OutputFormat.TEXT
@@ -123,9 +133,17 @@ def fix(
         return plan_to_text(plan, "table")
 
     outcome = fix_flow(
-        runner, estate, flow, loaded, apply=apply, only=playbook, group=group,
-        change_id=change_id, verify_method=verify,
-        intents=declared.intents if declared else None, on_plan=show,
+        runner,
+        estate,
+        flow,
+        loaded,
+        apply=apply,
+        only=playbook,
+        group=group,
+        change_id=change_id,
+        verify_method=verify,
+        intents=declared.intents if declared else None,
+        on_plan=show,
     )
     result = outcome.result
     if not text:
@@ -158,8 +176,9 @@ def rollback(
 
     configure_logging(verbose=verbose)
     settings = load_config(config)
-    runner = make_runner(make_clients(aws_options(region, profile, endpoint_url)), settings,
-                         yes=yes)
+    runner = make_runner(
+        make_clients(aws_options(region, profile, endpoint_url)), settings, yes=yes
+    )
     runner.store.load_run(run_id)  # unknown id: exit 2 before anything else
     result = runner.rollback(run_id, approver=None if yes else runner.approver, force=force)
     if output is OutputFormat.JSON:
@@ -197,8 +216,12 @@ def runs_list(
         return
     table = Table("run id", "status", "playbook", "started", "change id", "requester")
     for row in rows:
-        table.add_row(*(str(row[k] or "-") for k in
-                        ("run_id", "status", "playbook", "started_at", "change_id", "requester")))
+        table.add_row(
+            *(
+                str(row[k] or "-")
+                for k in ("run_id", "status", "playbook", "started_at", "change_id", "requester")
+            )
+        )
     stdout_console().print(table if rows else "no runs recorded yet")
 
 
@@ -218,23 +241,41 @@ def runs_show(
     store = RunStore(load_config(config).state_dir)
     record = store.load_run(run_id)
     if output is OutputFormat.JSON:
-        emit_json({
-            "run_id": run_id,
-            "status": str(record.status),
-            "plan": record.plan.model_dump(mode="json"),
-            "journal": [entry.model_dump(mode="json") for entry in record.journal],
-            "result": record.result,
-        })
+        emit_json(
+            {
+                "run_id": run_id,
+                "status": str(record.status),
+                "plan": record.plan.model_dump(mode="json"),
+                "journal": [entry.model_dump(mode="json") for entry in record.journal],
+                "result": record.result,
+            }
+        )
         return
     console = stdout_console()
     console.print(f"run {run_id}: {record.status}")
     console.print(render_plan(record.plan))
-    journal = Table("#", "time", "phase", "event", "api", "resource", "outcome",
-                    title=f"journal: {len(record.journal)} entries", title_justify="left")
+    journal = Table(
+        "#",
+        "time",
+        "phase",
+        "event",
+        "api",
+        "resource",
+        "outcome",
+        title=f"journal: {len(record.journal)} entries",
+        title_justify="left",
+    )
     for entry in record.journal:
         outcome: str = entry.outcome or ""
         if entry.code:
             outcome = f"{outcome} ({entry.code})"
-        journal.add_row(str(entry.seq), entry.ts.isoformat(), str(entry.phase),
-                        str(entry.event), entry.api, entry.resource, outcome)
+        journal.add_row(
+            str(entry.seq),
+            entry.ts.isoformat(),
+            str(entry.phase),
+            str(entry.event),
+            entry.api,
+            entry.resource,
+            outcome,
+        )
     console.print(journal)

@@ -165,14 +165,10 @@ def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
     flow, ev = diagnosis.flow, diagnosis.evaluation
     parts: list[RenderableType] = []
     verdict = (
-        Text("REACHABLE", style="bold green")
-        if ev.reachable
-        else Text("BLOCKED", style="bold red")
+        Text("REACHABLE", style="bold green") if ev.reachable else Text("BLOCKED", style="bold red")
     )
     parts.append(
-        Text.assemble(
-            f"{flow.source.label} → {flow.destination.label}  {flow.service}: ", verdict
-        )
+        Text.assemble(f"{flow.source.label} → {flow.destination.label}  {flow.service}: ", verdict)
     )
     parts.append(_path_table("forward path", ev.forward))
     if ev.return_path:
@@ -194,28 +190,41 @@ def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
             )
         parts.append(rows)
     for coverage in ev.ephemeral:
-        parts.append(Text(f"ephemeral ports back through {coverage.network_acl_id} "
-                          f"({coverage.direction.value} of {coverage.subnet_id}): "
-                          f"{coverage.summary}", style="yellow"))
+        parts.append(
+            Text(
+                f"ephemeral ports back through {coverage.network_acl_id} "
+                f"({coverage.direction.value} of {coverage.subnet_id}): "
+                f"{coverage.summary}",
+                style="yellow",
+            )
+        )
     if diagnosis.causes:
         parts.append(Text("root causes, in path order:", style="bold"))
         for number, cause in enumerate(diagnosis.causes, start=1):
             parts.append(
                 Text.assemble(
-                    f"  {number}. ", (cause.playbook, "bold cyan"), f" on {cause.resource}: ",
+                    f"  {number}. ",
+                    (cause.playbook, "bold cyan"),
+                    f" on {cause.resource}: ",
                     cause.summary,
                 )
             )
-        parts.append(Text(
-            "  fix: the same command with `netmend fix` shows the change as a dry-run diff",
-            style="dim",
-        ))
+        parts.append(
+            Text(
+                "  fix: the same command with `netmend fix` shows the change as a dry-run diff",
+                style="dim",
+            )
+        )
     elif not ev.reachable:
         parts.append(Text("no root-cause playbook applies (see the explanations)", style="bold"))
     if ev.reachable and ev.tracked is False:
-        parts.append(Text(
-            "untracked flow (0.0.0.0/0 both ways): removing the rule cuts existing "
-            "connections at once", style="yellow"))
+        parts.append(
+            Text(
+                "untracked flow (0.0.0.0/0 both ways): removing the rule cuts existing "
+                "connections at once",
+                style="yellow",
+            )
+        )
     for note in list(ev.notes) + _limits(flow):
         parts.append(Text(f"note: {note}", style="dim"))
     parts.append(Text(BLIND_SPOTS, style="dim"))

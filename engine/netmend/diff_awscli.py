@@ -131,7 +131,7 @@ def _simple_permission(permissions: Any) -> list[tuple[str, ...]] | None:
     peers = {k: v for k, v in perm.items() if k not in ("IpProtocol", "FromPort", "ToPort") and v}
     if len(peers) != 1:
         return None
-    (peer_key, peer_list), = peers.items()
+    ((peer_key, peer_list),) = peers.items()
     if not isinstance(peer_list, Sequence) or len(peer_list) != 1:
         return None
     peer = peer_list[0]
@@ -271,8 +271,11 @@ def cli_command(change: Change, region: str | None = None) -> CliCommand:
         if region:
             options.append(("--region", region))
         options += [("--query", "GroupId"), ("--output", "text")]
-        return CliCommand(("aws", change.service, _operation(change.api)), tuple(options),
-                          assign=placeholder_variable(change.resource))
+        return CliCommand(
+            ("aws", change.service, _operation(change.api)),
+            tuple(options),
+            assign=placeholder_variable(change.resource),
+        )
     if change.api in _SG_APIS:
         options = _security_group(change)
     elif change.api in ("CreateNetworkAclEntry", "ReplaceNetworkAclEntry"):

@@ -57,11 +57,7 @@ def _cfn_sg_rule(group: SecurityGroup, rule: SgRule) -> tuple[str, CommentedMap]
     ):
         if value:
             props[key] = value
-    if (
-        not rule.egress
-        and rule.referenced_user_id
-        and rule.referenced_user_id != group.owner_id
-    ):
+    if not rule.egress and rule.referenced_user_id and rule.referenced_user_id != group.owner_id:
         props["SourceSecurityGroupOwnerId"] = rule.referenced_user_id
     if rule.description:
         props["Description"] = rule.description

@@ -144,8 +144,10 @@ def _still_blocked(inventory: Inventory, flow: Flow, plan: Plan) -> str | None:
     if projected.reachable:
         return None
     where = "; ".join(f"{e.code} at {e.component}" for e in projected.explanations)
-    return (f"this plan alone does not make {flow.service} reachable: it would still be "
-            f"blocked ({where}), which no playbook here fixes")
+    return (
+        f"this plan alone does not make {flow.service} reachable: it would still be "
+        f"blocked ({where}), which no playbook here fixes"
+    )
 
 
 def fix_result_json(outcome: FixOutcome, verify_method: str) -> dict[str, Any]:

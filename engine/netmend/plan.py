@@ -28,22 +28,22 @@ ResourceState = SecurityGroup | NetworkAcl | NetworkInterface
 class ChangeKind(StrEnum):
     """What a change does to access; approval policies decide on these."""
 
-    ADDITION = "addition"        # admits more traffic through a new, narrow rule
-    REVOCATION = "revocation"    # removes a rule or entry
-    WIDENING = "widening"        # a broader peer or range than the flow needs
-    ENI_GROUPS = "eni-groups"    # changes which groups an ENI carries
+    ADDITION = "addition"  # admits more traffic through a new, narrow rule
+    REVOCATION = "revocation"  # removes a rule or entry
+    WIDENING = "widening"  # a broader peer or range than the flow needs
+    ENI_GROUPS = "eni-groups"  # changes which groups an ENI carries
     DENY_OVERRIDE = "deny-override"  # an ACL allow placed before someone's explicit deny
-    QUOTA = "quota"              # a Service Quotas request, no access change
+    QUOTA = "quota"  # a Service Quotas request, no access change
 
 
 class Change(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    action: str                  # registered action name, e.g. "sg.authorize-ingress"
-    api: str                     # AWS operation, e.g. "AuthorizeSecurityGroupIngress"
+    action: str  # registered action name, e.g. "sg.authorize-ingress"
+    api: str  # AWS operation, e.g. "AuthorizeSecurityGroupIngress"
     service: str = "ec2"
-    resource: str                # the id of the resource the call touches
-    params: dict[str, Any]       # exactly what is sent to the API
+    resource: str  # the id of the resource the call touches
+    params: dict[str, Any]  # exactly what is sent to the API
     kinds: tuple[ChangeKind, ...] = ()
     summary: str = ""
     before: ResourceState | None = None

@@ -36,31 +36,53 @@ def render_plan_for(plan: Plan, fmt: str) -> RenderableType:
 def render_run_result(result: RunResult) -> RenderableType:
     lines: list[RenderableType] = []
     style = _STYLE.get(result.status, "bold red")
-    lines.append(Text.assemble("run ", (result.run_id, "bold"), ": ",
-                               (str(result.status), style),
-                               f"  ({result.message})" if result.message else ""))
+    lines.append(
+        Text.assemble(
+            "run ",
+            (result.run_id, "bold"),
+            ": ",
+            (str(result.status), style),
+            f"  ({result.message})" if result.message else "",
+        )
+    )
     if result.status is RunStatus.PLANNED:
-        lines.append(Text("dry run: nothing was written; add --apply to apply this plan",
-                          style="dim"))
+        lines.append(
+            Text("dry run: nothing was written; add --apply to apply this plan", style="dim")
+        )
     for change in result.changes:
         outcome = change.outcome or "planned"
-        lines.append(Text(f"  {outcome:<12} {change.api} {change.resource}"
-                          f"{': ' + change.summary if change.summary else ''}"))
+        lines.append(
+            Text(
+                f"  {outcome:<12} {change.api} {change.resource}"
+                f"{': ' + change.summary if change.summary else ''}"
+            )
+        )
     if result.verification is not None:
         v = result.verification
         verdict = "passed" if v.passed else "FAILED"
-        reach = "" if v.reachable is None else (
-            ", flow reachable" if v.reachable else ", flow still blocked")
-        lines.append(Text(f"verification ({v.method}): {verdict}{reach}; "
-                          f"{v.flows_checked} other flows checked",
-                          style="green" if v.passed else "red"))
+        reach = (
+            ""
+            if v.reachable is None
+            else (", flow reachable" if v.reachable else ", flow still blocked")
+        )
+        lines.append(
+            Text(
+                f"verification ({v.method}): {verdict}{reach}; "
+                f"{v.flows_checked} other flows checked",
+                style="green" if v.passed else "red",
+            )
+        )
         for problem in v.problems:
             lines.append(Text(f"  - {problem}", style="red"))
     if result.rollback is not None:
         rb = result.rollback
-        lines.append(Text(f"rollback: {rb.status} ({len(rb.calls)} calls)"
-                          f"{'; live state equals the snapshot' if not rb.differences else ''}",
-                          style="yellow"))
+        lines.append(
+            Text(
+                f"rollback: {rb.status} ({len(rb.calls)} calls)"
+                f"{'; live state equals the snapshot' if not rb.differences else ''}",
+                style="yellow",
+            )
+        )
         for line in (*rb.differences, *rb.errors):
             lines.append(Text(f"  - {line}", style="red"))
     return Group(*lines)

@@ -243,19 +243,31 @@ def _acl_restore(live: NetworkAcl, snapshot: NetworkAcl) -> list[Change]:
     for key in sorted(then):
         wanted = then[key]
         if key not in now:
-            change("restore.create-acl-entry", "CreateNetworkAclEntry",
-                   acl_entry_params(acl, wanted), ChangeKind.ADDITION,
-                   f"re-create {_entry_text(wanted)}")
+            change(
+                "restore.create-acl-entry",
+                "CreateNetworkAclEntry",
+                acl_entry_params(acl, wanted),
+                ChangeKind.ADDITION,
+                f"re-create {_entry_text(wanted)}",
+            )
         elif acl_entry_content(now[key]) != acl_entry_content(wanted):
-            change("restore.replace-acl-entry", "ReplaceNetworkAclEntry",
-                   acl_entry_params(acl, wanted), ChangeKind.REVOCATION,
-                   f"put back {_entry_text(wanted)}")
+            change(
+                "restore.replace-acl-entry",
+                "ReplaceNetworkAclEntry",
+                acl_entry_params(acl, wanted),
+                ChangeKind.REVOCATION,
+                f"put back {_entry_text(wanted)}",
+            )
     for key in sorted(now):
         if key not in then:
             egress, number = key
-            change("restore.delete-acl-entry", "DeleteNetworkAclEntry",
-                   {"NetworkAclId": acl, "RuleNumber": number, "Egress": egress},
-                   ChangeKind.REVOCATION, f"delete {_entry_text(now[key])} (not in the snapshot)")
+            change(
+                "restore.delete-acl-entry",
+                "DeleteNetworkAclEntry",
+                {"NetworkAclId": acl, "RuleNumber": number, "Egress": egress},
+                ChangeKind.REVOCATION,
+                f"delete {_entry_text(now[key])} (not in the snapshot)",
+            )
     return changes
 
 

@@ -107,8 +107,9 @@ class Runner:
         self.store.create_run(plan, requester=self.requester)
         self._audit("run.recorded", plan, changes=len(plan.changes), apply=apply)
         if plan.empty:
-            return self._finish(plan, RunStatus.NOTHING_TO_DO,
-                                "the estate already holds what the playbooks want")
+            return self._finish(
+                plan, RunStatus.NOTHING_TO_DO, "the estate already holds what the playbooks want"
+            )
         if not apply:
             return self._finish(plan, RunStatus.PLANNED, "dry run: nothing was written")
         decision = self.approver.decide(plan, rendered_diff or self.render_diff(plan))
@@ -116,12 +117,15 @@ class Runner:
         approval = decision.model_dump(mode="json")
         self.store.set_status(run_id, RunStatus.PLANNED, approval=approval)
         if not decision.approved:
-            return self._finish(plan, RunStatus.REFUSED,
-                                f"{decision.outcome.value}: {decision.reason}", decision=decision)
+            return self._finish(
+                plan,
+                RunStatus.REFUSED,
+                f"{decision.outcome.value}: {decision.reason}",
+                decision=decision,
+            )
         try:
             with self.store.lock(plan.resources, run_id):
-                return self._apply_locked(plan, flow, flow_verifier, list(intents or ()),
-                                          decision)
+                return self._apply_locked(plan, flow, flow_verifier, list(intents or ()), decision)
         except ResourceLockedError as error:
             return self._finish(plan, RunStatus.REFUSED, f"locked: {error}", decision=decision)
 
@@ -168,7 +172,8 @@ class Runner:
             if drift:
                 self._audit("run.drift", plan, differences=drift)
                 return self._finish(
-                    plan, RunStatus.REFUSED,
+                    plan,
+                    RunStatus.REFUSED,
                     "drift: the estate changed since the plan was made, nothing was written: "
                     + "; ".join(drift),
                     decision=decision,
@@ -179,12 +184,14 @@ class Runner:
             }
         except NetmendError as error:
             # Nothing written yet: record why the run stopped, then let the error report.
-            self._finish(plan, RunStatus.REFUSED,
-                         f"cannot read the estate before applying, nothing was written: {error}",
-                         decision=decision)
+            self._finish(
+                plan,
+                RunStatus.REFUSED,
+                f"cannot read the estate before applying, nothing was written: {error}",
+                decision=decision,
+            )
             raise
-        snapshot = Snapshot(run_id=run_id,
-                            resources={r: live[r] for r in restorable if r in live})
+        snapshot = Snapshot(run_id=run_id, resources={r: live[r] for r in restorable if r in live})
         self.store.write_snapshot(snapshot)  # durable before the first write
         self.store.set_status(run_id, RunStatus.APPLYING)
         self._audit("run.applying", plan, approver=decision.approver)
@@ -193,14 +200,18 @@ class Runner:
             for step, change in enumerate(plan.changes):
                 outcome, code = self.writer.call(run_id, "apply", step, change)
                 # Recorded as sent: with the real id of a group the run created.
-                records.append(ChangeRecord.of(self.writer.resolved(run_id, change), outcome,
-                                               code))
+                records.append(ChangeRecord.of(self.writer.resolved(run_id, change), outcome, code))
         except WriteFailed as failed:
             records.append(ChangeRecord.of(plan.changes[failed.step], "failed", failed.code))
-            records += [ChangeRecord.of(c, "not-run") for c in plan.changes[failed.step + 1:]]
+            records += [ChangeRecord.of(c, "not-run") for c in plan.changes[failed.step + 1 :]]
             return self._roll_back_after(
-                plan, snapshot, records=records, decision=decision, verification=None,
-                why=f"{plan.changes[failed.step].api} failed: {failed.error}")
+                plan,
+                snapshot,
+                records=records,
+                decision=decision,
+                verification=None,
+                why=f"{plan.changes[failed.step].api} failed: {failed.error}",
+            )
         except BaseException:
             # A bug or Ctrl-C half-way: put the estate back before letting it propagate.
             self.writer.restore(run_id, snapshot)
@@ -212,10 +223,21 @@ class Runner:
             self.store.set_status(run_id, RunStatus.VERIFY_FAILED)
             self._audit("run.verify_failed", plan, problems=list(verification.problems))
             return self._roll_back_after(
-                plan, snapshot, records=records, decision=decision, verification=verification,
-                why=f"verification failed: {verification.detail}")
-        return self._finish(plan, RunStatus.APPLIED, "applied and verified", decision=decision,
-                            changes=records, verification=verification)
+                plan,
+                snapshot,
+                records=records,
+                decision=decision,
+                verification=verification,
+                why=f"verification failed: {verification.detail}",
+            )
+        return self._finish(
+            plan,
+            RunStatus.APPLIED,
+            "applied and verified",
+            decision=decision,
+            changes=records,
+            verification=verification,
+        )
 
     def _verify(
         self,
@@ -235,9 +257,12 @@ class Runner:
             remote = flow_verifier.verify(plan, flow, (), baselines["flow"])
         except NetmendError as error:
             # Cannot tell whether the fix works: treat as failed, so the snapshot returns.
-            return Verification(method=method, passed=False,
-                                detail=f"verification could not run: {error}",
-                                problems=(str(error),))
+            return Verification(
+                method=method,
+                passed=False,
+                detail=f"verification could not run: {error}",
+                problems=(str(error),),
+            )
         problems = remote.problems + local.problems
         return Verification(
             method=remote.method,
@@ -263,8 +288,15 @@ class Runner:
             message = f"{why}; the snapshot was restored"
         else:
             message = f"{why}; ROLLBACK FAILED: {report.message}"
-        return self._finish(plan, report.status, message, decision=decision, changes=records,
-                            verification=verification, rollback=report)
+        return self._finish(
+            plan,
+            report.status,
+            message,
+            decision=decision,
+            changes=records,
+            verification=verification,
+            rollback=report,
+        )
 
     # -- rollback ----------------------------------------------------------------------
 
@@ -298,11 +330,23 @@ class Runner:
         if snapshot is None:
             message = f"nothing had been applied (the run was {record.status.value})"
             self.store.set_status(run_id, RunStatus.ROLLED_BACK, message=message)
-            self.audit.record("run.rolled_back", run_id=run_id, change_id=plan.change_id,
-                              requester=self.requester, calls=0, message=message)
-            return self._store_result(RunResult(run_id=run_id, status=RunStatus.ROLLED_BACK,
-                                                playbooks=plan.playbooks,
-                                                change_id=plan.change_id, message=message))
+            self.audit.record(
+                "run.rolled_back",
+                run_id=run_id,
+                change_id=plan.change_id,
+                requester=self.requester,
+                calls=0,
+                message=message,
+            )
+            return self._store_result(
+                RunResult(
+                    run_id=run_id,
+                    status=RunStatus.ROLLED_BACK,
+                    playbooks=plan.playbooks,
+                    change_id=plan.change_id,
+                    message=message,
+                )
+            )
         newer = newer_runs_on(self.store, run_id, snapshot.resources)
         if newer and not force:
             raise NetmendError(
@@ -315,31 +359,55 @@ class Runner:
                 if approver is not None:
                     decision = self._approve_rollback(plan, snapshot, approver, rendered_diff)
                     if not decision.approved:
-                        return RunResult(run_id=run_id, status=record.status,
-                                         playbooks=plan.playbooks, change_id=plan.change_id,
-                                         approval=decision,
-                                         message=f"rollback {decision.outcome.value}: "
-                                                 f"{decision.reason}")
-                self.audit.record("run.rollback", run_id=run_id, change_id=plan.change_id,
-                                  requester=self.requester, was=record.status.value)
+                        return RunResult(
+                            run_id=run_id,
+                            status=record.status,
+                            playbooks=plan.playbooks,
+                            change_id=plan.change_id,
+                            approval=decision,
+                            message=f"rollback {decision.outcome.value}: {decision.reason}",
+                        )
+                self.audit.record(
+                    "run.rollback",
+                    run_id=run_id,
+                    change_id=plan.change_id,
+                    requester=self.requester,
+                    was=record.status.value,
+                )
                 report = self.writer.restore(run_id, snapshot)
         except ResourceLockedError as error:
             raise NetmendError(f"cannot roll back {run_id}: {error}") from error
-        return self._store_result(RunResult(
-            run_id=run_id, status=report.status, playbooks=plan.playbooks,
-            change_id=plan.change_id, changes=report.calls, rollback=report,
-            approval=decision, message=report.message))
+        return self._store_result(
+            RunResult(
+                run_id=run_id,
+                status=report.status,
+                playbooks=plan.playbooks,
+                change_id=plan.change_id,
+                changes=report.calls,
+                rollback=report,
+                approval=decision,
+                message=report.message,
+            )
+        )
 
     def _approve_rollback(
         self, plan: Plan, snapshot: Snapshot, approver: Approver, rendered_diff: str | None
     ) -> Decision:
         changes = self.writer.restore_changes(snapshot)
         if not changes:
-            return Decision(outcome=DecisionOutcome.APPROVED, approver="netmend",
-                            reason="nothing to restore: live state equals the snapshot")
-        restore_plan = Plan(run_id=plan.run_id, playbooks=plan.playbooks, changes=changes,
-                            change_id=plan.change_id, region=plan.region,
-                            notes=("rollback to the snapshot",))
+            return Decision(
+                outcome=DecisionOutcome.APPROVED,
+                approver="netmend",
+                reason="nothing to restore: live state equals the snapshot",
+            )
+        restore_plan = Plan(
+            run_id=plan.run_id,
+            playbooks=plan.playbooks,
+            changes=changes,
+            change_id=plan.change_id,
+            region=plan.region,
+            notes=("rollback to the snapshot",),
+        )
         decision = approver.decide(restore_plan, rendered_diff or self.render_diff(restore_plan))
         record_decision(self.audit, restore_plan, decision, requester=self.requester)
         return decision
@@ -347,8 +415,14 @@ class Runner:
     # -- recording -----------------------------------------------------------------------
 
     def _audit(self, event: str, plan: Plan, **fields: Any) -> None:
-        self.audit.record(event, run_id=plan.run_id, change_id=plan.change_id,
-                          playbooks=list(plan.playbooks), requester=self.requester, **fields)
+        self.audit.record(
+            event,
+            run_id=plan.run_id,
+            change_id=plan.change_id,
+            playbooks=list(plan.playbooks),
+            requester=self.requester,
+            **fields,
+        )
 
     def _finish(
         self,
@@ -370,8 +444,9 @@ class Runner:
             status=status,
             playbooks=plan.playbooks,
             change_id=plan.change_id,
-            changes=tuple(changes if changes is not None
-                          else [ChangeRecord.of(c) for c in plan.changes]),
+            changes=tuple(
+                changes if changes is not None else [ChangeRecord.of(c) for c in plan.changes]
+            ),
             verification=verification,
             rollback=rollback,
             approval=decision,

@@ -39,8 +39,9 @@ class ChangeRecord(_Frozen):
     code: str | None = None
 
     @classmethod
-    def of(cls, change: Change, outcome: CallOutcome | None = None,
-           code: str | None = None) -> ChangeRecord:
+    def of(
+        cls, change: Change, outcome: CallOutcome | None = None, code: str | None = None
+    ) -> ChangeRecord:
         return cls(
             api=change.api,
             service=change.service,
@@ -72,9 +73,9 @@ class Verification(_Frozen):
 
 
 class RollbackReport(_Frozen):
-    status: RunStatus                       # rolled_back or rollback_failed
+    status: RunStatus  # rolled_back or rollback_failed
     calls: tuple[ChangeRecord, ...] = ()
-    differences: tuple[str, ...] = ()       # live vs snapshot after restoring (empty: equal)
+    differences: tuple[str, ...] = ()  # live vs snapshot after restoring (empty: equal)
     errors: tuple[str, ...] = ()
     message: str = ""
 

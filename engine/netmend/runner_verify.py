@@ -106,6 +106,7 @@ def kept_differences(
             if (planned is None or sg_rule_key(r) in planned) and sg_rule_key(r) not in present
         ]
     elif isinstance(before, NetworkAcl) and isinstance(live, NetworkAcl):
+
         def table(acl: NetworkAcl) -> dict[tuple[bool, int], Any]:
             return {(e.egress, e.rule_number): acl_entry_content(e) for e in acl.entries}
 
@@ -185,9 +186,7 @@ def _candidate_flows(plan: Plan, inventory: Inventory, flow: Flow | None) -> Ite
             affected[eni.network_interface_id] = eni
     if flow is not None and flow.protocol in (TCP, UDP) and flow.port is not None:
         ports.add((flow.protocol, flow.port))
-    others = [
-        e for e in inventory.network_interfaces if e.vpc_id in vpcs and e.private_ips
-    ]
+    others = [e for e in inventory.network_interfaces if e.vpc_id in vpcs and e.private_ips]
     for protocol, port in sorted(ports):
         for touched in affected.values():
             if not touched.private_ips:
@@ -196,8 +195,12 @@ def _candidate_flows(plan: Plan, inventory: Inventory, flow: Flow | None) -> Ite
                 if other.network_interface_id == touched.network_interface_id:
                     continue
                 for src, dst in ((other, touched), (touched, other)):
-                    yield Flow(source=_endpoint(src), destination=_endpoint(dst),
-                               protocol=protocol, port=port)
+                    yield Flow(
+                        source=_endpoint(src),
+                        destination=_endpoint(dst),
+                        protocol=protocol,
+                        port=port,
+                    )
 
 
 class LocalVerifier:
@@ -234,8 +237,10 @@ class LocalVerifier:
             if not reachable:
                 where = evaluation.blocking
                 at = f" at {where.component} ({where.code})" if where else ""
-                problems.append(f"{flow.service} from {flow.source.label} to "
-                                f"{flow.destination.label} is still blocked{at}")
+                problems.append(
+                    f"{flow.service} from {flow.source.label} to "
+                    f"{flow.destination.label} is still blocked{at}"
+                )
         for rid in plan.resources:
             before = plan.before(rid)
             if before is not None:
@@ -257,9 +262,14 @@ class LocalVerifier:
                 f"{candidate.destination.label} was reachable before and no longer is"
             )
         problems += self._intent_problems(live_inv, intents)
-        detail = "; ".join(problems) if problems else (
-            f"flow reachable; rules kept; {checked} other flow(s) unchanged"
-            if flow is not None else f"rules kept; {checked} other flow(s) unchanged"
+        detail = (
+            "; ".join(problems)
+            if problems
+            else (
+                f"flow reachable; rules kept; {checked} other flow(s) unchanged"
+                if flow is not None
+                else f"rules kept; {checked} other flow(s) unchanged"
+            )
         )
         return Verification(
             method=self.method,

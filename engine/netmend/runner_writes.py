@@ -76,12 +76,31 @@ class RunWriter:
         self._seq[run_id] = seq + 1
         return seq
 
-    def _outcome(self, run_id: str, intent: JournalEntry, outcome: CallOutcome,
-                 code: str | None, message: str, created_id: str | None = None) -> None:
-        self.store.append_journal(run_id, JournalEntry(
-            seq=self._next_seq(run_id), phase=intent.phase, step=intent.step, event="outcome",
-            api=intent.api, resource=intent.resource, outcome=outcome, code=code,
-            message=message, intent_seq=intent.seq, created_id=created_id))
+    def _outcome(
+        self,
+        run_id: str,
+        intent: JournalEntry,
+        outcome: CallOutcome,
+        code: str | None,
+        message: str,
+        created_id: str | None = None,
+    ) -> None:
+        self.store.append_journal(
+            run_id,
+            JournalEntry(
+                seq=self._next_seq(run_id),
+                phase=intent.phase,
+                step=intent.step,
+                event="outcome",
+                api=intent.api,
+                resource=intent.resource,
+                outcome=outcome,
+                code=code,
+                message=message,
+                intent_seq=intent.seq,
+                created_id=created_id,
+            ),
+        )
 
     def created_ids(self, run_id: str) -> dict[str, str]:
         """Placeholder → real id of each group this run has created so far."""
@@ -102,24 +121,46 @@ class RunWriter:
         Raises WriteFailed when the call failed for good (its outcome is journalled).
         """
         change = self.resolved(run_id, change)
-        intent = JournalEntry(seq=self._next_seq(run_id), phase=phase, step=step,
-                              event="intent", api=change.api, resource=change.resource,
-                              params=change.params)
+        intent = JournalEntry(
+            seq=self._next_seq(run_id),
+            phase=phase,
+            step=step,
+            event="intent",
+            api=change.api,
+            resource=change.resource,
+            params=change.params,
+        )
         self.store.append_journal(run_id, intent)
         try:
             outcome = apply_change(self.clients, change)
         except NetmendError as error:
             code = getattr(error, "code", None)
             self._outcome(run_id, intent, "failed", code, str(error))
-            self.audit.record("aws.write", run_id=run_id, phase=phase, api=change.api,
-                              resource=change.resource, params=change.params,
-                              outcome="failed", code=code, message=str(error))
+            self.audit.record(
+                "aws.write",
+                run_id=run_id,
+                phase=phase,
+                api=change.api,
+                resource=change.resource,
+                params=change.params,
+                outcome="failed",
+                code=code,
+                message=str(error),
+            )
             raise WriteFailed(step, error) from error
-        self._outcome(run_id, intent, outcome.status, outcome.code, outcome.message,
-                      outcome.created_id)
-        self.audit.record("aws.write", run_id=run_id, phase=phase, api=change.api,
-                          resource=change.resource, params=change.params,
-                          outcome=outcome.status, code=outcome.code)
+        self._outcome(
+            run_id, intent, outcome.status, outcome.code, outcome.message, outcome.created_id
+        )
+        self.audit.record(
+            "aws.write",
+            run_id=run_id,
+            phase=phase,
+            api=change.api,
+            resource=change.resource,
+            params=change.params,
+            outcome=outcome.status,
+            code=outcome.code,
+        )
         return outcome.status, outcome.code
 
     def restore_changes(self, snapshot: Snapshot) -> tuple[Change, ...]:
@@ -186,13 +227,20 @@ class RunWriter:
             if errors:
                 message += " (errors: " + "; ".join(errors) + ")"
         self.store.set_status(run_id, status, message=message)
-        self.audit.record(f"run.{status.value}", run_id=run_id, calls=len(calls),
-                          differences=diffs, errors=errors)
-        return RollbackReport(status=status, calls=tuple(calls), differences=tuple(diffs),
-                              errors=tuple(errors), message=message)
+        self.audit.record(
+            f"run.{status.value}", run_id=run_id, calls=len(calls), differences=diffs, errors=errors
+        )
+        return RollbackReport(
+            status=status,
+            calls=tuple(calls),
+            differences=tuple(diffs),
+            errors=tuple(errors),
+            message=message,
+        )
 
-    def _delete_created(self, run_id: str, step: int, calls: list[ChangeRecord],
-                        errors: list[str]) -> None:
+    def _delete_created(
+        self, run_id: str, step: int, calls: list[ChangeRecord], errors: list[str]
+    ) -> None:
         """Delete the groups the run created (after the snapshot took them off interfaces)."""
         try:
             created = self.created_groups(run_id)

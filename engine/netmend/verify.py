@@ -176,8 +176,9 @@ class ReachabilityAnalyzerVerifier:
         self._analyze = analyze or analyze_path
 
     def check(self, flow: Flow) -> FlowVerdict:
-        analysis = self._analyze(self.clients, flow, timeout_s=self.timeout_s,
-                                 tag_run_id=self.run_id)
+        analysis = self._analyze(
+            self.clients, flow, timeout_s=self.timeout_s, tag_run_id=self.run_id
+        )
         first = analysis.explanations[0] if analysis.explanations else None
         if analysis.reachable:
             detail = f"path found (analysis {analysis.analysis_id})"
@@ -220,8 +221,10 @@ def select_verifier(
         return local
     reason = unsupported_reason(flow)
     if reason is None and method == "auto" and not is_aws_endpoint(clients.endpoint_url):
-        reason = (f"Reachability Analyzer runs on AWS only, not at {clients.endpoint_url}; "
-                  "checked locally")
+        reason = (
+            f"Reachability Analyzer runs on AWS only, not at {clients.endpoint_url}; "
+            "checked locally"
+        )
     if reason is not None:
         return FallbackVerifier(local, reason)
     return analyzer or ReachabilityAnalyzerVerifier(clients)
@@ -254,13 +257,15 @@ class MethodVerifier:
         return self.local.inventory
 
     def check(self, flow: Flow) -> FlowVerdict:
-        chosen = select_verifier(self.method, self.clients, flow, local=self.local,
-                                 analyzer=self.analyzer)
+        chosen = select_verifier(
+            self.method, self.clients, flow, local=self.local, analyzer=self.analyzer
+        )
         try:
             return chosen.check(flow)
         except (ReachabilityAnalyzerError, AwsCallError) as error:
             if self.method != "auto" or chosen.method != REACHABILITY_ANALYZER:
                 raise
             return self.local.check(
-                flow, fallback_reason=f"Reachability Analyzer gave no verdict ({error}); "
-                                      "checked locally")
+                flow,
+                fallback_reason=f"Reachability Analyzer gave no verdict ({error}); checked locally",
+            )

@@ -154,7 +154,8 @@ def _reason(error: Mapping[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
         return f"unknown key {loc[-1]!r}" + (
             " (keys: name, source, destination, protocol, port, icmp_type, icmp_code, expect)"
-            if len(loc) > 1 else " (the file holds one key: intents)"
+            if len(loc) > 1
+            else " (the file holds one key: intents)"
         )
     if error["type"] == "missing":
         return f"missing required key {loc[-1]!r}"
@@ -187,8 +188,10 @@ def load_intents_text(text: str, path: str = "<intents>") -> IntentsFile:
         line = line_of(root, ("intents", index))
         intent.located(path, line)
         if intent.name in seen:
-            problems.append(f"{path}:{line}: intent name {intent.name!r} is already used "
-                            f"at line {seen[intent.name]}")
+            problems.append(
+                f"{path}:{line}: intent name {intent.name!r} is already used "
+                f"at line {seen[intent.name]}"
+            )
         seen.setdefault(intent.name, line)
     if problems:
         raise IntentsError(problems)

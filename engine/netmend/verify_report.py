@@ -260,11 +260,15 @@ def render_intent_report(report: IntentReport) -> RenderableType:
     for reason, names in by_reason.items():
         which = "every intent" if len(names) == len(report.intents) else ", ".join(names)
         parts.append(Text(f"note ({which}): {reason}", style="dim"))
-    probes = [(r, p) for r in report.intents
-              if r.held and r.expect == "allowed" and (p := _probe(r)) is not None]
+    probes = [
+        (r, p)
+        for r in report.intents
+        if r.held and r.expect == "allowed" and (p := _probe(r)) is not None
+    ]
     if probes:
-        parts.append(Text("allowed by the network; check the application from each source:",
-                          style="bold"))
+        parts.append(
+            Text("allowed by the network; check the application from each source:", style="bold")
+        )
         parts += [Text(f"  on {r.source}: {p}") for r, p in probes]
     parts.append(Text(BLIND_SPOTS, style="dim"))
     return Group(*parts)

@@ -38,9 +38,14 @@ class AnalyzerRunVerifier:
 
     method = REACHABILITY_ANALYZER
 
-    def __init__(self, clients: AwsClients, *, auto: bool = False,
-                 timeout_s: float = 120,
-                 analyze: Callable[..., PathAnalysis] | None = None) -> None:
+    def __init__(
+        self,
+        clients: AwsClients,
+        *,
+        auto: bool = False,
+        timeout_s: float = 120,
+        analyze: Callable[..., PathAnalysis] | None = None,
+    ) -> None:
         self.clients = clients
         self.auto = auto
         self.timeout_s = timeout_s
@@ -59,23 +64,32 @@ class AnalyzerRunVerifier:
     ) -> Verification:
         if flow is None:
             return Verification(method=self.method, passed=True, detail="no flow to check")
-        analyzer = ReachabilityAnalyzerVerifier(self.clients, timeout_s=self.timeout_s,
-                                                run_id=plan.run_id, analyze=self._analyze)
+        analyzer = ReachabilityAnalyzerVerifier(
+            self.clients, timeout_s=self.timeout_s, run_id=plan.run_id, analyze=self._analyze
+        )
         # A fresh local verifier: a fallback must read the estate as it is now.
-        verifier = MethodVerifier("auto" if self.auto else REACHABILITY_ANALYZER,
-                                  self.clients, analyzer=analyzer)
+        verifier = MethodVerifier(
+            "auto" if self.auto else REACHABILITY_ANALYZER, self.clients, analyzer=analyzer
+        )
         verdict = verifier.check(flow)
         problems: tuple[str, ...] = ()
         if not verdict.reachable:
             where = verdict.blocking
             at = f" at {where.component} ({where.code})" if where else ""
-            problems = (f"{flow.service} from {flow.source.label} to {flow.destination.label} "
-                        f"is still blocked{at} ({verdict.method})",)
+            problems = (
+                f"{flow.service} from {flow.source.label} to {flow.destination.label} "
+                f"is still blocked{at} ({verdict.method})",
+            )
         detail = verdict.detail
         if verdict.fallback_reason:
             detail = f"{detail}; {verdict.fallback_reason}"
-        return Verification(method=verdict.method, reachable=verdict.reachable,
-                            passed=verdict.reachable, detail=detail, problems=problems)
+        return Verification(
+            method=verdict.method,
+            reachable=verdict.reachable,
+            passed=verdict.reachable,
+            detail=detail,
+            problems=problems,
+        )
 
 
 def runner_verifiers(clients: AwsClients, method: str) -> dict[str, AnalyzerRunVerifier]:

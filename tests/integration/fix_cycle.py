@@ -28,8 +28,9 @@ def reachable_pairs(inventory: Inventory, vpc_id: str, ports: tuple[int, ...]) -
     found = set()
     for a, b in itertools.permutations(enis, 2):
         for port in ports:
-            flow = make_flow(inventory, a.network_interface_id, b.network_interface_id,
-                             protocol="tcp", port=port)
+            flow = make_flow(
+                inventory, a.network_interface_id, b.network_interface_id, protocol="tcp", port=port
+            )
             if evaluate(inventory, flow).reachable:
                 found.add((a.network_interface_id, b.network_interface_id, port))
     return found
@@ -94,8 +95,14 @@ def run_fix_cycle(
     after_dry = collect_inventory(clients, vpc_ids=[estate.vpc_id], quotas=False)
     applied = run_cli("fix", *flow_args, *fix_args, "--apply", "--yes", "--output", "json")
     after = collect_inventory(clients, vpc_ids=[estate.vpc_id], quotas=False)
-    flow = make_flow(after, estate.source, estate.destination, protocol=estate.protocol,
-                     port=estate.port, icmp_type=estate.icmp_type)
+    flow = make_flow(
+        after,
+        estate.source,
+        estate.destination,
+        protocol=estate.protocol,
+        port=estate.port,
+        icmp_type=estate.icmp_type,
+    )
     reachable_after = reachable_pairs(after, estate.vpc_id, ports)
     run_id = applied.json()["run_id"] if applied.stdout.strip() else ""
     rolled = run_cli("rollback", run_id, "--yes", "--output", "json")
@@ -111,13 +118,23 @@ def run_fix_cycle(
     return FixCycle(
         estate=estate,
         diagnosis={"exit_code": diagnosis.exit_code, **diagnosis.json()},
-        dry_run={"exit_code": dry.exit_code, "stderr": dry.stderr,
-                 **(dry.json() if dry.stdout.strip() else {}), "state_changes": dry_diffs},
+        dry_run={
+            "exit_code": dry.exit_code,
+            "stderr": dry.stderr,
+            **(dry.json() if dry.stdout.strip() else {}),
+            "state_changes": dry_diffs,
+        },
         dry_run_text=dry_text.stdout,
-        applied={"exit_code": applied.exit_code, "stderr": applied.stderr,
-                 **(applied.json() if applied.stdout.strip() else {})},
-        rolled_back={"exit_code": rolled.exit_code, "stderr": rolled.stderr,
-                     **(rolled.json() if rolled.stdout.strip() else {})},
+        applied={
+            "exit_code": applied.exit_code,
+            "stderr": applied.stderr,
+            **(applied.json() if applied.stdout.strip() else {}),
+        },
+        rolled_back={
+            "exit_code": rolled.exit_code,
+            "stderr": rolled.stderr,
+            **(rolled.json() if rolled.stdout.strip() else {}),
+        },
         lost_flows=reachable_before - reachable_after,
         after_apply_reachable=evaluate(after, flow).reachable,
         differences_after_rollback=diffs,

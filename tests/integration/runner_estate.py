@@ -39,17 +39,24 @@ def build_estate(ec2: Any) -> Estate:
     """VPC, subnet, two groups and two instances, built with boto3 directly."""
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    shop_sg = ec2.create_security_group(GroupName="shop-sg", Description="shop",
-                                        VpcId=vpc)["GroupId"]
-    inventory_sg = ec2.create_security_group(GroupName="inventory-sg", Description="inventory",
-                                             VpcId=vpc)["GroupId"]
+    shop_sg = ec2.create_security_group(GroupName="shop-sg", Description="shop", VpcId=vpc)[
+        "GroupId"
+    ]
+    inventory_sg = ec2.create_security_group(
+        GroupName="inventory-sg", Description="inventory", VpcId=vpc
+    )["GroupId"]
     image = MOTO_IMAGE
 
     def launch(group: str, name: str) -> tuple[str, str]:
         instance = ec2.run_instances(
-            ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet, SecurityGroupIds=[group],
-            TagSpecifications=[{"ResourceType": "instance",
-                                "Tags": [{"Key": "Name", "Value": name}]}],
+            ImageId=image,
+            MinCount=1,
+            MaxCount=1,
+            SubnetId=subnet,
+            SecurityGroupIds=[group],
+            TagSpecifications=[
+                {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}
+            ],
         )["Instances"][0]
         return instance["InstanceId"], instance["NetworkInterfaces"][0]["NetworkInterfaceId"]
 
@@ -78,27 +85,48 @@ def three_change_plan(
     """Plan: inventory-sg ingress from shop-sg on ports[0] and ports[1], shop-sg egress to
     inventory-sg on ports[2]; before/after states from an inventory collected now."""
     inventory = collect_inventory(clients, quotas=False)
-    flow = make_flow(inventory, estate.shop_instance, estate.inventory_instance,
-                     protocol="tcp", port=8443)
+    flow = make_flow(
+        inventory, estate.shop_instance, estate.inventory_instance, protocol="tcp", port=8443
+    )
     inv_sg = inventory.security_group(estate.inventory_sg)
     shop_sg = inventory.security_group(estate.shop_sg)
     assert inv_sg is not None
     assert shop_sg is not None
 
     def rule(group: str, port: int, peer: str, *, egress: bool) -> SgRule:
-        return SgRule(group_id=group, egress=egress, protocol="tcp", from_port=port,
-                      to_port=port, referenced_group_id=peer,
-                      description=f"netmend test {port}")
+        return SgRule(
+            group_id=group,
+            egress=egress,
+            protocol="tcp",
+            from_port=port,
+            to_port=port,
+            referenced_group_id=peer,
+            description=f"netmend test {port}",
+        )
 
-    first = _authorize(inv_sg, rule(estate.inventory_sg, ports[0], estate.shop_sg,
-                                    egress=False), (ChangeKind.ADDITION,))
+    first = _authorize(
+        inv_sg,
+        rule(estate.inventory_sg, ports[0], estate.shop_sg, egress=False),
+        (ChangeKind.ADDITION,),
+    )
     assert isinstance(first.after, SecurityGroup)
-    second = _authorize(first.after, rule(estate.inventory_sg, ports[1], estate.shop_sg,
-                                          egress=False), (ChangeKind.ADDITION,))
-    third = _authorize(shop_sg, rule(estate.shop_sg, ports[2], estate.inventory_sg, egress=True),
-                       (ChangeKind.ADDITION,))
-    return Plan(flow=flow, playbooks=("missing-ingress",), changes=(first, second, third),
-                change_id="CHG-1001", region=clients.region)
+    second = _authorize(
+        first.after,
+        rule(estate.inventory_sg, ports[1], estate.shop_sg, egress=False),
+        (ChangeKind.ADDITION,),
+    )
+    third = _authorize(
+        shop_sg,
+        rule(estate.shop_sg, ports[2], estate.inventory_sg, egress=True),
+        (ChangeKind.ADDITION,),
+    )
+    return Plan(
+        flow=flow,
+        playbooks=("missing-ingress",),
+        changes=(first, second, third),
+        change_id="CHG-1001",
+        region=clients.region,
+    )
 
 
 class WriteCounter:

@@ -32,5 +32,8 @@ def assert_fine_estate_is_nothing_to_do(aws: MotoAws, estate: BuiltEstate) -> No
         assert document["changes"] == []
     after = live_vpc_states(aws, estate.vpc_id)
     assert after.keys() == before.keys()
-    assert [line for rid, state in before.items()
-            for line in differences(after[rid], state, strict=True)] == []
+    assert [
+        line
+        for rid, state in before.items()
+        for line in differences(after[rid], state, strict=True)
+    ] == []

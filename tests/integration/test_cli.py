@@ -52,14 +52,20 @@ def _one_line_error(result_stderr: str) -> str:
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--source", "i-0000000000000dead", "--destination", "10.1.1.50", "--port", "443"],
-         "unknown instance"),
-        (["--source", "10.1.2.300", "--destination", "10.1.1.50", "--port", "443"],
-         "neither an instance id"),
+        (
+            ["--source", "i-0000000000000dead", "--destination", "10.1.1.50", "--port", "443"],
+            "unknown instance",
+        ),
+        (
+            ["--source", "10.1.2.300", "--destination", "10.1.1.50", "--port", "443"],
+            "neither an instance id",
+        ),
         (["--source", "SERVER", "--destination", "CLIENT", "--port", "0"], "out of range"),
         (["--source", "SERVER", "--destination", "CLIENT", "--port", "70000"], "out of range"),
-        (["--source", "SERVER", "--destination", "CLIENT", "--protocol", "tcpx", "--port", "1"],
-         "unknown protocol"),
+        (
+            ["--source", "SERVER", "--destination", "CLIENT", "--protocol", "tcpx", "--port", "1"],
+            "unknown protocol",
+        ),
         (["--source", "SERVER", "--destination", "CLIENT"], "--port is required"),
     ],
 )
@@ -69,23 +75,30 @@ def test_bad_flow_arguments_exit_2_with_one_line(
 ) -> None:
     """Unknown ids, malformed IPs and bad ports exit 2 with one line, writing nothing."""
     estate = build_estate(aws.ec2, "wrong-port")
-    args = [a.replace("SERVER", estate.destination).replace("CLIENT", estate.source)
-            for a in args]
+    args = [a.replace("SERVER", estate.destination).replace("CLIENT", estate.source) for a in args]
     result = run_cli(verb, *args)
     assert result.exit_code == 2
     assert needle in _one_line_error(result.stderr)
     assert not (cli_env / "runs").exists() or not any((cli_env / "runs").iterdir())
 
 
-def test_unreachable_endpoint_is_one_line_exit_2(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_endpoint_is_one_line_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A closed port on 127.0.0.1: one line naming the endpoint, exit 2, no traceback."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setenv("NETMEND_STATE_DIR", str(tmp_path))
-    result = run_cli("inventory", "save", str(tmp_path / "x.json"), "--region", "us-east-1",
-                     "--endpoint-url", f"http://127.0.0.1:{port}")
+    result = run_cli(
+        "inventory",
+        "save",
+        str(tmp_path / "x.json"),
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        f"http://127.0.0.1:{port}",
+    )
     assert result.exit_code == 2
     assert f"127.0.0.1:{port}" in _one_line_error(result.stderr)
 
@@ -99,8 +112,10 @@ def test_bad_region_is_one_line_exit_2(tmp_path: Path) -> None:
 
 def test_unknown_run_id_exits_2(cli_env: Path) -> None:
     """rollback and runs show of a run that does not exist: exit 2, one line."""
-    for args in (["rollback", "20990101T000000Z-deadbeef", "--yes"],
-                 ["runs", "show", "20990101T000000Z-deadbeef"]):
+    for args in (
+        ["rollback", "20990101T000000Z-deadbeef", "--yes"],
+        ["runs", "show", "20990101T000000Z-deadbeef"],
+    ):
         result = run_cli(*args)
         assert result.exit_code == 2, result
         assert "20990101T000000Z-deadbeef" in _one_line_error(result.stderr)
@@ -109,8 +124,10 @@ def test_unknown_run_id_exits_2(cli_env: Path) -> None:
 def test_invalid_playbook_exits_2_naming_file_and_line(tmp_path: Path) -> None:
     """`playbooks validate` on a malformed file: exit 2, `file:line: reason`."""
     bad = tmp_path / "bad.yaml"
-    bad.write_text("id: broken\ntitle: Broken\nscope: flow\nseverity: high\n"
-                   "detect:\n  - use: no.such-detector\npropose: []\nexplain: x\n")
+    bad.write_text(
+        "id: broken\ntitle: Broken\nscope: flow\nseverity: high\n"
+        "detect:\n  - use: no.such-detector\npropose: []\nexplain: x\n"
+    )
     result = run_cli("playbooks", "validate", str(bad))
     assert result.exit_code == 2
     line = _one_line_error(result.stderr)
@@ -118,15 +135,24 @@ def test_invalid_playbook_exits_2_naming_file_and_line(tmp_path: Path) -> None:
     assert "no.such-detector" in line
 
 
-def test_inventory_save_and_offline_diagnose_agree(aws: MotoAws, cli_env: Path,
-                                                   tmp_path: Path) -> None:
+def test_inventory_save_and_offline_diagnose_agree(
+    aws: MotoAws, cli_env: Path, tmp_path: Path
+) -> None:
     """`inventory save` then `diagnose --inventory FILE` gives the live answer offline."""
     estate = build_estate(aws.ec2, "wrong-port")
     saved = tmp_path / "estate.json"
     assert run_cli("inventory", "save", str(saved)).exit_code == 0
     live = run_cli("diagnose", *estate.flow_args(), "--output", "json")
-    offline = run_cli("diagnose", *estate.flow_args(), "--inventory", str(saved),
-                      "--output", "json", "--endpoint-url", "http://127.0.0.1:9")
+    offline = run_cli(
+        "diagnose",
+        *estate.flow_args(),
+        "--inventory",
+        str(saved),
+        "--output",
+        "json",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    )
     assert live.exit_code == offline.exit_code == 3
     assert live.json()["explanations"] == offline.json()["explanations"]
     assert [c["playbook"] for c in offline.json()["root_causes"]] == ["wrong-port"]

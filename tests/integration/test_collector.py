@@ -167,16 +167,45 @@ def build_estate(ec2: Any) -> Estate:
 
     acl = ec2.create_network_acl(VpcId=vpc_id)["NetworkAcl"]["NetworkAclId"]
     entries: list[dict[str, Any]] = [
-        {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": False,
-         "CidrBlock": "10.20.1.0/24", "PortRange": {"From": 443, "To": 443}},
-        {"RuleNumber": 110, "Protocol": "1", "RuleAction": "allow", "Egress": False,
-         "CidrBlock": "10.20.1.0/24", "IcmpTypeCode": {"Type": 8, "Code": -1}},
-        {"RuleNumber": 120, "Protocol": "6", "RuleAction": "allow", "Egress": False,
-         "Ipv6CidrBlock": "::/0", "PortRange": {"From": 1024, "To": 65535}},
-        {"RuleNumber": 130, "Protocol": "17", "RuleAction": "deny", "Egress": False,
-         "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 53, "To": 53}},
-        {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": True,
-         "CidrBlock": "0.0.0.0/0"},
+        {
+            "RuleNumber": 100,
+            "Protocol": "6",
+            "RuleAction": "allow",
+            "Egress": False,
+            "CidrBlock": "10.20.1.0/24",
+            "PortRange": {"From": 443, "To": 443},
+        },
+        {
+            "RuleNumber": 110,
+            "Protocol": "1",
+            "RuleAction": "allow",
+            "Egress": False,
+            "CidrBlock": "10.20.1.0/24",
+            "IcmpTypeCode": {"Type": 8, "Code": -1},
+        },
+        {
+            "RuleNumber": 120,
+            "Protocol": "6",
+            "RuleAction": "allow",
+            "Egress": False,
+            "Ipv6CidrBlock": "::/0",
+            "PortRange": {"From": 1024, "To": 65535},
+        },
+        {
+            "RuleNumber": 130,
+            "Protocol": "17",
+            "RuleAction": "deny",
+            "Egress": False,
+            "CidrBlock": "0.0.0.0/0",
+            "PortRange": {"From": 53, "To": 53},
+        },
+        {
+            "RuleNumber": 100,
+            "Protocol": "-1",
+            "RuleAction": "allow",
+            "Egress": True,
+            "CidrBlock": "0.0.0.0/0",
+        },
     ]
     for entry in entries:
         ec2.create_network_acl_entry(NetworkAclId=acl, **entry)
@@ -234,8 +263,7 @@ def _rule_view(inventory: Inventory, group_id: str) -> set[tuple[Any, ...]]:
     group = inventory.security_group(group_id)
     assert group is not None
     return {
-        (r.egress, r.protocol, r.from_port, r.to_port, r.peer, r.description)
-        for r in group.rules
+        (r.egress, r.protocol, r.from_port, r.to_port, r.peer, r.description) for r in group.rules
     }
 
 
@@ -312,16 +340,34 @@ def test_collects_route_tables(inventory: Inventory, estate: Estate) -> None:
     assert table.subnet_ids == (estate.subnet_a,)
     assert not table.is_main
     assert set(table.routes) == {
-        Route(destination_cidr="10.20.0.0/16", target_kind=RouteTargetKind.LOCAL,
-              origin="CreateRouteTable"),
-        Route(destination_ipv6_cidr=estate.vpc_ipv6, target_kind=RouteTargetKind.LOCAL,
-              origin="CreateRouteTable"),
-        Route(destination_cidr="0.0.0.0/0", target_kind=RouteTargetKind.INTERNET_GATEWAY,
-              target_id=estate.igw, origin="CreateRoute"),
-        Route(destination_cidr="10.30.0.0/16", target_kind=RouteTargetKind.VPC_PEERING,
-              target_id=estate.peering, origin="CreateRoute"),
-        Route(destination_cidr="192.168.0.0/16", target_kind=RouteTargetKind.NETWORK_INTERFACE,
-              target_id=estate.loose_eni, origin="CreateRoute"),
+        Route(
+            destination_cidr="10.20.0.0/16",
+            target_kind=RouteTargetKind.LOCAL,
+            origin="CreateRouteTable",
+        ),
+        Route(
+            destination_ipv6_cidr=estate.vpc_ipv6,
+            target_kind=RouteTargetKind.LOCAL,
+            origin="CreateRouteTable",
+        ),
+        Route(
+            destination_cidr="0.0.0.0/0",
+            target_kind=RouteTargetKind.INTERNET_GATEWAY,
+            target_id=estate.igw,
+            origin="CreateRoute",
+        ),
+        Route(
+            destination_cidr="10.30.0.0/16",
+            target_kind=RouteTargetKind.VPC_PEERING,
+            target_id=estate.peering,
+            origin="CreateRoute",
+        ),
+        Route(
+            destination_cidr="192.168.0.0/16",
+            target_kind=RouteTargetKind.NETWORK_INTERFACE,
+            target_id=estate.loose_eni,
+            origin="CreateRoute",
+        ),
     }
     assert all(r.state is RouteState.ACTIVE for r in table.routes)
     main = inventory.route_table_of_subnet(estate.subnet_b)
@@ -402,9 +448,7 @@ def test_collects_instances_and_enis(inventory: Inventory, estate: Estate) -> No
     assert inventory.instance(estate.terminated_instance) is None
 
 
-def test_collects_gateways_peering_and_prefix_lists(
-    inventory: Inventory, estate: Estate
-) -> None:
+def test_collects_gateways_peering_and_prefix_lists(inventory: Inventory, estate: Estate) -> None:
     """The IGW is attached to the VPC, the peering joins both VPCs with their CIDRs, the
     customer-managed prefix list comes with its entries and AWS's lists are not read."""
     assert [(g.internet_gateway_id, g.vpc_ids) for g in inventory.internet_gateways] == [
@@ -423,9 +467,7 @@ def test_collects_gateways_peering_and_prefix_lists(
     plist = inventory.prefix_lists[0]
     assert plist.max_entries == 5
     assert not plist.is_aws_managed
-    assert [(e.cidr, e.description) for e in plist.entries] == [
-        ("192.168.10.0/24", "office lan")
-    ]
+    assert [(e.cidr, e.description) for e in plist.entries] == [("192.168.10.0/24", "office lan")]
 
 
 def test_reads_quotas_from_service_quotas(aws: Any, inventory: Inventory) -> None:
@@ -475,8 +517,14 @@ def test_rereads_touched_resources(aws: Any) -> None:
     inventory = collect_inventory(aws.clients(), vpc_ids=[estate.vpc_id], quotas=False)
     aws.ec2.authorize_security_group_ingress(
         GroupId=estate.web_sg,
-        IpPermissions=[{"IpProtocol": "udp", "FromPort": 53, "ToPort": 53,
-                        "IpRanges": [{"CidrIp": "10.20.0.0/16"}]}],
+        IpPermissions=[
+            {
+                "IpProtocol": "udp",
+                "FromPort": 53,
+                "ToPort": 53,
+                "IpRanges": [{"CidrIp": "10.20.0.0/16"}],
+            }
+        ],
     )
     aws.ec2.delete_network_interface(NetworkInterfaceId=estate.loose_eni)
     clients = aws.clients()

@@ -26,25 +26,31 @@ from netmend.store import RunStatus, RunStore
 
 pytestmark = pytest.mark.integration
 
-TAGS = [{"ResourceType": "security-group",
-         "Tags": [{"Key": "netmend:created-by", "Value": "netmend"}]}]
+TAGS = [
+    {"ResourceType": "security-group", "Tags": [{"Key": "netmend:created-by", "Value": "netmend"}]}
+]
 
 
 def _delete(group_id: str) -> Change:
-    return Change(action="restore.delete-created-group", api="DeleteSecurityGroup",
-                  resource=group_id, params={"GroupId": group_id})
+    return Change(
+        action="restore.delete-created-group",
+        api="DeleteSecurityGroup",
+        resource=group_id,
+        params={"GroupId": group_id},
+    )
 
 
 def _exists(aws: Any, group_id: str) -> bool:
-    groups = aws.ec2.describe_security_groups(
-        Filters=[{"Name": "group-id", "Values": [group_id]}])["SecurityGroups"]
+    groups = aws.ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [group_id]}])[
+        "SecurityGroups"
+    ]
     return bool(groups)
 
 
 def _created(aws: Any, estate: Estate, name: str) -> str:
-    return aws.ec2.create_security_group(GroupName=name, Description="made by netmend",
-                                         VpcId=estate.vpc_id,
-                                         TagSpecifications=TAGS)["GroupId"]
+    return aws.ec2.create_security_group(
+        GroupName=name, Description="made by netmend", VpcId=estate.vpc_id, TagSpecifications=TAGS
+    )["GroupId"]
 
 
 def test_delete_refuses_an_attached_group(aws: Any) -> None:
@@ -53,12 +59,14 @@ def test_delete_refuses_an_attached_group(aws: Any) -> None:
     estate = build_estate(aws.ec2)
     group = _created(aws, estate, "overflow")
     aws.ec2.modify_network_interface_attribute(
-        NetworkInterfaceId=estate.inventory_eni, Groups=[estate.inventory_sg, group])
+        NetworkInterfaceId=estate.inventory_eni, Groups=[estate.inventory_sg, group]
+    )
     with pytest.raises(NetmendError, match=f"still attached to {estate.inventory_eni}"):
         apply_change(aws.clients(), _delete(group))
     assert _exists(aws, group)
     aws.ec2.modify_network_interface_attribute(
-        NetworkInterfaceId=estate.inventory_eni, Groups=[estate.inventory_sg])
+        NetworkInterfaceId=estate.inventory_eni, Groups=[estate.inventory_sg]
+    )
     assert apply_change(aws.clients(), _delete(group)).status == "ok"
     assert not _exists(aws, group)
     again = apply_change(aws.clients(), _delete(group))
@@ -68,8 +76,9 @@ def test_delete_refuses_an_attached_group(aws: Any) -> None:
 def test_delete_refuses_a_group_netmend_did_not_create(aws: Any) -> None:
     """An untagged group (someone else's, even unattached) is never deleted."""
     estate = build_estate(aws.ec2)
-    theirs = aws.ec2.create_security_group(GroupName="theirs", Description="not ours",
-                                           VpcId=estate.vpc_id)["GroupId"]
+    theirs = aws.ec2.create_security_group(
+        GroupName="theirs", Description="not ours", VpcId=estate.vpc_id
+    )["GroupId"]
     with pytest.raises(NetmendError, match="only a group it created"):
         apply_change(aws.clients(), _delete(theirs))
     assert _exists(aws, theirs)
@@ -85,15 +94,31 @@ def test_rollback_keeps_a_created_group_someone_attached_elsewhere(
     clients = aws.clients()
     # Fill inventory-sg's inbound quota with unrelated /16s so the rule must overflow.
     for start in range(0, 60, 20):
-        aws.ec2.authorize_security_group_ingress(GroupId=estate.inventory_sg, IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
-             "IpRanges": [{"CidrIp": f"100.{64 + n}.0.0/16"}]} for n in range(start, start + 20)])
+        aws.ec2.authorize_security_group_ingress(
+            GroupId=estate.inventory_sg,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 8443,
+                    "ToPort": 8443,
+                    "IpRanges": [{"CidrIp": f"100.{64 + n}.0.0/16"}],
+                }
+                for n in range(start, start + 20)
+            ],
+        )
     inventory = collect_inventory(clients, quotas=False)
-    flow = make_flow(inventory, estate.shop_instance, estate.inventory_instance,
-                     protocol="tcp", port=8443)
+    flow = make_flow(
+        inventory, estate.shop_instance, estate.inventory_instance, protocol="tcp", port=8443
+    )
     evaluation = evaluate(inventory, flow)
-    plan = propose_plan(inventory, flow, evaluation, classify(inventory, flow, evaluation),
-                        load_playbooks(), run_id=new_run_id())
+    plan = propose_plan(
+        inventory,
+        flow,
+        evaluation,
+        classify(inventory, flow, evaluation),
+        load_playbooks(),
+        run_id=new_run_id(),
+    )
     assert plan.changes[0].api == "CreateSecurityGroup"
     store = RunStore(tmp_path / "state")
     runner = Runner(clients, store, YesApprover("ci"), AuditLog(tmp_path / "audit.jsonl"))
@@ -102,13 +127,15 @@ def test_rollback_keeps_a_created_group_someone_attached_elsewhere(
     created = result.changes[0].resource
     assert created.startswith("sg-")
     aws.ec2.modify_network_interface_attribute(
-        NetworkInterfaceId=estate.shop_eni, Groups=[estate.shop_sg, created])
+        NetworkInterfaceId=estate.shop_eni, Groups=[estate.shop_sg, created]
+    )
 
     back = runner.rollback(plan.run_id)
     assert back.status is RunStatus.ROLLBACK_FAILED
     assert f"still attached to {estate.shop_eni}" in back.message
     assert f"{created}: created by run {plan.run_id}, still exists" in back.message
     assert _exists(aws, created)
-    (eni,) = aws.ec2.describe_network_interfaces(
-        NetworkInterfaceIds=[estate.inventory_eni])["NetworkInterfaces"]
+    (eni,) = aws.ec2.describe_network_interfaces(NetworkInterfaceIds=[estate.inventory_eni])[
+        "NetworkInterfaces"
+    ]
     assert [g["GroupId"] for g in eni["Groups"]] == [estate.inventory_sg]

@@ -12,8 +12,7 @@ from tests.cli_runner import run_cli
 pytestmark = pytest.mark.integration
 
 
-def test_demo_runs_every_estate_end_to_end(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_runs_every_estate_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nine estates; each broken one detected, fixed, verified and restored exactly."""
     monkeypatch.setenv("NETMEND_STATE_DIR", str(tmp_path / "state"))
     result = run_cli("demo", "--output", "json")

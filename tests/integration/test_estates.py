@@ -37,12 +37,14 @@ Rule = tuple[str, int, int, str]  # protocol, from, to, peer (CIDR or group id)
 
 
 def _rules(ec2: Any, group_id: str, *, egress: bool) -> list[Rule]:
-    found = ec2.describe_security_group_rules(
-        Filters=[{"Name": "group-id", "Values": [group_id]}]
-    )["SecurityGroupRules"]
+    found = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])[
+        "SecurityGroupRules"
+    ]
     return sorted(
         (
-            rule["IpProtocol"], rule.get("FromPort", -1), rule.get("ToPort", -1),
+            rule["IpProtocol"],
+            rule.get("FromPort", -1),
+            rule.get("ToPort", -1),
             rule.get("CidrIpv4") or rule["ReferencedGroupInfo"]["GroupId"],
         )
         for rule in found
@@ -59,7 +61,10 @@ def _acl_entries(ec2: Any, acl_id: str) -> list[tuple[int, bool, str, str, tuple
     acl = ec2.describe_network_acls(NetworkAclIds=[acl_id])["NetworkAcls"][0]
     return sorted(
         (
-            entry["RuleNumber"], entry["Egress"], entry["Protocol"], entry["RuleAction"],
+            entry["RuleNumber"],
+            entry["Egress"],
+            entry["Protocol"],
+            entry["RuleAction"],
             (entry["PortRange"]["From"], entry["PortRange"]["To"])
             if "PortRange" in entry
             else None,
@@ -114,8 +119,10 @@ def test_builder_makes_a_tagged_two_tier_estate(ec2: Any, root_cause: str) -> No
     assert words[:2] == ["netmend", "diagnose"]
     options = dict(zip(words[2::2], words[3::2], strict=True))
     assert options == {
-        "--source": estate.source, "--destination": estate.destination,
-        "--port": str(estate.port), "--protocol": estate.protocol,
+        "--source": estate.source,
+        "--destination": estate.destination,
+        "--port": str(estate.port),
+        "--protocol": estate.protocol,
     }
 
 
@@ -222,9 +229,9 @@ def test_sg_not_attached_leaves_the_server_on_default_and_fix_attaches(ec2: Any)
     group = ec2.describe_security_groups(GroupIds=[unattached])["SecurityGroups"][0]
     assert _tags(group)["Service"] == "inventory-api"
     assert _rules(ec2, unattached, egress=False) == [("tcp", 8443, 8443, estate.ids["client_sg"])]
-    users = ec2.describe_network_interfaces(
-        Filters=[{"Name": "group-id", "Values": [unattached]}]
-    )["NetworkInterfaces"]
+    users = ec2.describe_network_interfaces(Filters=[{"Name": "group-id", "Values": [unattached]}])[
+        "NetworkInterfaces"
+    ]
     assert users == []
     default_group = ec2.describe_security_groups(GroupIds=[default])["SecurityGroups"][0]
     assert default_group["GroupName"] == "default"
@@ -252,8 +259,14 @@ def test_rule_quota_is_full_refuses_a_61st_rule_and_fix_makes_room(ec2: Any) -> 
     with pytest.raises(ClientError) as refused:
         ec2.authorize_security_group_ingress(
             GroupId=group,
-            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-                            "UserIdGroupPairs": [{"GroupId": client_sg}]}],
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "UserIdGroupPairs": [{"GroupId": client_sg}],
+                }
+            ],
         )
     assert refused.value.response["Error"]["Code"] == "RulesPerSecurityGroupLimitExceeded"
     assert len(_rules(ec2, group, egress=False)) == 60
@@ -268,7 +281,9 @@ def test_rule_quota_is_full_refuses_a_61st_rule_and_fix_makes_room(ec2: Any) -> 
     kept = [r for r in after if not r[3].startswith("sg-")]
     for proto, low, high, cidr in ingress:
         assert any(
-            k[0] == proto and k[1] <= low and high <= k[2]
+            k[0] == proto
+            and k[1] <= low
+            and high <= k[2]
             and ipaddress.ip_network(cidr).subnet_of(ipaddress.ip_network(k[3]))  # type: ignore[arg-type]
             for k in kept
         )

@@ -41,14 +41,20 @@ def test_missing_ingress_cycle(aws: MotoAws, cli_env: Path) -> None:
     cycle.assert_fixed_and_restored()
 
 
-def test_change_id_is_stored_audited_and_written_into_the_rule(
-    aws: MotoAws, cli_env: Path
-) -> None:
+def test_change_id_is_stored_audited_and_written_into_the_rule(aws: MotoAws, cli_env: Path) -> None:
     """--change-id goes into the run record, the audit trail and the new rule's description."""
     estate = build_estate(aws.ec2, "wrong-port")
     _strip_ingress_to_nothing(aws, estate.ids["server_sg"])
-    result = run_cli("fix", *estate.flow_args(), "--apply", "--yes", "--change-id", "CHG-4711",
-                     "--output", "json")
+    result = run_cli(
+        "fix",
+        *estate.flow_args(),
+        "--apply",
+        "--yes",
+        "--change-id",
+        "CHG-4711",
+        "--output",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     document = result.json()
     run_id = document["run_id"]
@@ -72,7 +78,9 @@ def test_change_id_is_stored_audited_and_written_into_the_rule(
     assert shown.exit_code == 0
     journal = shown.json()["journal"]
     assert [(e["event"], e["api"]) for e in journal] == [
-        ("intent", "AuthorizeSecurityGroupIngress"), ("outcome", "AuthorizeSecurityGroupIngress")]
+        ("intent", "AuthorizeSecurityGroupIngress"),
+        ("outcome", "AuthorizeSecurityGroupIngress"),
+    ]
     assert journal[1]["outcome"] == "ok"
     text = run_cli("runs", "show", run_id)
     assert "journal: 2 entries" in text.stdout
@@ -87,15 +95,19 @@ def test_a_plan_that_cannot_make_the_flow_reachable_is_not_applied(
     group = estate.ids["server_sg"]
     args = ["--source", "203.0.113.5", "--destination", estate.destination, "--port", "443"]
     rules_before = aws.ec2.describe_security_group_rules(
-        Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+        Filters=[{"Name": "group-id", "Values": [group]}]
+    )["SecurityGroupRules"]
     dry = run_cli("fix", *args, "--output", "json")
     assert dry.exit_code == 0
-    assert any("does not make tcp/443 reachable" in n and "NO_ROUTE_TO_DESTINATION" in n
-               for n in dry.json()["notes"])
+    assert any(
+        "does not make tcp/443 reachable" in n and "NO_ROUTE_TO_DESTINATION" in n
+        for n in dry.json()["notes"]
+    )
     applied = run_cli("fix", *args, "--apply", "--yes", "--output", "json")
     assert applied.exit_code == 1
     assert "not applied" in applied.stderr
     assert "NO_ROUTE_TO_DESTINATION" in applied.stderr
     rules_after = aws.ec2.describe_security_group_rules(
-        Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+        Filters=[{"Name": "group-id", "Values": [group]}]
+    )["SecurityGroupRules"]
     assert len(rules_after) == len(rules_before)

@@ -34,14 +34,23 @@ def test_fix_breaking_a_declared_intent_is_rolled_back(
         "    expect: denied\n"
     )
     before = collect_inventory(aws.clients(), vpc_ids=[estate.vpc_id], quotas=False)
-    result = run_cli("fix", *estate.flow_args(), "--apply", "--yes", "--intents", str(intents),
-                     "--output", "json")
+    result = run_cli(
+        "fix",
+        *estate.flow_args(),
+        "--apply",
+        "--yes",
+        "--intents",
+        str(intents),
+        "--output",
+        "json",
+    )
     assert result.exit_code == 1, result.stderr
     document = result.json()
     assert document["status"] == "rolled_back"
     assert document["verification"]["passed"] is False
-    assert any("client never reaches the api directly" in p
-               for p in document["verification"]["problems"])
+    assert any(
+        "client never reaches the api directly" in p for p in document["verification"]["problems"]
+    )
     assert document["rollback"]["differences"] == []
     after = collect_inventory(aws.clients(), vpc_ids=[estate.vpc_id], quotas=False)
     was, now = before.security_group(group), after.security_group(group)

@@ -27,11 +27,13 @@ def test_missing_egress_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert cycle.dry_run["status"] == "planned"
     assert cycle.dry_run["state_changes"] == []
     (change,) = cycle.dry_run["changes"]
-    assert (change["api"], change["resource"]) == ("AuthorizeSecurityGroupEgress",
-                                                   client_group)
+    assert (change["api"], change["resource"]) == ("AuthorizeSecurityGroupEgress", client_group)
     (permission,) = change["params"]["IpPermissions"]
     assert (permission["IpProtocol"], permission["FromPort"], permission["ToPort"]) == (
-        "tcp", 5432, 5432)
+        "tcp",
+        5432,
+        5432,
+    )
     assert [p["GroupId"] for p in permission["UserIdGroupPairs"]] == [db_group]
     assert change["kinds"] == ["addition"]
     # Never an inbound rule, ephemeral or otherwise: replies are tracked.

@@ -22,9 +22,13 @@ pytestmark = pytest.mark.integration
 
 def _entries(changes: list[dict[str, Any]]) -> list[tuple[str, bool, str, tuple[int, int], int]]:
     return [
-        (c["resource"], c["params"]["Egress"], c["params"]["CidrBlock"],
-         (c["params"]["PortRange"]["From"], c["params"]["PortRange"]["To"]),
-         c["params"]["RuleNumber"])
+        (
+            c["resource"],
+            c["params"]["Egress"],
+            c["params"]["CidrBlock"],
+            (c["params"]["PortRange"]["From"], c["params"]["PortRange"]["To"]),
+            c["params"]["RuleNumber"],
+        )
         for c in changes
     ]
 
@@ -39,19 +43,27 @@ def test_nacl_override_cycle(aws: MotoAws, cli_env: Path) -> None:
 
     assert cycle.diagnosis["exit_code"] == 3
     assert [(c["playbook"], c["resource"]) for c in cycle.diagnosis["root_causes"]] == [
-        ("nacl-override", acl)]
+        ("nacl-override", acl)
+    ]
     assert cycle.dry_run["status"] == "planned"
     assert cycle.dry_run["state_changes"] == []
     (change,) = cycle.dry_run["changes"]
     assert change["api"] == "CreateNetworkAclEntry"
     assert change["params"] == {
-        "NetworkAclId": acl, "RuleNumber": 110, "Protocol": "6", "RuleAction": "allow",
-        "Egress": False, "CidrBlock": "10.5.2.100/32", "PortRange": {"From": 8443, "To": 8443},
+        "NetworkAclId": acl,
+        "RuleNumber": 110,
+        "Protocol": "6",
+        "RuleAction": "allow",
+        "Egress": False,
+        "CidrBlock": "10.5.2.100/32",
+        "PortRange": {"From": 8443, "To": 8443},
     }
     assert change["kinds"] == ["addition"]
     notes = " ".join(" ".join(cycle.dry_run["notes"]).split())
-    assert (f"{acl} already passes the replies going out (to the client's ephemeral ports): "
-            f"{acl} #100 allow tcp 1024-65535 10.5.0.0/16") in notes
+    assert (
+        f"{acl} already passes the replies going out (to the client's ephemeral ports): "
+        f"{acl} #100 allow tcp 1024-65535 10.5.0.0/16"
+    ) in notes
 
     text = cycle.dry_run_text
     assert "aws ec2 create-network-acl-entry" in text
@@ -71,10 +83,15 @@ def test_explicit_deny_and_client_acl_cycle(aws: MotoAws, cli_env: Path) -> None
     estate = build_estate(aws.ec2, "nacl-override")
     scaffold = Scaffold(aws.ec2, "nacl-override")
     server_acl = estate.ids["network_acl"]
-    scaffold.acl_entry(server_acl, 105, egress=False, cidr=estate.ids["vpc_cidr"],
-                       ports=(8000, 9000), action="deny")
-    client_acl = scaffold.network_acl(estate.vpc_id, "ledger-web-acl",
-                                      estate.ids["client_subnet"])
+    scaffold.acl_entry(
+        server_acl,
+        105,
+        egress=False,
+        cidr=estate.ids["vpc_cidr"],
+        ports=(8000, 9000),
+        action="deny",
+    )
+    client_acl = scaffold.network_acl(estate.vpc_id, "ledger-web-acl", estate.ids["client_subnet"])
     cycle = run_fix_cycle(aws.clients(), estate)
 
     causes = [(c["playbook"], c["resource"]) for c in cycle.diagnosis["root_causes"]]
@@ -90,7 +107,8 @@ def test_explicit_deny_and_client_acl_cycle(aws: MotoAws, cli_env: Path) -> None
     assert [c["kinds"] for c in changes] == [["addition"], ["deny-override"], ["addition"]]
     assert "overrides someone's explicit deny" in cycle.dry_run_text
     assert "inbound rule 105: deny tcp/8000-9000 from 10.5.0.0/16" in " ".join(
-        cycle.dry_run_text.split())
+        cycle.dry_run_text.split()
+    )
 
     cycle.assert_fixed_and_restored()
 

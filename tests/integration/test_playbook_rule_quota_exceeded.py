@@ -57,7 +57,8 @@ def _inventory(aws: MotoAws, estate: BuiltEstate) -> Inventory:
 
 def _ingress_count(aws: MotoAws, group: str) -> int:
     rules = aws.ec2.describe_security_group_rules(
-        Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+        Filters=[{"Name": "group-id", "Values": [group]}]
+    )["SecurityGroupRules"]
     return sum(1 for r in rules if not r["IsEgress"])
 
 
@@ -74,14 +75,17 @@ def test_rule_quota_cycle_frees_room_without_widening(aws: MotoAws, cli_env: Pat
 
     assert cycle.diagnosis["exit_code"] == 3
     assert [c["playbook"] for c in cycle.diagnosis["root_causes"]] == [
-        "wrong-cidr", "rule-quota-exceeded"]
+        "wrong-cidr",
+        "rule-quota-exceeded",
+    ]
     assert cycle.dry_run["status"] == "planned"
     assert cycle.dry_run["state_changes"] == []
     changes = cycle.dry_run["changes"]
     revokes, (add,) = changes[:-1], changes[-1:]
     assert {c["api"] for c in revokes} == {"RevokeSecurityGroupIngress"}
     assert sorted(i for c in revokes for i in c["params"]["SecurityGroupRuleIds"]) == sorted(
-        redundant)
+        redundant
+    )
     assert all(c["kinds"] == ["revocation"] for c in revokes)
     assert add["api"] == "AuthorizeSecurityGroupIngress"
     (perm,) = add["params"]["IpPermissions"]
@@ -93,8 +97,10 @@ def test_rule_quota_cycle_frees_room_without_widening(aws: MotoAws, cli_env: Pat
     assert "aws ec2 revoke-security-group-ingress" in text
     assert "aws ec2 authorize-security-group-ingress" in text
     assert "no access change" in text
-    assert ("aws service-quotas request-service-quota-increase --service-code vpc "
-            "--quota-code L-0EA8095F --desired-value 120") in text
+    assert (
+        "aws service-quotas request-service-quota-increase --service-code vpc "
+        "--quota-code L-0EA8095F --desired-value 120"
+    ) in text
     assert "widening:" not in text
 
     cycle.assert_fixed_and_restored()
@@ -123,23 +129,33 @@ def test_revocations_admit_the_same_partners(aws: MotoAws, cli_env: Path) -> Non
 def _fill_interface(aws: MotoAws, estate: BuiltEstate) -> None:
     """Give the gateway's interface its fifth group (the quota): no overflow group fits,
     so what is left is a widening, or nothing."""
-    extra = [aws.ec2.create_security_group(GroupName=f"partner-gateway-extra-{n}",
-                                           Description="extra", VpcId=estate.vpc_id)["GroupId"]
-             for n in range(4)]
+    extra = [
+        aws.ec2.create_security_group(
+            GroupName=f"partner-gateway-extra-{n}", Description="extra", VpcId=estate.vpc_id
+        )["GroupId"]
+        for n in range(4)
+    ]
     aws.ec2.modify_network_interface_attribute(
-        NetworkInterfaceId=estate.ids["server_eni"], Groups=[estate.ids["server_sg"], *extra])
+        NetworkInterfaceId=estate.ids["server_eni"], Groups=[estate.ids["server_sg"], *extra]
+    )
 
 
 def _hosts_only(aws: MotoAws, estate: BuiltEstate) -> None:
     """Make the group's 60 rules all distinct hosts on 443: nothing is redundant."""
     group = estate.ids["server_sg"]
     rules = aws.ec2.describe_security_group_rules(
-        Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
-    broad = [r["SecurityGroupRuleId"] for r in rules if not r["IsEgress"]
-             and (r.get("CidrIpv4") == "198.51.100.0/24" or r.get("FromPort") == 1)]
+        Filters=[{"Name": "group-id", "Values": [group]}]
+    )["SecurityGroupRules"]
+    broad = [
+        r["SecurityGroupRuleId"]
+        for r in rules
+        if not r["IsEgress"] and (r.get("CidrIpv4") == "198.51.100.0/24" or r.get("FromPort") == 1)
+    ]
     aws.ec2.revoke_security_group_ingress(GroupId=group, SecurityGroupRuleIds=broad)
-    aws.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
-        permission("tcp", 443, cidr=f"203.0.113.{h}/32") for h in (7, 8, 9)])
+    aws.ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[permission("tcp", 443, cidr=f"203.0.113.{h}/32") for h in (7, 8, 9)],
+    )
 
 
 def test_consolidation_cycle_is_a_listed_widening(aws: MotoAws, cli_env: Path) -> None:
@@ -157,13 +173,14 @@ def test_consolidation_cycle_is_a_listed_widening(aws: MotoAws, cli_env: Path) -
 
     changes = cycle.dry_run["changes"]
     assert [c["api"] for c in changes] == [
-        "ModifySecurityGroupRules", "RevokeSecurityGroupIngress",
-        "AuthorizeSecurityGroupIngress"]
+        "ModifySecurityGroupRules",
+        "RevokeSecurityGroupIngress",
+        "AuthorizeSecurityGroupIngress",
+    ]
     (request,) = changes[0]["params"]["SecurityGroupRules"]
     assert request["SecurityGroupRule"]["CidrIpv4"] == "198.51.100.10/31"
     assert changes[0]["kinds"] == ["widening"]
-    assert "widening: 198.51.100.10/31 admits 0 address(es)" in " ".join(
-        cycle.dry_run_text.split())
+    assert "widening: 198.51.100.10/31 admits 0 address(es)" in " ".join(cycle.dry_run_text.split())
 
     cycle.assert_fixed_and_restored()
     assert _ingress_count(aws, group) == 60
@@ -176,22 +193,30 @@ def test_no_room_is_refused_with_the_quota_command(aws: MotoAws, cli_env: Path) 
     estate = build_estate(aws.ec2, "rule-quota-exceeded")
     group = estate.ids["server_sg"]
     rules = aws.ec2.describe_security_group_rules(
-        Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+        Filters=[{"Name": "group-id", "Values": [group]}]
+    )["SecurityGroupRules"]
     aws.ec2.revoke_security_group_ingress(
-        GroupId=group, SecurityGroupRuleIds=[r["SecurityGroupRuleId"] for r in rules
-                                             if not r["IsEgress"]])
+        GroupId=group,
+        SecurityGroupRuleIds=[r["SecurityGroupRuleId"] for r in rules if not r["IsEgress"]],
+    )
     for start in range(0, 60, 20):
-        aws.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
-            permission("tcp", 443, cidr=f"100.{64 + n}.0.0/16")
-            for n in range(start, start + 20)])
+        aws.ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[
+                permission("tcp", 443, cidr=f"100.{64 + n}.0.0/16")
+                for n in range(start, start + 20)
+            ],
+        )
     _fill_interface(aws, estate)
     before = live_vpc_states(aws, estate.vpc_id)
 
     refused = run_cli("fix", *estate.flow_args(), "--apply", "--yes")
     assert refused.exit_code == 1
     message = " ".join(refused.stderr.split())
-    assert ("aws service-quotas request-service-quota-increase --service-code vpc "
-            "--quota-code L-0EA8095F --desired-value 120") in message
+    assert (
+        "aws service-quotas request-service-quota-increase --service-code vpc "
+        "--quota-code L-0EA8095F --desired-value 120"
+    ) in message
     assert "already carries 5 security groups and the quota (L-2AFB9258) is 5" in message
     assert live_vpc_states(aws, estate.vpc_id) == before
 

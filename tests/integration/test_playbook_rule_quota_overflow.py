@@ -46,14 +46,20 @@ def _spread_rules(aws: MotoAws, estate: BuiltEstate) -> None:
     """Replace the gateway group's 60 inbound rules by 60 unrelated /16s on 443."""
     group = estate.ids["server_sg"]
     rules = aws.ec2.describe_security_group_rules(
-        Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+        Filters=[{"Name": "group-id", "Values": [group]}]
+    )["SecurityGroupRules"]
     aws.ec2.revoke_security_group_ingress(
-        GroupId=group, SecurityGroupRuleIds=[r["SecurityGroupRuleId"] for r in rules
-                                             if not r["IsEgress"]])
+        GroupId=group,
+        SecurityGroupRuleIds=[r["SecurityGroupRuleId"] for r in rules if not r["IsEgress"]],
+    )
     for start in range(0, 60, 20):
-        aws.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
-            permission("tcp", 443, cidr=f"100.{64 + n}.0.0/16")
-            for n in range(start, start + 20)])
+        aws.ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[
+                permission("tcp", 443, cidr=f"100.{64 + n}.0.0/16")
+                for n in range(start, start + 20)
+            ],
+        )
 
 
 def _overflow_estate(aws: MotoAws) -> BuiltEstate:
@@ -63,13 +69,13 @@ def _overflow_estate(aws: MotoAws) -> BuiltEstate:
 
 
 def _tagged_groups(aws: MotoAws, key: str = "netmend:created-by") -> list[dict[str, Any]]:
-    return aws.ec2.describe_security_groups(
-        Filters=[{"Name": "tag-key", "Values": [key]}])["SecurityGroups"]
+    return aws.ec2.describe_security_groups(Filters=[{"Name": "tag-key", "Values": [key]}])[
+        "SecurityGroups"
+    ]
 
 
 def _eni_groups(aws: MotoAws, eni: str) -> list[str]:
-    (found,) = aws.ec2.describe_network_interfaces(
-        NetworkInterfaceIds=[eni])["NetworkInterfaces"]
+    (found,) = aws.ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"]
     return [g["GroupId"] for g in found["Groups"]]
 
 
@@ -77,9 +83,13 @@ def _egress_keys(inventory: Inventory, eni_id: str) -> set[tuple]:
     """Every outbound rule the interface's groups hold, by content."""
     eni = inventory.network_interface(eni_id)
     assert eni is not None
-    return {sg_rule_key(r) for g in eni.group_ids
-            if (group := inventory.security_group(g)) is not None
-            for r in group.rules if r.egress}
+    return {
+        sg_rule_key(r)
+        for g in eni.group_ids
+        if (group := inventory.security_group(g)) is not None
+        for r in group.rules
+        if r.egress
+    }
 
 
 def _inventory(aws: MotoAws, estate: BuiltEstate) -> Inventory:
@@ -97,15 +107,24 @@ def test_overflow_cycle_adds_a_group_and_rolls_it_back(aws: MotoAws, cli_env: Pa
     cycle = run_fix_cycle(aws.clients(), estate)
 
     assert [c["playbook"] for c in cycle.diagnosis["root_causes"]] == [
-        "wrong-cidr", "rule-quota-exceeded"]
+        "wrong-cidr",
+        "rule-quota-exceeded",
+    ]
     assert cycle.dry_run["status"] == "planned"
     assert cycle.dry_run["state_changes"] == []
     changes = cycle.dry_run["changes"]
     assert [c["api"] for c in changes] == [
-        "CreateSecurityGroup", "RevokeSecurityGroupEgress", "AuthorizeSecurityGroupIngress",
-        "ModifyNetworkInterfaceAttribute"]
+        "CreateSecurityGroup",
+        "RevokeSecurityGroupEgress",
+        "AuthorizeSecurityGroupIngress",
+        "ModifyNetworkInterfaceAttribute",
+    ]
     assert [c["kinds"] for c in changes] == [
-        ["addition"], ["revocation"], ["addition"], ["eni-groups"]]
+        ["addition"],
+        ["revocation"],
+        ["addition"],
+        ["eni-groups"],
+    ]
     create, revoke, add, attach = changes
     ref = create["resource"]
     assert ref == f"new-sg:{cycle.dry_run['run_id']}:1"
@@ -118,20 +137,24 @@ def test_overflow_cycle_adds_a_group_and_rolls_it_back(aws: MotoAws, cli_env: Pa
     tags = {t["Key"]: t["Value"] for t in spec["Tags"]}
     assert tags["netmend:created-by"] == "netmend"
     assert tags["netmend:run-id"] == cycle.dry_run["run_id"]
-    assert revoke["params"] == {"GroupId": ref, "IpPermissions": [
-        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}
+    assert revoke["params"] == {
+        "GroupId": ref,
+        "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    }
     assert add["params"]["GroupId"] == ref
     (perm,) = add["params"]["IpPermissions"]
     assert (perm["IpProtocol"], perm["FromPort"], perm["ToPort"]) == ("tcp", 443, 443)
     assert [p["GroupId"] for p in perm["UserIdGroupPairs"]] == [client_sg]
-    assert attach["params"] == {"NetworkInterfaceId": estate.ids["server_eni"],
-                                "Groups": [server_sg, ref]}
+    assert attach["params"] == {
+        "NetworkInterfaceId": estate.ids["server_eni"],
+        "Groups": [server_sg, ref],
+    }
     assert _tagged_groups(aws) == []
 
     text = " ".join(cycle.dry_run_text.split()).replace(" \\ ", " ")
     assert "NEW_SG_1=$(aws ec2 create-security-group" in text
-    assert f"--groups {server_sg} \"$NEW_SG_1\"" in text
-    assert "aws ec2 authorize-security-group-ingress --group-id \"$NEW_SG_1\"" in text
+    assert f'--groups {server_sg} "$NEW_SG_1"' in text
+    assert 'aws ec2 authorize-security-group-ingress --group-id "$NEW_SG_1"' in text
     assert "creates a new security group, partner-gateway-sg-overflow-1" in text
     assert "widening:" not in text
     assert "--quota-code L-0EA8095F --desired-value 120" in text
@@ -148,15 +171,15 @@ def test_overflow_cycle_adds_a_group_and_rolls_it_back(aws: MotoAws, cli_env: Pa
     assert cycle.lost_flows == set()
     assert cycle.rolled_back["status"] == "rolled_back", cycle.rolled_back
     assert [c["api"] for c in cycle.rolled_back["changes"]] == [
-        "ModifyNetworkInterfaceAttribute", "DeleteSecurityGroup"]
+        "ModifyNetworkInterfaceAttribute",
+        "DeleteSecurityGroup",
+    ]
     assert cycle.differences_after_rollback == []
     assert _tagged_groups(aws) == []
     assert live_vpc_states(aws, estate.vpc_id) == vpc_before
 
 
-def test_overflow_group_admits_only_the_rule_and_no_outbound(
-    aws: MotoAws, cli_env: Path
-) -> None:
+def test_overflow_group_admits_only_the_rule_and_no_outbound(aws: MotoAws, cli_env: Path) -> None:
     """Applied (then rolled back by hand): the group is tagged with the run, holds the one
     inbound rule and no outbound rule, so the interface's outbound access is exactly what
     it was; ``netmend rollback`` detaches it and deletes it."""
@@ -185,7 +208,9 @@ def test_overflow_group_admits_only_the_rule_and_no_outbound(
     assert diagnose(after, flow).reachable
     journal = RunStore(cli_env).read_journal(run_id)
     assert [e.created_id for e in journal if e.api == "CreateSecurityGroup"] == [
-        None, group["GroupId"]]
+        None,
+        group["GroupId"],
+    ]
 
     rolled = run_cli("rollback", run_id, "--yes", "--output", "json")
     assert rolled.exit_code == 0, rolled.stderr
@@ -201,8 +226,9 @@ def _plan(aws: MotoAws, estate: BuiltEstate) -> Plan:
     inventory = collect_inventory(aws.clients(), quotas=False)
     flow = make_flow(inventory, estate.source, estate.destination, protocol="tcp", port=443)
     found = diagnose(inventory, flow)
-    return propose_plan(inventory, flow, found.evaluation, found.causes, load_playbooks(),
-                        run_id=new_run_id())
+    return propose_plan(
+        inventory, flow, found.evaluation, found.causes, load_playbooks(), run_id=new_run_id()
+    )
 
 
 def _run_until_second_write(aws: MotoAws, plan: Plan, state: Path, tmp_path: Path) -> None:
@@ -211,8 +237,15 @@ def _run_until_second_write(aws: MotoAws, plan: Plan, state: Path, tmp_path: Pat
     plan_file.write_text(plan.model_dump_json())
     ready = tmp_path / "ready"
     child = subprocess.Popen(  # noqa: S603 - our own interpreter and test script
-        [sys.executable, str(CHILD), aws.endpoint_url, aws.region, str(state),
-         str(plan_file), str(ready)],
+        [
+            sys.executable,
+            str(CHILD),
+            aws.endpoint_url,
+            aws.region,
+            str(state),
+            str(plan_file),
+            str(ready),
+        ],
         env=dict(os.environ),
     )
     try:

@@ -39,14 +39,18 @@ def test_sg_not_attached_cycle(aws: MotoAws, cli_env: Path) -> None:
     group it has plus inventory-api-sg (the runbook's modify-network-interface-attribute,
     keeping the others); applied, verified, nothing lost; rollback restores the exact list."""
     estate = build_estate(aws.ec2, "sg-not-attached")
-    eni, default, forgotten = (estate.ids["server_eni"], estate.ids["default_sg"],
-                               estate.ids["unattached_sg"])
+    eni, default, forgotten = (
+        estate.ids["server_eni"],
+        estate.ids["default_sg"],
+        estate.ids["unattached_sg"],
+    )
     assert _eni_groups(aws, eni) == [default]
     cycle = run_fix_cycle(aws.clients(), estate)
 
     assert cycle.diagnosis["exit_code"] == 3
     assert [(c["playbook"], c["resource"]) for c in cycle.diagnosis["root_causes"]] == [
-        ("sg-not-attached", eni)]
+        ("sg-not-attached", eni)
+    ]
     assert cycle.dry_run["status"] == "planned"
     assert cycle.dry_run["state_changes"] == []
     (change,) = cycle.dry_run["changes"]
@@ -92,7 +96,8 @@ def test_full_interface_is_refused(aws: MotoAws, cli_env: Path) -> None:
     fillers = [scaffold.group(estate.vpc_id, f"filler-{i}", "filler") for i in range(4)]
     eni = estate.ids["server_eni"]
     aws.ec2.modify_network_interface_attribute(
-        NetworkInterfaceId=eni, Groups=[estate.ids["default_sg"], *fillers])
+        NetworkInterfaceId=eni, Groups=[estate.ids["default_sg"], *fillers]
+    )
     before = live_vpc_states(aws, estate.vpc_id)
 
     refused = run_cli("fix", *estate.flow_args(), "--apply", "--yes")

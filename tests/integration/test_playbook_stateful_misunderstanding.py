@@ -21,9 +21,7 @@ from tests.integration.sg_playbook_checks import assert_fine_estate_is_nothing_t
 pytestmark = pytest.mark.integration
 
 
-def test_stateful_default_cycle_adds_the_outbound_rule_only(
-    aws: MotoAws, cli_env: Path
-) -> None:
+def test_stateful_default_cycle_adds_the_outbound_rule_only(aws: MotoAws, cli_env: Path) -> None:
     """billing-app-sg mirrors inbound rules and opens inbound 1024-65535, but has no
     outbound 5432. The default plan is one outbound tcp 5432 rule to the database's
     group; nothing is revoked, no inbound rule is added; nothing reachable is lost."""
@@ -33,15 +31,19 @@ def test_stateful_default_cycle_adds_the_outbound_rule_only(
 
     assert cycle.diagnosis["exit_code"] == 3
     assert [c["playbook"] for c in cycle.diagnosis["root_causes"]] == [
-        "missing-egress", "stateful-misunderstanding"]
+        "missing-egress",
+        "stateful-misunderstanding",
+    ]
     assert cycle.dry_run["status"] == "planned"
     assert cycle.dry_run["state_changes"] == []
     (change,) = cycle.dry_run["changes"]
-    assert (change["api"], change["resource"]) == ("AuthorizeSecurityGroupEgress",
-                                                   client_group)
+    assert (change["api"], change["resource"]) == ("AuthorizeSecurityGroupEgress", client_group)
     (permission,) = change["params"]["IpPermissions"]
     assert (permission["IpProtocol"], permission["FromPort"], permission["ToPort"]) == (
-        "tcp", 5432, 5432)
+        "tcp",
+        5432,
+        5432,
+    )
     assert [p["GroupId"] for p in permission["UserIdGroupPairs"]] == [db_group]
     notes = " ".join(" ".join(cycle.dry_run["notes"]).split())
     assert f"{client_group} inbound tcp 1024-65535 from {estate.ids['vpc_cidr']}" in notes
@@ -68,15 +70,18 @@ def test_stateful_opt_in_cycle_removes_the_stateless_rules(aws: MotoAws, cli_env
     that the removed inbound rule admitted; rollback restores every rule."""
     estate = build_estate(aws.ec2, "stateful-misunderstanding")
     client_group = estate.ids["client_sg"]
-    cycle = run_fix_cycle(aws.clients(), estate,
-                          fix_args=["--playbook", "stateful-misunderstanding"])
+    cycle = run_fix_cycle(
+        aws.clients(), estate, fix_args=["--playbook", "stateful-misunderstanding"]
+    )
 
     assert cycle.dry_run["status"] == "planned"
     assert cycle.dry_run["state_changes"] == []
     changes = cycle.dry_run["changes"]
     assert [c["api"] for c in changes] == [
-        "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
-        "RevokeSecurityGroupEgress"]
+        "AuthorizeSecurityGroupEgress",
+        "RevokeSecurityGroupIngress",
+        "RevokeSecurityGroupEgress",
+    ]
     assert {c["resource"] for c in changes} == {client_group}
     assert [c["kinds"] for c in changes] == [["addition"], ["revocation"], ["revocation"]]
     for revoke in changes[1:]:

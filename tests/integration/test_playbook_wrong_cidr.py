@@ -30,12 +30,14 @@ def test_wrong_cidr_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert (change["api"], change["resource"]) == ("AuthorizeSecurityGroupIngress", group)
     (permission,) = change["params"]["IpPermissions"]
     assert (permission["IpProtocol"], permission["FromPort"], permission["ToPort"]) == (
-        "tcp", 443, 443)
+        "tcp",
+        443,
+        443,
+    )
     assert [p["GroupId"] for p in permission["UserIdGroupPairs"]] == [client_group]
     assert "IpRanges" not in permission
     assert change["kinds"] == ["addition"]
-    note = " ".join(next(n for n in cycle.dry_run["notes"]
-                         if n.startswith("wrong-cidr:")).split())
+    note = " ".join(next(n for n in cycle.dry_run["notes"] if n.startswith("wrong-cidr:")).split())
     assert f"Kept the {estate.ids['server_cidr']} rule" in note
 
     assert "aws ec2 authorize-security-group-ingress" in cycle.dry_run_text

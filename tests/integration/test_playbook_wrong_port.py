@@ -30,11 +30,13 @@ def test_wrong_port_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert (change["api"], change["resource"]) == ("AuthorizeSecurityGroupIngress", group)
     (permission,) = change["params"]["IpPermissions"]
     assert (permission["IpProtocol"], permission["FromPort"], permission["ToPort"]) == (
-        "tcp", 8443, 8443)
+        "tcp",
+        8443,
+        8443,
+    )
     assert [r["CidrIp"] for r in permission["IpRanges"]] == [cidr]
     assert change["kinds"] == ["addition"]
-    note = " ".join(next(n for n in cycle.dry_run["notes"]
-                         if n.startswith("wrong-port:")).split())
+    note = " ".join(next(n for n in cycle.dry_run["notes"] if n.startswith("wrong-port:")).split())
     assert f"Kept {group}'s tcp 8080 rule" in note
     assert "netmend cannot see whether anything uses it" in note
 

@@ -34,11 +34,15 @@ def test_wrong_protocol_dns_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert (change["api"], change["resource"]) == ("AuthorizeSecurityGroupIngress", group)
     (permission,) = change["params"]["IpPermissions"]
     assert (permission["IpProtocol"], permission["FromPort"], permission["ToPort"]) == (
-        "udp", 53, 53)
+        "udp",
+        53,
+        53,
+    )
     assert [r["CidrIp"] for r in permission["IpRanges"]] == [cidr]
     assert change["kinds"] == ["addition"]
-    note = " ".join(next(n for n in cycle.dry_run["notes"]
-                         if n.startswith("wrong-protocol:")).split())
+    note = " ".join(
+        next(n for n in cycle.dry_run["notes"] if n.startswith("wrong-protocol:")).split()
+    )
     assert "the tcp 53 rule" in note
     assert "stays" in note
 
@@ -53,7 +57,8 @@ def test_wrong_protocol_ping_cycle(aws: MotoAws, cli_env: Path) -> None:
     request (type 8, any code) from the same peer; no echo-reply rule (the group tracks
     ICMP); applied, verified, rolled back exactly."""
     estate = build_estate(aws.ec2, "wrong-protocol").model_copy(
-        update={"protocol": "icmp", "port": None, "icmp_type": 8})
+        update={"protocol": "icmp", "port": None, "icmp_type": 8}
+    )
     group, cidr = estate.ids["server_sg"], estate.ids["vpc_cidr"]
     cycle = run_fix_cycle(aws.clients(), estate)
 
@@ -63,7 +68,10 @@ def test_wrong_protocol_ping_cycle(aws: MotoAws, cli_env: Path) -> None:
     assert (change["api"], change["resource"]) == ("AuthorizeSecurityGroupIngress", group)
     (permission,) = change["params"]["IpPermissions"]
     assert (permission["IpProtocol"], permission["FromPort"], permission["ToPort"]) == (
-        "icmp", 8, -1)
+        "icmp",
+        8,
+        -1,
+    )
     assert [r["CidrIp"] for r in permission["IpRanges"]] == [cidr]
     assert "echo reply needs no rule" in " ".join(" ".join(cycle.dry_run["notes"]).split())
 

@@ -42,8 +42,13 @@ class Setup:
         self.writes = WriteCounter(self.clients.ec2)
 
     def runner(self, approver: Any = None) -> Runner:
-        return Runner(self.clients, self.store, approver or YesApprover("alice"), self.audit,
-                      requester="alice")
+        return Runner(
+            self.clients,
+            self.store,
+            approver or YesApprover("alice"),
+            self.audit,
+            requester="alice",
+        )
 
     def plan(self, **kwargs: Any) -> Plan:
         return three_change_plan(self.clients, self.estate, **kwargs)
@@ -85,7 +90,8 @@ def test_apply_succeeds_is_journalled_and_verified(setup: Setup) -> None:
     result = setup.runner().execute(plan, apply=True)
     assert result.status is RunStatus.APPLIED, result.message
     assert setup.writes.calls == [
-        "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupIngress",
+        "AuthorizeSecurityGroupIngress",
+        "AuthorizeSecurityGroupIngress",
         "AuthorizeSecurityGroupEgress",
     ]
     assert result.verification is not None
@@ -95,9 +101,12 @@ def test_apply_succeeds_is_journalled_and_verified(setup: Setup) -> None:
     record = setup.store.load_run(plan.run_id)
     assert record.status is RunStatus.APPLIED
     assert [(e.event, e.step, e.outcome) for e in record.journal] == [
-        ("intent", 0, None), ("outcome", 0, "ok"),
-        ("intent", 1, None), ("outcome", 1, "ok"),
-        ("intent", 2, None), ("outcome", 2, "ok"),
+        ("intent", 0, None),
+        ("outcome", 0, "ok"),
+        ("intent", 1, None),
+        ("outcome", 1, "ok"),
+        ("intent", 2, None),
+        ("outcome", 2, "ok"),
     ]
     assert record.journal[0].params == plan.changes[0].params
     # The snapshot is the estate before the first write.
@@ -119,8 +128,10 @@ def test_apply_succeeds_is_journalled_and_verified(setup: Setup) -> None:
     assert approval["approver"] == "alice"
     assert approval["change_id"] == "CHG-1001"
     assert not list((setup.state_dir / "locks").iterdir())
-    assert json.loads((setup.state_dir / "runs" / plan.run_id / "result.json").read_text())[
-        "status"] == "applied"
+    assert (
+        json.loads((setup.state_dir / "runs" / plan.run_id / "result.json").read_text())["status"]
+        == "applied"
+    )
 
 
 def test_failure_on_second_write_restores_the_snapshot(setup: Setup) -> None:
@@ -131,13 +142,18 @@ def test_failure_on_second_write_restores_the_snapshot(setup: Setup) -> None:
     def fail_second(model: Any, **_: Any) -> Any:
         seen.append(model.name)
         if len(seen) == 2:
-            return (types.SimpleNamespace(status_code=400, headers={}),
-                    {"Error": {"Code": "InvalidPermission.Malformed", "Message": "injected"},
-                     "ResponseMetadata": {"HTTPStatusCode": 400}})
+            return (
+                types.SimpleNamespace(status_code=400, headers={}),
+                {
+                    "Error": {"Code": "InvalidPermission.Malformed", "Message": "injected"},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+            )
         return None
 
     setup.clients.ec2.meta.events.register(
-        "before-call.ec2.AuthorizeSecurityGroupIngress", fail_second)
+        "before-call.ec2.AuthorizeSecurityGroupIngress", fail_second
+    )
     result = setup.runner().execute(plan, apply=True)
     assert result.status is RunStatus.ROLLED_BACK
     assert "InvalidPermission.Malformed" in result.message
@@ -148,8 +164,12 @@ def test_failure_on_second_write_restores_the_snapshot(setup: Setup) -> None:
     _equal_to_snapshot(setup, plan.run_id)
     assert "AuthorizeSecurityGroupEgress" not in setup.writes.calls
     phases = [(e.phase, e.event, e.outcome) for e in setup.store.read_journal(plan.run_id)]
-    assert phases[:4] == [("apply", "intent", None), ("apply", "outcome", "ok"),
-                          ("apply", "intent", None), ("apply", "outcome", "failed")]
+    assert phases[:4] == [
+        ("apply", "intent", None),
+        ("apply", "outcome", "ok"),
+        ("apply", "intent", None),
+        ("apply", "outcome", "failed"),
+    ]
     assert phases[4:] == [("rollback", "intent", None), ("rollback", "outcome", "ok")]
     assert setup.store.load_run(plan.run_id).status is RunStatus.ROLLED_BACK
 
@@ -175,8 +195,15 @@ def test_killed_between_two_writes_then_rollback(setup: Setup, tmp_path: Path) -
     plan_file.write_text(plan.model_dump_json())
     ready = tmp_path / "ready"
     child = subprocess.Popen(  # noqa: S603 - our own interpreter and test script
-        [sys.executable, str(CHILD), setup.aws.endpoint_url, setup.aws.region,
-         str(setup.state_dir), str(plan_file), str(ready)],
+        [
+            sys.executable,
+            str(CHILD),
+            setup.aws.endpoint_url,
+            setup.aws.region,
+            str(setup.state_dir),
+            str(plan_file),
+            str(ready),
+        ],
         env=dict(os.environ),
     )
     try:
@@ -213,8 +240,14 @@ def test_drift_stops_the_run_without_writing(setup: Setup) -> None:
     plan = setup.plan()
     setup.aws.ec2.authorize_security_group_ingress(
         GroupId=setup.estate.inventory_sg,
-        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-                        "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
+            }
+        ],
     )
     result = setup.runner().execute(plan, apply=True)
     assert result.status is RunStatus.REFUSED
@@ -307,7 +340,8 @@ def test_rollback_asks_the_approver_and_respects_a_no(setup: Setup) -> None:
     assert "rollback rejected" in result.message
     assert len(setup.writes.calls) == writes_before
     assert [c.api for c in asked[0].changes] == ["RevokeSecurityGroupIngress"] * 2 + [
-        "RevokeSecurityGroupEgress"]
+        "RevokeSecurityGroupEgress"
+    ]
     assert setup.store.load_run(plan.run_id).status is RunStatus.APPLIED
 
 
@@ -325,14 +359,23 @@ def test_reachability_analyzer_method_decides_the_flow(setup: Setup) -> None:
 
         def verify(self, plan: Plan, flow: Any, intents: Any, baseline: Any) -> Verification:
             self.flows.append(flow)
-            return Verification(method=self.method, reachable=False, passed=False,
-                                detail="NetworkPathFound false",
-                                problems=("analysis found no path",))
+            return Verification(
+                method=self.method,
+                reachable=False,
+                passed=False,
+                detail="NetworkPathFound false",
+                problems=("analysis found no path",),
+            )
 
     analyzer = FakeAnalyzer()
     plan = setup.plan()
-    runner = Runner(setup.clients, setup.store, YesApprover("alice"), setup.audit,
-                    verifiers={"reachability-analyzer": analyzer})
+    runner = Runner(
+        setup.clients,
+        setup.store,
+        YesApprover("alice"),
+        setup.audit,
+        verifiers={"reachability-analyzer": analyzer},
+    )
     result = runner.execute(plan, apply=True, verify_method="auto")
     assert analyzer.flows == [plan.flow]
     assert result.status is RunStatus.ROLLED_BACK
@@ -347,9 +390,13 @@ def test_unreadable_estate_stops_before_any_write(setup: Setup) -> None:
     plan = setup.plan()
 
     def denied(**_: Any) -> Any:
-        return (types.SimpleNamespace(status_code=403, headers={}),
-                {"Error": {"Code": "UnauthorizedOperation", "Message": "not allowed"},
-                 "ResponseMetadata": {"HTTPStatusCode": 403}})
+        return (
+            types.SimpleNamespace(status_code=403, headers={}),
+            {
+                "Error": {"Code": "UnauthorizedOperation", "Message": "not allowed"},
+                "ResponseMetadata": {"HTTPStatusCode": 403},
+            },
+        )
 
     setup.clients.ec2.meta.events.register("before-call.ec2.DescribeSecurityGroups", denied)
     with pytest.raises(AwsCallError, match="UnauthorizedOperation"):

@@ -32,8 +32,11 @@ def test_authorize_twice_is_already_done(aws: Any) -> None:
     """A duplicate authorize counts as already done; the rule exists once."""
     estate = build_estate(aws.ec2)
     clients = aws.clients()
-    change = _change("AuthorizeSecurityGroupIngress", estate.shop_sg,
-                     {"GroupId": estate.shop_sg, "IpPermissions": [_perm(443)]})
+    change = _change(
+        "AuthorizeSecurityGroupIngress",
+        estate.shop_sg,
+        {"GroupId": estate.shop_sg, "IpPermissions": [_perm(443)]},
+    )
     first = apply_change(clients, change)
     assert first.status == "ok"
     assert len(first.created_rule_ids) == 1
@@ -46,14 +49,25 @@ def test_revoke_of_a_missing_rule_is_already_done(aws: Any) -> None:
     """Revoking a rule that is not there counts as done (by id or by permission)."""
     estate = build_estate(aws.ec2)
     clients = aws.clients()
-    by_permission = _change("RevokeSecurityGroupIngress", estate.shop_sg,
-                            {"GroupId": estate.shop_sg, "IpPermissions": [_perm(444)]})
+    by_permission = _change(
+        "RevokeSecurityGroupIngress",
+        estate.shop_sg,
+        {"GroupId": estate.shop_sg, "IpPermissions": [_perm(444)]},
+    )
     assert apply_change(clients, by_permission).status == "already-done"
-    created = apply_change(clients, _change(
-        "AuthorizeSecurityGroupIngress", estate.shop_sg,
-        {"GroupId": estate.shop_sg, "IpPermissions": [_perm(445)]})).created_rule_ids
-    by_id = _change("RevokeSecurityGroupIngress", estate.shop_sg,
-                    {"GroupId": estate.shop_sg, "SecurityGroupRuleIds": list(created)})
+    created = apply_change(
+        clients,
+        _change(
+            "AuthorizeSecurityGroupIngress",
+            estate.shop_sg,
+            {"GroupId": estate.shop_sg, "IpPermissions": [_perm(445)]},
+        ),
+    ).created_rule_ids
+    by_id = _change(
+        "RevokeSecurityGroupIngress",
+        estate.shop_sg,
+        {"GroupId": estate.shop_sg, "SecurityGroupRuleIds": list(created)},
+    )
     assert apply_change(clients, by_id).status == "ok"
     assert apply_change(clients, by_id).status == "already-done"
 
@@ -63,8 +77,15 @@ def test_acl_entry_exists_done_only_if_identical(aws: Any) -> None:
     estate = build_estate(aws.ec2)
     clients = aws.clients()
     acl = aws.ec2.create_network_acl(VpcId=estate.vpc_id)["NetworkAcl"]["NetworkAclId"]
-    params = {"NetworkAclId": acl, "RuleNumber": 100, "Protocol": "6", "RuleAction": "allow",
-              "Egress": False, "CidrBlock": "10.0.0.0/16", "PortRange": {"From": 443, "To": 443}}
+    params = {
+        "NetworkAclId": acl,
+        "RuleNumber": 100,
+        "Protocol": "6",
+        "RuleAction": "allow",
+        "Egress": False,
+        "CidrBlock": "10.0.0.0/16",
+        "PortRange": {"From": 443, "To": 443},
+    }
     assert apply_change(clients, _change("CreateNetworkAclEntry", acl, params)).status == "ok"
     same = apply_change(clients, _change("CreateNetworkAclEntry", acl, params))
     assert same.status == "already-done"
@@ -78,8 +99,10 @@ def test_unknown_write_api_is_refused_before_any_call(aws: Any) -> None:
     """Only the write calls netmend knows can be made (a describe or delete-group cannot)."""
     estate = build_estate(aws.ec2)
     with pytest.raises(NetmendError, match="not a write call"):
-        apply_change(aws.clients(), _change("DeleteSecurityGroup", estate.shop_sg,
-                                            {"GroupId": estate.shop_sg}))
+        apply_change(
+            aws.clients(),
+            _change("DeleteSecurityGroup", estate.shop_sg, {"GroupId": estate.shop_sg}),
+        )
     assert read_resource(aws.clients(), estate.shop_sg) is not None
 
 
@@ -87,8 +110,9 @@ def test_read_resources_reads_each_kind_and_omits_gone_ones(aws: Any) -> None:
     """Groups, ACLs and ENIs are read by id; a deleted one is simply absent."""
     estate = build_estate(aws.ec2)
     acl = aws.ec2.create_network_acl(VpcId=estate.vpc_id)["NetworkAcl"]["NetworkAclId"]
-    gone = aws.ec2.create_security_group(GroupName="gone", Description="x",
-                                         VpcId=estate.vpc_id)["GroupId"]
+    gone = aws.ec2.create_security_group(GroupName="gone", Description="x", VpcId=estate.vpc_id)[
+        "GroupId"
+    ]
     aws.ec2.delete_security_group(GroupId=gone)
     found = read_resources(aws.clients(), [estate.shop_sg, acl, estate.shop_eni, gone])
     assert isinstance(found[estate.shop_sg], SecurityGroup)
@@ -111,16 +135,18 @@ def test_restore_security_group_on_aws(aws: Any) -> None:
     """Rules added and removed after the snapshot are undone; descriptions come back."""
     estate = build_estate(aws.ec2)
     aws.ec2.authorize_security_group_ingress(
-        GroupId=estate.inventory_sg, IpPermissions=[_perm(22, description="bastion"), _perm(443)])
+        GroupId=estate.inventory_sg, IpPermissions=[_perm(22, description="bastion"), _perm(443)]
+    )
     snapshot = read_resource(aws.clients(), estate.inventory_sg)
     assert isinstance(snapshot, SecurityGroup)
-    aws.ec2.revoke_security_group_ingress(GroupId=estate.inventory_sg,
-                                          IpPermissions=[_perm(22)])
-    aws.ec2.authorize_security_group_ingress(GroupId=estate.inventory_sg,
-                                             IpPermissions=[_perm(8443)])
+    aws.ec2.revoke_security_group_ingress(GroupId=estate.inventory_sg, IpPermissions=[_perm(22)])
+    aws.ec2.authorize_security_group_ingress(
+        GroupId=estate.inventory_sg, IpPermissions=[_perm(8443)]
+    )
     aws.ec2.revoke_security_group_egress(
         GroupId=estate.inventory_sg,
-        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
     _restore(aws, estate.inventory_sg, snapshot)
     restored = read_resource(aws.clients(), estate.inventory_sg)
     assert isinstance(restored, SecurityGroup)
@@ -134,16 +160,28 @@ def test_restore_network_acl_on_aws(aws: Any) -> None:
 
     def entry(number: int, action: str, port: int, egress: bool = False) -> None:
         aws.ec2.create_network_acl_entry(
-            NetworkAclId=acl, RuleNumber=number, Protocol="6", RuleAction=action, Egress=egress,
-            CidrBlock="10.0.0.0/16", PortRange={"From": port, "To": port})
+            NetworkAclId=acl,
+            RuleNumber=number,
+            Protocol="6",
+            RuleAction=action,
+            Egress=egress,
+            CidrBlock="10.0.0.0/16",
+            PortRange={"From": port, "To": port},
+        )
 
     entry(100, "allow", 443)
     entry(110, "deny", 22)
     entry(100, "allow", 443, egress=True)
     snapshot = read_resource(aws.clients(), acl)
-    aws.ec2.replace_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="6",
-                                      RuleAction="deny", Egress=False, CidrBlock="10.0.0.0/16",
-                                      PortRange={"From": 443, "To": 443})
+    aws.ec2.replace_network_acl_entry(
+        NetworkAclId=acl,
+        RuleNumber=100,
+        Protocol="6",
+        RuleAction="deny",
+        Egress=False,
+        CidrBlock="10.0.0.0/16",
+        PortRange={"From": 443, "To": 443},
+    )
     aws.ec2.delete_network_acl_entry(NetworkAclId=acl, RuleNumber=110, Egress=False)
     entry(90, "allow", 3306)
     _restore(aws, acl, snapshot)
@@ -154,5 +192,6 @@ def test_restore_eni_groups_on_aws(aws: Any) -> None:
     estate = build_estate(aws.ec2)
     snapshot = read_resource(aws.clients(), estate.shop_eni)
     aws.ec2.modify_network_interface_attribute(
-        NetworkInterfaceId=estate.shop_eni, Groups=[estate.shop_sg, estate.inventory_sg])
+        NetworkInterfaceId=estate.shop_eni, Groups=[estate.shop_sg, estate.inventory_sg]
+    )
     _restore(aws, estate.shop_eni, snapshot)

@@ -36,13 +36,27 @@ def estates(aws: Any) -> dict[str, BuiltEstate]:
 def _intents_file(tmp_path: Path, estates: dict[str, BuiltEstate]) -> Path:
     """One `allowed` intent per estate's flow, and ssh in the healthy estate `denied`."""
     intents = [
-        Intent(name=cause, source=e.source, destination=e.destination, protocol=e.protocol,
-               port=e.port, icmp_type=e.icmp_type, expect="allowed")
+        Intent(
+            name=cause,
+            source=e.source,
+            destination=e.destination,
+            protocol=e.protocol,
+            port=e.port,
+            icmp_type=e.icmp_type,
+            expect="allowed",
+        )
         for cause, e in estates.items()
     ]
     healthy = estates[HEALTHY]
-    intents.append(Intent(name=SSH_DENIED, source=healthy.source,
-                          destination=healthy.destination, port=22, expect="denied"))
+    intents.append(
+        Intent(
+            name=SSH_DENIED,
+            source=healthy.source,
+            destination=healthy.destination,
+            port=22,
+            expect="denied",
+        )
+    )
     path = tmp_path / "intents.yaml"
     path.write_text(dump_intents(intents), encoding="utf-8")
     return path
@@ -99,12 +113,27 @@ def test_an_unknown_instance_in_the_file_is_bad_input_with_its_line(
     """An id the region does not hold stops the check with FILE:LINE (exit 2)."""
     path = tmp_path / "intents.yaml"
     healthy = estates[HEALTHY]
-    path.write_text(dump_intents([
-        Intent(name="ok", source=healthy.source, destination=healthy.destination, port=443,
-               expect="allowed"),
-        Intent(name="ghost", source=healthy.source, destination="i-0123456789abcdef0",
-               port=443, expect="allowed"),
-    ]), encoding="utf-8")
+    path.write_text(
+        dump_intents(
+            [
+                Intent(
+                    name="ok",
+                    source=healthy.source,
+                    destination=healthy.destination,
+                    port=443,
+                    expect="allowed",
+                ),
+                Intent(
+                    name="ghost",
+                    source=healthy.source,
+                    destination="i-0123456789abcdef0",
+                    port=443,
+                    expect="allowed",
+                ),
+            ]
+        ),
+        encoding="utf-8",
+    )
 
     with pytest.raises(IntentsError) as info:
         check_intents(MethodVerifier("local", aws.clients()), load_intents(path))

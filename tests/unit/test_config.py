@@ -23,8 +23,9 @@ def test_defaults_without_any_file(tmp_path: Path) -> None:
 
 def test_state_dir_env_is_the_default(tmp_path: Path) -> None:
     """NETMEND_STATE_DIR sets state_dir when the file does not."""
-    config = load_config(env={"NETMEND_STATE_DIR": str(tmp_path / "st")}, cwd=tmp_path,
-                         home=tmp_path)
+    config = load_config(
+        env={"NETMEND_STATE_DIR": str(tmp_path / "st")}, cwd=tmp_path, home=tmp_path
+    )
     assert config.state_dir == tmp_path / "st"
     assert config.audit_path == tmp_path / "st" / "audit.jsonl"
 

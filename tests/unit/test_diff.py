@@ -90,20 +90,31 @@ def _add_and_revoke_plan(region: str | None = None) -> Plan:
 
 def _acl(*entries: AclEntry) -> NetworkAcl:
     defaults = tuple(
-        AclEntry(rule_number=32767, egress=egress, protocol="-1", rule_action="deny",
-                 cidr="0.0.0.0/0")
+        AclEntry(
+            rule_number=32767, egress=egress, protocol="-1", rule_action="deny", cidr="0.0.0.0/0"
+        )
         for egress in (False, True)
     )
     return NetworkAcl(network_acl_id="acl-1", vpc_id="vpc-1", entries=(*defaults, *entries))
 
 
 DENY_100 = AclEntry(
-    rule_number=100, egress=False, protocol="6", rule_action="deny", cidr="10.0.1.0/24",
-    port_from=8443, port_to=8443,
+    rule_number=100,
+    egress=False,
+    protocol="6",
+    rule_action="deny",
+    cidr="10.0.1.0/24",
+    port_from=8443,
+    port_to=8443,
 )
 ALLOW_90 = AclEntry(
-    rule_number=90, egress=False, protocol="6", rule_action="allow", cidr="10.0.1.0/24",
-    port_from=8443, port_to=8443,
+    rule_number=90,
+    egress=False,
+    protocol="6",
+    rule_action="allow",
+    cidr="10.0.1.0/24",
+    port_from=8443,
+    port_to=8443,
 )
 EGRESS_200 = AclEntry(
     rule_number=200, egress=True, protocol="-1", rule_action="allow", cidr="0.0.0.0/0"
@@ -207,8 +218,12 @@ def test_rows_are_compared_by_content_not_by_order_or_rule_id() -> None:
         update={"rules": (ALL_OUT, OLD_8080.model_copy(update={"rule_id": None}), SSH)}
     )
     change = Change(
-        action="noop", api="AuthorizeSecurityGroupIngress", resource="sg-1",
-        params=ADD_PARAMS, before=BEFORE, after=reordered,
+        action="noop",
+        api="AuthorizeSecurityGroupIngress",
+        resource="sg-1",
+        params=ADD_PARAMS,
+        before=BEFORE,
+        after=reordered,
     )
     text = plan_to_text(Plan(run_id=RUN_ID, changes=(change,)))
     marks = {line.split()[0] for line in text.splitlines() if "10.0.0.0/16" in line}
@@ -241,8 +256,9 @@ def test_eni_group_change_marks_added_and_removed_groups() -> None:
 
 def test_eni_group_rows_carry_the_group_names_the_plan_knows() -> None:
     """Group ids in an interface's list are shown with their names from the plan."""
-    plan = _eni_plan().model_copy(update={"group_names": {"sg-new": "api-sg",
-                                                          "sg-keep": "default"}})
+    plan = _eni_plan().model_copy(
+        update={"group_names": {"sg-new": "api-sg", "sg-keep": "default"}}
+    )
     text = plan_to_text(plan)
     assert _line(text, "sg-new").split() == ["+", "sg-new", "api-sg"]
     assert _line(text, "sg-keep").split() == ["sg-keep", "default"]
@@ -295,10 +311,16 @@ def test_empty_plan_renders_nothing_to_do(fmt: str) -> None:
 def test_header_names_the_flow_change_and_region() -> None:
     """The table view opens with the run id, the flow, the playbooks, change id and region."""
     flow = Flow(
-        source=Endpoint(kind=EndpointKind.ENI, address="10.0.1.5", eni_id="eni-1",
-                        instance_id="i-1", given="i-1"),
-        destination=Endpoint(kind=EndpointKind.ENI, address="10.0.2.9", eni_id="eni-2",
-                             given="eni-2"),
+        source=Endpoint(
+            kind=EndpointKind.ENI,
+            address="10.0.1.5",
+            eni_id="eni-1",
+            instance_id="i-1",
+            given="i-1",
+        ),
+        destination=Endpoint(
+            kind=EndpointKind.ENI, address="10.0.2.9", eni_id="eni-2", given="eni-2"
+        ),
         protocol="tcp",
         port=8443,
     )

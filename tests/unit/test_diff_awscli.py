@@ -35,8 +35,10 @@ def _perm(**fields: Any) -> dict[str, Any]:
         ),
         pytest.param(
             "AuthorizeSecurityGroupIngress",
-            {"GroupId": "sg-0abc",
-             "IpPermissions": [_perm(UserIdGroupPairs=[{"GroupId": "sg-2"}])]},
+            {
+                "GroupId": "sg-0abc",
+                "IpPermissions": [_perm(UserIdGroupPairs=[{"GroupId": "sg-2"}])],
+            },
             "aws ec2 authorize-security-group-ingress --group-id sg-0abc --protocol tcp "
             "--port 8443 --source-group sg-2",
             id="ingress-group",
@@ -46,8 +48,12 @@ def _perm(**fields: Any) -> dict[str, Any]:
             {
                 "GroupId": "sg-0abc",
                 "IpPermissions": [
-                    {"IpProtocol": "udp", "FromPort": 1024, "ToPort": 65535,
-                     "IpRanges": [{"CidrIp": "10.0.4.0/24"}]}
+                    {
+                        "IpProtocol": "udp",
+                        "FromPort": 1024,
+                        "ToPort": 65535,
+                        "IpRanges": [{"CidrIp": "10.0.4.0/24"}],
+                    }
                 ],
             },
             "aws ec2 authorize-security-group-egress --group-id sg-0abc --protocol udp "
@@ -56,9 +62,17 @@ def _perm(**fields: Any) -> dict[str, Any]:
         ),
         pytest.param(
             "RevokeSecurityGroupIngress",
-            {"GroupId": "sg-0abc", "IpPermissions": [
-                {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
-                 "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}]},
+            {
+                "GroupId": "sg-0abc",
+                "IpPermissions": [
+                    {
+                        "IpProtocol": "tcp",
+                        "FromPort": 8080,
+                        "ToPort": 8080,
+                        "IpRanges": [{"CidrIp": "10.0.0.0/16"}],
+                    }
+                ],
+            },
             "aws ec2 revoke-security-group-ingress --group-id sg-0abc --protocol tcp "
             "--port 8080 --cidr 10.0.0.0/16",
             id="revoke-by-permission",
@@ -79,9 +93,15 @@ def _perm(**fields: Any) -> dict[str, Any]:
         ),
         pytest.param(
             "CreateNetworkAclEntry",
-            {"NetworkAclId": "acl-0abc", "RuleNumber": 90, "Protocol": "6",
-             "RuleAction": "allow", "Egress": False, "CidrBlock": "10.0.1.0/24",
-             "PortRange": {"From": 8443, "To": 8443}},
+            {
+                "NetworkAclId": "acl-0abc",
+                "RuleNumber": 90,
+                "Protocol": "6",
+                "RuleAction": "allow",
+                "Egress": False,
+                "CidrBlock": "10.0.1.0/24",
+                "PortRange": {"From": 8443, "To": 8443},
+            },
             "aws ec2 create-network-acl-entry --network-acl-id acl-0abc --ingress "
             "--rule-number 90 --protocol tcp --port-range From=8443,To=8443 "
             "--cidr-block 10.0.1.0/24 --rule-action allow",
@@ -89,9 +109,15 @@ def _perm(**fields: Any) -> dict[str, Any]:
         ),
         pytest.param(
             "ReplaceNetworkAclEntry",
-            {"NetworkAclId": "acl-0abc", "RuleNumber": 100, "Protocol": "17",
-             "RuleAction": "allow", "Egress": True, "CidrBlock": "10.0.0.0/16",
-             "PortRange": {"To": 65535, "From": 1024}},
+            {
+                "NetworkAclId": "acl-0abc",
+                "RuleNumber": 100,
+                "Protocol": "17",
+                "RuleAction": "allow",
+                "Egress": True,
+                "CidrBlock": "10.0.0.0/16",
+                "PortRange": {"To": 65535, "From": 1024},
+            },
             "aws ec2 replace-network-acl-entry --network-acl-id acl-0abc --egress "
             "--rule-number 100 --protocol udp --port-range From=1024,To=65535 "
             "--cidr-block 10.0.0.0/16 --rule-action allow",
@@ -99,9 +125,15 @@ def _perm(**fields: Any) -> dict[str, Any]:
         ),
         pytest.param(
             "CreateNetworkAclEntry",
-            {"NetworkAclId": "acl-0abc", "RuleNumber": 120, "Protocol": "1",
-             "RuleAction": "allow", "Egress": False, "CidrBlock": "10.0.0.0/16",
-             "IcmpTypeCode": {"Type": 8, "Code": -1}},
+            {
+                "NetworkAclId": "acl-0abc",
+                "RuleNumber": 120,
+                "Protocol": "1",
+                "RuleAction": "allow",
+                "Egress": False,
+                "CidrBlock": "10.0.0.0/16",
+                "IcmpTypeCode": {"Type": 8, "Code": -1},
+            },
             "aws ec2 create-network-acl-entry --network-acl-id acl-0abc --ingress "
             "--rule-number 120 --protocol icmp --icmp-type-code Type=8,Code=-1 "
             "--cidr-block 10.0.0.0/16 --rule-action allow",
@@ -109,8 +141,14 @@ def _perm(**fields: Any) -> dict[str, Any]:
         ),
         pytest.param(
             "CreateNetworkAclEntry",
-            {"NetworkAclId": "acl-0abc", "RuleNumber": 130, "Protocol": "-1",
-             "RuleAction": "deny", "Egress": False, "Ipv6CidrBlock": "2001:db8::/32"},
+            {
+                "NetworkAclId": "acl-0abc",
+                "RuleNumber": 130,
+                "Protocol": "-1",
+                "RuleAction": "deny",
+                "Egress": False,
+                "Ipv6CidrBlock": "2001:db8::/32",
+            },
             "aws ec2 create-network-acl-entry --network-acl-id acl-0abc --ingress "
             "--rule-number 130 --protocol -1 --ipv6-cidr-block 2001:db8::/32 --rule-action deny",
             id="acl-all-ipv6",
@@ -157,17 +195,28 @@ def test_region_is_added_when_the_plan_has_one() -> None:
 @pytest.mark.parametrize(
     "permission",
     [
-        pytest.param(_perm(UserIdGroupPairs=[{"GroupId": "sg-2", "Description": "shop"}]),
-                     id="description"),
+        pytest.param(
+            _perm(UserIdGroupPairs=[{"GroupId": "sg-2", "Description": "shop"}]), id="description"
+        ),
         pytest.param(_perm(Ipv6Ranges=[{"CidrIpv6": "2001:db8::/64"}]), id="ipv6"),
         pytest.param(_perm(PrefixListIds=[{"PrefixListId": "pl-1"}]), id="prefix-list"),
-        pytest.param({"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1,
-                      "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}, id="icmp"),
+        pytest.param(
+            {
+                "IpProtocol": "icmp",
+                "FromPort": 8,
+                "ToPort": -1,
+                "IpRanges": [{"CidrIp": "10.0.0.0/16"}],
+            },
+            id="icmp",
+        ),
         pytest.param({"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}, id="all"),
-        pytest.param(_perm(IpRanges=[{"CidrIp": "10.0.0.0/16"}, {"CidrIp": "10.1.0.0/16"}]),
-                     id="two-cidrs"),
-        pytest.param(_perm(UserIdGroupPairs=[{"GroupId": "sg-2", "UserId": "111122223333"}]),
-                     id="other-account"),
+        pytest.param(
+            _perm(IpRanges=[{"CidrIp": "10.0.0.0/16"}, {"CidrIp": "10.1.0.0/16"}]), id="two-cidrs"
+        ),
+        pytest.param(
+            _perm(UserIdGroupPairs=[{"GroupId": "sg-2", "UserId": "111122223333"}]),
+            id="other-account",
+        ),
     ],
 )
 def test_permissions_the_short_flags_cannot_express_go_as_json(permission: dict[str, Any]) -> None:
@@ -183,8 +232,10 @@ def test_runbook_restore_all_egress_matches_the_runbook_exactly() -> None:
     """The runbook's own allow-all egress command comes out character for character."""
     command = _command(
         "AuthorizeSecurityGroupEgress",
-        {"GroupId": "sg-0abc123def456789",
-         "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]},
+        {
+            "GroupId": "sg-0abc123def456789",
+            "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        },
     )
     assert command == (
         "aws ec2 authorize-security-group-egress --group-id sg-0abc123def456789 "
@@ -210,8 +261,11 @@ def test_unknown_api_or_parameter_falls_back_to_cli_input_json() -> None:
         "aws ec2 modify-network-interface-attribute --cli-input-json "
         + shlex.quote(json.dumps(params))
     )
-    tagged = {"GroupId": "sg-1", "IpPermissions": [_perm(IpRanges=[{"CidrIp": "10.0.0.0/16"}])],
-              "TagSpecifications": [{"ResourceType": "security-group-rule", "Tags": []}]}
+    tagged = {
+        "GroupId": "sg-1",
+        "IpPermissions": [_perm(IpRanges=[{"CidrIp": "10.0.0.0/16"}])],
+        "TagSpecifications": [{"ResourceType": "security-group-rule", "Tags": []}],
+    }
     tokens = shlex.split(_command("AuthorizeSecurityGroupIngress", tagged))
     assert tokens[3] == "--cli-input-json"
     assert json.loads(tokens[4]) == tagged
@@ -220,7 +274,9 @@ def test_unknown_api_or_parameter_falls_back_to_cli_input_json() -> None:
 def test_multi_line_layout_uses_backslash_continuations() -> None:
     """The runbook layout puts each option on its own indented line."""
     change = Change(
-        action="test", api="AuthorizeSecurityGroupIngress", resource="sg-1",
+        action="test",
+        api="AuthorizeSecurityGroupIngress",
+        resource="sg-1",
         params={"GroupId": "sg-1", "IpPermissions": [_perm(IpRanges=[{"CidrIp": "10.0.0.0/16"}])]},
     )
     assert cli_command(change).multi_line() == (
@@ -235,8 +291,12 @@ def test_multi_line_layout_uses_backslash_continuations() -> None:
 def test_commands_keep_plan_order() -> None:
     """One command per change, in the order the plan applies them."""
     changes = tuple(
-        Change(action="t", api="DeleteNetworkAclEntry", resource="acl-1",
-               params={"NetworkAclId": "acl-1", "RuleNumber": n, "Egress": False})
+        Change(
+            action="t",
+            api="DeleteNetworkAclEntry",
+            resource="acl-1",
+            params={"NetworkAclId": "acl-1", "RuleNumber": n, "Egress": False},
+        )
         for n in (300, 100, 200)
     )
     numbers = [shlex.split(c)[-1] for c in aws_cli_commands(Plan(changes=changes))]

@@ -13,15 +13,42 @@ from netmend.plan import Change, ChangeKind, Plan
 
 RUN_ID = "20250101T000000Z-0badc0de"
 
-SSH = SgRule(group_id="sg-1", egress=False, protocol="tcp", from_port=22, to_port=22,
-             cidr_ipv4="10.0.0.0/16", rule_id="sgr-22")
-OLD_8080 = SgRule(group_id="sg-1", egress=False, protocol="tcp", from_port=8080, to_port=8080,
-                  cidr_ipv4="10.0.0.0/16", rule_id="sgr-8080")
-NEW_8443 = SgRule(group_id="sg-1", egress=False, protocol="tcp", from_port=8443, to_port=8443,
-                  referenced_group_id="sg-2", description="shop to inventory")
+SSH = SgRule(
+    group_id="sg-1",
+    egress=False,
+    protocol="tcp",
+    from_port=22,
+    to_port=22,
+    cidr_ipv4="10.0.0.0/16",
+    rule_id="sgr-22",
+)
+OLD_8080 = SgRule(
+    group_id="sg-1",
+    egress=False,
+    protocol="tcp",
+    from_port=8080,
+    to_port=8080,
+    cidr_ipv4="10.0.0.0/16",
+    rule_id="sgr-8080",
+)
+NEW_8443 = SgRule(
+    group_id="sg-1",
+    egress=False,
+    protocol="tcp",
+    from_port=8443,
+    to_port=8443,
+    referenced_group_id="sg-2",
+    description="shop to inventory",
+)
 NEW_EGRESS_PL = SgRule(group_id="sg-1", egress=True, protocol="-1", prefix_list_id="pl-123")
-NEW_EGRESS_V6 = SgRule(group_id="sg-1", egress=True, protocol="tcp", from_port=443, to_port=443,
-                       cidr_ipv6="2001:db8::/64")
+NEW_EGRESS_V6 = SgRule(
+    group_id="sg-1",
+    egress=True,
+    protocol="tcp",
+    from_port=443,
+    to_port=443,
+    cidr_ipv6="2001:db8::/64",
+)
 
 
 def _sg(*rules: SgRule) -> SecurityGroup:
@@ -32,8 +59,14 @@ def _sg(*rules: SgRule) -> SecurityGroup:
 
 def _sg_change(before: SecurityGroup, after: SecurityGroup) -> Change:
     # The IaC renderings read the states, not the params: any params will do here.
-    return Change(action="t", api="AuthorizeSecurityGroupIngress", resource="sg-1",
-                  params={"GroupId": "sg-1"}, before=before, after=after)
+    return Change(
+        action="t",
+        api="AuthorizeSecurityGroupIngress",
+        resource="sg-1",
+        params={"GroupId": "sg-1"},
+        before=before,
+        after=after,
+    )
 
 
 def _sg_plan() -> Plan:
@@ -43,34 +76,82 @@ def _sg_plan() -> Plan:
     return Plan(run_id=RUN_ID, changes=(_sg_change(before, after),))
 
 
-DENY_100 = AclEntry(rule_number=100, egress=False, protocol="6", rule_action="deny",
-                    cidr="10.0.1.0/24", port_from=8443, port_to=8443)
-ALLOW_90 = AclEntry(rule_number=90, egress=False, protocol="6", rule_action="allow",
-                    cidr="10.0.1.0/24", port_from=8443, port_to=8443)
-ICMP_OUT = AclEntry(rule_number=110, egress=True, protocol="1", rule_action="allow",
-                    cidr="10.0.0.0/16", icmp_type=0, icmp_code=-1)
-OLD_OUT = AclEntry(rule_number=120, egress=True, protocol="17", rule_action="allow",
-                   cidr="10.0.0.0/16", port_from=53, port_to=53)
+DENY_100 = AclEntry(
+    rule_number=100,
+    egress=False,
+    protocol="6",
+    rule_action="deny",
+    cidr="10.0.1.0/24",
+    port_from=8443,
+    port_to=8443,
+)
+ALLOW_90 = AclEntry(
+    rule_number=90,
+    egress=False,
+    protocol="6",
+    rule_action="allow",
+    cidr="10.0.1.0/24",
+    port_from=8443,
+    port_to=8443,
+)
+ICMP_OUT = AclEntry(
+    rule_number=110,
+    egress=True,
+    protocol="1",
+    rule_action="allow",
+    cidr="10.0.0.0/16",
+    icmp_type=0,
+    icmp_code=-1,
+)
+OLD_OUT = AclEntry(
+    rule_number=120,
+    egress=True,
+    protocol="17",
+    rule_action="allow",
+    cidr="10.0.0.0/16",
+    port_from=53,
+    port_to=53,
+)
 
 
 def _acl_plan() -> Plan:
     before = NetworkAcl(network_acl_id="acl-1", vpc_id="vpc-1", entries=(DENY_100, OLD_OUT))
     after = before.model_copy(update={"entries": (ALLOW_90, DENY_100, ICMP_OUT)})
-    change = Change(action="t", api="CreateNetworkAclEntry", resource="acl-1",
-                    params={"NetworkAclId": "acl-1"}, kinds=(ChangeKind.DENY_OVERRIDE,),
-                    before=before, after=after)
+    change = Change(
+        action="t",
+        api="CreateNetworkAclEntry",
+        resource="acl-1",
+        params={"NetworkAclId": "acl-1"},
+        kinds=(ChangeKind.DENY_OVERRIDE,),
+        before=before,
+        after=after,
+    )
     return Plan(run_id=RUN_ID, changes=(change,))
 
 
 def _eni_and_quota_plan() -> Plan:
-    eni = NetworkInterface(network_interface_id="eni-1", subnet_id="subnet-1", vpc_id="vpc-1",
-                           private_ips=("10.0.1.5",), group_ids=("sg-keep", "sg-old"))
-    groups = Change(action="t", api="ModifyNetworkInterfaceAttribute", resource="eni-1",
-                    params={"NetworkInterfaceId": "eni-1", "Groups": ["sg-keep", "sg-new"]},
-                    before=eni, after=eni.model_copy(update={"group_ids": ("sg-keep", "sg-new")}))
-    quota = Change(action="t", api="RequestServiceQuotaIncrease", service="service-quotas",
-                   resource="L-0EA8095F",
-                   params={"ServiceCode": "vpc", "QuotaCode": "L-0EA8095F", "DesiredValue": 120})
+    eni = NetworkInterface(
+        network_interface_id="eni-1",
+        subnet_id="subnet-1",
+        vpc_id="vpc-1",
+        private_ips=("10.0.1.5",),
+        group_ids=("sg-keep", "sg-old"),
+    )
+    groups = Change(
+        action="t",
+        api="ModifyNetworkInterfaceAttribute",
+        resource="eni-1",
+        params={"NetworkInterfaceId": "eni-1", "Groups": ["sg-keep", "sg-new"]},
+        before=eni,
+        after=eni.model_copy(update={"group_ids": ("sg-keep", "sg-new")}),
+    )
+    quota = Change(
+        action="t",
+        api="RequestServiceQuotaIncrease",
+        service="service-quotas",
+        resource="L-0EA8095F",
+        params={"ServiceCode": "vpc", "QuotaCode": "L-0EA8095F", "DesiredValue": 120},
+    )
     return Plan(run_id=RUN_ID, changes=(groups, quota))
 
 
@@ -101,16 +182,29 @@ def test_terraform_emits_added_rules_only() -> None:
     assert len(blocks) == 3
     assert text.count('resource "') == 3
     ingress = [b for (k, _), b in blocks.items() if k == "aws_vpc_security_group_ingress_rule"]
-    assert ingress == [{
-        "security_group_id": '"sg-1"', "ip_protocol": '"tcp"', "from_port": "8443",
-        "to_port": "8443", "referenced_security_group_id": '"sg-2"',
-        "description": '"shop to inventory"',
-    }]
+    assert ingress == [
+        {
+            "security_group_id": '"sg-1"',
+            "ip_protocol": '"tcp"',
+            "from_port": "8443",
+            "to_port": "8443",
+            "referenced_security_group_id": '"sg-2"',
+            "description": '"shop to inventory"',
+        }
+    ]
     egress = [b for (k, _), b in blocks.items() if k == "aws_vpc_security_group_egress_rule"]
-    assert {"security_group_id": '"sg-1"', "ip_protocol": '"-1"',
-            "prefix_list_id": '"pl-123"'} in egress
-    assert {"security_group_id": '"sg-1"', "ip_protocol": '"tcp"', "from_port": "443",
-            "to_port": "443", "cidr_ipv6": '"2001:db8::/64"'} in egress
+    assert {
+        "security_group_id": '"sg-1"',
+        "ip_protocol": '"-1"',
+        "prefix_list_id": '"pl-123"',
+    } in egress
+    assert {
+        "security_group_id": '"sg-1"',
+        "ip_protocol": '"tcp"',
+        "from_port": "443",
+        "to_port": "443",
+        "cidr_ipv6": '"2001:db8::/64"',
+    } in egress
     assert "10.0.0.0/16" not in "".join(str(b) for b in blocks.values())
 
 
@@ -129,13 +223,23 @@ def test_terraform_acl_rules_and_replaced_entries() -> None:
     text = plan_to_terraform(_acl_plan())
     blocks = _blocks(text)
     assert blocks[("aws_network_acl_rule", "acl_1_ingress_90")] == {
-        "network_acl_id": '"acl-1"', "rule_number": "90", "egress": "false", "protocol": '"6"',
-        "rule_action": '"allow"', "cidr_block": '"10.0.1.0/24"', "from_port": "8443",
+        "network_acl_id": '"acl-1"',
+        "rule_number": "90",
+        "egress": "false",
+        "protocol": '"6"',
+        "rule_action": '"allow"',
+        "cidr_block": '"10.0.1.0/24"',
+        "from_port": "8443",
         "to_port": "8443",
     }
     assert blocks[("aws_network_acl_rule", "acl_1_egress_110")] == {
-        "network_acl_id": '"acl-1"', "rule_number": "110", "egress": "true", "protocol": '"1"',
-        "rule_action": '"allow"', "cidr_block": '"10.0.0.0/16"', "icmp_type": "0",
+        "network_acl_id": '"acl-1"',
+        "rule_number": "110",
+        "egress": "true",
+        "protocol": '"1"',
+        "rule_action": '"allow"',
+        "cidr_block": '"10.0.0.0/16"',
+        "icmp_type": "0",
         "icmp_code": "-1",
     }
     assert len(blocks) == 2
@@ -151,9 +255,11 @@ def test_terraform_eni_groups_and_quota_are_comments_only() -> None:
     assert '#   security_group_id    = "sg-new"' in text
     assert '#   ["sg-keep", "sg-new"]' in text
     assert "sg-old" in text
-    assert "# resource \"aws_network_interface_sg_attachment\" \"eni_1_sg_old\"" not in text
-    assert ("#   aws service-quotas request-service-quota-increase --service-code vpc "
-            "--quota-code L-0EA8095F --desired-value 120") in text
+    assert '# resource "aws_network_interface_sg_attachment" "eni_1_sg_old"' not in text
+    assert (
+        "#   aws service-quotas request-service-quota-increase --service-code vpc "
+        "--quota-code L-0EA8095F --desired-value 120"
+    ) in text
     assert all(line == "" or line.startswith("#") for line in text.splitlines())
 
 
@@ -190,21 +296,34 @@ def test_cloudformation_security_group_rules_load_with_the_right_types() -> None
     for logical_id, resource in resources.items():
         assert re.fullmatch(r"[A-Za-z0-9]+", logical_id)
         by_type.setdefault(resource["Type"], []).append(resource["Properties"])
-    assert by_type["AWS::EC2::SecurityGroupIngress"] == [{
-        "GroupId": "sg-1", "IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
-        "SourceSecurityGroupId": "sg-2", "Description": "shop to inventory",
-    }]
+    assert by_type["AWS::EC2::SecurityGroupIngress"] == [
+        {
+            "GroupId": "sg-1",
+            "IpProtocol": "tcp",
+            "FromPort": 8443,
+            "ToPort": 8443,
+            "SourceSecurityGroupId": "sg-2",
+            "Description": "shop to inventory",
+        }
+    ]
     egress = by_type["AWS::EC2::SecurityGroupEgress"]
     assert {"GroupId": "sg-1", "IpProtocol": "-1", "DestinationPrefixListId": "pl-123"} in egress
-    assert {"GroupId": "sg-1", "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-            "CidrIpv6": "2001:db8::/64"} in egress
+    assert {
+        "GroupId": "sg-1",
+        "IpProtocol": "tcp",
+        "FromPort": 443,
+        "ToPort": 443,
+        "CidrIpv6": "2001:db8::/64",
+    } in egress
 
 
 def test_cloudformation_removed_rules_are_comments() -> None:
     """The removed rule is only in a comment; no resource mentions port 8080."""
     text = plan_to_cloudformation(_sg_plan())
-    assert all(p.get("FromPort") != 8080 for p in
-               (r["Properties"] for r in _cfn(text)["Resources"].values()))
+    assert all(
+        p.get("FromPort") != 8080
+        for p in (r["Properties"] for r in _cfn(text)["Resources"].values())
+    )
     (line,) = [line for line in text.splitlines() if "sgr-8080" in line]
     assert line.startswith("#")
     assert "remove the resource that manages sgr-8080" in line
@@ -218,8 +337,13 @@ def test_cloudformation_acl_entries_use_numbers_and_ranges() -> None:
     assert resources["Acl1Ingress90"] == {
         "Type": "AWS::EC2::NetworkAclEntry",
         "Properties": {
-            "NetworkAclId": "acl-1", "RuleNumber": 90, "Protocol": 6, "RuleAction": "allow",
-            "Egress": False, "CidrBlock": "10.0.1.0/24", "PortRange": {"From": 8443, "To": 8443},
+            "NetworkAclId": "acl-1",
+            "RuleNumber": 90,
+            "Protocol": 6,
+            "RuleAction": "allow",
+            "Egress": False,
+            "CidrBlock": "10.0.1.0/24",
+            "PortRange": {"From": 8443, "To": 8443},
         },
     }
     icmp = resources["Acl1Egress110"]["Properties"]
@@ -242,8 +366,10 @@ def test_cloudformation_eni_and_quota_are_comments_and_template_still_loads() ->
 def test_cloudformation_keeps_awkward_descriptions_intact() -> None:
     """Quotes, colons and hashes in a description survive the YAML round trip."""
     awkward = "it's: a #test {x} -1"
-    plan = Plan(run_id=RUN_ID, changes=(
-        _sg_change(_sg(), _sg(NEW_8443.model_copy(update={"description": awkward}))),))
+    plan = Plan(
+        run_id=RUN_ID,
+        changes=(_sg_change(_sg(), _sg(NEW_8443.model_copy(update={"description": awkward}))),),
+    )
     (resource,) = _cfn(plan_to_cloudformation(plan))["Resources"].values()
     assert resource["Properties"]["Description"] == awkward
 

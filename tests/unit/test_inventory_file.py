@@ -41,69 +41,153 @@ def _inventory() -> Inventory:
         account_id="111122223333",
         region="eu-west-1",
         collected_at=datetime(2026, 11, 22, 2, 30, 15, 123456, tzinfo=UTC),
-        vpcs=(Vpc(vpc_id="vpc-1", cidr_blocks=("10.0.0.0/16",),
-                  ipv6_cidr_blocks=("2001:db8::/56",), tags={"Name": "shop"}),),
-        subnets=(Subnet(subnet_id="subnet-1", vpc_id="vpc-1", cidr_block="10.0.1.0/24",
-                        availability_zone="eu-west-1a"),),
+        vpcs=(
+            Vpc(
+                vpc_id="vpc-1",
+                cidr_blocks=("10.0.0.0/16",),
+                ipv6_cidr_blocks=("2001:db8::/56",),
+                tags={"Name": "shop"},
+            ),
+        ),
+        subnets=(
+            Subnet(
+                subnet_id="subnet-1",
+                vpc_id="vpc-1",
+                cidr_block="10.0.1.0/24",
+                availability_zone="eu-west-1a",
+            ),
+        ),
         route_tables=(
             RouteTable(
-                route_table_id="rtb-1", vpc_id="vpc-1", is_main=True,
+                route_table_id="rtb-1",
+                vpc_id="vpc-1",
+                is_main=True,
                 routes=(
                     Route(destination_cidr="10.0.0.0/16", target_kind=RouteTargetKind.LOCAL),
-                    Route(destination_prefix_list_id="pl-1",
-                          target_kind=RouteTargetKind.NAT_GATEWAY, target_id="nat-1",
-                          state=RouteState.BLACKHOLE),
+                    Route(
+                        destination_prefix_list_id="pl-1",
+                        target_kind=RouteTargetKind.NAT_GATEWAY,
+                        target_id="nat-1",
+                        state=RouteState.BLACKHOLE,
+                    ),
                 ),
             ),
         ),
         network_acls=(
             NetworkAcl(
-                network_acl_id="acl-1", vpc_id="vpc-1", is_default=True,
+                network_acl_id="acl-1",
+                vpc_id="vpc-1",
+                is_default=True,
                 subnet_ids=("subnet-1",),
                 entries=(
-                    AclEntry(rule_number=100, egress=False, protocol="6",
-                             rule_action=AclRuleAction.ALLOW, cidr="10.0.0.0/16",
-                             port_from=443, port_to=443),
-                    AclEntry(rule_number=110, egress=False, protocol="icmp",
-                             rule_action=AclRuleAction.ALLOW, cidr="::/0",
-                             icmp_type=8, icmp_code=-1),
+                    AclEntry(
+                        rule_number=100,
+                        egress=False,
+                        protocol="6",
+                        rule_action=AclRuleAction.ALLOW,
+                        cidr="10.0.0.0/16",
+                        port_from=443,
+                        port_to=443,
+                    ),
+                    AclEntry(
+                        rule_number=110,
+                        egress=False,
+                        protocol="icmp",
+                        rule_action=AclRuleAction.ALLOW,
+                        cidr="::/0",
+                        icmp_type=8,
+                        icmp_code=-1,
+                    ),
                 ),
             ),
         ),
         security_groups=(
             SecurityGroup(
-                group_id="sg-1", group_name="web", vpc_id="vpc-1", owner_id="111122223333",
+                group_id="sg-1",
+                group_name="web",
+                vpc_id="vpc-1",
+                owner_id="111122223333",
                 rules=(
-                    SgRule(group_id="sg-1", egress=False, protocol="tcp", from_port=443,
-                           to_port=443, rule_id="sgr-1", cidr_ipv4="10.0.0.0/16",
-                           description="inside"),
-                    SgRule(group_id="sg-1", egress=False, protocol="-1", rule_id="sgr-2",
-                           referenced_group_id="sg-1", referenced_user_id="111122223333"),
-                    SgRule(group_id="sg-1", egress=True, protocol="tcp", from_port=22,
-                           to_port=22, rule_id="sgr-3", prefix_list_id="pl-1",
-                           tags={"k": "v"}),
+                    SgRule(
+                        group_id="sg-1",
+                        egress=False,
+                        protocol="tcp",
+                        from_port=443,
+                        to_port=443,
+                        rule_id="sgr-1",
+                        cidr_ipv4="10.0.0.0/16",
+                        description="inside",
+                    ),
+                    SgRule(
+                        group_id="sg-1",
+                        egress=False,
+                        protocol="-1",
+                        rule_id="sgr-2",
+                        referenced_group_id="sg-1",
+                        referenced_user_id="111122223333",
+                    ),
+                    SgRule(
+                        group_id="sg-1",
+                        egress=True,
+                        protocol="tcp",
+                        from_port=22,
+                        to_port=22,
+                        rule_id="sgr-3",
+                        prefix_list_id="pl-1",
+                        tags={"k": "v"},
+                    ),
                 ),
             ),
         ),
         network_interfaces=(
-            NetworkInterface(network_interface_id="eni-1", subnet_id="subnet-1",
-                             vpc_id="vpc-1", private_ips=("10.0.1.10",),
-                             group_ids=("sg-1",), instance_id="i-1", device_index=0),
+            NetworkInterface(
+                network_interface_id="eni-1",
+                subnet_id="subnet-1",
+                vpc_id="vpc-1",
+                private_ips=("10.0.1.10",),
+                group_ids=("sg-1",),
+                instance_id="i-1",
+                device_index=0,
+            ),
         ),
-        instances=(Instance(instance_id="i-1", vpc_id="vpc-1", subnet_id="subnet-1",
-                            private_ip="10.0.1.10", network_interface_ids=("eni-1",)),),
-        prefix_lists=(ManagedPrefixList(prefix_list_id="pl-1", prefix_list_name="office",
-                                        max_entries=5,
-                                        entries=(PrefixListEntry(cidr="192.168.0.0/24"),)),),
+        instances=(
+            Instance(
+                instance_id="i-1",
+                vpc_id="vpc-1",
+                subnet_id="subnet-1",
+                private_ip="10.0.1.10",
+                network_interface_ids=("eni-1",),
+            ),
+        ),
+        prefix_lists=(
+            ManagedPrefixList(
+                prefix_list_id="pl-1",
+                prefix_list_name="office",
+                max_entries=5,
+                entries=(PrefixListEntry(cidr="192.168.0.0/24"),),
+            ),
+        ),
         internet_gateways=(InternetGateway(internet_gateway_id="igw-1", vpc_ids=("vpc-1",)),),
-        nat_gateways=(NatGateway(nat_gateway_id="nat-1", vpc_id="vpc-1", subnet_id="subnet-1",
-                                 private_ips=("10.0.1.5",)),),
-        peering_connections=(VpcPeeringConnection(vpc_peering_connection_id="pcx-1",
-                                                  requester_vpc_id="vpc-1",
-                                                  accepter_vpc_id="vpc-2"),),
-        transit_gateway_attachments=(TransitGatewayAttachment(
-            transit_gateway_attachment_id="tgw-attach-1", transit_gateway_id="tgw-1",
-            resource_id="vpc-1"),),
+        nat_gateways=(
+            NatGateway(
+                nat_gateway_id="nat-1",
+                vpc_id="vpc-1",
+                subnet_id="subnet-1",
+                private_ips=("10.0.1.5",),
+            ),
+        ),
+        peering_connections=(
+            VpcPeeringConnection(
+                vpc_peering_connection_id="pcx-1", requester_vpc_id="vpc-1", accepter_vpc_id="vpc-2"
+            ),
+        ),
+        transit_gateway_attachments=(
+            TransitGatewayAttachment(
+                transit_gateway_attachment_id="tgw-attach-1",
+                transit_gateway_id="tgw-1",
+                resource_id="vpc-1",
+            ),
+        ),
         quotas=Quotas(rules_per_security_group=100, source="service-quotas"),
     )
 
@@ -172,14 +256,20 @@ def test_not_an_object(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "field"),
     [
-        (lambda d: d["security_groups"][0]["rules"][0].update(protocol="bogus"),
-         "security_groups.0.rules.0.protocol"),
+        (
+            lambda d: d["security_groups"][0]["rules"][0].update(protocol="bogus"),
+            "security_groups.0.rules.0.protocol",
+        ),
         (lambda d: d.pop("region"), "region"),
-        (lambda d: d["network_acls"][0]["entries"][1].update(rule_number=70000),
-         "network_acls.0.entries.1.rule_number"),
+        (
+            lambda d: d["network_acls"][0]["entries"][1].update(rule_number=70000),
+            "network_acls.0.entries.1.rule_number",
+        ),
         (lambda d: d["vpcs"][0].update(colour="blue"), "vpcs.0.colour"),
-        (lambda d: d["route_tables"][0]["routes"][0].update(target_kind="teleport"),
-         "route_tables.0.routes.0.target_kind"),
+        (
+            lambda d: d["route_tables"][0]["routes"][0].update(target_kind="teleport"),
+            "route_tables.0.routes.0.target_kind",
+        ),
     ],
 )
 def test_schema_mismatch_names_the_field(tmp_path: Path, edit: Any, field: str) -> None:

@@ -45,31 +45,68 @@ def test_placeholders_are_not_group_ids() -> None:
 
 def test_resolution_replaces_whole_placeholders_only() -> None:
     """``...:1`` is replaced without touching ``...:10``; unknown ones stay as they are."""
-    value = {"GroupId": REF1, "Groups": ["sg-a", REF1, REF10],
-             "Text": f"attach {REF1} and {REF10}", "Count": 3}
+    value = {
+        "GroupId": REF1,
+        "Groups": ["sg-a", REF1, REF10],
+        "Text": f"attach {REF1} and {REF10}",
+        "Count": 3,
+    }
     resolved = resolve_value(value, {REF1: "sg-new1"})
-    assert resolved == {"GroupId": "sg-new1", "Groups": ["sg-a", "sg-new1", REF10],
-                        "Text": f"attach sg-new1 and {REF10}", "Count": 3}
+    assert resolved == {
+        "GroupId": "sg-new1",
+        "Groups": ["sg-a", "sg-new1", REF10],
+        "Text": f"attach sg-new1 and {REF10}",
+        "Count": 3,
+    }
     assert has_placeholder(resolved)
     assert not has_placeholder(resolve_value(resolved, {REF10: "sg-new10"}))
 
 
 def _plan() -> Plan:
-    created = SecurityGroup(group_id=REF1, group_name="web-overflow-1", vpc_id="vpc-1",
-                            rules=(SgRule(group_id=REF1, egress=False, protocol="tcp",
-                                          from_port=443, to_port=443, cidr_ipv4="10.0.0.1/32"),))
-    eni = NetworkInterface(network_interface_id="eni-1", subnet_id="subnet-1", vpc_id="vpc-1",
-                           private_ips=("10.0.1.5",), group_ids=("sg-web",))
-    return Plan(run_id=RUN, changes=(
-        Change(action="sg.create-group", api="CreateSecurityGroup", resource=REF1,
-               params={"GroupName": "web-overflow-1"}, kinds=(ChangeKind.ADDITION,),
-               after=created),
-        Change(action="eni.attach-group", api="ModifyNetworkInterfaceAttribute",
-               resource="eni-1", params={"NetworkInterfaceId": "eni-1",
-                                         "Groups": ["sg-web", REF1]},
-               kinds=(ChangeKind.ENI_GROUPS,), before=eni,
-               after=eni.model_copy(update={"group_ids": ("sg-web", REF1)})),
-    ))
+    created = SecurityGroup(
+        group_id=REF1,
+        group_name="web-overflow-1",
+        vpc_id="vpc-1",
+        rules=(
+            SgRule(
+                group_id=REF1,
+                egress=False,
+                protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4="10.0.0.1/32",
+            ),
+        ),
+    )
+    eni = NetworkInterface(
+        network_interface_id="eni-1",
+        subnet_id="subnet-1",
+        vpc_id="vpc-1",
+        private_ips=("10.0.1.5",),
+        group_ids=("sg-web",),
+    )
+    return Plan(
+        run_id=RUN,
+        changes=(
+            Change(
+                action="sg.create-group",
+                api="CreateSecurityGroup",
+                resource=REF1,
+                params={"GroupName": "web-overflow-1"},
+                kinds=(ChangeKind.ADDITION,),
+                after=created,
+            ),
+            Change(
+                action="eni.attach-group",
+                api="ModifyNetworkInterfaceAttribute",
+                resource="eni-1",
+                params={"NetworkInterfaceId": "eni-1", "Groups": ["sg-web", REF1]},
+                kinds=(ChangeKind.ENI_GROUPS,),
+                before=eni,
+                after=eni.model_copy(update={"group_ids": ("sg-web", REF1)}),
+            ),
+        ),
+    )
 
 
 def test_resolved_plan_names_the_real_group_everywhere() -> None:
@@ -89,8 +126,9 @@ def test_resolved_plan_names_the_real_group_everywhere() -> None:
 
 
 def _entry(seq: int, event: str, api: str, resource: str, **extra: object) -> JournalEntry:
-    return JournalEntry(seq=seq, phase="apply", step=seq, event=event, api=api,
-                        resource=resource, **extra)  # type: ignore[arg-type]
+    return JournalEntry(
+        seq=seq, phase="apply", step=seq, event=event, api=api, resource=resource, **extra
+    )  # type: ignore[arg-type]
 
 
 def test_journal_keeps_the_id_each_create_answered() -> None:
@@ -98,16 +136,22 @@ def test_journal_keeps_the_id_each_create_answered() -> None:
     create with no outcome (killed) maps nothing but still counts as attempted."""
     journal = [
         _entry(1, "intent", "CreateSecurityGroup", REF1),
-        _entry(2, "outcome", "CreateSecurityGroup", REF1, outcome="ok", intent_seq=1,
-               created_id="sg-new1"),
+        _entry(
+            2,
+            "outcome",
+            "CreateSecurityGroup",
+            REF1,
+            outcome="ok",
+            intent_seq=1,
+            created_id="sg-new1",
+        ),
         _entry(3, "intent", "CreateSecurityGroup", REF10),
     ]
     assert created_group_ids(journal) == {REF1: "sg-new1"}
     assert creation_attempted(journal)
     assert creation_attempted(journal[2:])
     assert created_group_ids(journal[2:]) == {}
-    assert not creation_attempted([_entry(1, "intent", "AuthorizeSecurityGroupIngress",
-                                          "sg-web")])
+    assert not creation_attempted([_entry(1, "intent", "AuthorizeSecurityGroupIngress", "sg-web")])
 
 
 def test_snapshot_and_readers_pass_placeholders_by() -> None:

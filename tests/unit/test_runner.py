@@ -39,17 +39,33 @@ class Answer:
 
 
 GROUP = SecurityGroup(group_id="sg-1", group_name="web", vpc_id="vpc-1")
-RULE = SgRule(group_id="sg-1", egress=False, protocol="tcp", from_port=443, to_port=443,
-              cidr_ipv4="10.0.0.0/16")
+RULE = SgRule(
+    group_id="sg-1",
+    egress=False,
+    protocol="tcp",
+    from_port=443,
+    to_port=443,
+    cidr_ipv4="10.0.0.0/16",
+)
 
 
 def _plan() -> Plan:
-    return Plan(playbooks=("wrong-port",), change_id="CHG-7", changes=(
-        Change(action="sg.authorize-ingress", api="AuthorizeSecurityGroupIngress",
-               resource="sg-1", params={"GroupId": "sg-1"}, kinds=(ChangeKind.ADDITION,),
-               summary="allow 443", before=GROUP,
-               after=GROUP.model_copy(update={"rules": (RULE,)})),
-    ))
+    return Plan(
+        playbooks=("wrong-port",),
+        change_id="CHG-7",
+        changes=(
+            Change(
+                action="sg.authorize-ingress",
+                api="AuthorizeSecurityGroupIngress",
+                resource="sg-1",
+                params={"GroupId": "sg-1"},
+                kinds=(ChangeKind.ADDITION,),
+                summary="allow 443",
+                before=GROUP,
+                after=GROUP.model_copy(update={"rules": (RULE,)}),
+            ),
+        ),
+    )
 
 
 def _runner(tmp_path: Path, approver: Any) -> tuple[Runner, RunStore, AuditLog]:
@@ -133,11 +149,18 @@ def test_kept_differences_ignores_what_the_plan_removed() -> None:
 
 def test_with_states_swaps_resources_and_rebuilds_lookups() -> None:
     """Planned states replace the inventory's own, and lookups see the new ones."""
-    eni = NetworkInterface(network_interface_id="eni-1", subnet_id="subnet-1", vpc_id="vpc-1",
-                           private_ips=("10.0.1.5",), group_ids=("sg-1",))
+    eni = NetworkInterface(
+        network_interface_id="eni-1",
+        subnet_id="subnet-1",
+        vpc_id="vpc-1",
+        private_ips=("10.0.1.5",),
+        group_ids=("sg-1",),
+    )
     inventory = Inventory(region="eu-west-1", security_groups=(GROUP,), network_interfaces=(eni,))
-    changed = with_states(inventory, [GROUP.model_copy(update={"rules": (RULE,)}),
-                                      eni.model_copy(update={"group_ids": ()})])
+    changed = with_states(
+        inventory,
+        [GROUP.model_copy(update={"rules": (RULE,)}), eni.model_copy(update={"group_ids": ()})],
+    )
     group = changed.security_group("sg-1")
     assert group is not None
     assert group.rules == (RULE,)
@@ -149,8 +172,12 @@ def _flow() -> Flow:
     def end(eni: str, ip: str) -> Endpoint:
         return Endpoint(kind=EndpointKind.ENI, address=ip, eni_id=eni, given=eni)
 
-    return Flow(source=end("eni-1", "10.0.1.5"), destination=end("eni-2", "10.0.1.6"),
-                protocol="tcp", port=8443)
+    return Flow(
+        source=end("eni-1", "10.0.1.5"),
+        destination=end("eni-2", "10.0.1.6"),
+        protocol="tcp",
+        port=8443,
+    )
 
 
 def test_reachability_verifier_reports_where_the_path_stops() -> None:
@@ -159,9 +186,12 @@ def test_reachability_verifier_reports_where_the_path_stops() -> None:
 
     def analyze(clients: Any, flow: Any, **kwargs: Any) -> PathAnalysis:
         seen.append(kwargs)
-        return PathAnalysis(path_id="nip-1", analysis_id="nia-1", reachable=False,
-                            explanations=(Explanation(code="ENI_SG_RULES_MISMATCH",
-                                                      component="sg-9"),))
+        return PathAnalysis(
+            path_id="nip-1",
+            analysis_id="nia-1",
+            reachable=False,
+            explanations=(Explanation(code="ENI_SG_RULES_MISMATCH", component="sg-9"),),
+        )
 
     verifier = AnalyzerRunVerifier(NoAws(), analyze=analyze)  # type: ignore[arg-type]
     plan = _plan()

@@ -26,10 +26,16 @@ from netmend.store import RunStatus, RunStore
 
 RUN = "20250101T000000Z-abcdef12"
 REF = new_group_ref(RUN, 1)
-ENI = NetworkInterface(network_interface_id="eni-1", subnet_id="subnet-1", vpc_id="vpc-1",
-                       private_ips=("10.0.1.5",), group_ids=("sg-web",))
-RULE = SgRule(group_id=REF, egress=False, protocol="tcp", from_port=443, to_port=443,
-              cidr_ipv4="10.0.2.7/32")
+ENI = NetworkInterface(
+    network_interface_id="eni-1",
+    subnet_id="subnet-1",
+    vpc_id="vpc-1",
+    private_ips=("10.0.1.5",),
+    group_ids=("sg-web",),
+)
+RULE = SgRule(
+    group_id=REF, egress=False, protocol="tcp", from_port=443, to_port=443, cidr_ipv4="10.0.2.7/32"
+)
 NEW = SecurityGroup(group_id=REF, group_name="web-overflow-1", vpc_id="vpc-1")
 
 
@@ -60,18 +66,39 @@ class RecordingVerifier:
 def _plan() -> Plan:
     with_rule = NEW.model_copy(update={"rules": (RULE,)})
     attached = ENI.model_copy(update={"group_ids": ("sg-web", REF)})
-    return Plan(run_id=RUN, playbooks=("rule-quota-exceeded",), changes=(
-        Change(action="sg.create-group", api="CreateSecurityGroup", resource=REF,
-               params={"GroupName": "web-overflow-1", "Description": "d", "VpcId": "vpc-1"},
-               kinds=(ChangeKind.ADDITION,), after=NEW),
-        Change(action="sg.authorize-ingress", api="AuthorizeSecurityGroupIngress",
-               resource=REF, params={"GroupId": REF, "IpPermissions": [{"IpProtocol": "tcp"}]},
-               kinds=(ChangeKind.ADDITION,), before=NEW, after=with_rule,
-               summary=f"allow 443 on {REF}"),
-        Change(action="eni.attach-group", api="ModifyNetworkInterfaceAttribute",
-               resource="eni-1", params={"NetworkInterfaceId": "eni-1", "Groups": ["sg-web", REF]},
-               kinds=(ChangeKind.ENI_GROUPS,), before=ENI, after=attached),
-    ))
+    return Plan(
+        run_id=RUN,
+        playbooks=("rule-quota-exceeded",),
+        changes=(
+            Change(
+                action="sg.create-group",
+                api="CreateSecurityGroup",
+                resource=REF,
+                params={"GroupName": "web-overflow-1", "Description": "d", "VpcId": "vpc-1"},
+                kinds=(ChangeKind.ADDITION,),
+                after=NEW,
+            ),
+            Change(
+                action="sg.authorize-ingress",
+                api="AuthorizeSecurityGroupIngress",
+                resource=REF,
+                params={"GroupId": REF, "IpPermissions": [{"IpProtocol": "tcp"}]},
+                kinds=(ChangeKind.ADDITION,),
+                before=NEW,
+                after=with_rule,
+                summary=f"allow 443 on {REF}",
+            ),
+            Change(
+                action="eni.attach-group",
+                api="ModifyNetworkInterfaceAttribute",
+                resource="eni-1",
+                params={"NetworkInterfaceId": "eni-1", "Groups": ["sg-web", REF]},
+                kinds=(ChangeKind.ENI_GROUPS,),
+                before=ENI,
+                after=attached,
+            ),
+        ),
+    )
 
 
 class FakeAws:
@@ -87,8 +114,9 @@ class FakeAws:
         if change.api == "CreateSecurityGroup":
             if self.fail_create:
                 raise AwsCallError("CreateSecurityGroup", "InvalidGroup.Duplicate", "taken")
-            return ChangeOutcome(api=change.api, resource=change.resource, status="ok",
-                                 created_id="sg-new1")
+            return ChangeOutcome(
+                api=change.api, resource=change.resource, status="ok", created_id="sg-new1"
+            )
         return ChangeOutcome(api=change.api, resource=change.resource, status="ok")
 
     def read_resources(self, clients: Any, ids: Iterable[str]) -> dict[str, ResourceState]:
@@ -109,8 +137,14 @@ def fake(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Fak
 
 def _runner(tmp_path: Path, verifier: RecordingVerifier) -> tuple[Runner, RunStore]:
     store = RunStore(tmp_path)
-    runner = Runner(NoAws(), store, Yes(), AuditLog(tmp_path / "audit.jsonl"),  # type: ignore[arg-type]
-                    verifier, requester="alice")
+    runner = Runner(
+        NoAws(),
+        store,
+        Yes(),
+        AuditLog(tmp_path / "audit.jsonl"),  # type: ignore[arg-type]
+        verifier,
+        requester="alice",
+    )
     return runner, store
 
 
@@ -131,7 +165,9 @@ def test_later_calls_name_the_group_aws_created(tmp_path: Path, fake: FakeAws) -
     assert fake.sent[2].params["Groups"] == ["sg-web", "sg-new1"]
     journal = store.read_journal(RUN)
     assert [(e.event, e.resource, e.created_id) for e in journal if e.step == 0] == [
-        ("intent", REF, None), ("outcome", REF, "sg-new1")]
+        ("intent", REF, None),
+        ("outcome", REF, "sg-new1"),
+    ]
     assert journal[2].params == {"GroupId": "sg-new1", "IpPermissions": [{"IpProtocol": "tcp"}]}
     (checked,) = verifier.plans
     assert checked.resources == ("sg-new1", "eni-1")

@@ -66,56 +66,126 @@ AWS_ENDPOINT = "https://ec2.us-east-1.amazonaws.com"
 MOTO_ENDPOINT = "http://127.0.0.1:5000"
 
 
-def _rule(group: str, n: int, *, egress: bool, protocol: str, ports: tuple[int, int] | None,
-          cidr: str) -> SgRule:
+def _rule(
+    group: str, n: int, *, egress: bool, protocol: str, ports: tuple[int, int] | None, cidr: str
+) -> SgRule:
     low, high = ports if ports else (None, None)
-    return SgRule(group_id=group, egress=egress, protocol=protocol, from_port=low,
-                  to_port=high, rule_id=f"sgr-{group}-{n}", cidr_ipv4=cidr)
+    return SgRule(
+        group_id=group,
+        egress=egress,
+        protocol=protocol,
+        from_port=low,
+        to_port=high,
+        rule_id=f"sgr-{group}-{n}",
+        cidr_ipv4=cidr,
+    )
 
 
 def _open(number: int, egress: bool, action: str = "allow") -> AclEntry:
-    return AclEntry(rule_number=number, egress=egress, protocol="-1", rule_action=action,
-                    cidr="0.0.0.0/0")
+    return AclEntry(
+        rule_number=number, egress=egress, protocol="-1", rule_action=action, cidr="0.0.0.0/0"
+    )
 
 
 def _inventory() -> Inventory:
     vpc = "vpc-1"
     enis = [
-        NetworkInterface(network_interface_id="eni-client", subnet_id="subnet-a", vpc_id=vpc,
-                         private_ips=("10.0.1.10",), group_ids=("sg-client",),
-                         instance_id="i-client", attachment_status="attached"),
-        NetworkInterface(network_interface_id="eni-server", subnet_id="subnet-b", vpc_id=vpc,
-                         private_ips=("10.0.2.20",), group_ids=("sg-server",),
-                         instance_id="i-server", attachment_status="attached"),
+        NetworkInterface(
+            network_interface_id="eni-client",
+            subnet_id="subnet-a",
+            vpc_id=vpc,
+            private_ips=("10.0.1.10",),
+            group_ids=("sg-client",),
+            instance_id="i-client",
+            attachment_status="attached",
+        ),
+        NetworkInterface(
+            network_interface_id="eni-server",
+            subnet_id="subnet-b",
+            vpc_id=vpc,
+            private_ips=("10.0.2.20",),
+            group_ids=("sg-server",),
+            instance_id="i-server",
+            attachment_status="attached",
+        ),
     ]
     return Inventory(
         region="us-east-1",
         vpcs=(Vpc(vpc_id=vpc, cidr_blocks=("10.0.0.0/16",)),),
-        subnets=(Subnet(subnet_id="subnet-a", vpc_id=vpc, cidr_block="10.0.1.0/24"),
-                 Subnet(subnet_id="subnet-b", vpc_id=vpc, cidr_block="10.0.2.0/24")),
-        route_tables=(RouteTable(route_table_id="rtb-main", vpc_id=vpc, is_main=True, routes=(
-            Route(destination_cidr="10.0.0.0/16", target_kind=RouteTargetKind.LOCAL,
-                  target_id="local"),)),),
-        network_acls=(NetworkAcl(network_acl_id="acl-default", vpc_id=vpc, is_default=True,
-                                 entries=(_open(100, False), _open(100, True),
-                                          _open(32767, False, "deny"),
-                                          _open(32767, True, "deny"))),),
+        subnets=(
+            Subnet(subnet_id="subnet-a", vpc_id=vpc, cidr_block="10.0.1.0/24"),
+            Subnet(subnet_id="subnet-b", vpc_id=vpc, cidr_block="10.0.2.0/24"),
+        ),
+        route_tables=(
+            RouteTable(
+                route_table_id="rtb-main",
+                vpc_id=vpc,
+                is_main=True,
+                routes=(
+                    Route(
+                        destination_cidr="10.0.0.0/16",
+                        target_kind=RouteTargetKind.LOCAL,
+                        target_id="local",
+                    ),
+                ),
+            ),
+        ),
+        network_acls=(
+            NetworkAcl(
+                network_acl_id="acl-default",
+                vpc_id=vpc,
+                is_default=True,
+                entries=(
+                    _open(100, False),
+                    _open(100, True),
+                    _open(32767, False, "deny"),
+                    _open(32767, True, "deny"),
+                ),
+            ),
+        ),
         security_groups=(
-            SecurityGroup(group_id="sg-client", group_name="client", vpc_id=vpc, rules=(
-                _rule("sg-client", 0, egress=True, protocol="-1", ports=None,
-                      cidr="0.0.0.0/0"),)),
-            SecurityGroup(group_id="sg-server", group_name="server", vpc_id=vpc, rules=(
-                _rule("sg-server", 0, egress=False, protocol="tcp", ports=(443, 443),
-                      cidr="10.0.0.0/16"),
-                _rule("sg-server", 1, egress=False, protocol="icmp", ports=(8, -1),
-                      cidr="10.0.0.0/16"),
-                _rule("sg-server", 2, egress=True, protocol="-1", ports=None,
-                      cidr="0.0.0.0/0"))),
+            SecurityGroup(
+                group_id="sg-client",
+                group_name="client",
+                vpc_id=vpc,
+                rules=(
+                    _rule("sg-client", 0, egress=True, protocol="-1", ports=None, cidr="0.0.0.0/0"),
+                ),
+            ),
+            SecurityGroup(
+                group_id="sg-server",
+                group_name="server",
+                vpc_id=vpc,
+                rules=(
+                    _rule(
+                        "sg-server",
+                        0,
+                        egress=False,
+                        protocol="tcp",
+                        ports=(443, 443),
+                        cidr="10.0.0.0/16",
+                    ),
+                    _rule(
+                        "sg-server",
+                        1,
+                        egress=False,
+                        protocol="icmp",
+                        ports=(8, -1),
+                        cidr="10.0.0.0/16",
+                    ),
+                    _rule("sg-server", 2, egress=True, protocol="-1", ports=None, cidr="0.0.0.0/0"),
+                ),
+            ),
         ),
         network_interfaces=tuple(enis),
         instances=tuple(
-            Instance(instance_id=e.instance_id or "", vpc_id=vpc, subnet_id=e.subnet_id,
-                     private_ip=e.primary_ip, network_interface_ids=(e.network_interface_id,))
+            Instance(
+                instance_id=e.instance_id or "",
+                vpc_id=vpc,
+                subnet_id=e.subnet_id,
+                private_ip=e.primary_ip,
+                network_interface_ids=(e.network_interface_id,),
+            )
             for e in enis
         ),
     )
@@ -144,10 +214,23 @@ def stub(clients: AwsClients) -> Iterator[Stubber]:
         stubber.assert_no_pending_responses()
 
 
-def _intent(name: str, port: int | None = 443, *, expect: str = "allowed",
-            protocol: str = "tcp", **fields: Any) -> Intent:
-    return Intent(name=name, source="i-client", destination="i-server", protocol=protocol,
-                  port=port, expect=expect, **fields)  # type: ignore[arg-type]
+def _intent(
+    name: str,
+    port: int | None = 443,
+    *,
+    expect: str = "allowed",
+    protocol: str = "tcp",
+    **fields: Any,
+) -> Intent:
+    return Intent(
+        name=name,
+        source="i-client",
+        destination="i-server",
+        protocol=protocol,
+        port=port,
+        expect=expect,
+        **fields,
+    )  # type: ignore[arg-type]
 
 
 def _tcp(inventory: Inventory, port: int = 443) -> Flow:
@@ -192,14 +275,20 @@ def test_a_good_file_loads_with_defaults_and_lines(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (GOOD.replace("expect: denied", "expect: blocked"),
-         r":12: expect: expected allowed or denied"),
+        (
+            GOOD.replace("expect: denied", "expect: blocked"),
+            r":12: expect: expected allowed or denied",
+        ),
         (GOOD.replace("port: 22", "port: 70000"), r":11: port: .*less than or equal to 65535"),
-        (GOOD.replace("    port: 22\n", "    port: 22\n    colour: blue\n"),
-         r":12: unknown key 'colour'"),
+        (
+            GOOD.replace("    port: 22\n", "    port: 22\n    colour: blue\n"),
+            r":12: unknown key 'colour'",
+        ),
         (GOOD.replace("    port: 443\n", ""), r":2: port is required for tcp"),
-        (GOOD.replace("no ssh", "client reaches server over https"),
-         r":7: intent name .* is already used at line 2"),
+        (
+            GOOD.replace("no ssh", "client reaches server over https"),
+            r":7: intent name .* is already used at line 2",
+        ),
         (GOOD.replace("protocol: tcp", "protocol: tcpx"), r":10: protocol: unknown protocol"),
         (GOOD.replace("port: 22", "port: '22'"), r":11: port: Input should be a valid integer"),
         ("intents:\n  - name: [oops\n", r":3: YAML syntax error"),
@@ -239,8 +328,10 @@ def test_unknown_ids_are_all_reported_with_their_lines(inventory: Inventory) -> 
 
 def test_dumped_intents_load_back_equal() -> None:
     """dump_intents writes a file load_intents_text reads back to the same intents."""
-    intents = [_intent("a: quoted name"), _intent("ping", None, protocol="icmp", icmp_type=8,
-                                                 expect="denied")]
+    intents = [
+        _intent("a: quoted name"),
+        _intent("ping", None, protocol="icmp", icmp_type=8, expect="denied"),
+    ]
     loaded = load_intents_text(dump_intents(intents, header="generated"), "x.yaml")
     assert [i.model_dump() for i in loaded.intents] == [i.model_dump() for i in intents]
     assert loaded.intents[1].where == "x.yaml:9"  # the header comment is line 1
@@ -270,8 +361,7 @@ def test_auto_picks_reachability_analyzer_on_aws_for_tcp(
     clients: AwsClients, inventory: Inventory
 ) -> None:
     """On AWS's endpoint a TCP IPv4 flow goes to Reachability Analyzer under auto."""
-    verifier = select_verifier("auto", clients, _tcp(inventory),
-                               local=LocalVerifier(inventory))
+    verifier = select_verifier("auto", clients, _tcp(inventory), local=LocalVerifier(inventory))
     assert isinstance(verifier, ReachabilityAnalyzerVerifier)
 
 
@@ -291,11 +381,14 @@ def test_icmp_asked_of_reachability_analyzer_falls_back_to_local(
 ) -> None:
     """RA cannot analyse ICMP: the flow is evaluated locally with that reason, and no
     AWS call is made (nothing is queued on the stubber)."""
-    verifier = MethodVerifier("reachability-analyzer", clients,
-                              local=LocalVerifier(inventory))
+    verifier = MethodVerifier("reachability-analyzer", clients, local=LocalVerifier(inventory))
     verdict = verifier.check(_icmp(inventory))
-    assert isinstance(select_verifier("reachability-analyzer", clients, _icmp(inventory),
-                                      local=LocalVerifier(inventory)), FallbackVerifier)
+    assert isinstance(
+        select_verifier(
+            "reachability-analyzer", clients, _icmp(inventory), local=LocalVerifier(inventory)
+        ),
+        FallbackVerifier,
+    )
     assert verdict.method == "local"
     assert verdict.reachable is True
     assert verdict.fallback_reason == "Reachability Analyzer cannot analyse ICMP"
@@ -320,8 +413,7 @@ def test_auto_falls_back_to_local_when_the_analysis_times_out(
     clients: AwsClients, inventory: Inventory
 ) -> None:
     """Under auto a timed-out analysis gives the local verdict, saying what happened."""
-    verifier = MethodVerifier("auto", clients, local=LocalVerifier(inventory),
-                              analyzer=TimingOut())
+    verifier = MethodVerifier("auto", clients, local=LocalVerifier(inventory), analyzer=TimingOut())
     verdict = verifier.check(_tcp(inventory, 22))
     assert (verdict.method, verdict.reachable) == ("local", False)
     assert verdict.fallback_reason is not None
@@ -332,8 +424,9 @@ def test_explicit_reachability_analyzer_lets_a_timeout_through(
     clients: AwsClients, inventory: Inventory
 ) -> None:
     """Asked for AWS's verdict explicitly, a timeout is an error, not a local answer."""
-    verifier = MethodVerifier("reachability-analyzer", clients,
-                              local=LocalVerifier(inventory), analyzer=TimingOut())
+    verifier = MethodVerifier(
+        "reachability-analyzer", clients, local=LocalVerifier(inventory), analyzer=TimingOut()
+    )
     with pytest.raises(VerificationTimeoutError):
         verifier.check(_tcp(inventory))
 
@@ -344,14 +437,19 @@ def test_explicit_reachability_analyzer_lets_a_timeout_through(
 def test_local_intent_check_holds_and_violates(inventory: Inventory) -> None:
     """Against an inventory: https allowed holds; ssh expected allowed is violated at the
     server's group; ssh expected denied holds; the JSON carries DESIGN.md's keys."""
-    intents = [_intent("https"), _intent("ssh should work", 22),
-               _intent("ssh must not", 22, expect="denied")]
+    intents = [
+        _intent("https"),
+        _intent("ssh should work", 22),
+        _intent("ssh must not", 22, expect="denied"),
+    ]
 
     report = check_intents(inventory, intents)
 
     assert [(r.name, r.held, r.reachable) for r in report.intents] == [
-        ("https", True, True), ("ssh should work", False, False),
-        ("ssh must not", True, False)]
+        ("https", True, True),
+        ("ssh should work", False, False),
+        ("ssh must not", True, False),
+    ]
     assert report.violated == 1
     blocking = report.intents[1].blocking
     assert blocking is not None
@@ -361,7 +459,10 @@ def test_local_intent_check_holds_and_violates(inventory: Inventory) -> None:
     assert {"name", "expect", "held", "explanations"} <= set(document["intents"][1])
     explanation = document["intents"][1]["explanations"][0]
     assert (explanation["code"], explanation["component"], explanation["direction"]) == (
-        "ENI_SG_RULES_MISMATCH", "sg-server", "ingress")
+        "ENI_SG_RULES_MISMATCH",
+        "sg-server",
+        "ingress",
+    )
 
 
 def test_the_report_shows_violations_blind_spots_and_probes(inventory: Inventory) -> None:
@@ -380,25 +481,38 @@ def test_the_report_shows_violations_blind_spots_and_probes(inventory: Inventory
 
 
 def _analysis(status: str, **fields: Any) -> dict[str, Any]:
-    return {"NetworkInsightsAnalysisId": "nia-0123456789abcdef0",
-            "NetworkInsightsPathId": "nip-0123456789abcdef0",
-            "StartDate": datetime(2025, 5, 1, tzinfo=UTC), "Status": status, **fields}
+    return {
+        "NetworkInsightsAnalysisId": "nia-0123456789abcdef0",
+        "NetworkInsightsPathId": "nip-0123456789abcdef0",
+        "StartDate": datetime(2025, 5, 1, tzinfo=UTC),
+        "Status": status,
+        **fields,
+    }
 
 
 def _stub_analysis(stub: Stubber, result: dict[str, Any]) -> None:
-    stub.add_response("create_network_insights_path",
-                      {"NetworkInsightsPath": {"NetworkInsightsPathId": "nip-0123456789abcdef0"}},
-                      expected_params={"Source": "eni-client", "Destination": "eni-server",
-                                       "Protocol": "tcp", "DestinationPort": 8443,
-                                       "TagSpecifications": ANY, "ClientToken": ANY})
-    stub.add_response("start_network_insights_analysis",
-                      {"NetworkInsightsAnalysis": _analysis("running")})
-    stub.add_response("describe_network_insights_analyses",
-                      {"NetworkInsightsAnalyses": [result]})
-    stub.add_response("delete_network_insights_analysis",
-                      {"NetworkInsightsAnalysisId": "nia-0123456789abcdef0"})
-    stub.add_response("delete_network_insights_path",
-                      {"NetworkInsightsPathId": "nip-0123456789abcdef0"})
+    stub.add_response(
+        "create_network_insights_path",
+        {"NetworkInsightsPath": {"NetworkInsightsPathId": "nip-0123456789abcdef0"}},
+        expected_params={
+            "Source": "eni-client",
+            "Destination": "eni-server",
+            "Protocol": "tcp",
+            "DestinationPort": 8443,
+            "TagSpecifications": ANY,
+            "ClientToken": ANY,
+        },
+    )
+    stub.add_response(
+        "start_network_insights_analysis", {"NetworkInsightsAnalysis": _analysis("running")}
+    )
+    stub.add_response("describe_network_insights_analyses", {"NetworkInsightsAnalyses": [result]})
+    stub.add_response(
+        "delete_network_insights_analysis", {"NetworkInsightsAnalysisId": "nia-0123456789abcdef0"}
+    )
+    stub.add_response(
+        "delete_network_insights_path", {"NetworkInsightsPathId": "nip-0123456789abcdef0"}
+    )
 
 
 def test_intents_checked_by_reachability_analyzer_and_locally(
@@ -407,18 +521,31 @@ def test_intents_checked_by_reachability_analyzer_and_locally(
     """With --method reachability-analyzer, the TCP intent takes AWS's verdict (here: a
     path the local evaluator would also block, explained by AWS) and the ICMP intent is
     checked locally, with the reason in the report."""
-    _stub_analysis(stub, _analysis(
-        "succeeded", NetworkPathFound=False,
-        Explanations=[{"ExplanationCode": "ENI_SG_RULES_MISMATCH", "Direction": "ingress",
-                       "SecurityGroups": [{"Id": "sg-server"}],
-                       "NetworkInterface": {"Id": "eni-server"}}]))
+    _stub_analysis(
+        stub,
+        _analysis(
+            "succeeded",
+            NetworkPathFound=False,
+            Explanations=[
+                {
+                    "ExplanationCode": "ENI_SG_RULES_MISMATCH",
+                    "Direction": "ingress",
+                    "SecurityGroups": [{"Id": "sg-server"}],
+                    "NetworkInterface": {"Id": "eni-server"},
+                }
+            ],
+        ),
+    )
     analyzer = ReachabilityAnalyzerVerifier(
-        clients, analyze=functools.partial(analyze_path, sleep=lambda _: None))
-    verifier = MethodVerifier("reachability-analyzer", clients,
-                              local=LocalVerifier(inventory), analyzer=analyzer)
+        clients, analyze=functools.partial(analyze_path, sleep=lambda _: None)
+    )
+    verifier = MethodVerifier(
+        "reachability-analyzer", clients, local=LocalVerifier(inventory), analyzer=analyzer
+    )
 
-    report = check_intents(verifier, [_intent("api", 8443), _intent(
-        "ping", None, protocol="icmp", icmp_type=8)])
+    report = check_intents(
+        verifier, [_intent("api", 8443), _intent("ping", None, protocol="icmp", icmp_type=8)]
+    )
 
     api, ping = report.intents
     assert (api.method, api.held, api.reachable) == ("reachability-analyzer", False, False)
@@ -427,15 +554,15 @@ def test_intents_checked_by_reachability_analyzer_and_locally(
     assert (ping.method, ping.held) == ("local", True)
     assert ping.fallback_reason == "Reachability Analyzer cannot analyse ICMP"
     assert intent_report_to_json(report)["intents"][1]["fallback_reason"] == (
-        "Reachability Analyzer cannot analyse ICMP")
+        "Reachability Analyzer cannot analyse ICMP"
+    )
 
 
-def test_a_bad_id_stops_before_any_analysis(clients: AwsClients, stub: Stubber,
-                                            inventory: Inventory) -> None:
+def test_a_bad_id_stops_before_any_analysis(
+    clients: AwsClients, stub: Stubber, inventory: Inventory
+) -> None:
     """One unknown id fails the whole check (exit 2) before any paid analysis starts."""
-    verifier = MethodVerifier("reachability-analyzer", clients,
-                              local=LocalVerifier(inventory))
-    bad = Intent(name="ghost", source="i-client", destination="i-ghost", port=443,
-                 expect="allowed")
+    verifier = MethodVerifier("reachability-analyzer", clients, local=LocalVerifier(inventory))
+    bad = Intent(name="ghost", source="i-client", destination="i-ghost", port=443, expect="allowed")
     with pytest.raises(IntentsError, match="intent 'ghost': unknown instance 'i-ghost'"):
         check_intents(verifier, [_intent("api"), bad])

@@ -15,9 +15,9 @@ __all__ = ["Approver", "Decision", "DecisionOutcome"]
 
 class DecisionOutcome(StrEnum):
     APPROVED = "approved"
-    REJECTED = "rejected"          # a person said no
-    REFUSED = "refused"            # no one could be asked, or a rule forbids the plan
-    EXPIRED = "expired"            # a request for approval timed out (ChatOps)
+    REJECTED = "rejected"  # a person said no
+    REFUSED = "refused"  # no one could be asked, or a rule forbids the plan
+    EXPIRED = "expired"  # a request for approval timed out (ChatOps)
     UNAUTHORISED = "unauthorised"  # the one who answered may not approve
 
 
@@ -25,7 +25,7 @@ class Decision(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     outcome: DecisionOutcome
-    approver: str   # who decided: a user name, "policy", "terminal"
+    approver: str  # who decided: a user name, "policy", "terminal"
     reason: str
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 

@@ -22,27 +22,27 @@ __all__ = ["DEFAULT_SENSITIVE_PORTS", "Policy", "never_violations", "world_open_
 
 # Ports that must never face the whole internet: remote shells and data stores.
 DEFAULT_SENSITIVE_PORTS: tuple[int, ...] = (
-    22,     # SSH
-    23,     # telnet
-    3389,   # RDP
-    5985,   # WinRM over HTTP
-    5986,   # WinRM over HTTPS
-    1433,   # SQL Server
-    1521,   # Oracle
-    2483,   # Oracle (TCPS)
-    3306,   # MySQL / MariaDB / Aurora MySQL
-    5432,   # PostgreSQL / Aurora PostgreSQL
-    5439,   # Redshift
-    6379,   # Redis / Valkey
+    22,  # SSH
+    23,  # telnet
+    3389,  # RDP
+    5985,  # WinRM over HTTP
+    5986,  # WinRM over HTTPS
+    1433,  # SQL Server
+    1521,  # Oracle
+    2483,  # Oracle (TCPS)
+    3306,  # MySQL / MariaDB / Aurora MySQL
+    5432,  # PostgreSQL / Aurora PostgreSQL
+    5439,  # Redshift
+    6379,  # Redis / Valkey
     11211,  # Memcached
     27017,  # MongoDB / DocumentDB
-    9042,   # Cassandra / Keyspaces
-    9200,   # Elasticsearch / OpenSearch HTTP
-    9300,   # Elasticsearch transport
-    5984,   # CouchDB
-    8086,   # InfluxDB
-    2375,   # Docker API without TLS
-    2379,   # etcd
+    9042,  # Cassandra / Keyspaces
+    9200,  # Elasticsearch / OpenSearch HTTP
+    9300,  # Elasticsearch transport
+    5984,  # CouchDB
+    8086,  # InfluxDB
+    2375,  # Docker API without TLS
+    2379,  # etcd
 )
 
 

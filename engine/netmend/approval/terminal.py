@@ -18,9 +18,7 @@ from netmend.plan import Plan
 
 __all__ = ["NO_TERMINAL_MESSAGE", "TerminalApprover"]
 
-NO_TERMINAL_MESSAGE = (
-    "no terminal to ask for approval: re-run with --yes, or use a policy"
-)
+NO_TERMINAL_MESSAGE = "no terminal to ask for approval: re-run with --yes, or use a policy"
 
 
 class TerminalApprover:
@@ -39,8 +37,9 @@ class TerminalApprover:
         stdin = self._stdin if self._stdin is not None else sys.stdin
         user = self.user or invoking_user()
         if stdin is None or stdin.closed or not stdin.isatty():
-            return Decision(outcome=DecisionOutcome.REFUSED, approver=user,
-                            reason=NO_TERMINAL_MESSAGE)
+            return Decision(
+                outcome=DecisionOutcome.REFUSED, approver=user, reason=NO_TERMINAL_MESSAGE
+            )
         console = self._console or Console(file=sys.stderr)
         console.print(rendered_diff, markup=False, highlight=False)
         count = len(plan.changes)
@@ -50,7 +49,9 @@ class TerminalApprover:
         except (EOFError, KeyboardInterrupt):
             yes = False
         if yes:
-            return Decision(outcome=DecisionOutcome.APPROVED, approver=user,
-                            reason="approved at the terminal")
-        return Decision(outcome=DecisionOutcome.REJECTED, approver=user,
-                        reason="rejected at the terminal")
+            return Decision(
+                outcome=DecisionOutcome.APPROVED, approver=user, reason="approved at the terminal"
+            )
+        return Decision(
+            outcome=DecisionOutcome.REJECTED, approver=user, reason="rejected at the terminal"
+        )

@@ -17,7 +17,10 @@ def groups_tagged_for_run(clients: AwsClients, run_id: str) -> tuple[str, ...]:
     """Ids of the security groups tagged ``netmend:run-id=<run_id>`` (what it created)."""
     operation = "describe_security_groups"
     items = iter_items(
-        clients.call, clients.ec2, operation, "SecurityGroups",
+        clients.call,
+        clients.ec2,
+        operation,
+        "SecurityGroups",
         page_size=page_size_for(operation),
         Filters=[{"Name": f"tag:{RUN_ID_TAG}", "Values": [run_id]}],
     )
@@ -28,7 +31,10 @@ def interfaces_carrying(clients: AwsClients, group_id: str) -> tuple[str, ...]:
     """Ids of the network interfaces that carry ``group_id`` now."""
     operation = "describe_network_interfaces"
     items = iter_items(
-        clients.call, clients.ec2, operation, "NetworkInterfaces",
+        clients.call,
+        clients.ec2,
+        operation,
+        "NetworkInterfaces",
         page_size=page_size_for(operation),
         Filters=[{"Name": "group-id", "Values": [group_id]}],
     )

@@ -97,7 +97,7 @@ class ChangeOutcome(BaseModel):
     api: str
     resource: str
     status: Literal["ok", "already-done"]
-    code: str | None = None     # the AWS code that meant "already done"
+    code: str | None = None  # the AWS code that meant "already done"
     message: str = ""
     created_rule_ids: tuple[str, ...] = ()  # sgr- ids an authorize created
     created_id: str | None = None  # the GroupId CreateSecurityGroup answered
@@ -157,8 +157,13 @@ def apply_change(clients: AwsClients, change: Change) -> ChangeOutcome:
             "placeholder is left in its parameters): nothing was sent"
         )
     if deleting_group and not _check_created_group_deletable(clients, change):
-        return ChangeOutcome(api=change.api, resource=change.resource, status="already-done",
-                             code="InvalidGroup.NotFound", message="the group is gone")
+        return ChangeOutcome(
+            api=change.api,
+            resource=change.resource,
+            status="already-done",
+            code="InvalidGroup.NotFound",
+            message="the group is gone",
+        )
     method = getattr(_client(clients, change.service), xform_name(change.api))
     try:
         response: dict[str, Any] = clients.call(method, **change.params)
@@ -184,15 +189,21 @@ def apply_change(clients: AwsClients, change: Change) -> ChangeOutcome:
     )
     new_id = response.get("GroupId") if change.api == CREATE_GROUP_API else None
     return ChangeOutcome(
-        api=change.api, resource=change.resource, status="ok", created_rule_ids=created,
+        api=change.api,
+        resource=change.resource,
+        status="ok",
+        created_rule_ids=created,
         created_id=str(new_id) if new_id else None,
     )
 
 
 def snapshot_kind(resource_id: str) -> str | None:
     """The kind of resource a snapshot can hold for this id, or None (not restorable)."""
-    for prefix, kind in (("sg-", "security-group"), ("acl-", "network-acl"),
-                         ("eni-", "network-interface")):
+    for prefix, kind in (
+        ("sg-", "security-group"),
+        ("acl-", "network-acl"),
+        ("eni-", "network-interface"),
+    ):
         if resource_id.startswith(prefix):
             return kind
     return None

@@ -345,8 +345,11 @@ def _peer_cidrs(info: Raw) -> tuple[str, ...]:
     cidrs = [str(c["CidrBlock"]) for c in info.get("CidrBlockSet") or () if c.get("CidrBlock")]
     if not cidrs and info.get("CidrBlock"):
         cidrs = [str(info["CidrBlock"])]
-    cidrs += [str(c["Ipv6CidrBlock"]) for c in info.get("Ipv6CidrBlockSet") or ()
-              if c.get("Ipv6CidrBlock")]
+    cidrs += [
+        str(c["Ipv6CidrBlock"])
+        for c in info.get("Ipv6CidrBlockSet") or ()
+        if c.get("Ipv6CidrBlock")
+    ]
     return tuple(cidrs)
 
 

@@ -102,11 +102,11 @@ class PathAnalysis(BaseModel):
 
     path_id: str
     analysis_id: str
-    reachable: bool                              # NetworkPathFound
+    reachable: bool  # NetworkPathFound
     explanations: tuple[Explanation, ...] = ()
-    forward_components: tuple[str, ...] = ()     # component ids along the forward path
+    forward_components: tuple[str, ...] = ()  # component ids along the forward path
     return_components: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()                  # WarningMessage, additional detail codes
+    notes: tuple[str, ...] = ()  # WarningMessage, additional detail codes
 
 
 class LeftoverPath(BaseModel):
@@ -166,9 +166,7 @@ def path_request(flow: Flow, *, tag_run_id: str | None = None) -> dict[str, Any]
         "Source": source.eni_id or source.instance_id,
         "Protocol": flow.protocol,
         "DestinationPort": flow.port,
-        "TagSpecifications": [
-            {"ResourceType": "network-insights-path", "Tags": _tags(tag_run_id)}
-        ],
+        "TagSpecifications": [{"ResourceType": "network-insights-path", "Tags": _tags(tag_run_id)}],
     }
     if _is_ip(source.given):
         params["SourceIp"] = source.address  # maybe a secondary address of the ENI
@@ -278,8 +276,9 @@ def analyze_path(
         # Our own ClientTokens: a create or start retried after a lost answer then
         # returns the same path or analysis rather than paying for a second one.
         try:
-            created = clients.call(clients.ec2.create_network_insights_path,
-                                   **params, ClientToken=str(uuid.uuid4()))
+            created = clients.call(
+                clients.ec2.create_network_insights_path, **params, ClientToken=str(uuid.uuid4())
+            )
         except ResponseParserError as error:  # moto: HTTP 500 "not implemented", as HTML
             raise ReachabilityAnalyzerError(
                 f"the endpoint {clients.endpoint_url} does not answer "
@@ -296,12 +295,21 @@ def analyze_path(
         }
         started = clients.call(clients.ec2.start_network_insights_analysis, **start)
         analysis_id = started["NetworkInsightsAnalysis"]["NetworkInsightsAnalysisId"]
-        log.info("reachability analysis started", path_id=path_id, analysis_id=analysis_id,
-                 flow=flow.service)
+        log.info(
+            "reachability analysis started",
+            path_id=path_id,
+            analysis_id=analysis_id,
+            flow=flow.service,
+        )
         analysis = _wait_for(
-            clients, analysis_id, deadline=deadline, timeout_s=timeout_s,
-            poll_interval_s=poll_interval_s, initial_wait_s=initial_wait_s,
-            sleep=sleep, clock=clock,
+            clients,
+            analysis_id,
+            deadline=deadline,
+            timeout_s=timeout_s,
+            poll_interval_s=poll_interval_s,
+            initial_wait_s=initial_wait_s,
+            sleep=sleep,
+            clock=clock,
         )
         if analysis.get("Status") == _FAILED:
             raise AnalysisFailedError(analysis_id, str(analysis.get("StatusMessage") or ""))
@@ -317,11 +325,15 @@ def analyze_path(
     finally:
         # Analyses first: the guide is unsure whether deleting a path deletes them.
         if analysis_id is not None:
-            _delete(clients, clients.ec2.delete_network_insights_analysis,
-                    NetworkInsightsAnalysisId=analysis_id)
+            _delete(
+                clients,
+                clients.ec2.delete_network_insights_analysis,
+                NetworkInsightsAnalysisId=analysis_id,
+            )
         if path_id is not None:
-            _delete(clients, clients.ec2.delete_network_insights_path,
-                    NetworkInsightsPathId=path_id)
+            _delete(
+                clients, clients.ec2.delete_network_insights_path, NetworkInsightsPathId=path_id
+            )
 
 
 def find_leftovers(clients: AwsClients) -> tuple[LeftoverPath, ...]:
@@ -330,29 +342,43 @@ def find_leftovers(clients: AwsClients) -> tuple[LeftoverPath, ...]:
     DescribeNetworkInsightsPaths documents no tag filter, so the tags are read here.
     """
     found: list[LeftoverPath] = []
-    for path in iter_items(clients.call, clients.ec2, "describe_network_insights_paths",
-                           "NetworkInsightsPaths", page_size=100):
+    for path in iter_items(
+        clients.call,
+        clients.ec2,
+        "describe_network_insights_paths",
+        "NetworkInsightsPaths",
+        page_size=100,
+    ):
         tags = {t.get("Key"): t.get("Value") for t in path.get("Tags") or ()}
         if tags.get(CREATED_BY_TAG) != _CREATED_BY:
             continue
         created = path.get("CreatedDate")
-        found.append(LeftoverPath(
-            path_id=path["NetworkInsightsPathId"],
-            run_id=tags.get(RUN_ID_TAG),
-            created=created.isoformat() if created is not None else None,
-            source=path.get("Source"),
-            destination=path.get("Destination") or path.get("DestinationIp"),
-        ))
+        found.append(
+            LeftoverPath(
+                path_id=path["NetworkInsightsPathId"],
+                run_id=tags.get(RUN_ID_TAG),
+                created=created.isoformat() if created is not None else None,
+                source=path.get("Source"),
+                destination=path.get("Destination") or path.get("DestinationIp"),
+            )
+        )
     return tuple(found)
 
 
 def delete_leftovers(clients: AwsClients, path_ids: list[str]) -> None:
     """Delete these paths and their analyses (analyses first); failures are logged."""
     for path_id in path_ids:
-        for analysis in iter_items(clients.call, clients.ec2,
-                                   "describe_network_insights_analyses",
-                                   "NetworkInsightsAnalyses", page_size=100,
-                                   NetworkInsightsPathId=path_id):
-            _delete(clients, clients.ec2.delete_network_insights_analysis,
-                    NetworkInsightsAnalysisId=analysis["NetworkInsightsAnalysisId"])
+        for analysis in iter_items(
+            clients.call,
+            clients.ec2,
+            "describe_network_insights_analyses",
+            "NetworkInsightsAnalyses",
+            page_size=100,
+            NetworkInsightsPathId=path_id,
+        ):
+            _delete(
+                clients,
+                clients.ec2.delete_network_insights_analysis,
+                NetworkInsightsAnalysisId=analysis["NetworkInsightsAnalysisId"],
+            )
         _delete(clients, clients.ec2.delete_network_insights_path, NetworkInsightsPathId=path_id)

@@ -153,15 +153,20 @@ def _detail(explanation: Mapping[str, Any]) -> str:
         parts.append("addresses " + ", ".join(map(str, addresses)))
     if explanation.get("Cidrs"):
         parts.append("CIDRs " + ", ".join(map(str, explanation["Cidrs"])))
-    for key, label in (("State", "state"), ("MissingComponent", "missing"),
-                       ("PacketField", "packet field")):
+    for key, label in (
+        ("State", "state"),
+        ("MissingComponent", "missing"),
+        ("PacketField", "packet field"),
+    ):
         if explanation.get(key):
             parts.append(f"{label} {explanation[key]}")
     return "; ".join(parts)
 
 
 def explanation_from_aws(
-    explanation: Mapping[str, Any], *, return_ids: Iterable[str] = (),
+    explanation: Mapping[str, Any],
+    *,
+    return_ids: Iterable[str] = (),
     forward_ids: Iterable[str] = (),
 ) -> Explanation:
     """One AWS ``Explanation`` as netmend's; never fails on codes or fields it does not know.

@@ -114,7 +114,11 @@ def _describe_ids(
             # next to ids, and a list of ids is one bounded answer anyway.
             items = list(
                 iter_items(
-                    clients.call, clients.ec2, operation, result_key, page_size=None,
+                    clients.call,
+                    clients.ec2,
+                    operation,
+                    result_key,
+                    page_size=None,
                     **{ids_param: chunk},
                 )
             )
@@ -134,7 +138,11 @@ def _describe_one_by_one(
         try:
             found += list(
                 iter_items(
-                    clients.call, clients.ec2, operation, result_key, page_size=None,
+                    clients.call,
+                    clients.ec2,
+                    operation,
+                    result_key,
+                    page_size=None,
                     **{ids_param: [one]},
                 )
             )
@@ -193,8 +201,14 @@ def read_subnets(
     page_size: int | None = None,
 ) -> tuple[Subnet, ...]:
     return _read(
-        clients, "describe_subnets", "Subnets", parse_subnet,
-        ids_param="SubnetIds", ids=subnet_ids, vpc_ids=vpc_ids, page_size=page_size,
+        clients,
+        "describe_subnets",
+        "Subnets",
+        parse_subnet,
+        ids_param="SubnetIds",
+        ids=subnet_ids,
+        vpc_ids=vpc_ids,
+        page_size=page_size,
     )
 
 
@@ -206,8 +220,14 @@ def read_route_tables(
     page_size: int | None = None,
 ) -> tuple[RouteTable, ...]:
     return _read(
-        clients, "describe_route_tables", "RouteTables", parse_route_table,
-        ids_param="RouteTableIds", ids=route_table_ids, vpc_ids=vpc_ids, page_size=page_size,
+        clients,
+        "describe_route_tables",
+        "RouteTables",
+        parse_route_table,
+        ids_param="RouteTableIds",
+        ids=route_table_ids,
+        vpc_ids=vpc_ids,
+        page_size=page_size,
     )
 
 
@@ -219,8 +239,14 @@ def read_network_acls(
     page_size: int | None = None,
 ) -> tuple[NetworkAcl, ...]:
     return _read(
-        clients, "describe_network_acls", "NetworkAcls", parse_network_acl,
-        ids_param="NetworkAclIds", ids=acl_ids, vpc_ids=vpc_ids, page_size=page_size,
+        clients,
+        "describe_network_acls",
+        "NetworkAcls",
+        parse_network_acl,
+        ids_param="NetworkAclIds",
+        ids=acl_ids,
+        vpc_ids=vpc_ids,
+        page_size=page_size,
     )
 
 
@@ -298,8 +324,14 @@ def read_network_interfaces(
     page_size: int | None = None,
 ) -> tuple[NetworkInterface, ...]:
     return _read(
-        clients, "describe_network_interfaces", "NetworkInterfaces", parse_network_interface,
-        ids_param="NetworkInterfaceIds", ids=eni_ids, vpc_ids=vpc_ids, page_size=page_size,
+        clients,
+        "describe_network_interfaces",
+        "NetworkInterfaces",
+        parse_network_interface,
+        ids_param="NetworkInterfaceIds",
+        ids=eni_ids,
+        vpc_ids=vpc_ids,
+        page_size=page_size,
     )
 
 
@@ -351,7 +383,10 @@ def read_prefix_lists(
     """
     if prefix_list_ids is not None:
         raws = _describe_ids(
-            clients, "describe_managed_prefix_lists", "PrefixLists", "PrefixListIds",
+            clients,
+            "describe_managed_prefix_lists",
+            "PrefixLists",
+            "PrefixListIds",
             prefix_list_ids,
         )
     else:
@@ -398,8 +433,11 @@ def read_nat_gateways(
 ) -> tuple[NatGateway, ...]:
     """NAT gateways that exist (deleted and failed ones linger in the API for a while)."""
     raws = _describe(
-        clients, "describe_nat_gateways", "NatGateways",
-        page_size=page_size, filters=_vpc_filter(vpc_ids),
+        clients,
+        "describe_nat_gateways",
+        "NatGateways",
+        page_size=page_size,
+        filters=_vpc_filter(vpc_ids),
     )
     return tuple(parse_nat_gateway(r) for r in raws if r.get("State") not in _GONE_NAT_STATES)
 
@@ -409,8 +447,11 @@ def read_peering_connections(
 ) -> tuple[VpcPeeringConnection, ...]:
     """Peerings that exist, touching one of ``vpc_ids`` from either side if given."""
     raws = _describe(
-        clients, "describe_vpc_peering_connections", "VpcPeeringConnections",
-        page_size=page_size, filters=[],
+        clients,
+        "describe_vpc_peering_connections",
+        "VpcPeeringConnections",
+        page_size=page_size,
+        filters=[],
     )
     peerings = (
         parse_peering_connection(r)
@@ -429,8 +470,11 @@ def read_transit_gateway_attachments(
 ) -> tuple[TransitGatewayAttachment, ...]:
     """Attachments that exist; with ``vpc_ids``, only those VPCs' attachments."""
     raws = _describe(
-        clients, "describe_transit_gateway_attachments", "TransitGatewayAttachments",
-        page_size=page_size, filters=[],
+        clients,
+        "describe_transit_gateway_attachments",
+        "TransitGatewayAttachments",
+        page_size=page_size,
+        filters=[],
     )
     attachments = (
         parse_transit_gateway_attachment(r)

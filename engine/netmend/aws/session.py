@@ -170,17 +170,14 @@ def make_clients(
     if options.endpoint_url is not None:
         _check_endpoint_url(options.endpoint_url)
     try:
-        session = boto3.Session(
-            profile_name=options.profile, botocore_session=_botocore_session()
-        )
+        session = boto3.Session(profile_name=options.profile, botocore_session=_botocore_session())
         _dedupe_search_paths()
         region = resolve_region(options, session)
         credentials = session.get_credentials()
     except ProfileNotFound as error:
         name = options.profile or os.environ.get("AWS_PROFILE", "")
         raise AwsConnectionError(
-            f"unknown AWS profile {name!r}: check --profile / AWS_PROFILE "
-            "and ~/.aws/config"
+            f"unknown AWS profile {name!r}: check --profile / AWS_PROFILE and ~/.aws/config"
         ) from error
     except BotoCoreError as error:
         raise AwsConnectionError(f"cannot load the AWS configuration: {error}") from error

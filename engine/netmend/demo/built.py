@@ -35,12 +35,12 @@ class BuiltEstate(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    root_cause: str          # a playbook id from ROOT_CAUSES, or HEALTHY
+    root_cause: str  # a playbook id from ROOT_CAUSES, or HEALTHY
     vpc_id: str
-    source: str              # instance id of the client
-    destination: str         # instance id of the server
-    protocol: str            # tcp, udp or icmp
-    port: int | None         # None for ICMP
+    source: str  # instance id of the client
+    destination: str  # instance id of the server
+    protocol: str  # tcp, udp or icmp
+    port: int | None  # None for ICMP
     icmp_type: int | None = None
     expected_component: str | None
     description: str

@@ -51,16 +51,25 @@ def _network(sc: Scaffold, app: str, tiers: list[tuple[str, str, int]]) -> dict[
     return ids
 
 
-def _launch(sc: Scaffold, ids: dict[str, str], role: str, name: str, groups: list[str], *,
-            ip: str) -> None:
+def _launch(
+    sc: Scaffold, ids: dict[str, str], role: str, name: str, groups: list[str], *, ip: str
+) -> None:
     """Launch the client or server instance; record its instance and ENI ids under ``role``."""
     instance_id, eni_id = sc.instance(name, ids[f"{role}_subnet"], groups, ip)
     ids[f"{role}_instance"] = instance_id
     ids[f"{role}_eni"] = eni_id
 
 
-def _estate(sc: Scaffold, name: str, ids: dict[str, str], *, protocol: str, port: int | None,
-            expected: str | None, description: str) -> BuiltEstate:
+def _estate(
+    sc: Scaffold,
+    name: str,
+    ids: dict[str, str],
+    *,
+    protocol: str,
+    port: int | None,
+    expected: str | None,
+    description: str,
+) -> BuiltEstate:
     return BuiltEstate(
         name=name,
         root_cause=sc.estate,
@@ -91,7 +100,11 @@ def build_wrong_port(ec2: EC2Client) -> BuiltEstate:
     _launch(sc, ids, "client", "storefront-web-1", [ids["client_sg"]], ip=f"10.{n}.2.100")
     _launch(sc, ids, "server", "payments-api-1", [ids["server_sg"]], ip=f"10.{n}.1.50")
     return _estate(
-        sc, "payments-api-wrong-port", ids, protocol="tcp", port=8443,
+        sc,
+        "payments-api-wrong-port",
+        ids,
+        protocol="tcp",
+        port=8443,
         expected=ids["server_sg"],
         description=f"payments-api listens on tcp/8443 but payments-api-sg opens tcp/8080 "
         f"(and 22) to {cidr}",
@@ -107,12 +120,18 @@ def build_wrong_cidr(ec2: EC2Client) -> BuiltEstate:
     ids["client_sg"] = sc.group(vpc, "checkout-web-sg", "Checkout web tier")
     ids["server_sg"] = sc.group(vpc, "checkout-api-sg", "Checkout API (https)")
     # The rule names the API's own subnet (10.N.1.0/24), as in the runbook.
-    sc.ingress(ids["server_sg"], permission("tcp", 443, cidr=ids["server_cidr"],
-                                            description="https from the app subnet"))
+    sc.ingress(
+        ids["server_sg"],
+        permission("tcp", 443, cidr=ids["server_cidr"], description="https from the app subnet"),
+    )
     _launch(sc, ids, "client", "checkout-web-1", [ids["client_sg"]], ip=f"10.{n}.2.100")
     _launch(sc, ids, "server", "checkout-api-1", [ids["server_sg"]], ip=f"10.{n}.1.50")
     return _estate(
-        sc, "checkout-api-wrong-cidr", ids, protocol="tcp", port=443,
+        sc,
+        "checkout-api-wrong-cidr",
+        ids,
+        protocol="tcp",
+        port=443,
         expected=ids["server_sg"],
         description=f"checkout-api-sg admits tcp/443 from 10.{n}.1.0/24 only; checkout-web "
         f"sends from 10.{n}.2.100",
@@ -122,16 +141,22 @@ def build_wrong_cidr(ec2: EC2Client) -> BuiltEstate:
 def _client_to_database(sc: Scaffold, app: str) -> dict[str, str]:
     """RC3/RC4 layout: a client tier, shared services (10.N.3.0/24) and a database tier."""
     n = OCTETS[sc.estate]
-    ids = _network(sc, app, [("client", "app", 1), ("shared", "shared-services", 3),
-                             ("server", "db", 4)])
-    ids["client_sg"] = sc.group(ids["vpc"], f"{app}-app-sg", f"{app} application tier",
-                                open_egress=False)
+    ids = _network(
+        sc, app, [("client", "app", 1), ("shared", "shared-services", 3), ("server", "db", 4)]
+    )
+    ids["client_sg"] = sc.group(
+        ids["vpc"], f"{app}-app-sg", f"{app} application tier", open_egress=False
+    )
     ids["server_sg"] = sc.group(ids["vpc"], f"{app}-db-sg", f"{app} PostgreSQL")
-    sc.ingress(ids["server_sg"], permission("tcp", 5432, cidr=ids["vpc_cidr"],
-                                            description="postgres from the VPC"))
+    sc.ingress(
+        ids["server_sg"],
+        permission("tcp", 5432, cidr=ids["vpc_cidr"], description="postgres from the VPC"),
+    )
     # Hardened egress: only HTTPS to the shared-services subnet, as in the runbook.
-    sc.egress(ids["client_sg"], permission("tcp", 443, cidr=f"10.{n}.3.0/24",
-                                           description="https to shared services"))
+    sc.egress(
+        ids["client_sg"],
+        permission("tcp", 443, cidr=f"10.{n}.3.0/24", description="https to shared services"),
+    )
     return ids
 
 
@@ -143,7 +168,11 @@ def build_missing_egress(ec2: EC2Client) -> BuiltEstate:
     _launch(sc, ids, "client", "orders-worker-1", [ids["client_sg"]], ip=f"10.{n}.1.50")
     _launch(sc, ids, "server", "orders-db-1", [ids["server_sg"]], ip=f"10.{n}.4.20")
     return _estate(
-        sc, "orders-worker-missing-egress", ids, protocol="tcp", port=5432,
+        sc,
+        "orders-worker-missing-egress",
+        ids,
+        protocol="tcp",
+        port=5432,
         expected=ids["client_sg"],
         description=f"orders-app-sg has no default egress, only tcp/443 to 10.{n}.3.0/24; "
         f"orders-db listens on tcp/5432 at 10.{n}.4.20",
@@ -163,12 +192,17 @@ def build_stateful_misunderstanding(ec2: EC2Client) -> BuiltEstate:
         permission("tcp", 1024, 65535, cidr=cidr, description="return traffic"),
     )
     # ... and "inbound 443 needs a matching outbound 443".
-    sc.egress(ids["client_sg"], permission("tcp", 443, cidr=cidr,
-                                           description="mirror of inbound 443"))
+    sc.egress(
+        ids["client_sg"], permission("tcp", 443, cidr=cidr, description="mirror of inbound 443")
+    )
     _launch(sc, ids, "client", "billing-app-1", [ids["client_sg"]], ip=f"10.{n}.1.50")
     _launch(sc, ids, "server", "billing-db-1", [ids["server_sg"]], ip=f"10.{n}.4.20")
     return _estate(
-        sc, "billing-app-stateful-misunderstanding", ids, protocol="tcp", port=5432,
+        sc,
+        "billing-app-stateful-misunderstanding",
+        ids,
+        protocol="tcp",
+        port=5432,
         expected=ids["client_sg"],
         description="billing-app-sg mirrors inbound rules (443 both ways, inbound 1024-65535) "
         "but has no egress for its own connection to billing-db on tcp/5432",
@@ -195,7 +229,12 @@ def build_nacl_override(ec2: EC2Client) -> BuiltEstate:
     _launch(sc, ids, "client", "ledger-web-1", [ids["client_sg"]], ip=f"10.{n}.2.100")
     _launch(sc, ids, "server", "ledger-api-1", [ids["server_sg"]], ip=f"10.{n}.1.50")
     return _estate(
-        sc, "ledger-api-nacl-override", ids, protocol="tcp", port=8443, expected=acl,
+        sc,
+        "ledger-api-nacl-override",
+        ids,
+        protocol="tcp",
+        port=8443,
+        expected=acl,
         description="ledger-api-restricted-acl admits inbound tcp/443 only; the groups allow "
         "tcp/8443 but the ACL's rule 32767 drops it",
     )
@@ -217,7 +256,11 @@ def build_wrong_protocol(ec2: EC2Client) -> BuiltEstate:
     _launch(sc, ids, "client", "corp-app-1", [ids["client_sg"]], ip=f"10.{n}.2.100")
     _launch(sc, ids, "server", "dns-forwarder-1", [ids["server_sg"]], ip=f"10.{n}.1.53")
     return _estate(
-        sc, "dns-forwarder-wrong-protocol", ids, protocol="udp", port=53,
+        sc,
+        "dns-forwarder-wrong-protocol",
+        ids,
+        protocol="udp",
+        port=53,
         expected=ids["server_sg"],
         description="dns-forwarder-sg opens tcp/53 but DNS queries use udp/53 "
         "(dig +tcp works, plain dig times out)",
@@ -231,16 +274,23 @@ def build_sg_not_attached(ec2: EC2Client) -> BuiltEstate:
     ids = _network(sc, "inventory", [("client", "web", 2), ("server", "api", 1)])
     vpc = ids["vpc"]
     ids["client_sg"] = sc.group(vpc, "inventory-web-sg", "Inventory web tier")
-    ids["unattached_sg"] = sc.group(vpc, "inventory-api-sg", "Inventory API (8443)",
-                                    extra_tags={"Service": "inventory-api"})
-    sc.ingress(ids["unattached_sg"], permission("tcp", 8443, group_id=ids["client_sg"],
-                                                description="from the web tier"))
+    ids["unattached_sg"] = sc.group(
+        vpc, "inventory-api-sg", "Inventory API (8443)", extra_tags={"Service": "inventory-api"}
+    )
+    sc.ingress(
+        ids["unattached_sg"],
+        permission("tcp", 8443, group_id=ids["client_sg"], description="from the web tier"),
+    )
     # The launch template forgot the new group: the instance got the VPC's default one.
     ids["default_sg"] = ids["server_sg"] = sc.default_group(vpc)
     _launch(sc, ids, "client", "inventory-web-1", [ids["client_sg"]], ip=f"10.{n}.2.100")
     _launch(sc, ids, "server", "inventory-api-1", [ids["server_sg"]], ip=f"10.{n}.1.50")
     return _estate(
-        sc, "inventory-api-sg-not-attached", ids, protocol="tcp", port=8443,
+        sc,
+        "inventory-api-sg-not-attached",
+        ids,
+        protocol="tcp",
+        port=8443,
         expected=ids["server_sg"],
         description="inventory-api-sg admits tcp/8443 from the web tier but was never "
         "attached; inventory-api-1 carries only the VPC's default group",
@@ -273,14 +323,21 @@ def build_rule_quota_exceeded(ec2: EC2Client) -> BuiltEstate:
     ids["server_sg"] = sc.group(vpc, "partner-gateway-sg", "Partner API gateway")
     rules = _stale_partner_rules()
     for start in range(0, len(rules), 20):  # a few calls, as rules accumulated over time
-        sc.ingress(ids["server_sg"], *(
-            permission("tcp", low, high, cidr=cidr, description=text)
-            for cidr, low, high, text in rules[start:start + 20]
-        ))
+        sc.ingress(
+            ids["server_sg"],
+            *(
+                permission("tcp", low, high, cidr=cidr, description=text)
+                for cidr, low, high, text in rules[start : start + 20]
+            ),
+        )
     _launch(sc, ids, "client", "partner-batch-1", [ids["client_sg"]], ip=f"10.{n}.2.100")
     _launch(sc, ids, "server", "partner-gateway-1", [ids["server_sg"]], ip=f"10.{n}.1.50")
     return _estate(
-        sc, "partner-gateway-rule-quota", ids, protocol="tcp", port=443,
+        sc,
+        "partner-gateway-rule-quota",
+        ids,
+        protocol="tcp",
+        port=443,
         expected=ids["server_sg"],
         description=f"partner-gateway-sg holds {len(rules)} inbound rules (the quota), none "
         "for the batch tier on tcp/443; adding one fails with RulesPerSecurityGroupLimitExceeded",
@@ -295,8 +352,10 @@ def build_healthy(ec2: EC2Client) -> BuiltEstate:
     vpc, cidr = ids["vpc"], ids["vpc_cidr"]
     ids["client_sg"] = sc.group(vpc, "catalog-web-sg", "Catalog web tier")
     ids["server_sg"] = sc.group(vpc, "catalog-api-sg", "Catalog API (https)")
-    sc.ingress(ids["server_sg"], permission("tcp", 443, group_id=ids["client_sg"],
-                                            description="https from the web tier"))
+    sc.ingress(
+        ids["server_sg"],
+        permission("tcp", 443, group_id=ids["client_sg"], description="https from the web tier"),
+    )
     acl = sc.network_acl(vpc, "catalog-api-acl", ids["server_subnet"])
     ids["network_acl"] = acl
     sc.acl_entry(acl, 100, egress=False, cidr=cidr, ports=(443, 443))
@@ -304,7 +363,12 @@ def build_healthy(ec2: EC2Client) -> BuiltEstate:
     _launch(sc, ids, "client", "catalog-web-1", [ids["client_sg"]], ip=f"10.{n}.2.100")
     _launch(sc, ids, "server", "catalog-api-1", [ids["server_sg"]], ip=f"10.{n}.1.50")
     return _estate(
-        sc, "catalog-api-healthy", ids, protocol="tcp", port=443, expected=None,
+        sc,
+        "catalog-api-healthy",
+        ids,
+        protocol="tcp",
+        port=443,
+        expected=None,
         description="control: catalog-web reaches catalog-api on tcp/443 (group reference, "
         "custom ACL with inbound 443 and outbound ephemeral ports)",
     )

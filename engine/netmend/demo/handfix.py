@@ -76,8 +76,13 @@ def _fix_nacl(ec2: EC2Client, estate: BuiltEstate) -> None:
         if (number, egress) in existing:
             continue
         ec2.create_network_acl_entry(
-            NetworkAclId=acl, RuleNumber=number, Protocol="6", RuleAction="allow",
-            Egress=egress, CidrBlock=cidr, PortRange={"From": low, "To": high},
+            NetworkAclId=acl,
+            RuleNumber=number,
+            Protocol="6",
+            RuleAction="allow",
+            Egress=egress,
+            CidrBlock=cidr,
+            PortRange={"From": low, "To": high},
         )
 
 
@@ -108,7 +113,9 @@ def _ingress_rules(ec2: EC2Client, group_id: str) -> list[SecurityGroupRuleTypeD
         Filters=[{"Name": "group-id", "Values": [group_id]}]
     )
     return [
-        rule for page in pages for rule in page.get("SecurityGroupRules", [])
+        rule
+        for page in pages
+        for rule in page.get("SecurityGroupRules", [])
         if not rule.get("IsEgress", False)
     ]
 
@@ -125,13 +132,13 @@ def _covers(outer: SecurityGroupRuleTypeDef, inner: SecurityGroupRuleTypeDef) ->
     elif protocol != inner.get("IpProtocol"):
         services_ok = False
     elif protocol in ("tcp", "udp"):
-        services_ok = (
-            outer.get("FromPort", 0) <= inner.get("FromPort", 0)
-            and inner.get("ToPort", 0) <= outer.get("ToPort", 0)
-        )
+        services_ok = outer.get("FromPort", 0) <= inner.get("FromPort", 0) and inner.get(
+            "ToPort", 0
+        ) <= outer.get("ToPort", 0)
     else:  # ICMP type/code: -1 is "all", else it must be the same pair
         services_ok = (outer.get("FromPort"), outer.get("ToPort")) in (
-            (-1, -1), (inner.get("FromPort"), inner.get("ToPort")),
+            (-1, -1),
+            (inner.get("FromPort"), inner.get("ToPort")),
         )
     inner_net = ipaddress.IPv4Network(inner["CidrIpv4"])
     return services_ok and inner_net.subnet_of(ipaddress.IPv4Network(outer["CidrIpv4"]))
@@ -141,7 +148,8 @@ def redundant_ingress_rules(ec2: EC2Client, group_id: str) -> list[str]:
     """Ids of inbound rules another rule of the same group already covers."""
     rules = _ingress_rules(ec2, group_id)
     return [
-        inner["SecurityGroupRuleId"] for inner in rules
+        inner["SecurityGroupRuleId"]
+        for inner in rules
         if "SecurityGroupRuleId" in inner and any(_covers(outer, inner) for outer in rules)
     ]
 
@@ -154,8 +162,14 @@ def _fix_rule_quota(ec2: EC2Client, estate: BuiltEstate) -> None:
         ec2.revoke_security_group_ingress(GroupId=group, SecurityGroupRuleIds=stale)
     ec2.authorize_security_group_ingress(
         GroupId=group,
-        IpPermissions=[permission(estate.protocol, _port(estate), group_id=estate.ids["client_sg"],
-                                  description="partner-batch jobs")],
+        IpPermissions=[
+            permission(
+                estate.protocol,
+                _port(estate),
+                group_id=estate.ids["client_sg"],
+                description="partner-batch jobs",
+            )
+        ],
     )
 
 

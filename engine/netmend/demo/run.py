@@ -113,11 +113,16 @@ def _fix_estate(
 ) -> None:
     """Apply the fix with approval (--yes), check it verified, roll back, compare."""
     assert report.flow is not None
-    runner = make_runner(clients, NetmendConfig(state_dir=state_dir), approver=YesApprover(),
-                         requester="netmend-demo")
+    runner = make_runner(
+        clients,
+        NetmendConfig(state_dir=state_dir),
+        approver=YesApprover(),
+        requester="netmend-demo",
+    )
     try:
-        outcome = fix_flow(runner, report.inventory, report.flow, playbooks, apply=True,
-                           change_id="DEMO-1")
+        outcome = fix_flow(
+            runner, report.inventory, report.flow, playbooks, apply=True, change_id="DEMO-1"
+        )
     except NetmendError as error:
         report.fix_status = "refused"
         report.problems.append(f"fix: {error}")
@@ -175,10 +180,18 @@ def _yes_no(value: bool | None) -> Text:
 
 
 def _diagnosis_table(reports: list[EstateReport]) -> Table:
-    table = Table(title="diagnose → fix (apply, verify) → rollback, per estate",
-                  title_justify="left")
-    for column in ("root cause", "flow", "blocked at", "detected", "change", "verified",
-                   "rolled back"):
+    table = Table(
+        title="diagnose → fix (apply, verify) → rollback, per estate", title_justify="left"
+    )
+    for column in (
+        "root cause",
+        "flow",
+        "blocked at",
+        "detected",
+        "change",
+        "verified",
+        "rolled back",
+    ):
         # API names are long: the change column must not be the one rich squeezes.
         table.add_column(column, min_width=46 if column == "change" else None)
     for r in reports:

@@ -81,21 +81,27 @@ def crossings(
     dst_cidr = _subnet_cidr(inventory, dst.subnet_id if dst else None)
     found: list[Crossing] = []
 
-    def add(acl: NetworkAcl | None, subnet: str, egress: bool, leg: Leg, packet: Packet | None,
-            remote: str, remote_cidr: str | None) -> None:
+    def add(
+        acl: NetworkAcl | None,
+        subnet: str,
+        egress: bool,
+        leg: Leg,
+        packet: Packet | None,
+        remote: str,
+        remote_cidr: str | None,
+    ) -> None:
         if acl is not None and packet is not None:
-            found.append(Crossing(acl.network_acl_id, subnet, egress, leg, remote, remote_cidr,
-                                  packet))
+            found.append(
+                Crossing(acl.network_acl_id, subnet, egress, leg, remote, remote_cidr, packet)
+            )
 
     if src is not None:
-        add(src_acl, src.subnet_id, True, Leg.FORWARD, request, flow.destination.address,
-            dst_cidr)
+        add(src_acl, src.subnet_id, True, Leg.FORWARD, request, flow.destination.address, dst_cidr)
     if dst is not None:
         add(dst_acl, dst.subnet_id, False, Leg.FORWARD, request, flow.source.address, src_cidr)
         add(dst_acl, dst.subnet_id, True, Leg.RETURN, reply, flow.source.address, src_cidr)
     if src is not None:
-        add(src_acl, src.subnet_id, False, Leg.RETURN, reply, flow.destination.address,
-            dst_cidr)
+        add(src_acl, src.subnet_id, False, Leg.RETURN, reply, flow.destination.address, dst_cidr)
     return found
 
 

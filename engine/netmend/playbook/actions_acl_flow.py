@@ -97,8 +97,10 @@ class AllowFlow(Action[AllowFlowParams]):
             passing = admits(acl, crossing)
             if passing is not None:
                 if not acl.is_default and crossing.acl_id not in touched:
-                    ctx.note(f"{acl.network_acl_id} already passes {_why(crossing)}: "
-                             f"{passing}; nothing to add there")
+                    ctx.note(
+                        f"{acl.network_acl_id} already passes {_why(crossing)}: "
+                        f"{passing}; nothing to add there"
+                    )
                 continue
             change = self._entry_change(ctx, acl, crossing, params.scope)
             ctx.stage(change)  # a second entry on the same ACL starts from this one

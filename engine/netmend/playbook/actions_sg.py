@@ -130,8 +130,10 @@ class _Authorize(Action[AuthorizeParams]):
         check_rule_quota(ctx.inventory, group, rule)
         warnings: list[str] = []
         kinds = [ChangeKind.ADDITION]
-        if is_world(rule) or rule.protocol == ALL or (
-            rule.protocol in (TCP, UDP) and rule.all_ports
+        if (
+            is_world(rule)
+            or rule.protocol == ALL
+            or (rule.protocol in (TCP, UDP) and rule.all_ports)
         ):
             kinds = [ChangeKind.WIDENING]
             warnings.append(f"wide rule: {words} admits far more than one flow")

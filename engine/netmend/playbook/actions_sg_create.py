@@ -73,10 +73,12 @@ class CreateGroupParams(Params):
     ref: NewGroupRef = Field(description="The placeholder later steps name the group by.")
     name: Annotated[str, AfterValidator(_name)]
     vpc: VpcId
-    purpose: str | None = Field(default=None, max_length=150,
-                                description="Why the group exists (its description).")
-    overflow_of: SgId | None = Field(default=None,
-                                     description="The full group whose rule it takes.")
+    purpose: str | None = Field(
+        default=None, max_length=150, description="Why the group exists (its description)."
+    )
+    overflow_of: SgId | None = Field(
+        default=None, description="The full group whose rule it takes."
+    )
     keep_default_egress: bool = Field(
         default=False, description="Keep AWS's allow-all outbound rule (default: revoke it)."
     )
@@ -123,8 +125,14 @@ def _create(name: str, group: SecurityGroup, summary: str, warnings: tuple[str, 
     )
 
 
-def _egress_change(name: str, group: SecurityGroup, rule: SgRule, revoke: bool,
-                   summary: str, warnings: tuple[str, ...] = ()) -> tuple[Change, SecurityGroup]:
+def _egress_change(
+    name: str,
+    group: SecurityGroup,
+    rule: SgRule,
+    revoke: bool,
+    summary: str,
+    warnings: tuple[str, ...] = (),
+) -> tuple[Change, SecurityGroup]:
     if revoke:
         after = group.model_copy(update={"rules": tuple(r for r in group.rules if r != rule)})
     else:
@@ -133,8 +141,10 @@ def _egress_change(name: str, group: SecurityGroup, rule: SgRule, revoke: bool,
         action=name,
         api=_EGRESS[0] if revoke else _EGRESS[1],
         resource=group.group_id,
-        params={"GroupId": group.group_id,
-                "IpPermissions": [ip_permission(rule, description=False)]},
+        params={
+            "GroupId": group.group_id,
+            "IpPermissions": [ip_permission(rule, description=False)],
+        },
         kinds=(ChangeKind.REVOCATION,) if revoke else (ChangeKind.ADDITION,),
         summary=summary,
         before=group,
@@ -169,8 +179,11 @@ class CreateGroup(Action[CreateGroupParams]):
         if vpc is None:
             raise ProposalRefusedError(f"unknown VPC {params.vpc} in {ctx.inventory.region}")
         taken = {g.group_name for g in ctx.inventory.security_groups if g.vpc_id == vpc.vpc_id}
-        taken |= {s.group_name for s in ctx.staged.values()
-                  if isinstance(s, SecurityGroup) and s.vpc_id == vpc.vpc_id}
+        taken |= {
+            s.group_name
+            for s in ctx.staged.values()
+            if isinstance(s, SecurityGroup) and s.vpc_id == vpc.vpc_id
+        }
         if params.name in taken:
             raise ProposalRefusedError(
                 f"{vpc.vpc_id} already has a security group named {params.name!r}"
@@ -208,7 +221,10 @@ class CreateGroup(Action[CreateGroupParams]):
             return changes
         for rule in defaults:
             change, group = _egress_change(
-                self.name, group, rule, True,
+                self.name,
+                group,
+                rule,
+                True,
                 f"revoke the allow-all outbound rule (to {rule.peer}) AWS gives the new group "
                 f"{params.name}",
                 (
@@ -242,6 +258,5 @@ class CreateGroup(Action[CreateGroupParams]):
         if len(moved) != 1:
             return None
         # A revoke is undone by authorizing the rule again, and the other way round.
-        undo, _ = _egress_change(self.name, after, moved[0], not revoked,
-                                 f"undo: {change.summary}")
+        undo, _ = _egress_change(self.name, after, moved[0], not revoked, f"undo: {change.summary}")
         return undo

@@ -44,8 +44,10 @@ def _refused_words(ctx: StepContext, rule: SgRule) -> str:
     refused = f"new connections only {rule_phrase(rule)} admitted are refused"
     if rule.egress:
         return f"{refused} from {where} from now on"
-    return (f"{refused} on {where} from now on; replies to its own connections still "
-            "come back (security groups track them)")
+    return (
+        f"{refused} on {where} from now on; replies to its own connections still "
+        "come back (security groups track them)"
+    )
 
 
 @action(
@@ -77,8 +79,10 @@ class RevokeRules(Action[RevokeRulesParams]):
             group = ctx.current_group(ref.group)
             rule = next((r for r in group.rules if r.rule_id == ref.rule_id), None)
             if rule is None:
-                ctx.note(f"{ctx.playbook_id}: {group.group_id} has no rule {ref.rule_id} "
-                         "any more: nothing to remove")
+                ctx.note(
+                    f"{ctx.playbook_id}: {group.group_id} has no rule {ref.rule_id} "
+                    "any more: nothing to remove"
+                )
                 continue
             state = inventory_with(ctx.inventory, ctx.staged.values())
             why = f": {params.reason}" if params.reason else ""

@@ -47,8 +47,9 @@ def _words(rule: SgRule) -> str:
     return f"{way} {rule_words(rule)} {preposition} {rule.peer}{named}"
 
 
-def _revoke(name: str, group: SecurityGroup, rule: SgRule, summary: str,
-            warning: str) -> tuple[Change, SecurityGroup]:
+def _revoke(
+    name: str, group: SecurityGroup, rule: SgRule, summary: str, warning: str
+) -> tuple[Change, SecurityGroup]:
     """The revocation of one rule, and the group as it leaves it."""
     params: dict[str, Any] = {"GroupId": group.group_id}
     if rule.rule_id:
@@ -132,7 +133,8 @@ class ConsolidateParams(Params):
     family: Family = "ipv4"
     free: int = Field(ge=1, description="How many rules the consolidation must free.")
     max_added_addresses: int = Field(
-        default=DEFAULT_MAX_ADDED, ge=1,
+        default=DEFAULT_MAX_ADDED,
+        ge=1,
         description="Refuse a prefix that admits more new addresses than this.",
     )
 
@@ -148,8 +150,11 @@ def _rule_request(rule: SgRule) -> dict[str, Any]:
         )
     else:
         ports = (-1, -1)
-    request: dict[str, Any] = {"IpProtocol": rule.protocol, "FromPort": ports[0],
-                               "ToPort": ports[1]}
+    request: dict[str, Any] = {
+        "IpProtocol": rule.protocol,
+        "FromPort": ports[0],
+        "ToPort": ports[1],
+    }
     if rule.cidr_ipv4 is not None:
         request["CidrIpv4"] = rule.cidr_ipv4
     elif rule.cidr_ipv6 is not None:
@@ -219,7 +224,11 @@ class ConsolidateHosts(Action[ConsolidateParams]):
         group = ctx.current_group(params.group)
         egress = params.direction == "egress"
         found = consolidation(
-            ctx.inventory, group, egress=egress, family=params.family, free=params.free,
+            ctx.inventory,
+            group,
+            egress=egress,
+            family=params.family,
+            free=params.free,
             max_added=params.max_added_addresses,
         )
         if found is None:
@@ -244,16 +253,20 @@ class ConsolidateHosts(Action[ConsolidateParams]):
             f"that {group.group_id} did not admit before: {found.added_text()}"
         )
         change, group = _modify(
-            self.name, group, first, new,
-            f"rewrite {_words(first)} on {group.group_id} as {found.prefix}, covering "
-            f"{hosts}",
+            self.name,
+            group,
+            first,
+            new,
+            f"rewrite {_words(first)} on {group.group_id} as {found.prefix}, covering {hosts}",
             (ChangeKind.WIDENING,),
             (widening, f"frees {found.freed} rule(s): {len(found.hosts)} host rules become one"),
         )
         changes = [change]
         for rule in rest:
             revoke, group = _revoke(
-                self.name, group, rule,
+                self.name,
+                group,
+                rule,
                 f"revoke {_words(rule)} on {group.group_id}: {found.prefix} now admits it",
                 f"no access change for the folded hosts: {found.prefix} ({first.rule_id}) "
                 "admits each of them",
@@ -273,7 +286,12 @@ class ConsolidateHosts(Action[ConsolidateParams]):
         if old is None or new is None:
             return None
         undo, _ = _modify(
-            "sg.consolidate-hosts", after, new, old, f"undo: {change.summary}",
-            (ChangeKind.REVOCATION,), (),
+            "sg.consolidate-hosts",
+            after,
+            new,
+            old,
+            f"undo: {change.summary}",
+            (ChangeKind.REVOCATION,),
+            (),
         )
         return undo

@@ -65,8 +65,10 @@ def choose_group(candidates: list[dict[str, Any]], wanted: str | None) -> tuple[
 @detector("sg.attach-candidate")
 def attach_candidate(ctx: StepContext, params: NoParams) -> dict[str, Any] | None:
     """The unattached group to attach (sg-not-attached); refuses when several fit alike."""
-    cause = ctx.cause if ctx.cause is not None and ctx.cause.playbook == _CAUSE else next(
-        (c for c in ctx.causes if c.playbook == _CAUSE), None
+    cause = (
+        ctx.cause
+        if ctx.cause is not None and ctx.cause.playbook == _CAUSE
+        else next((c for c in ctx.causes if c.playbook == _CAUSE), None)
     )
     if cause is None:
         return None

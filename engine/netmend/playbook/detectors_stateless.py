@@ -47,9 +47,12 @@ def _egress_fixed_by(ctx: StepContext) -> str | None:
     if ctx.requested is not None:
         return None
     sibling = next(
-        (c for c in ctx.causes
-         if c.position == PathPosition.SOURCE_SG_EGRESS
-         and c.playbook != Playbook.STATEFUL_MISUNDERSTANDING.value),
+        (
+            c
+            for c in ctx.causes
+            if c.position == PathPosition.SOURCE_SG_EGRESS
+            and c.playbook != Playbook.STATEFUL_MISUNDERSTANDING.value
+        ),
         None,
     )
     return sibling.playbook if sibling is not None else None
@@ -83,16 +86,18 @@ def stateless_rules(ctx: StepContext, params: NoParams) -> dict[str, Any] | None
             for f in flows_relying_on(state, rule)
         ]
         tracking = removal_tracking_warning(state, rule)
-        findings.append({
-            "group_id": group.group_id,
-            "rule_id": rule_id,
-            "rule": rule_phrase(rule),
-            "why": item.get("why"),
-            "tracking": tracking,
-            "untracked": tracking.startswith("untracked"),
-            "relied_on": relied,
-            "removable": not relied,
-        })
+        findings.append(
+            {
+                "group_id": group.group_id,
+                "rule_id": rule_id,
+                "rule": rule_phrase(rule),
+                "why": item.get("why"),
+                "tracking": tracking,
+                "untracked": tracking.startswith("untracked"),
+                "relied_on": relied,
+                "removable": not relied,
+            }
+        )
         if relied:
             ctx.note(
                 f"{ctx.playbook_id}: kept {group.group_id}'s {rule_phrase(rule)} ({rule_id}): "

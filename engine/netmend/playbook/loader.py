@@ -269,9 +269,7 @@ def _folder_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(_SUFFIXES))
 
 
-def _load_all(
-    sources: Sequence[Traversable | Path], issues: list[PlaybookIssue]
-) -> list[Playbook]:
+def _load_all(sources: Sequence[Traversable | Path], issues: list[PlaybookIssue]) -> list[Playbook]:
     loaded: dict[str, Playbook] = {}
     for source in sources:
         try:

@@ -231,8 +231,13 @@ def propose_plan(
         raise ProposalRefusedError(
             "; ".join(n for n in notes if ": refused: " in n) or str(refusals[0])
         )
-    return Plan(**base, playbooks=tuple(used), changes=tuple(changes), notes=tuple(notes),
-                group_names=_group_names(inventory, changes))
+    return Plan(
+        **base,
+        playbooks=tuple(used),
+        changes=tuple(changes),
+        notes=tuple(notes),
+        group_names=_group_names(inventory, changes),
+    )
 
 
 def _group_names(inventory: Inventory, changes: list[Change]) -> dict[str, str]:

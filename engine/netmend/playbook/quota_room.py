@@ -85,8 +85,9 @@ def needed_rule(flow: Flow, group_id: str, egress: bool, peer: str) -> SgRule:
         field = "prefix_list_id"
     else:
         field = "cidr_ipv6" if ":" in peer else "cidr_ipv4"
-    return SgRule(group_id=group_id, egress=egress, protocol=flow.protocol, **ports,
-                  **{field: peer})
+    return SgRule(
+        group_id=group_id, egress=egress, protocol=flow.protocol, **ports, **{field: peer}
+    )
 
 
 def _used(inventory: Inventory, group: SecurityGroup, egress: bool, family: str) -> int:
@@ -124,8 +125,7 @@ def overflow_name(inventory: Inventory, group: SecurityGroup, taken: set[str]) -
     base = group.group_name or group.group_id
     if base.lower().startswith("sg-"):
         base = f"netmend-{base}"  # AWS refuses names starting with sg-
-    used = taken | {g.group_name for g in inventory.security_groups
-                    if g.vpc_id == group.vpc_id}
+    used = taken | {g.group_name for g in inventory.security_groups if g.vpc_id == group.vpc_id}
     number = 1
     while f"{base[:230]}-overflow-{number}" in used:
         number += 1
@@ -192,11 +192,7 @@ def _needing_cause(ctx: StepContext, quota: RootCause) -> RootCause | None:
     wanted = quota.evidence.get("for_playbook")
     group_id = quota.evidence.get("group_id")
     return next(
-        (
-            c
-            for c in ctx.causes
-            if c.playbook == wanted and c.evidence.get("group_id") == group_id
-        ),
+        (c for c in ctx.causes if c.playbook == wanted and c.evidence.get("group_id") == group_id),
         None,
     )
 
@@ -204,8 +200,10 @@ def _needing_cause(ctx: StepContext, quota: RootCause) -> RootCause | None:
 @detector("sg.quota-room")
 def quota_room(ctx: StepContext, params: NoParams) -> dict[str, Any] | None:
     """How to fit the needed rule in the full group; refuses, with the quota command, if none."""
-    quota = ctx.cause if ctx.cause is not None and ctx.cause.playbook == _CAUSE else next(
-        (c for c in ctx.causes if c.playbook == _CAUSE), None
+    quota = (
+        ctx.cause
+        if ctx.cause is not None and ctx.cause.playbook == _CAUSE
+        else next((c for c in ctx.causes if c.playbook == _CAUSE), None)
     )
     if quota is None or ctx.flow is None:
         return None
@@ -229,15 +227,15 @@ def quota_room(ctx: StepContext, params: NoParams) -> dict[str, Any] | None:
             f"for {words}; no overflow group either ({plan['overflow_room']}); nor can host "
             f"rules be folded into a small prefix. Raise the quota: {command}"
         )
-    overflow: dict[str, Any] = {"overflow_group": None, "overflow_name": None,
-                                "overflow_vpc": None}
+    overflow: dict[str, Any] = {"overflow_group": None, "overflow_name": None, "overflow_vpc": None}
     if plan["strategy"] == "overflow" and eni is not None:
         staged = [s for rid, s in ctx.staged.items() if is_placeholder(rid)]
         overflow = {
             # Numbered after the groups the plan already creates (another cause's).
             "overflow_group": new_group_ref(ctx.run_id, len(staged) + 1),
             "overflow_name": overflow_name(
-                ctx.inventory, group,
+                ctx.inventory,
+                group,
                 {s.group_name for s in staged if isinstance(s, SecurityGroup)},
             ),
             "overflow_vpc": eni.vpc_id,

@@ -135,8 +135,12 @@ def flows_relying_on(inventory: Inventory, rule: SgRule) -> list[Flow]:
                 continue
             for port in _far_end_ports(inventory, rule, far):
                 source, destination = (near, far) if rule.egress else (far, near)
-                flow = Flow(source=_endpoint(source), destination=_endpoint(destination),
-                            protocol=rule.protocol, port=port)
+                flow = Flow(
+                    source=_endpoint(source),
+                    destination=_endpoint(destination),
+                    protocol=rule.protocol,
+                    port=port,
+                )
                 if evaluate(inventory, flow).reachable and not evaluate(without, flow).reachable:
                     relied.append(flow)
     return relied
@@ -147,8 +151,7 @@ def removal_tracking_warning(inventory: Inventory, rule: SgRule) -> str:
     holders = inventory.enis_of_group(rule.group_id)
     if not holders:
         return f"no interface carries {rule.group_id}: no connection depends on this rule"
-    cut = [e.network_interface_id for e in holders
-           if removal_cuts_connections(inventory, e, rule)]
+    cut = [e.network_interface_id for e in holders if removal_cuts_connections(inventory, e, rule)]
     if cut:
         return (
             f"untracked: connections through this rule on {', '.join(cut)} are not tracked "

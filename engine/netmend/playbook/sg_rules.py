@@ -93,8 +93,7 @@ def check_rule_quota(inventory: Inventory, group: SecurityGroup, new: SgRule) ->
 def tracking_warning(group: SecurityGroup, rule: SgRule) -> str:
     """What removing ``rule`` does to connections it admitted (seed 002)."""
     opposite_open = any(
-        o.egress != rule.egress and o.protocol == ALL and o.peer == rule.peer
-        for o in group.rules
+        o.egress != rule.egress and o.protocol == ALL and o.peer == rule.peer for o in group.rules
     )
     if is_world(rule) and rule.protocol in (TCP, UDP, ALL) and opposite_open:
         return (

@@ -40,10 +40,10 @@ class _Entry:
 
 @dataclass(frozen=True)
 class AclVerdict:
-    admitted: IntervalSet        # keys of the packet set the ACL lets through
-    complete: bool               # every key admitted
-    allowing: tuple[str, ...]    # allow entries that admitted part of it, in rule order
-    denying: tuple[str, ...]     # deny entries (or the default) that dropped part of it
+    admitted: IntervalSet  # keys of the packet set the ACL lets through
+    complete: bool  # every key admitted
+    allowing: tuple[str, ...]  # allow entries that admitted part of it, in rule order
+    denying: tuple[str, ...]  # deny entries (or the default) that dropped part of it
 
 
 def entry_text(acl_id: str, rule_number: int, action: str, service: str, cidr: str) -> str:
@@ -66,12 +66,21 @@ class CompiledAcl:
             keys = acl_entry_keys(entry)
             action = entry.rule_action.value
             text = entry_text(
-                acl.network_acl_id, entry.rule_number, action,
-                keys_text(entry.protocol, keys), entry.cidr,
+                acl.network_acl_id,
+                entry.rule_number,
+                action,
+                keys_text(entry.protocol, keys),
+                entry.cidr,
             )
             self._entries.setdefault((entry.egress, family), []).append(
-                _Entry(entry.rule_action is AclRuleAction.ALLOW, entry.protocol, keys,
-                       first, last, text)
+                _Entry(
+                    entry.rule_action is AclRuleAction.ALLOW,
+                    entry.protocol,
+                    keys,
+                    first,
+                    last,
+                    text,
+                )
             )
 
     def entries(self, *, egress: bool, family: int) -> list[_Entry]:
@@ -82,8 +91,7 @@ def walk(acl: CompiledAcl, packet: Packet, *, egress: bool) -> AclVerdict:
     """First-match evaluation of ``packet`` leaving (egress) or entering the subnet."""
     peer = packet.destination if egress else packet.source
     entries = [
-        e for e in acl.entries(egress=egress, family=peer.family)
-        if e.first <= peer.value <= e.last
+        e for e in acl.entries(egress=egress, family=peer.family) if e.first <= peer.value <= e.last
     ]
     if packet.protocol == ALL:
         return _walk_all_traffic(entries, peer.family)

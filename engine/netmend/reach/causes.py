@@ -74,8 +74,7 @@ def _sg_direction(inventory: Inventory, flow: Flow, explanation: Explanation) ->
         (Direction.INGRESS, flow.destination),
     ):
         eni = inventory.network_interface(endpoint.eni_id) if endpoint.eni_id else None
-        if eni is not None and explanation.component in (eni.network_interface_id,
-                                                          *eni.group_ids):
+        if eni is not None and explanation.component in (eni.network_interface_id, *eni.group_ids):
             return direction
     return None
 

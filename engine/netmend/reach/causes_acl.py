@@ -179,21 +179,21 @@ def _suggested_rule_number(acl: NetworkAcl, egress: bool, before: int) -> int | 
 
 def _ephemeral_summary(allowed: IntervalSet) -> str:
     passing = [name for name, window in _CLIENTS if covers(allowed, window)]
-    failing = [f"{name} ({window[0]}-{window[1]})" for name, window in _CLIENTS
-               if not covers(allowed, window)]
+    failing = [
+        f"{name} ({window[0]}-{window[1]})"
+        for name, window in _CLIENTS
+        if not covers(allowed, window)
+    ]
     if not failing:
         return f"lets back {text(allowed)}: every client's replies pass"
     if not passing:
         return f"lets back {text(allowed)} of 1024-65535: no client gets its replies"
     return (
-        f"lets back {text(allowed)}: {', '.join(passing)} clients pass; "
-        f"{', '.join(failing)} do not"
+        f"lets back {text(allowed)}: {', '.join(passing)} clients pass; {', '.join(failing)} do not"
     )
 
 
-def nacl_cause(
-    inventory: Inventory, flow: Flow, evaluation: Evaluation, hop: AclHop
-) -> RootCause:
+def nacl_cause(inventory: Inventory, flow: Flow, evaluation: Evaluation, hop: AclHop) -> RootCause:
     egress = hop.direction is Direction.EGRESS
     packet = _packet(flow, hop)
     allowed, denied = _walk(hop.acl, egress, packet)
@@ -223,8 +223,11 @@ def nacl_cause(
     ephemeral: dict[str, Any] | None = None
     if reply and ported:
         given = next(
-            (c for c in evaluation.ephemeral
-             if c.network_acl_id == hop.acl.network_acl_id and c.direction is hop.direction),
+            (
+                c
+                for c in evaluation.ephemeral
+                if c.network_acl_id == hop.acl.network_acl_id and c.direction is hop.direction
+            ),
             None,
         )
         ranges = given.allowed if given is not None else allowed
@@ -243,9 +246,13 @@ def nacl_cause(
         "default_deny": default_deny,
         "rule_cidr": entry.cidr if entry is not None else None,
         "denied_by": [
-            {"rule_number": e.rule_number if e else (32768 if ipv6 else 32767),
-             "ports": text(ports), "explicit": bool(e and not e.is_default_deny)}
-            for e, ports in denied if ports
+            {
+                "rule_number": e.rule_number if e else (32768 if ipv6 else 32767),
+                "ports": text(ports),
+                "explicit": bool(e and not e.is_default_deny),
+            }
+            for e, ports in denied
+            if ports
         ],
         "protocol": flow.protocol,
         "protocol_number": protocol_number(flow.protocol),

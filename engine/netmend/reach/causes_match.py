@@ -126,9 +126,7 @@ def fix_group(groups: tuple[SecurityGroup, ...], group_ids: tuple[str, ...]) -> 
     return group_ids[0] if group_ids else None
 
 
-def narrowest_peer(
-    inventory: Inventory, peer: Endpoint, vpc_id: str | None
-) -> tuple[str, str]:
+def narrowest_peer(inventory: Inventory, peer: Endpoint, vpc_id: str | None) -> tuple[str, str]:
     """The narrowest peer that admits ``peer``: ``(value, kind)``, kind ``group`` or ``cidr``.
 
     A reference to the peer's own non-default group when the peer is an ENI in the same

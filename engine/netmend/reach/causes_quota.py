@@ -43,9 +43,7 @@ def quota_cause(inventory: Inventory, needing: RootCause) -> RootCause | None:
     family = _new_rule_family(
         inventory, str(needing.evidence.get("peer", "")), str(needing.evidence.get("peer_kind"))
     )
-    rules = [
-        r for r in group.rules if r.egress == egress and rule_family(inventory, r) == family
-    ]
+    rules = [r for r in group.rules if r.egress == egress and rule_family(inventory, r) == family]
     count = sum(rule_weight(inventory, r) for r in rules)
     quota = inventory.quotas.rules_per_security_group
     if count < quota:

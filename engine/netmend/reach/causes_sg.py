@@ -264,8 +264,7 @@ def _peer_kind(rule: SgRule) -> str:
 def rule_cause(inventory: Inventory, flow: Flow, side: SgSide) -> RootCause | None:
     """The cause at this hop whose fix is a rule; None when an attached rule admits the flow."""
     if any(
-        rule_admits(inventory, r, flow, side.peer.address, side.peer_eni)
-        for _, r in side.rules()
+        rule_admits(inventory, r, flow, side.peer.address, side.peer_eni) for _, r in side.rules()
     ):
         return None
     base = base_evidence(flow, side)

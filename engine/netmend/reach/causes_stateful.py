@@ -71,9 +71,7 @@ def _stateless(
     }
 
 
-def stateful_cause(
-    flow: Flow, side: SgSide, egress_cause: RootCause
-) -> RootCause | None:
+def stateful_cause(flow: Flow, side: SgSide, egress_cause: RootCause) -> RootCause | None:
     """``stateful-misunderstanding`` beside a blocked egress, when the source's groups show
     stateless thinking (inbound ephemeral ports, outbound rules mirroring inbound ones)."""
     if side.direction is not Direction.EGRESS:

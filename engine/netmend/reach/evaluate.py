@@ -101,15 +101,23 @@ class Evaluator:
         dst, dst_ok = self._endpoint(flow, source=False, trace=trace)
         if not (src_ok and dst_ok) or (src is None and dst is None):
             if src is None and dst is None and src_ok and dst_ok:
-                trace.block(Code.UNASSOCIATED_COMPONENT, flow.destination.address,
-                            leg=Leg.FORWARD, detail="neither end is in the inventory")
+                trace.block(
+                    Code.UNASSOCIATED_COMPONENT,
+                    flow.destination.address,
+                    leg=Leg.FORWARD,
+                    detail="neither end is in the inventory",
+                )
             return self._result(flow, trace, tracked=None)
-        if src is not None and dst is not None and (
-            src.network_interface_id == dst.network_interface_id
+        if (
+            src is not None
+            and dst is not None
+            and (src.network_interface_id == dst.network_interface_id)
         ):
             self._state(trace, src)
-            trace.note("source and destination are the same interface: the traffic never "
-                       "leaves the host, so no group, ACL or route applies")
+            trace.note(
+                "source and destination are the same interface: the traffic never "
+                "leaves the host, so no group, ACL or route applies"
+            )
             return self._result(flow, trace, tracked=True)
 
         packet = forward_packet(flow)
@@ -124,8 +132,12 @@ class Evaluator:
                 self._acl_forward(trace, src, packet, egress=True)
                 via = self._router.toward(trace, Leg.FORWARD, src, packet.destination, dst)
             else:
-                trace.hop(Leg.FORWARD, src.subnet_id, "subnet",
-                          detail="same subnet: no network ACL or route table is crossed")
+                trace.hop(
+                    Leg.FORWARD,
+                    src.subnet_id,
+                    "subnet",
+                    detail="same subnet: no network ACL or route table is crossed",
+                )
         else:
             trace.hop(Leg.FORWARD, flow.source.address, "external")
             if dst is not None:
@@ -138,8 +150,9 @@ class Evaluator:
         else:
             trace.hop(Leg.FORWARD, flow.destination.address, "external")
         # return leg
-        self._return(trace, flow, src=src, dst=dst, crosses=crosses,
-                     client_ephemeral=client_ephemeral)
+        self._return(
+            trace, flow, src=src, dst=dst, crosses=crosses, client_ephemeral=client_ephemeral
+        )
 
         tracked: bool | None = None
         if not trace.explanations:
@@ -149,43 +162,71 @@ class Evaluator:
 
     # -- pieces of the path --------------------------------------------------------------
 
-    def _endpoint(self, flow: Flow, *, source: bool, trace: Trace
-                  ) -> tuple[NetworkInterface | None, bool]:
+    def _endpoint(
+        self, flow: Flow, *, source: bool, trace: Trace
+    ) -> tuple[NetworkInterface | None, bool]:
         """(the endpoint's ENI or None when outside, whether the walk can go on)."""
         endpoint = flow.source if source else flow.destination
         if endpoint.kind is EndpointKind.EXTERNAL:
             return None, True
         eni = self.inventory.network_interface(endpoint.eni_id or "")
         if eni is None:
-            trace.block(Code.UNASSOCIATED_COMPONENT, endpoint.eni_id or endpoint.address,
-                        leg=Leg.FORWARD,
-                        detail=f"{endpoint.label} is not in the inventory of "
-                        f"{self.inventory.region}")
+            trace.block(
+                Code.UNASSOCIATED_COMPONENT,
+                endpoint.eni_id or endpoint.address,
+                leg=Leg.FORWARD,
+                detail=f"{endpoint.label} is not in the inventory of {self.inventory.region}",
+            )
             return None, False
         return eni, True
 
     def _state(self, trace: Trace, eni: NetworkInterface) -> None:
         eni_id = eni.network_interface_id
         if eni.subnet_id not in self._subnets:
-            trace.block(Code.UNASSOCIATED_COMPONENT, eni.subnet_id, leg=Leg.FORWARD,
-                        detail=f"{eni_id}'s subnet {eni.subnet_id} is not in the inventory")
+            trace.block(
+                Code.UNASSOCIATED_COMPONENT,
+                eni.subnet_id,
+                leg=Leg.FORWARD,
+                detail=f"{eni_id}'s subnet {eni.subnet_id} is not in the inventory",
+            )
         instance = self._instances.get(eni.instance_id) if eni.instance_id else None
         if instance is not None and instance.state != _RUNNING:
-            trace.hop(Leg.FORWARD, instance.instance_id, "instance", allowed=False,
-                      detail=f"{instance.instance_id} is {instance.state}")
-            trace.block(Code.BAD_STATE, instance.instance_id, leg=Leg.FORWARD,
-                        detail=f"instance {instance.instance_id} is {instance.state}, not running")
+            trace.hop(
+                Leg.FORWARD,
+                instance.instance_id,
+                "instance",
+                allowed=False,
+                detail=f"{instance.instance_id} is {instance.state}",
+            )
+            trace.block(
+                Code.BAD_STATE,
+                instance.instance_id,
+                leg=Leg.FORWARD,
+                detail=f"instance {instance.instance_id} is {instance.state}, not running",
+            )
         if eni.status == "available" or (eni.attachment_status or "") in _DETACHED:
             state = eni.attachment_status or eni.status
             trace.hop(Leg.FORWARD, eni_id, "eni", allowed=False, detail=f"{eni_id} is {state}")
-            trace.block(Code.BAD_STATE_ATTACHMENT, eni_id, leg=Leg.FORWARD,
-                        detail=f"{eni_id} is {state}: it is attached to nothing")
+            trace.block(
+                Code.BAD_STATE_ATTACHMENT,
+                eni_id,
+                leg=Leg.FORWARD,
+                detail=f"{eni_id} is {state}: it is attached to nothing",
+            )
             return
-        trace.hop(Leg.FORWARD, eni_id, "eni",
-                  detail=f"{eni.primary_ip or eni_id} in {eni.subnet_id}")
+        trace.hop(
+            Leg.FORWARD, eni_id, "eni", detail=f"{eni.primary_ip or eni_id} in {eni.subnet_id}"
+        )
 
-    def _groups(self, trace: Trace, eni: NetworkInterface, packet: Packet, *,
-                egress: bool, peer: NetworkInterface | None) -> SgVerdict:
+    def _groups(
+        self,
+        trace: Trace,
+        eni: NetworkInterface,
+        packet: Packet,
+        *,
+        egress: bool,
+        peer: NetworkInterface | None,
+    ) -> SgVerdict:
         table = self.rules.rules(eni.group_ids, egress=egress)
         verdict = check_groups(table, packet, peer.group_ids if peer is not None else ())
         for note in verdict.notes:
@@ -194,8 +235,13 @@ class Evaluator:
         if verdict.allowed:
             first = verdict.admitting[0]
             more = len(verdict.admitting) - 1
-            trace.hop(Leg.FORWARD, first.group_id, "security-groups", direction=direction,
-                      detail=rule_text(first) + (f" (and {more} more)" if more else ""))
+            trace.hop(
+                Leg.FORWARD,
+                first.group_id,
+                "security-groups",
+                direction=direction,
+                detail=rule_text(first) + (f" (and {more} more)" if more else ""),
+            )
             return verdict
         component = eni.group_ids[0] if eni.group_ids else eni.network_interface_id
         code = Code.SG_HAS_NO_RULES if verdict.no_rules else Code.ENI_SG_RULES_MISMATCH
@@ -206,20 +252,36 @@ class Evaluator:
         else:
             other = _address_text(packet.destination if egress else packet.source)
             partly = " (only part of it)" if verdict.admitting else ""
-            detail = (f"no {direction.value} rule of {groups} admits {_service(packet)} "
-                      f"{'to' if egress else 'from'} {other}{partly}")
-        trace.hop(Leg.FORWARD, component, "security-groups", direction=direction,
-                  allowed=False, detail=detail)
-        trace.block(code, component, leg=Leg.FORWARD, direction=direction,
-                    rules=tuple(eni.group_ids), detail=detail)
+            detail = (
+                f"no {direction.value} rule of {groups} admits {_service(packet)} "
+                f"{'to' if egress else 'from'} {other}{partly}"
+            )
+        trace.hop(
+            Leg.FORWARD,
+            component,
+            "security-groups",
+            direction=direction,
+            allowed=False,
+            detail=detail,
+        )
+        trace.block(
+            code,
+            component,
+            leg=Leg.FORWARD,
+            direction=direction,
+            rules=tuple(eni.group_ids),
+            detail=detail,
+        )
         return verdict
 
-    def _acl_walk(self, trace: Trace, eni: NetworkInterface, packet: Packet, *,
-                  egress: bool) -> tuple[str, AclVerdict] | None:
+    def _acl_walk(
+        self, trace: Trace, eni: NetworkInterface, packet: Packet, *, egress: bool
+    ) -> tuple[str, AclVerdict] | None:
         if eni.subnet_id not in self._acl_of_subnet:
             acl = self.inventory.acl_of_subnet(eni.subnet_id)
             self._acl_of_subnet[eni.subnet_id] = (
-                (acl.network_acl_id, CompiledAcl(acl)) if acl is not None else None)
+                (acl.network_acl_id, CompiledAcl(acl)) if acl is not None else None
+            )
         found = self._acl_of_subnet[eni.subnet_id]
         if found is None:
             trace.note(f"no network ACL is known for {eni.subnet_id}: it was not checked")
@@ -227,8 +289,9 @@ class Evaluator:
         acl_id, compiled = found
         return acl_id, walk(compiled, packet, egress=egress)
 
-    def _acl_forward(self, trace: Trace, eni: NetworkInterface, packet: Packet, *,
-                     egress: bool) -> None:
+    def _acl_forward(
+        self, trace: Trace, eni: NetworkInterface, packet: Packet, *, egress: bool
+    ) -> None:
         found = self._acl_walk(trace, eni, packet, egress=egress)
         if found is None:
             return
@@ -236,19 +299,38 @@ class Evaluator:
         direction = _direction(egress)
         other = packet.destination if egress else packet.source
         if verdict.complete:
-            trace.hop(Leg.FORWARD, acl_id, "network-acl", direction=direction,
-                      detail=verdict.allowing[0])
+            trace.hop(
+                Leg.FORWARD, acl_id, "network-acl", direction=direction, detail=verdict.allowing[0]
+            )
             return
-        trace.hop(Leg.FORWARD, acl_id, "network-acl", direction=direction, allowed=False,
-                  detail=verdict.denying[0])
-        trace.block(Code.SUBNET_ACL_RESTRICTION, acl_id, leg=Leg.FORWARD, direction=direction,
-                    rules=verdict.denying,
-                    detail=f"{acl_id} ({eni.subnet_id}) drops {_service(packet)} "
-                    f"{'to' if egress else 'from'} {_address_text(other)}")
+        trace.hop(
+            Leg.FORWARD,
+            acl_id,
+            "network-acl",
+            direction=direction,
+            allowed=False,
+            detail=verdict.denying[0],
+        )
+        trace.block(
+            Code.SUBNET_ACL_RESTRICTION,
+            acl_id,
+            leg=Leg.FORWARD,
+            direction=direction,
+            rules=verdict.denying,
+            detail=f"{acl_id} ({eni.subnet_id}) drops {_service(packet)} "
+            f"{'to' if egress else 'from'} {_address_text(other)}",
+        )
 
-    def _return(self, trace: Trace, flow: Flow, *, src: NetworkInterface | None,
-                dst: NetworkInterface | None, crosses: bool,
-                client_ephemeral: Interval | None) -> None:
+    def _return(
+        self,
+        trace: Trace,
+        flow: Flow,
+        *,
+        src: NetworkInterface | None,
+        dst: NetworkInterface | None,
+        crosses: bool,
+        client_ephemeral: Interval | None,
+    ) -> None:
         wanted = client_ephemeral or ANY_CLIENT
         walked = (min(wanted[0], ANY_CLIENT[0]), max(wanted[1], ANY_CLIENT[1]))
         reply = reply_packet(flow, walked)
@@ -263,18 +345,33 @@ class Evaluator:
         server = self._acl_walk(trace, dst, reply, egress=True) if dst and crosses else None
         client = self._acl_walk(trace, src, reply, egress=False) if src and crosses else None
         verdicts = [found[1] for found in (server, client) if found is not None]
-        blocked = iter(_return_blocks(verdicts, wanted, ported=ported,
-                                      whole_range=client_ephemeral is None))
+        blocked = iter(
+            _return_blocks(verdicts, wanted, ported=ported, whole_range=client_ephemeral is None)
+        )
         if server is not None and dst is not None:
-            self._acl_return_hop(trace, dst, egress=True, found=server, blocked=next(blocked),
-                                 reply=reply, wanted=wanted,
-                                 whole_range=client_ephemeral is None)
+            self._acl_return_hop(
+                trace,
+                dst,
+                egress=True,
+                found=server,
+                blocked=next(blocked),
+                reply=reply,
+                wanted=wanted,
+                whole_range=client_ephemeral is None,
+            )
         if dst is not None and crosses:
             self._router.toward(trace, Leg.RETURN, dst, reply.destination, src)
         if client is not None and src is not None:
-            self._acl_return_hop(trace, src, egress=False, found=client, blocked=next(blocked),
-                                 reply=reply, wanted=wanted,
-                                 whole_range=client_ephemeral is None)
+            self._acl_return_hop(
+                trace,
+                src,
+                egress=False,
+                found=client,
+                blocked=next(blocked),
+                reply=reply,
+                wanted=wanted,
+                whole_range=client_ephemeral is None,
+            )
         self._stateful_hop(trace, src, flow.source.address, egress=False)
         if ported and verdicts and not trace.explanations:
             surviving: IntervalSet = (ANY_CLIENT,)
@@ -284,46 +381,77 @@ class Evaluator:
                 trace.note(f"return path: {summary(surviving)}")
 
     @staticmethod
-    def _stateful_hop(trace: Trace, eni: NetworkInterface | None, address: str, *,
-                      egress: bool) -> None:
+    def _stateful_hop(
+        trace: Trace, eni: NetworkInterface | None, address: str, *, egress: bool
+    ) -> None:
         if eni is None:
             trace.hop(Leg.RETURN, address, "external")
             return
-        trace.hop(Leg.RETURN, eni.group_ids[0] if eni.group_ids else eni.network_interface_id,
-                  "security-groups", direction=_direction(egress),
-                  detail="stateful: the reply of an allowed connection passes")
+        trace.hop(
+            Leg.RETURN,
+            eni.group_ids[0] if eni.group_ids else eni.network_interface_id,
+            "security-groups",
+            direction=_direction(egress),
+            detail="stateful: the reply of an allowed connection passes",
+        )
 
-    def _acl_return_hop(self, trace: Trace, eni: NetworkInterface, *, egress: bool,
-                        found: tuple[str, AclVerdict], blocked: bool, reply: Packet,
-                        wanted: Interval, whole_range: bool) -> None:
+    def _acl_return_hop(
+        self,
+        trace: Trace,
+        eni: NetworkInterface,
+        *,
+        egress: bool,
+        found: tuple[str, AclVerdict],
+        blocked: bool,
+        reply: Packet,
+        wanted: Interval,
+        whole_range: bool,
+    ) -> None:
         acl_id, verdict = found
         direction = _direction(egress)
         ported = reply.protocol in (TCP, UDP)
         if ported:
             trace.ephemeral.append(coverage(acl_id, eni.subnet_id, direction, verdict.admitted))
-            said = (f"replies to {text((wanted,))}: "
-                    f"{text(intersect(verdict.admitted, wanted))} admitted")
+            said = (
+                f"replies to {text((wanted,))}: "
+                f"{text(intersect(verdict.admitted, wanted))} admitted"
+            )
         else:
             said = verdict.allowing[0] if verdict.complete else verdict.denying[0]
-        trace.hop(Leg.RETURN, acl_id, "network-acl", direction=direction, allowed=not blocked,
-                  detail=said)
+        trace.hop(
+            Leg.RETURN, acl_id, "network-acl", direction=direction, allowed=not blocked, detail=said
+        )
         if not blocked:
             return
         if ported and intersect(verdict.admitted, wanted):
             admitted = text(intersect(verdict.admitted, wanted))
-            reason = (f"{acl_id} ({eni.subnet_id}) admits {admitted} of the reply ports "
-                      f"{text((wanted,))}, none of which the rest of the return path admits"
-                      if whole_range else
-                      f"{acl_id} ({eni.subnet_id}) admits only {admitted} of the client's "
-                      f"ports {text((wanted,))}")
+            reason = (
+                f"{acl_id} ({eni.subnet_id}) admits {admitted} of the reply ports "
+                f"{text((wanted,))}, none of which the rest of the return path admits"
+                if whole_range
+                else f"{acl_id} ({eni.subnet_id}) admits only {admitted} of the client's "
+                f"ports {text((wanted,))}"
+            )
         else:
             reason = f"{acl_id} ({eni.subnet_id}) drops the reply ({_service(reply)})"
-        trace.block(Code.SUBNET_ACL_RESTRICTION, acl_id, leg=Leg.RETURN, direction=direction,
-                    rules=verdict.denying, detail=reason)
+        trace.block(
+            Code.SUBNET_ACL_RESTRICTION,
+            acl_id,
+            leg=Leg.RETURN,
+            direction=direction,
+            rules=verdict.denying,
+            detail=reason,
+        )
 
-    def _tracked(self, trace: Trace, flow: Flow, packet: Packet, *,
-                 sides: tuple[tuple[NetworkInterface | None, SgVerdict | None, bool], ...],
-                 via: RouteTargetKind | None) -> bool:
+    def _tracked(
+        self,
+        trace: Trace,
+        flow: Flow,
+        packet: Packet,
+        *,
+        sides: tuple[tuple[NetworkInterface | None, SgVerdict | None, bool], ...],
+        via: RouteTargetKind | None,
+    ) -> bool:
         if flow.protocol not in (TCP, UDP):
             return True
         if via in (RouteTargetKind.NAT_GATEWAY, RouteTargetKind.TRANSIT_GATEWAY):
@@ -333,24 +461,29 @@ class Evaluator:
         for eni, verdict, egress in sides:
             if eni is None or verdict is None:
                 continue
-            if self._side_untracked(eni, verdict, egress=egress, family=packet.family,
-                                    protocol=flow.protocol):
+            if self._side_untracked(
+                eni, verdict, egress=egress, family=packet.family, protocol=flow.protocol
+            ):
                 untracked.append(eni.network_interface_id)
         for eni_id in untracked:
-            trace.note(f"untracked at {eni_id}: a whole-address-space rule admits it and the "
-                       "opposite direction is open to all; removing the rule cuts existing "
-                       "connections at once")
+            trace.note(
+                f"untracked at {eni_id}: a whole-address-space rule admits it and the "
+                "opposite direction is open to all; removing the rule cuts existing "
+                "connections at once"
+            )
         return not untracked
 
-    def _side_untracked(self, eni: NetworkInterface, verdict: SgVerdict, *, egress: bool,
-                        family: int, protocol: str) -> bool:
+    def _side_untracked(
+        self, eni: NetworkInterface, verdict: SgVerdict, *, egress: bool, family: int, protocol: str
+    ) -> bool:
         admitting = frozenset(id(rule) for rule in verdict.admitting)
         key = (eni.group_ids, egress, family, protocol, admitting)
         found = self._untracked.get(key)
         if found is None:
             groups = self.inventory.groups_of_eni(eni.network_interface_id)
-            found = side_untracked(groups, verdict.admitting, egress=egress, family=family,
-                                   protocol=protocol)
+            found = side_untracked(
+                groups, verdict.admitting, egress=egress, family=family, protocol=protocol
+            )
             self._untracked[key] = found
         return found
 
@@ -367,8 +500,9 @@ class Evaluator:
         )
 
 
-def _return_blocks(verdicts: list[AclVerdict], wanted: Interval, *, ported: bool,
-                   whole_range: bool) -> list[bool]:
+def _return_blocks(
+    verdicts: list[AclVerdict], wanted: Interval, *, ported: bool, whole_range: bool
+) -> list[bool]:
     """Which ACLs of the return path block the reply, in path order.
 
     Non-TCP/UDP replies (and an explicit client range) need everything admitted. A

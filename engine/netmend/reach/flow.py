@@ -19,7 +19,7 @@ __all__ = ["Endpoint", "EndpointKind", "Flow", "make_flow", "resolve_endpoint"]
 
 
 class EndpointKind(StrEnum):
-    ENI = "eni"            # an ENI in the inventory (given as instance, ENI or its IP)
+    ENI = "eni"  # an ENI in the inventory (given as instance, ENI or its IP)
     EXTERNAL = "external"  # an address no ENI in the inventory owns
 
 
@@ -27,10 +27,10 @@ class Endpoint(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: EndpointKind
-    address: str                 # the IP the packets carry
+    address: str  # the IP the packets carry
     eni_id: str | None = None
     instance_id: str | None = None
-    given: str                   # what the user typed, for messages
+    given: str  # what the user typed, for messages
 
     @property
     def label(self) -> str:

@@ -120,7 +120,9 @@ def forward_packet(flow: Flow) -> Packet:
     else:
         keys = ALL_KEYS
     return Packet(
-        flow.protocol, keys, parse_address(flow.source.address),
+        flow.protocol,
+        keys,
+        parse_address(flow.source.address),
         parse_address(flow.destination.address),
     )
 

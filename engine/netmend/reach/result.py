@@ -46,7 +46,7 @@ class Direction(StrEnum):
 
 class Leg(StrEnum):
     FORWARD = "forward"  # client to server
-    RETURN = "return"    # server's reply to client
+    RETURN = "return"  # server's reply to client
 
 
 class _Frozen(BaseModel):
@@ -57,7 +57,7 @@ class Explanation(_Frozen):
     """Why a flow stops at one component, in Reachability Analyzer's words."""
 
     code: str
-    component: str              # the id of the component that drops (sg-, acl-, rtb-, ...)
+    component: str  # the id of the component that drops (sg-, acl-, rtb-, ...)
     direction: Direction | None = None
     leg: Leg = Leg.FORWARD
     rules: tuple[str, ...] = ()  # the rule rows involved, as text
@@ -68,11 +68,11 @@ class Hop(_Frozen):
     """One component the flow crosses, and whether it passes."""
 
     component: str
-    kind: str          # eni, security-groups, network-acl, route-table, gateway, external
+    kind: str  # eni, security-groups, network-acl, route-table, gateway, external
     leg: Leg = Leg.FORWARD
     direction: Direction | None = None
     allowed: bool = True
-    detail: str = ""   # the matching rule or route, or why none matched
+    detail: str = ""  # the matching rule or route, or why none matched
 
 
 class EphemeralCoverage(_Frozen):

@@ -72,12 +72,14 @@ class Router:
 
     # -- lookups -----------------------------------------------------------------------
 
-    def _route(self, eni: NetworkInterface, address: Address, trace: Trace
-               ) -> tuple[str, RouteTable | None, Route | None]:
+    def _route(
+        self, eni: NetworkInterface, address: Address, trace: Trace
+    ) -> tuple[str, RouteTable | None, Route | None]:
         """(component id, table, chosen route) for ``eni``'s subnet towards ``address``."""
         if eni.subnet_id not in self._table_of_subnet:
             self._table_of_subnet[eni.subnet_id] = self._inventory.route_table_of_subnet(
-                eni.subnet_id)
+                eni.subnet_id
+            )
         table = self._table_of_subnet[eni.subnet_id]
         if table is None:
             trace.note(
@@ -88,15 +90,18 @@ class Router:
             cidrs = (vpc.cidr_blocks + vpc.ipv6_cidr_blocks) if vpc else ()
             for cidr in cidrs:
                 if _contains((cidr,), address):
-                    local = (Route(destination_cidr=cidr, target_kind=RouteTargetKind.LOCAL)
-                             if ":" not in cidr else
-                             Route(destination_ipv6_cidr=cidr,
-                                   target_kind=RouteTargetKind.LOCAL))
+                    local = (
+                        Route(destination_cidr=cidr, target_kind=RouteTargetKind.LOCAL)
+                        if ":" not in cidr
+                        else Route(destination_ipv6_cidr=cidr, target_kind=RouteTargetKind.LOCAL)
+                    )
                     return eni.subnet_id, None, local
             return eni.subnet_id, None, None
         for plist in self._routes.unknown_prefix_lists(table):
-            trace.note(f"{table.route_table_id} routes to prefix list {plist}, which is not "
-                       "in the inventory: that route was taken to match nothing")
+            trace.note(
+                f"{table.route_table_id} routes to prefix list {plist}, which is not "
+                "in the inventory: that route was taken to match nothing"
+            )
         return table.route_table_id, table, self._routes.lookup(table, address)
 
     def _igw_of(self, vpc_id: str) -> InternetGateway | None:
@@ -123,52 +128,77 @@ class Router:
         where = _text(address)
         if route is None:
             trace.hop(leg, component, "route-table", allowed=False, detail=f"no route to {where}")
-            trace.block(Code.NO_ROUTE_TO_DESTINATION, component, leg=leg,
-                        detail=f"{component} has no route covering {where}")
+            trace.block(
+                Code.NO_ROUTE_TO_DESTINATION,
+                component,
+                leg=leg,
+                detail=f"{component} has no route covering {where}",
+            )
             return None
         text = route_text(component, route)
         if route.state is RouteState.BLACKHOLE:
             trace.hop(leg, component, "route-table", allowed=False, detail=text)
-            trace.block(Code.BAD_STATE_ROUTE, component, leg=leg, rules=(text,),
-                        detail=f"{text}: the route's target is gone, packets are dropped")
+            trace.block(
+                Code.BAD_STATE_ROUTE,
+                component,
+                leg=leg,
+                rules=(text,),
+                detail=f"{text}: the route's target is gone, packets are dropped",
+            )
             return None
         trace.hop(leg, component, "route-table", detail=text)
         kind = route.target_kind
         target = route.target_id or kind.value
         if kind is RouteTargetKind.LOCAL:
             if peer is not None and peer.vpc_id != eni.vpc_id:
-                trace.block(Code.NO_ROUTE_TO_DESTINATION, component, leg=leg, rules=(text,),
-                            detail=f"{text} keeps {where} inside {eni.vpc_id}, but "
-                            f"{peer.network_interface_id} is in {peer.vpc_id}")
+                trace.block(
+                    Code.NO_ROUTE_TO_DESTINATION,
+                    component,
+                    leg=leg,
+                    rules=(text,),
+                    detail=f"{text} keeps {where} inside {eni.vpc_id}, but "
+                    f"{peer.network_interface_id} is in {peer.vpc_id}",
+                )
                 return None
             if peer is None:
-                trace.note(f"no interface in the inventory owns {where}: the path was "
-                           f"followed as far as {eni.vpc_id}")
+                trace.note(
+                    f"no interface in the inventory owns {where}: the path was "
+                    f"followed as far as {eni.vpc_id}"
+                )
         elif kind is RouteTargetKind.VPC_PEERING:
             ok = self._peering(trace, leg, eni, address=address, peer=peer, target=target)
             return kind if ok else None
         elif kind is RouteTargetKind.TRANSIT_GATEWAY:
             return kind if self._transit(trace, leg, eni, peer, target) else None
-        elif kind in (RouteTargetKind.INTERNET_GATEWAY,
-                      RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY):
+        elif kind in (
+            RouteTargetKind.INTERNET_GATEWAY,
+            RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY,
+        ):
             if peer is not None:
-                trace.block(Code.NO_ROUTE_TO_DESTINATION, component, leg=leg, rules=(text,),
-                            detail=f"{text} sends {where} to the internet, which does not "
-                            f"deliver to {peer.network_interface_id}'s private address")
+                trace.block(
+                    Code.NO_ROUTE_TO_DESTINATION,
+                    component,
+                    leg=leg,
+                    rules=(text,),
+                    detail=f"{text} sends {where} to the internet, which does not "
+                    f"deliver to {peer.network_interface_id}'s private address",
+                )
                 return None
             if leg is Leg.FORWARD and kind is RouteTargetKind.INTERNET_GATEWAY:
                 return kind if self._igw_out(trace, eni, address, target) else None
             trace.hop(leg, target, "gateway", detail=f"leaves through {target}")
         elif kind is RouteTargetKind.NAT_GATEWAY:
             if peer is not None:
-                trace.note(f"{text}: traffic to {where} through a NAT gateway was assumed "
-                           "to arrive")
+                trace.note(
+                    f"{text}: traffic to {where} through a NAT gateway was assumed to arrive"
+                )
             elif leg is Leg.FORWARD:
                 return kind if self._nat_out(trace, address, target) else None
             trace.hop(leg, target, "gateway", detail=f"through {target}")
         else:
-            trace.note(f"{text}: {kind.value} targets are not modelled; the route was "
-                       "assumed to deliver")
+            trace.note(
+                f"{text}: {kind.value} targets are not modelled; the route was assumed to deliver"
+            )
             trace.hop(leg, target, "gateway", detail=f"through {target} (not modelled)")
         return kind
 
@@ -187,95 +217,171 @@ class Router:
         if route.target_kind is RouteTargetKind.INTERNET_GATEWAY:
             igw = self._inventory.get(target)
             if not isinstance(igw, InternetGateway) or eni.vpc_id not in igw.vpc_ids:
-                trace.hop(Leg.FORWARD, target, "gateway", allowed=False,
-                          detail=f"{target} is not attached to {eni.vpc_id}")
-                trace.block(Code.BAD_STATE_ATTACHMENT, target, leg=Leg.FORWARD,
-                            detail=f"{target} is not attached to {eni.vpc_id}")
+                trace.hop(
+                    Leg.FORWARD,
+                    target,
+                    "gateway",
+                    allowed=False,
+                    detail=f"{target} is not attached to {eni.vpc_id}",
+                )
+                trace.block(
+                    Code.BAD_STATE_ATTACHMENT,
+                    target,
+                    leg=Leg.FORWARD,
+                    detail=f"{target} is not attached to {eni.vpc_id}",
+                )
                 return
             if source.family == 4 and not eni.public_ip:
-                trace.hop(Leg.FORWARD, target, "gateway", direction=Direction.INGRESS,
-                          allowed=False, detail=f"{eni.network_interface_id} has no public IP")
+                trace.hop(
+                    Leg.FORWARD,
+                    target,
+                    "gateway",
+                    direction=Direction.INGRESS,
+                    allowed=False,
+                    detail=f"{eni.network_interface_id} has no public IP",
+                )
                 trace.block(
-                    Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, target, leg=Leg.FORWARD,
+                    Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
+                    target,
+                    leg=Leg.FORWARD,
                     direction=Direction.INGRESS,
                     detail=f"{eni.network_interface_id} has no public IP: {target} delivers "
                     "inbound IPv4 only to an interface's public address",
                 )
                 return
-            trace.hop(Leg.FORWARD, target, "gateway", direction=Direction.INGRESS,
-                      detail=f"enters through {target} to {eni.public_ip or 'IPv6'}")
+            trace.hop(
+                Leg.FORWARD,
+                target,
+                "gateway",
+                direction=Direction.INGRESS,
+                detail=f"enters through {target} to {eni.public_ip or 'IPv6'}",
+            )
         elif route.target_kind is RouteTargetKind.NAT_GATEWAY:
             igw = self._igw_of(eni.vpc_id)
             component = igw.internet_gateway_id if igw else target
-            trace.hop(Leg.FORWARD, component, "gateway", direction=Direction.INGRESS,
-                      allowed=False,
-                      detail=f"{eni.subnet_id} reaches the internet through {target}")
+            trace.hop(
+                Leg.FORWARD,
+                component,
+                "gateway",
+                direction=Direction.INGRESS,
+                allowed=False,
+                detail=f"{eni.subnet_id} reaches the internet through {target}",
+            )
             trace.block(
-                Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, component, leg=Leg.FORWARD,
+                Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
+                component,
+                leg=Leg.FORWARD,
                 direction=Direction.INGRESS,
                 detail=f"{eni.subnet_id} reaches {_text(source)} only through NAT gateway "
                 f"{target}, which takes no inbound connections: the destination needs a "
                 "public IP and an internet-gateway route",
             )
         else:
-            trace.hop(Leg.FORWARD, target, "gateway", direction=Direction.INGRESS,
-                      detail=f"enters through {target}")
+            trace.hop(
+                Leg.FORWARD,
+                target,
+                "gateway",
+                direction=Direction.INGRESS,
+                detail=f"enters through {target}",
+            )
 
     # -- gateways ----------------------------------------------------------------------
 
-    def _peering(self, trace: Trace, leg: Leg, eni: NetworkInterface, *, address: Address,
-                 peer: NetworkInterface | None, target: str) -> bool:
+    def _peering(
+        self,
+        trace: Trace,
+        leg: Leg,
+        eni: NetworkInterface,
+        *,
+        address: Address,
+        peer: NetworkInterface | None,
+        target: str,
+    ) -> bool:
         pcx = self._inventory.get(target)
         if not isinstance(pcx, VpcPeeringConnection) or pcx.status != "active":
             status = pcx.status if isinstance(pcx, VpcPeeringConnection) else "not found"
             trace.hop(leg, target, "gateway", allowed=False, detail=f"{target} is {status}")
-            trace.block(Code.BAD_STATE, target, leg=leg,
-                        detail=f"peering connection {target} is {status}, not active")
+            trace.block(
+                Code.BAD_STATE,
+                target,
+                leg=leg,
+                detail=f"peering connection {target} is {status}, not active",
+            )
             return False
         if eni.vpc_id == pcx.requester_vpc_id:
             other, cidrs = pcx.accepter_vpc_id, pcx.accepter_cidr_blocks
         elif eni.vpc_id == pcx.accepter_vpc_id:
             other, cidrs = pcx.requester_vpc_id, pcx.requester_cidr_blocks
         else:
-            trace.hop(leg, target, "gateway", allowed=False,
-                      detail=f"{target} does not join {eni.vpc_id}")
-            trace.block(Code.BAD_STATE_ATTACHMENT, target, leg=leg,
-                        detail=f"peering connection {target} does not join {eni.vpc_id}")
+            trace.hop(
+                leg, target, "gateway", allowed=False, detail=f"{target} does not join {eni.vpc_id}"
+            )
+            trace.block(
+                Code.BAD_STATE_ATTACHMENT,
+                target,
+                leg=leg,
+                detail=f"peering connection {target} does not join {eni.vpc_id}",
+            )
             return False
         vpc = self._inventory.vpc(other)
         if vpc is not None:
             cidrs = (cidrs or vpc.cidr_blocks) + vpc.ipv6_cidr_blocks
         wrong_vpc = peer is not None and peer.vpc_id != other
         if not _contains(cidrs, address) or wrong_vpc:
-            trace.hop(leg, target, "gateway", allowed=False,
-                      detail=f"{_text(address)} is not in {other}")
-            trace.block(Code.PCX_REQUIRES_ADDRESS_IN_VPC_CIDR, target, leg=leg,
-                        detail=f"{target} carries only addresses of {other} "
-                        f"({', '.join(cidrs) or 'no CIDR known'}); {_text(address)} is not one")
+            trace.hop(
+                leg, target, "gateway", allowed=False, detail=f"{_text(address)} is not in {other}"
+            )
+            trace.block(
+                Code.PCX_REQUIRES_ADDRESS_IN_VPC_CIDR,
+                target,
+                leg=leg,
+                detail=f"{target} carries only addresses of {other} "
+                f"({', '.join(cidrs) or 'no CIDR known'}); {_text(address)} is not one",
+            )
             return False
         trace.hop(leg, target, "gateway", detail=f"through {target} to {other}")
         return True
 
     def _attachment(self, vpc_id: str, transit_gateway_id: str) -> TransitGatewayAttachment | None:
-        found = [a for a in self._inventory.transit_gateway_attachments
-                 if a.resource_id == vpc_id and a.transit_gateway_id == transit_gateway_id]
+        found = [
+            a
+            for a in self._inventory.transit_gateway_attachments
+            if a.resource_id == vpc_id and a.transit_gateway_id == transit_gateway_id
+        ]
         return next((a for a in found if a.state == _AVAILABLE), found[0] if found else None)
 
-    def _transit(self, trace: Trace, leg: Leg, eni: NetworkInterface,
-                 peer: NetworkInterface | None, target: str) -> bool:
-        trace.note(f"{target}: the transit gateway's route tables are not modelled; it is "
-                   "assumed to route between its available attachments")
+    def _transit(
+        self,
+        trace: Trace,
+        leg: Leg,
+        eni: NetworkInterface,
+        peer: NetworkInterface | None,
+        target: str,
+    ) -> bool:
+        trace.note(
+            f"{target}: the transit gateway's route tables are not modelled; it is "
+            "assumed to route between its available attachments"
+        )
         vpcs = [eni.vpc_id] + ([peer.vpc_id] if peer is not None else [])
         for vpc_id in vpcs:
             attachment = self._attachment(vpc_id, target)
             if attachment is None or attachment.state != _AVAILABLE:
                 component = attachment.transit_gateway_attachment_id if attachment else target
                 state = attachment.state if attachment else "missing"
-                trace.hop(leg, component, "gateway", allowed=False,
-                          detail=f"{vpc_id}'s attachment to {target} is {state}")
+                trace.hop(
+                    leg,
+                    component,
+                    "gateway",
+                    allowed=False,
+                    detail=f"{vpc_id}'s attachment to {target} is {state}",
+                )
                 code = Code.BAD_STATE_ATTACHMENT if attachment else Code.NO_ROUTE_TO_DESTINATION
-                trace.block(code, component, leg=leg,
-                            detail=f"{vpc_id} has no available attachment to {target} ({state})")
+                trace.block(
+                    code,
+                    component,
+                    leg=leg,
+                    detail=f"{vpc_id} has no available attachment to {target} ({state})",
+                )
                 return False
         trace.hop(leg, target, "gateway", detail=f"through {target}")
         return True
@@ -283,23 +389,45 @@ class Router:
     def _igw_out(self, trace: Trace, eni: NetworkInterface, address: Address, target: str) -> bool:
         igw = self._inventory.get(target)
         if not isinstance(igw, InternetGateway) or eni.vpc_id not in igw.vpc_ids:
-            trace.hop(Leg.FORWARD, target, "gateway", allowed=False,
-                      detail=f"{target} is not attached to {eni.vpc_id}")
-            trace.block(Code.BAD_STATE_ATTACHMENT, target, leg=Leg.FORWARD,
-                        detail=f"{target} is not attached to {eni.vpc_id}")
+            trace.hop(
+                Leg.FORWARD,
+                target,
+                "gateway",
+                allowed=False,
+                detail=f"{target} is not attached to {eni.vpc_id}",
+            )
+            trace.block(
+                Code.BAD_STATE_ATTACHMENT,
+                target,
+                leg=Leg.FORWARD,
+                detail=f"{target} is not attached to {eni.vpc_id}",
+            )
             return False
         if address.family == 4 and not eni.public_ip:
-            trace.hop(Leg.FORWARD, target, "gateway", direction=Direction.EGRESS,
-                      allowed=False, detail=f"{eni.network_interface_id} has no public IP")
+            trace.hop(
+                Leg.FORWARD,
+                target,
+                "gateway",
+                direction=Direction.EGRESS,
+                allowed=False,
+                detail=f"{eni.network_interface_id} has no public IP",
+            )
             trace.block(
-                Code.IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS, target, leg=Leg.FORWARD,
+                Code.IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS,
+                target,
+                leg=Leg.FORWARD,
                 direction=Direction.EGRESS,
                 detail=f"{eni.network_interface_id} has no public IP: {target} sends IPv4 out "
                 "only from an interface's public address (or use a NAT gateway route)",
             )
             return False
-        trace.hop(Leg.FORWARD, target, "gateway", direction=Direction.EGRESS,
-                  detail=f"leaves through {target} as {eni.public_ip or 'itself (IPv6)'}")
+        trace.hop(
+            Leg.FORWARD,
+            target,
+            "gateway",
+            direction=Direction.EGRESS,
+            detail=f"leaves through {target} as {eni.public_ip or 'itself (IPv6)'}",
+        )
         return True
 
     def _nat_out(self, trace: Trace, address: Address, target: str) -> bool:
@@ -307,23 +435,41 @@ class Router:
         if not isinstance(nat, NatGateway) or nat.state != _AVAILABLE:
             state = nat.state if isinstance(nat, NatGateway) else "not found"
             trace.hop(Leg.FORWARD, target, "gateway", allowed=False, detail=f"{target} is {state}")
-            trace.block(Code.BAD_STATE, target, leg=Leg.FORWARD,
-                        detail=f"NAT gateway {target} is {state}, not available")
+            trace.block(
+                Code.BAD_STATE,
+                target,
+                leg=Leg.FORWARD,
+                detail=f"NAT gateway {target} is {state}, not available",
+            )
             return False
         trace.note(f"{target}: the NAT gateway's own subnet ACL is not checked")
         table = self._inventory.route_table_of_subnet(nat.subnet_id)
         route = self._routes.lookup(table, address) if table else None
         component = table.route_table_id if table else nat.subnet_id
         igw = self._inventory.get(route.target_id or "") if route else None
-        if (route is None or route.state is RouteState.BLACKHOLE
-                or route.target_kind is not RouteTargetKind.INTERNET_GATEWAY
-                or not isinstance(igw, InternetGateway) or nat.vpc_id not in igw.vpc_ids):
-            trace.hop(Leg.FORWARD, component, "route-table", allowed=False,
-                      detail=f"{nat.subnet_id} has no internet-gateway route to {_text(address)}")
-            trace.block(Code.NO_ROUTE_TO_DESTINATION, component, leg=Leg.FORWARD,
-                        detail=f"NAT gateway {target}'s subnet {nat.subnet_id} has no route "
-                        f"to {_text(address)} through an attached internet gateway")
+        if (
+            route is None
+            or route.state is RouteState.BLACKHOLE
+            or route.target_kind is not RouteTargetKind.INTERNET_GATEWAY
+            or not isinstance(igw, InternetGateway)
+            or nat.vpc_id not in igw.vpc_ids
+        ):
+            trace.hop(
+                Leg.FORWARD,
+                component,
+                "route-table",
+                allowed=False,
+                detail=f"{nat.subnet_id} has no internet-gateway route to {_text(address)}",
+            )
+            trace.block(
+                Code.NO_ROUTE_TO_DESTINATION,
+                component,
+                leg=Leg.FORWARD,
+                detail=f"NAT gateway {target}'s subnet {nat.subnet_id} has no route "
+                f"to {_text(address)} through an attached internet gateway",
+            )
             return False
-        trace.hop(Leg.FORWARD, target, "gateway",
-                  detail=f"through {target} and {igw.internet_gateway_id}")
+        trace.hop(
+            Leg.FORWARD, target, "gateway", detail=f"through {target} and {igw.internet_gateway_id}"
+        )
         return True

@@ -52,9 +52,7 @@ def rule_text(rule: SgRule) -> str:
     return f"{rule.group_id} {direction} {service} {preposition} {rule.peer}"
 
 
-def check_groups(
-    table: DirectionRules, packet: Packet, peer_groups: tuple[str, ...]
-) -> SgVerdict:
+def check_groups(table: DirectionRules, packet: Packet, peer_groups: tuple[str, ...]) -> SgVerdict:
     """Whether the groups of ``table`` admit ``packet``.
 
     ``peer_groups`` are the groups of the ENI on the other side (empty for an outside
@@ -63,7 +61,8 @@ def check_groups(
     peer = packet.destination if table.egress else packet.source
     lo, hi = packet.keys
     admitting = [
-        c for c in table.candidates(packet.protocol, peer, peer_groups)
+        c
+        for c in table.candidates(packet.protocol, peer, peer_groups)
         if c.keys[0] <= hi and c.keys[1] >= lo
     ]
     admitted = normalise(intersect((c.keys,), packet.keys)[0] for c in admitting)

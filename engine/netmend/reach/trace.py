@@ -29,8 +29,14 @@ class Trace:
     ) -> None:
         hops = self.forward if leg is Leg.FORWARD else self.return_path
         hops.append(
-            Hop(component=component, kind=kind, leg=leg, direction=direction,
-                allowed=allowed, detail=detail)
+            Hop(
+                component=component,
+                kind=kind,
+                leg=leg,
+                direction=direction,
+                allowed=allowed,
+                detail=detail,
+            )
         )
 
     def block(
@@ -48,12 +54,20 @@ class Trace:
         The same component failing the same way twice (two ENIs of one stopped instance,
         two ENIs in one missing subnet) is recorded once.
         """
-        if any((e.code, e.component, e.direction, e.leg) == (code, component, direction, leg)
-               for e in self.explanations):
+        if any(
+            (e.code, e.component, e.direction, e.leg) == (code, component, direction, leg)
+            for e in self.explanations
+        ):
             return
         self.explanations.append(
-            Explanation(code=code, component=component, direction=direction, leg=leg,
-                        rules=rules, detail=detail)
+            Explanation(
+                code=code,
+                component=component,
+                direction=direction,
+                leg=leg,
+                rules=rules,
+                detail=detail,
+            )
         )
 
     def note(self, text: str) -> None:

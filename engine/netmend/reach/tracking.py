@@ -47,20 +47,30 @@ def _admits_all(rule: SgRule, protocol: str) -> bool:
 
 
 def opens_all_responses(
-    groups: Iterable[SecurityGroup], *, egress: bool, family: int, protocol: str,
+    groups: Iterable[SecurityGroup],
+    *,
+    egress: bool,
+    family: int,
+    protocol: str,
     without: SgRule | None = None,
 ) -> bool:
     """A rule of ``groups`` in that direction admits all ``protocol`` traffic, every port,
     to or from the whole ``family`` address space (``without``: ignoring that rule)."""
     return any(
         rule.egress == egress and _world_family(rule) == family and _admits_all(rule, protocol)
-        for group in groups for rule in group.rules if without is None or rule != without
+        for group in groups
+        for rule in group.rules
+        if without is None or rule != without
     )
 
 
 def side_untracked(
-    groups: Iterable[SecurityGroup], admitting: Iterable[SgRule], *,
-    egress: bool, family: int, protocol: str,
+    groups: Iterable[SecurityGroup],
+    admitting: Iterable[SgRule],
+    *,
+    egress: bool,
+    family: int,
+    protocol: str,
 ) -> bool:
     """One ENI's end of a flow is untracked: ``admitting`` (its rules in direction
     ``egress`` that let the flow through) include a whole-space rule, and the opposite
@@ -77,7 +87,10 @@ def _eni(inventory: Inventory, eni: NetworkInterface | str) -> NetworkInterface 
 
 
 def is_untracked(
-    inventory: Inventory, eni: NetworkInterface | str, rule: SgRule, *,
+    inventory: Inventory,
+    eni: NetworkInterface | str,
+    rule: SgRule,
+    *,
     protocol: str | None = None,
 ) -> bool:
     """Traffic that ``rule`` admits on ``eni`` is untracked (seed 002).
@@ -99,7 +112,8 @@ def is_untracked(
     groups = inventory.groups_of_eni(interface.network_interface_id)
     return any(
         opens_all_responses(groups, egress=not rule.egress, family=family, protocol=p)
-        for p in candidates if p in _TRACKABLE and rule.protocol in (p, ALL)
+        for p in candidates
+        if p in _TRACKABLE and rule.protocol in (p, ALL)
     )
 
 
@@ -124,9 +138,11 @@ def removal_cuts_connections(
         if not _admits_all(rule, protocol):
             continue
         flows = any(
-            other.egress != rule.egress and _world_family(other) == family
+            other.egress != rule.egress
+            and _world_family(other) == family
             and other.protocol in (protocol, ALL)
-            for group in groups for other in group.rules
+            for group in groups
+            for other in group.rules
         )
         still_open = opens_all_responses(
             groups, egress=rule.egress, family=family, protocol=protocol, without=rule

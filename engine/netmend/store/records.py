@@ -40,9 +40,7 @@ class RunStatus(StrEnum):
 
 
 # Statuses only a live process may hold: if its owner is gone the run was interrupted.
-ACTIVE_STATUSES = frozenset(
-    {RunStatus.APPLYING, RunStatus.VERIFY_FAILED, RunStatus.ROLLING_BACK}
-)
+ACTIVE_STATUSES = frozenset({RunStatus.APPLYING, RunStatus.VERIFY_FAILED, RunStatus.ROLLING_BACK})
 FINAL_STATUSES = frozenset(
     {
         RunStatus.REFUSED,
@@ -120,16 +118,16 @@ class JournalEntry(BaseModel):
     seq: int
     ts: datetime = Field(default_factory=_now)
     phase: JournalPhase
-    step: int                       # index of the change within its phase
+    step: int  # index of the change within its phase
     event: JournalEvent
     api: str
     resource: str
-    params: dict[str, Any] | None = None   # on intents: exactly what is sent
+    params: dict[str, Any] | None = None  # on intents: exactly what is sent
     outcome: JournalOutcome | None = None  # on outcomes
-    intent_seq: int | None = None          # on outcomes: the intent line they answer
-    code: str | None = None                # AWS error code of a failure or already-done
+    intent_seq: int | None = None  # on outcomes: the intent line they answer
+    code: str | None = None  # AWS error code of a failure or already-done
     message: str = ""
-    created_id: str | None = None          # on a create's outcome: the id AWS gave
+    created_id: str | None = None  # on a create's outcome: the id AWS gave
 
 
 class RunRecord(BaseModel):
@@ -138,7 +136,7 @@ class RunRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     meta: RunMeta
-    status: RunStatus               # effective status (see RunSummary)
+    status: RunStatus  # effective status (see RunSummary)
     plan: Plan
     snapshot: Snapshot | None = None
     journal: tuple[JournalEntry, ...] = ()

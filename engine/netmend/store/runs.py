@@ -1,10 +1,10 @@
 """RunStore: one folder per run under ``state_dir/runs``, written so a crash loses nothing.
 
-    runs/<run_id>/plan.json      the Plan as proposed (written once)
-    runs/<run_id>/meta.json      RunMeta: status, playbooks, who, when (rewritten atomically)
-    runs/<run_id>/snapshot.json  every touched resource before the first write
-    runs/<run_id>/journal.jsonl  one fsynced line per API call: intent, then outcome
-    runs/<run_id>/result.json    the RunResult as returned to the caller
+runs/<run_id>/plan.json      the Plan as proposed (written once)
+runs/<run_id>/meta.json      RunMeta: status, playbooks, who, when (rewritten atomically)
+runs/<run_id>/snapshot.json  every touched resource before the first write
+runs/<run_id>/journal.jsonl  one fsynced line per API call: intent, then outcome
+runs/<run_id>/result.json    the RunResult as returned to the caller
 """
 
 from __future__ import annotations

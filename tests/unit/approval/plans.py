@@ -18,10 +18,14 @@ def authorize(
     with_states: bool = True,
 ) -> Change:
     ipv6 = ":" in cidr
-    rule = SgRule(group_id=group.group_id, egress=False, protocol=protocol,
-                  from_port=None if protocol == "-1" else port,
-                  to_port=None if protocol == "-1" else port,
-                  **({"cidr_ipv6": cidr} if ipv6 else {"cidr_ipv4": cidr}))
+    rule = SgRule(
+        group_id=group.group_id,
+        egress=False,
+        protocol=protocol,
+        from_port=None if protocol == "-1" else port,
+        to_port=None if protocol == "-1" else port,
+        **({"cidr_ipv6": cidr} if ipv6 else {"cidr_ipv4": cidr}),
+    )
     ranges = {"Ipv6Ranges": [{"CidrIpv6": cidr}]} if ipv6 else {"IpRanges": [{"CidrIp": cidr}]}
     perm = {"IpProtocol": protocol, **ranges}
     if protocol != "-1":
@@ -52,5 +56,9 @@ def revoke(group: SecurityGroup = GROUP) -> Change:
 
 
 def plan_of(*changes: Change) -> Plan:
-    return Plan(run_id="20260101T000000Z-test", playbooks=("wrong-port",), changes=changes,
-                change_id="CHG-42")
+    return Plan(
+        run_id="20260101T000000Z-test",
+        playbooks=("wrong-port",),
+        changes=changes,
+        change_id="CHG-42",
+    )

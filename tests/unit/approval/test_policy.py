@@ -110,9 +110,7 @@ def test_world_on_https_is_not_a_never_rule() -> None:
     """0.0.0.0/0 on 443 is not sensitive: no never-rule, auto-approved as an addition."""
     fallback = RecordingApprover(DecisionOutcome.REJECTED)
     policy = Policy(auto_approve=(ChangeKind.ADDITION,))
-    decision = PolicyApprover(policy, fallback).decide(
-        plan_of(authorize("0.0.0.0/0", 443)), "diff"
-    )
+    decision = PolicyApprover(policy, fallback).decide(plan_of(authorize("0.0.0.0/0", 443)), "diff")
     assert decision.approved
 
 
@@ -159,8 +157,7 @@ def test_max_changes_is_a_never_rule() -> None:
 
 def test_policy_kinds_are_configurable() -> None:
     """A policy may auto-approve revocations too; then no one is asked."""
-    policy = Policy(auto_approve=(ChangeKind.ADDITION, ChangeKind.REVOCATION),
-                    require_person=())
+    policy = Policy(auto_approve=(ChangeKind.ADDITION, ChangeKind.REVOCATION), require_person=())
     fallback = RecordingApprover(DecisionOutcome.REJECTED)
     assert PolicyApprover(policy, fallback).decide(plan_of(revoke()), "").approved
     assert fallback.asked == []

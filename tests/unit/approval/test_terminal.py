@@ -34,14 +34,19 @@ def test_refuses_at_once_without_a_terminal() -> None:
 
 @pytest.mark.parametrize(
     ("answer", "outcome"),
-    [("y\n", DecisionOutcome.APPROVED), ("\n", DecisionOutcome.REJECTED),
-     ("n\n", DecisionOutcome.REJECTED), ("", DecisionOutcome.REJECTED)],
+    [
+        ("y\n", DecisionOutcome.APPROVED),
+        ("\n", DecisionOutcome.REJECTED),
+        ("n\n", DecisionOutcome.REJECTED),
+        ("", DecisionOutcome.REJECTED),
+    ],
 )
 def test_asks_y_n_with_no_as_default(answer: str, outcome: DecisionOutcome) -> None:
     """On a terminal the diff is shown and only an explicit y approves (default No, EOF no)."""
     out = io.StringIO()
-    approver = TerminalApprover(console=Console(file=out, width=120), stdin=FakeTty(answer),
-                                user="bob")
+    approver = TerminalApprover(
+        console=Console(file=out, width=120), stdin=FakeTty(answer), user="bob"
+    )
     decision = approver.decide(plan_of(authorize()), "THE DIFF")
     assert decision.outcome is outcome
     assert decision.approver == "bob"

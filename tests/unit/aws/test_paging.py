@@ -109,16 +109,32 @@ def test_twelve_groups_in_pages_of_five_take_three_calls(
 def test_pages_are_as_large_as_each_api_allows(clients: AwsClients, stub: Stubber) -> None:
     """Without a page size each API gets its maximum: 1000 for most, 100 for
     DescribeRouteTables and the prefix-list calls."""
-    stub.add_response("describe_route_tables", {"RouteTables": []},
-                      expected_params={"MaxResults": 100})
-    stub.add_response("describe_security_groups", {"SecurityGroups": [_group(1)]},
-                      expected_params={"MaxResults": 1000})
-    stub.add_response("describe_security_group_rules", {"SecurityGroupRules": []},
-                      expected_params={"MaxResults": 1000})
+    stub.add_response(
+        "describe_route_tables", {"RouteTables": []}, expected_params={"MaxResults": 100}
+    )
+    stub.add_response(
+        "describe_security_groups",
+        {"SecurityGroups": [_group(1)]},
+        expected_params={"MaxResults": 1000},
+    )
+    stub.add_response(
+        "describe_security_group_rules",
+        {"SecurityGroupRules": []},
+        expected_params={"MaxResults": 1000},
+    )
     stub.add_response(
         "describe_managed_prefix_lists",
-        {"PrefixLists": [{"PrefixListId": "pl-1", "PrefixListName": "office",
-                          "AddressFamily": "IPv4", "MaxEntries": 10, "OwnerId": "111122223333"}]},
+        {
+            "PrefixLists": [
+                {
+                    "PrefixListId": "pl-1",
+                    "PrefixListName": "office",
+                    "AddressFamily": "IPv4",
+                    "MaxEntries": 10,
+                    "OwnerId": "111122223333",
+                }
+            ]
+        },
         expected_params={"MaxResults": 100},
     )
     stub.add_response(
@@ -141,15 +157,24 @@ def test_aws_managed_prefix_lists_read_only_when_referenced(
     """AWS-managed lists cost a GetManagedPrefixListEntries call each, so only those the
     estate references are read."""
     aws_lists = [
-        {"PrefixListId": f"pl-aws{n}", "PrefixListName": f"com.amazonaws.x{n}",
-         "AddressFamily": "IPv4", "OwnerId": "AWS"}
+        {
+            "PrefixListId": f"pl-aws{n}",
+            "PrefixListName": f"com.amazonaws.x{n}",
+            "AddressFamily": "IPv4",
+            "OwnerId": "AWS",
+        }
         for n in range(3)
     ]
-    stub.add_response("describe_managed_prefix_lists", {"PrefixLists": aws_lists},
-                      expected_params={"MaxResults": 100})
-    stub.add_response("get_managed_prefix_list_entries",
-                      {"Entries": [{"Cidr": "52.0.0.0/8"}]},
-                      expected_params={"MaxResults": 100, "PrefixListId": "pl-aws1"})
+    stub.add_response(
+        "describe_managed_prefix_lists",
+        {"PrefixLists": aws_lists},
+        expected_params={"MaxResults": 100},
+    )
+    stub.add_response(
+        "get_managed_prefix_list_entries",
+        {"Entries": [{"Cidr": "52.0.0.0/8"}]},
+        expected_params={"MaxResults": 100, "PrefixListId": "pl-aws1"},
+    )
 
     lists = read_prefix_lists(clients, include_aws_managed={"pl-aws1"})
 
@@ -162,16 +187,33 @@ def test_a_throttled_page_is_retried_alone(
     """A page that is throttled is asked for again with the same NextToken; no item is
     lost or read twice."""
     groups = [_group(n) for n in range(12)]
-    stub.add_response("describe_security_groups", _page(groups[:5], "SecurityGroups", "t1"),
-                      expected_params=_params(5, None))
-    stub.add_client_error("describe_security_groups", "RequestLimitExceeded", "slow", 503,
-                          expected_params=_params(5, "t1"))
-    stub.add_response("describe_security_groups", _page(groups[5:10], "SecurityGroups", "t2"),
-                      expected_params=_params(5, "t1"))
-    stub.add_response("describe_security_groups", _page(groups[10:], "SecurityGroups", None),
-                      expected_params=_params(5, "t2"))
-    stub.add_response("describe_security_group_rules", {"SecurityGroupRules": []},
-                      expected_params=_params(5, None))
+    stub.add_response(
+        "describe_security_groups",
+        _page(groups[:5], "SecurityGroups", "t1"),
+        expected_params=_params(5, None),
+    )
+    stub.add_client_error(
+        "describe_security_groups",
+        "RequestLimitExceeded",
+        "slow",
+        503,
+        expected_params=_params(5, "t1"),
+    )
+    stub.add_response(
+        "describe_security_groups",
+        _page(groups[5:10], "SecurityGroups", "t2"),
+        expected_params=_params(5, "t1"),
+    )
+    stub.add_response(
+        "describe_security_groups",
+        _page(groups[10:], "SecurityGroups", None),
+        expected_params=_params(5, "t2"),
+    )
+    stub.add_response(
+        "describe_security_group_rules",
+        {"SecurityGroupRules": []},
+        expected_params=_params(5, None),
+    )
 
     found = read_security_groups(clients, page_size=5)
 
@@ -181,33 +223,52 @@ def test_a_throttled_page_is_retried_alone(
 
 def test_a_repeated_token_stops_paging(clients: AwsClients, stub: Stubber) -> None:
     """A service handing back the token it was given would loop forever: it is an error."""
-    stub.add_response("describe_route_tables", {"RouteTables": [], "NextToken": "same"},
-                      expected_params=_params(100, None))
-    stub.add_response("describe_route_tables", {"RouteTables": [], "NextToken": "same"},
-                      expected_params=_params(100, "same"))
+    stub.add_response(
+        "describe_route_tables",
+        {"RouteTables": [], "NextToken": "same"},
+        expected_params=_params(100, None),
+    )
+    stub.add_response(
+        "describe_route_tables",
+        {"RouteTables": [], "NextToken": "same"},
+        expected_params=_params(100, "same"),
+    )
 
     with pytest.raises(AwsCallError, match="NextToken"):
         read_route_tables(clients)
 
 
-def test_reading_by_id_leaves_out_what_no_longer_exists(
-    clients: AwsClients, stub: Stubber
-) -> None:
+def test_reading_by_id_leaves_out_what_no_longer_exists(clients: AwsClients, stub: Stubber) -> None:
     """AWS rejects a whole by-id call for one unknown id; the ids are then read one by
     one and the missing one is simply absent. By-id reads send no MaxResults."""
     present, gone = _group(1), _group(2)
     ids = sorted([present["GroupId"], gone["GroupId"]])
-    stub.add_client_error("describe_security_groups", "InvalidGroup.NotFound",
-                          f"The security group '{gone['GroupId']}' does not exist", 400,
-                          expected_params={"GroupIds": ids})
-    stub.add_response("describe_security_groups", {"SecurityGroups": [present]},
-                      expected_params={"GroupIds": [present["GroupId"]]})
-    stub.add_client_error("describe_security_groups", "InvalidGroup.NotFound", "gone", 400,
-                          expected_params={"GroupIds": [gone["GroupId"]]})
+    stub.add_client_error(
+        "describe_security_groups",
+        "InvalidGroup.NotFound",
+        f"The security group '{gone['GroupId']}' does not exist",
+        400,
+        expected_params={"GroupIds": ids},
+    )
     stub.add_response(
-        "describe_security_group_rules", {"SecurityGroupRules": [_rule(1)]},
-        expected_params={"MaxResults": 1000,
-                         "Filters": [{"Name": "group-id", "Values": [present["GroupId"]]}]},
+        "describe_security_groups",
+        {"SecurityGroups": [present]},
+        expected_params={"GroupIds": [present["GroupId"]]},
+    )
+    stub.add_client_error(
+        "describe_security_groups",
+        "InvalidGroup.NotFound",
+        "gone",
+        400,
+        expected_params={"GroupIds": [gone["GroupId"]]},
+    )
+    stub.add_response(
+        "describe_security_group_rules",
+        {"SecurityGroupRules": [_rule(1)]},
+        expected_params={
+            "MaxResults": 1000,
+            "Filters": [{"Name": "group-id", "Values": [present["GroupId"]]}],
+        },
     )
 
     found = collect_security_groups(clients, ids)

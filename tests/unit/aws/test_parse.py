@@ -28,8 +28,11 @@ from netmend.model import AclRuleAction, RouteState, RouteTargetKind
     [
         ({"GatewayId": "local"}, RouteTargetKind.LOCAL, None),
         ({"GatewayId": "igw-1"}, RouteTargetKind.INTERNET_GATEWAY, "igw-1"),
-        ({"EgressOnlyInternetGatewayId": "eigw-1"},
-         RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY, "eigw-1"),
+        (
+            {"EgressOnlyInternetGatewayId": "eigw-1"},
+            RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY,
+            "eigw-1",
+        ),
         ({"GatewayId": "vgw-1"}, RouteTargetKind.VIRTUAL_PRIVATE_GATEWAY, "vgw-1"),
         ({"GatewayId": "vpce-1"}, RouteTargetKind.VPC_ENDPOINT, "vpce-1"),
         ({"NatGatewayId": "nat-1"}, RouteTargetKind.NAT_GATEWAY, "nat-1"),
@@ -37,12 +40,18 @@ from netmend.model import AclRuleAction, RouteState, RouteTargetKind
         ({"VpcPeeringConnectionId": "pcx-1"}, RouteTargetKind.VPC_PEERING, "pcx-1"),
         ({"CarrierGatewayId": "cagw-1"}, RouteTargetKind.CARRIER_GATEWAY, "cagw-1"),
         ({"LocalGatewayId": "lgw-1"}, RouteTargetKind.LOCAL_GATEWAY, "lgw-1"),
-        ({"CoreNetworkArn": "arn:aws:networkmanager::1:core-network/cn-1"},
-         RouteTargetKind.CORE_NETWORK, "arn:aws:networkmanager::1:core-network/cn-1"),
+        (
+            {"CoreNetworkArn": "arn:aws:networkmanager::1:core-network/cn-1"},
+            RouteTargetKind.CORE_NETWORK,
+            "arn:aws:networkmanager::1:core-network/cn-1",
+        ),
         ({"NetworkInterfaceId": "eni-1"}, RouteTargetKind.NETWORK_INTERFACE, "eni-1"),
         # A route to an instance is stored as a route to its ENI; AWS returns both.
-        ({"InstanceId": "i-1", "InstanceOwnerId": "1", "NetworkInterfaceId": "eni-1"},
-         RouteTargetKind.NETWORK_INTERFACE, "eni-1"),
+        (
+            {"InstanceId": "i-1", "InstanceOwnerId": "1", "NetworkInterfaceId": "eni-1"},
+            RouteTargetKind.NETWORK_INTERFACE,
+            "eni-1",
+        ),
         ({"InstanceId": "i-1"}, RouteTargetKind.INSTANCE, "i-1"),
         ({}, RouteTargetKind.UNKNOWN, None),
     ],
@@ -55,8 +64,12 @@ def test_route_targets(fields: dict[str, Any], kind: RouteTargetKind, target: st
 def test_blackhole_route_and_prefix_list_destination() -> None:
     """State blackhole is kept; a prefix-list destination is the route's destination."""
     route = parse_route(
-        {"DestinationPrefixListId": "pl-1", "NatGatewayId": "nat-gone", "State": "blackhole",
-         "Origin": "CreateRoute"}
+        {
+            "DestinationPrefixListId": "pl-1",
+            "NatGatewayId": "nat-gone",
+            "State": "blackhole",
+            "Origin": "CreateRoute",
+        }
     )
     assert route.state is RouteState.BLACKHOLE
     assert route.destination == "pl-1"
@@ -78,8 +91,11 @@ def test_route_table_associations() -> None:
                 {"GatewayId": "igw-1", "AssociationState": {"State": "associated"}},
             ],
             "Routes": [
-                {"DestinationIpv6CidrBlock": "::/0",
-                 "EgressOnlyInternetGatewayId": "eigw-1", "State": "active"},
+                {
+                    "DestinationIpv6CidrBlock": "::/0",
+                    "EgressOnlyInternetGatewayId": "eigw-1",
+                    "State": "active",
+                },
             ],
             "Tags": [{"Key": "Name", "Value": "private"}],
         }
@@ -95,23 +111,47 @@ def test_acl_entries() -> None:
     """ACL protocols arrive as numbers and become canonical names; ICMP type/code and
     IPv6 CIDRs are kept; CIDRs are canonicalised."""
     icmp = parse_acl_entry(
-        {"RuleNumber": 110, "Protocol": "1", "RuleAction": "allow", "Egress": False,
-         "CidrBlock": "10.0.1.7/24", "IcmpTypeCode": {"Type": 8, "Code": -1}}
+        {
+            "RuleNumber": 110,
+            "Protocol": "1",
+            "RuleAction": "allow",
+            "Egress": False,
+            "CidrBlock": "10.0.1.7/24",
+            "IcmpTypeCode": {"Type": 8, "Code": -1},
+        }
     )
     assert (icmp.protocol, icmp.icmp_type, icmp.icmp_code, icmp.cidr) == (
-        "icmp", 8, -1, "10.0.1.0/24"
+        "icmp",
+        8,
+        -1,
+        "10.0.1.0/24",
     )
     ipv6 = parse_acl_entry(
-        {"RuleNumber": 120, "Protocol": "6", "RuleAction": "deny", "Egress": True,
-         "Ipv6CidrBlock": "2001:db8::/32", "PortRange": {"From": 1024, "To": 65535}}
+        {
+            "RuleNumber": 120,
+            "Protocol": "6",
+            "RuleAction": "deny",
+            "Egress": True,
+            "Ipv6CidrBlock": "2001:db8::/32",
+            "PortRange": {"From": 1024, "To": 65535},
+        }
     )
     assert (ipv6.protocol, ipv6.rule_action, ipv6.cidr, ipv6.port_from, ipv6.port_to) == (
-        "tcp", AclRuleAction.DENY, "2001:db8::/32", 1024, 65535
+        "tcp",
+        AclRuleAction.DENY,
+        "2001:db8::/32",
+        1024,
+        65535,
     )
     assert ipv6.is_ipv6
     other = parse_acl_entry(
-        {"RuleNumber": 32768, "Protocol": "-1", "RuleAction": "deny", "Egress": False,
-         "Ipv6CidrBlock": "::/0"}
+        {
+            "RuleNumber": 32768,
+            "Protocol": "-1",
+            "RuleAction": "deny",
+            "Egress": False,
+            "Ipv6CidrBlock": "::/0",
+        }
     )
     assert other.is_default_deny
     assert other.all_traffic
@@ -163,9 +203,15 @@ def test_sg_rule_ports_only_where_the_protocol_has_them(
 ) -> None:
     """AWS reports -1/-1 for all traffic and portless protocols; those become None."""
     rule = parse_sg_rule(
-        {"SecurityGroupRuleId": "sgr-1", "GroupId": "sg-1", "IsEgress": True,
-         "IpProtocol": protocol, "FromPort": ports[0], "ToPort": ports[1],
-         "CidrIpv6": "::/0"}
+        {
+            "SecurityGroupRuleId": "sgr-1",
+            "GroupId": "sg-1",
+            "IsEgress": True,
+            "IpProtocol": protocol,
+            "FromPort": ports[0],
+            "ToPort": ports[1],
+            "CidrIpv6": "::/0",
+        }
     )
     assert (rule.protocol, rule.from_port, rule.to_port) == expected
 
@@ -205,9 +251,14 @@ def test_network_interface() -> None:
 def test_detached_interface_has_no_instance() -> None:
     """A detached attachment no longer ties the ENI to an instance."""
     eni = parse_network_interface(
-        {"NetworkInterfaceId": "eni-1", "SubnetId": "subnet-1", "VpcId": "vpc-1",
-         "PrivateIpAddress": "10.0.1.10", "Status": "available",
-         "Attachment": {"InstanceId": "i-gone", "Status": "detached", "DeviceIndex": 1}}
+        {
+            "NetworkInterfaceId": "eni-1",
+            "SubnetId": "subnet-1",
+            "VpcId": "vpc-1",
+            "PrivateIpAddress": "10.0.1.10",
+            "Status": "available",
+            "Attachment": {"InstanceId": "i-gone", "Status": "detached", "DeviceIndex": 1},
+        }
     )
     assert eni.instance_id is None
     assert eni.private_ips == ("10.0.1.10",)
@@ -258,10 +309,13 @@ def test_vpc_keeps_associated_cidrs_primary_first() -> None:
 def test_internet_gateway_counts_live_attachments() -> None:
     """Only available/attached attachments tie an IGW to a VPC."""
     igw = parse_internet_gateway(
-        {"InternetGatewayId": "igw-1", "Attachments": [
-            {"VpcId": "vpc-1", "State": "available"},
-            {"VpcId": "vpc-2", "State": "detaching"},
-        ]}
+        {
+            "InternetGatewayId": "igw-1",
+            "Attachments": [
+                {"VpcId": "vpc-1", "State": "available"},
+                {"VpcId": "vpc-2", "State": "detaching"},
+            ],
+        }
     )
     assert igw.vpc_ids == ("vpc-1",)
 
@@ -271,11 +325,16 @@ def test_peering_connection_cidrs() -> None:
     peering = parse_peering_connection(
         {
             "VpcPeeringConnectionId": "pcx-1",
-            "RequesterVpcInfo": {"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16",
-                                 "CidrBlockSet": [{"CidrBlock": "10.0.0.0/16"},
-                                                  {"CidrBlock": "10.1.0.0/16"}]},
-            "AccepterVpcInfo": {"VpcId": "vpc-2", "CidrBlock": "10.9.0.0/16",
-                                "Ipv6CidrBlockSet": [{"Ipv6CidrBlock": "2001:db8::/56"}]},
+            "RequesterVpcInfo": {
+                "VpcId": "vpc-1",
+                "CidrBlock": "10.0.0.0/16",
+                "CidrBlockSet": [{"CidrBlock": "10.0.0.0/16"}, {"CidrBlock": "10.1.0.0/16"}],
+            },
+            "AccepterVpcInfo": {
+                "VpcId": "vpc-2",
+                "CidrBlock": "10.9.0.0/16",
+                "Ipv6CidrBlockSet": [{"Ipv6CidrBlock": "2001:db8::/56"}],
+            },
             "Status": {"Code": "pending-acceptance", "Message": "waiting"},
         }
     )

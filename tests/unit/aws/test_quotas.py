@@ -36,8 +36,11 @@ def test_applied_values_are_used(clients: AwsClients, stub: Stubber) -> None:
     """Raised quotas are read under service code vpc and recorded with their source."""
     values = {"L-0EA8095F": 120.0, "L-2AFB9258": 8.0, "L-2AEEBF1A": 30.0}
     for code in QUOTA_CODES.values():
-        stub.add_response("get_service_quota", _answer(code, values[code]),
-                          expected_params={"ServiceCode": "vpc", "QuotaCode": code})
+        stub.add_response(
+            "get_service_quota",
+            _answer(code, values[code]),
+            expected_params={"ServiceCode": "vpc", "QuotaCode": code},
+        )
 
     assert read_quotas(clients) == Quotas(
         rules_per_security_group=120,
@@ -47,28 +50,37 @@ def test_applied_values_are_used(clients: AwsClients, stub: Stubber) -> None:
     )
 
 
-def test_no_applied_value_falls_back_to_the_aws_default(
-    clients: AwsClients, stub: Stubber
-) -> None:
+def test_no_applied_value_falls_back_to_the_aws_default(clients: AwsClients, stub: Stubber) -> None:
     """NoSuchResourceException (nothing applied) asks for AWS's default value instead."""
     stub.add_client_error("get_service_quota", "NoSuchResourceException", "none", 400)
-    stub.add_response("get_aws_default_service_quota", _answer("L-0EA8095F", 60.0),
-                      expected_params={"ServiceCode": "vpc", "QuotaCode": "L-0EA8095F"})
+    stub.add_response(
+        "get_aws_default_service_quota",
+        _answer("L-0EA8095F", 60.0),
+        expected_params={"ServiceCode": "vpc", "QuotaCode": "L-0EA8095F"},
+    )
     stub.add_response("get_service_quota", _answer("L-2AFB9258", 16.0))
     stub.add_response("get_service_quota", _answer("L-2AEEBF1A", 40.0))
 
     quotas = read_quotas(clients)
 
-    assert (quotas.rules_per_security_group, quotas.security_groups_per_interface,
-            quotas.rules_per_network_acl, quotas.source) == (60, 16, 40, "service-quotas")
+    assert (
+        quotas.rules_per_security_group,
+        quotas.security_groups_per_interface,
+        quotas.rules_per_network_acl,
+        quotas.source,
+    ) == (60, 16, 40, "service-quotas")
 
 
 def test_denied_keeps_the_defaults_and_says_why(clients: AwsClients, stub: Stubber) -> None:
     """Without permission every quota keeps its default, source stays "default", and
     each failure is logged at info level with its reason."""
     for _ in QUOTA_CODES:
-        stub.add_client_error("get_service_quota", "AccessDeniedException",
-                              "not authorized to perform servicequotas:GetServiceQuota", 400)
+        stub.add_client_error(
+            "get_service_quota",
+            "AccessDeniedException",
+            "not authorized to perform servicequotas:GetServiceQuota",
+            400,
+        )
 
     with capture_logs() as logs:
         quotas = read_quotas(clients)
@@ -89,5 +101,8 @@ def test_one_failure_keeps_only_that_default(clients: AwsClients, stub: Stubber)
 
     quotas = read_quotas(clients)
 
-    assert (quotas.rules_per_security_group, quotas.security_groups_per_interface,
-            quotas.rules_per_network_acl) == (100, Quotas().security_groups_per_interface, 25)
+    assert (
+        quotas.rules_per_security_group,
+        quotas.security_groups_per_interface,
+        quotas.rules_per_network_acl,
+    ) == (100, Quotas().security_groups_per_interface, 25)

@@ -79,8 +79,13 @@ def fake_time() -> FakeTime:
 
 
 def _endpoint(eni: str, instance: str, address: str, given: str | None = None) -> Endpoint:
-    return Endpoint(kind=EndpointKind.ENI, address=address, eni_id=eni, instance_id=instance,
-                    given=given or instance)
+    return Endpoint(
+        kind=EndpointKind.ENI,
+        address=address,
+        eni_id=eni,
+        instance_id=instance,
+        given=given or instance,
+    )
 
 
 def _flow(protocol: str = "tcp", port: int | None = 8443, **kwargs: Any) -> Flow:
@@ -113,7 +118,7 @@ def _expect_create(stub: Stubber, *, run_id: str | None = None, **expected: Any)
             "NetworkInsightsPath": {
                 "NetworkInsightsPathId": PATH_ID,
                 "NetworkInsightsPathArn": f"arn:aws:ec2:us-east-1:123456789012:"
-                                          f"network-insights-path/{PATH_ID}",
+                f"network-insights-path/{PATH_ID}",
                 "CreatedDate": STARTED,
                 "Source": SOURCE_ENI,
                 "Destination": DEST_ENI,
@@ -130,7 +135,7 @@ def _analysis(status: str, **fields: Any) -> dict[str, Any]:
     return {
         "NetworkInsightsAnalysisId": ANALYSIS_ID,
         "NetworkInsightsAnalysisArn": f"arn:aws:ec2:us-east-1:123456789012:"
-                                      f"network-insights-analysis/{ANALYSIS_ID}",
+        f"network-insights-analysis/{ANALYSIS_ID}",
         "NetworkInsightsPathId": PATH_ID,
         "StartDate": STARTED,
         "Status": status,
@@ -189,21 +194,39 @@ FOUND = _analysis(
     "succeeded",
     NetworkPathFound=True,
     ForwardPathComponents=[
-        _component(1, "network-interface", SOURCE_ENI,
-                   OutboundHeader={"DestinationAddresses": ["10.1.2.20/32"],
-                                   "DestinationPortRanges": [{"From": 8443, "To": 8443}],
-                                   "Protocol": "6", "SourceAddresses": ["10.1.1.10/32"]}),
-        _component(2, "security-group", SERVER_SG,
-                   SecurityGroupRule={"Cidr": "10.1.0.0/16", "Direction": "ingress",
-                                      "SecurityGroupId": SERVER_SG,
-                                      "PortRange": {"From": 8443, "To": 8443},
-                                      "Protocol": "tcp"}),
+        _component(
+            1,
+            "network-interface",
+            SOURCE_ENI,
+            OutboundHeader={
+                "DestinationAddresses": ["10.1.2.20/32"],
+                "DestinationPortRanges": [{"From": 8443, "To": 8443}],
+                "Protocol": "6",
+                "SourceAddresses": ["10.1.1.10/32"],
+            },
+        ),
+        _component(
+            2,
+            "security-group",
+            SERVER_SG,
+            SecurityGroupRule={
+                "Cidr": "10.1.0.0/16",
+                "Direction": "ingress",
+                "SecurityGroupId": SERVER_SG,
+                "PortRange": {"From": 8443, "To": 8443},
+                "Protocol": "tcp",
+            },
+        ),
         _component(3, "network-interface", DEST_ENI),
     ],
     ReturnPathComponents=[
         _component(1, "network-interface", DEST_ENI),
-        _component(2, "network-interface", SOURCE_ENI,
-                   AdditionalDetails=[{"AdditionalDetailType": "AVAILABILITY_ZONE_CROSSED"}]),
+        _component(
+            2,
+            "network-interface",
+            SOURCE_ENI,
+            AdditionalDetails=[{"AdditionalDetailType": "AVAILABILITY_ZONE_CROSSED"}],
+        ),
     ],
     Explanations=[],
 )
@@ -220,8 +243,9 @@ def test_a_path_found_is_reachable_and_everything_is_deleted(
     _expect_describe(stub, FOUND)
     _expect_cleanup(stub)
 
-    result = analyze_path(clients, _flow(), tag_run_id="run-1",
-                          sleep=fake_time.sleep, clock=fake_time.clock)
+    result = analyze_path(
+        clients, _flow(), tag_run_id="run-1", sleep=fake_time.sleep, clock=fake_time.clock
+    )
 
     assert result.reachable is True
     assert result.explanations == ()
@@ -241,8 +265,10 @@ BLOCKED = _analysis(
             "ExplanationCode": "ENI_SG_RULES_MISMATCH",
             "Direction": "ingress",
             "NetworkInterface": {"Id": DEST_ENI},
-            "SecurityGroups": [{"Id": SERVER_SG, "Name": "payments-api-sg"},
-                               {"Id": DEFAULT_SG, "Name": "default"}],
+            "SecurityGroups": [
+                {"Id": SERVER_SG, "Name": "payments-api-sg"},
+                {"Id": DEFAULT_SG, "Name": "default"},
+            ],
             "Protocols": ["tcp"],
             "Port": 8443,
             "Vpc": {"Id": "vpc-0123456789abcdef0"},
@@ -251,8 +277,13 @@ BLOCKED = _analysis(
             "ExplanationCode": "SUBNET_ACL_RESTRICTION",
             "Direction": "ingress",
             "Acl": {"Id": SERVER_ACL, "Name": "ledger-api-restricted-acl"},
-            "AclRule": {"Cidr": "0.0.0.0/0", "Egress": False, "Protocol": "all",
-                        "RuleAction": "deny", "RuleNumber": 32767},
+            "AclRule": {
+                "Cidr": "0.0.0.0/0",
+                "Egress": False,
+                "Protocol": "all",
+                "RuleAction": "deny",
+                "RuleNumber": 32767,
+            },
             "Subnet": {"Id": SERVER_SUBNET},
             "Vpc": {"Id": "vpc-0123456789abcdef0"},
         },
@@ -275,11 +306,18 @@ def test_a_blocked_path_is_explained_in_netmends_words(
     assert result.reachable is False
     sg, acl = result.explanations
     assert (sg.code, sg.component, sg.direction, sg.leg) == (
-        "ENI_SG_RULES_MISMATCH", SERVER_SG, Direction.INGRESS, Leg.FORWARD)
+        "ENI_SG_RULES_MISMATCH",
+        SERVER_SG,
+        Direction.INGRESS,
+        Leg.FORWARD,
+    )
     assert f"security groups {SERVER_SG}, {DEFAULT_SG}" in sg.detail
     assert "port 8443" in sg.detail
     assert (acl.code, acl.component, acl.direction) == (
-        "SUBNET_ACL_RESTRICTION", SERVER_ACL, Direction.INGRESS)
+        "SUBNET_ACL_RESTRICTION",
+        SERVER_ACL,
+        Direction.INGRESS,
+    )
     assert acl.rules == ("ACL rule * (ingress): deny all all ports from 0.0.0.0/0",)
 
 
@@ -291,13 +329,19 @@ def test_an_unknown_code_is_kept_as_aws_sent_it(
     future = _analysis(
         "succeeded",
         NetworkPathFound=False,
-        Explanations=[{
-            "ExplanationCode": "SOME_CODE_FROM_2030",
-            "Component": {"Id": "vpce-0123456789abcdef0"},
-            "SecurityGroupRule": {"Cidr": "10.1.0.0/16", "Direction": "egress",
-                                  "SecurityGroupId": SERVER_SG, "Protocol": "tcp",
-                                  "PortRange": {"From": 443, "To": 443}},
-        }],
+        Explanations=[
+            {
+                "ExplanationCode": "SOME_CODE_FROM_2030",
+                "Component": {"Id": "vpce-0123456789abcdef0"},
+                "SecurityGroupRule": {
+                    "Cidr": "10.1.0.0/16",
+                    "Direction": "egress",
+                    "SecurityGroupId": SERVER_SG,
+                    "Protocol": "tcp",
+                    "PortRange": {"From": 443, "To": 443},
+                },
+            }
+        ],
     )
     _expect_create(stub)
     _expect_start(stub)
@@ -341,8 +385,7 @@ def test_an_analysis_running_past_the_timeout_raises_and_is_deleted(
     _expect_cleanup(stub)
 
     with pytest.raises(VerificationTimeoutError, match="still running after 20 s"):
-        analyze_path(clients, _flow(), timeout_s=20, sleep=fake_time.sleep,
-                     clock=fake_time.clock)
+        analyze_path(clients, _flow(), timeout_s=20, sleep=fake_time.sleep, clock=fake_time.clock)
     assert fake_time.now == 20
     assert fake_time.sleeps == [10, 5, 5]
 
@@ -353,8 +396,12 @@ def test_a_failed_start_still_deletes_the_path(
     """When StartNetworkInsightsAnalysis is refused there is no analysis to delete, but
     the path created just before is deleted, and AWS's error reaches the caller."""
     _expect_create(stub)
-    stub.add_client_error("start_network_insights_analysis", "UnauthorizedOperation",
-                          "You are not authorized to perform this operation.", 403)
+    stub.add_client_error(
+        "start_network_insights_analysis",
+        "UnauthorizedOperation",
+        "You are not authorized to perform this operation.",
+        403,
+    )
     _expect_cleanup(stub, analysis=False)
 
     with pytest.raises(AwsCallError, match="UnauthorizedOperation"):
@@ -369,8 +416,9 @@ def test_a_failed_delete_is_logged_not_raised_over_the_original_error(
     _expect_create(stub)
     _expect_start(stub)
     _expect_describe(stub, _analysis("failed", StatusMessage="internal error"))
-    stub.add_client_error("delete_network_insights_analysis", "InvalidParameterValue",
-                          "analysis is in use", 400)
+    stub.add_client_error(
+        "delete_network_insights_analysis", "InvalidParameterValue", "analysis is in use", 400
+    )
     _expect_cleanup(stub, analysis=False)
 
     with capture_logs() as logs, pytest.raises(AnalysisFailedError, match="internal error"):
@@ -385,16 +433,23 @@ def test_a_failed_delete_is_logged_not_raised_over_the_original_error(
         (_flow("icmp", None, icmp_type=8), "Reachability Analyzer cannot analyse ICMP"),
         (_flow("-1", None), "cannot analyse all-traffic (-1) flows"),
         (
-            Flow(source=_endpoint(SOURCE_ENI, "i-1", "2001:db8::10"),
-                 destination=_endpoint(DEST_ENI, "i-2", "2001:db8::20"),
-                 protocol="tcp", port=443),
+            Flow(
+                source=_endpoint(SOURCE_ENI, "i-1", "2001:db8::10"),
+                destination=_endpoint(DEST_ENI, "i-2", "2001:db8::20"),
+                protocol="tcp",
+                port=443,
+            ),
             "IPv4 only",
         ),
         (
-            Flow(source=Endpoint(kind=EndpointKind.EXTERNAL, address="203.0.113.9",
-                                 given="203.0.113.9"),
-                 destination=_endpoint(DEST_ENI, "i-2", "10.1.2.20"),
-                 protocol="tcp", port=443),
+            Flow(
+                source=Endpoint(
+                    kind=EndpointKind.EXTERNAL, address="203.0.113.9", given="203.0.113.9"
+                ),
+                destination=_endpoint(DEST_ENI, "i-2", "10.1.2.20"),
+                protocol="tcp",
+                port=443,
+            ),
             "needs an AWS resource as the source",
         ),
     ],
@@ -414,7 +469,8 @@ def test_addresses_are_passed_when_the_user_gave_addresses() -> None:
     by_ip = Flow(
         source=_endpoint(SOURCE_ENI, "i-1", "10.1.1.11", given="10.1.1.11"),
         destination=_endpoint(DEST_ENI, "i-2", "10.1.2.21", given="10.1.2.21"),
-        protocol="udp", port=53,
+        protocol="udp",
+        port=53,
     )
     params = path_request(by_ip)
     assert (params["Source"], params["SourceIp"]) == (SOURCE_ENI, "10.1.1.11")
@@ -423,9 +479,11 @@ def test_addresses_are_passed_when_the_user_gave_addresses() -> None:
 
     outside = Flow(
         source=_endpoint(SOURCE_ENI, "i-1", "10.1.1.10"),
-        destination=Endpoint(kind=EndpointKind.EXTERNAL, address="198.51.100.7",
-                             given="198.51.100.7"),
-        protocol="tcp", port=443,
+        destination=Endpoint(
+            kind=EndpointKind.EXTERNAL, address="198.51.100.7", given="198.51.100.7"
+        ),
+        protocol="tcp",
+        port=443,
     )
     params = path_request(outside)
     assert "Destination" not in params
@@ -436,17 +494,27 @@ def test_addresses_are_passed_when_the_user_gave_addresses() -> None:
 def test_leftovers_are_the_paths_netmend_tagged(clients: AwsClients, stub: Stubber) -> None:
     """find_leftovers lists the paths tagged netmend:created-by=netmend, with their run
     id, and ignores paths made by anyone else."""
+
     def path(path_id: str, tags: list[dict[str, str]]) -> dict[str, Any]:
-        return {"NetworkInsightsPathId": path_id, "CreatedDate": STARTED,
-                "Source": SOURCE_ENI, "Destination": DEST_ENI, "Protocol": "tcp",
-                "DestinationPort": 443, "Tags": tags}
+        return {
+            "NetworkInsightsPathId": path_id,
+            "CreatedDate": STARTED,
+            "Source": SOURCE_ENI,
+            "Destination": DEST_ENI,
+            "Protocol": "tcp",
+            "DestinationPort": 443,
+            "Tags": tags,
+        }
 
     stub.add_response(
         "describe_network_insights_paths",
-        {"NetworkInsightsPaths": [path("nip-0000000000000000a", _tags("run-7")),
-                                  path("nip-0000000000000000b", [{"Key": "team",
-                                                                  "Value": "net"}])],
-         "NextToken": "page-2"},
+        {
+            "NetworkInsightsPaths": [
+                path("nip-0000000000000000a", _tags("run-7")),
+                path("nip-0000000000000000b", [{"Key": "team", "Value": "net"}]),
+            ],
+            "NextToken": "page-2",
+        },
         expected_params={"MaxResults": 100},
     )
     stub.add_response(
@@ -458,5 +526,7 @@ def test_leftovers_are_the_paths_netmend_tagged(clients: AwsClients, stub: Stubb
     leftovers = find_leftovers(clients)
 
     assert [(p.path_id, p.run_id) for p in leftovers] == [
-        ("nip-0000000000000000a", "run-7"), ("nip-0000000000000000c", None)]
+        ("nip-0000000000000000a", "run-7"),
+        ("nip-0000000000000000c", None),
+    ]
     assert leftovers[0].created == STARTED.isoformat()

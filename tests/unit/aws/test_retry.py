@@ -123,18 +123,36 @@ def test_gives_up_after_max_attempts(clients: AwsClients, stub: Stubber, sleeps:
     [
         (
             "authorize_security_group_ingress",
-            {"GroupId": "sg-1", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 443,
-                                                   "ToPort": 443,
-                                                   "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]},
+            {
+                "GroupId": "sg-1",
+                "IpPermissions": [
+                    {
+                        "IpProtocol": "tcp",
+                        "FromPort": 443,
+                        "ToPort": 443,
+                        "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
+                    }
+                ],
+            },
             "InvalidPermission.Duplicate",
             400,
             "AuthorizeSecurityGroupIngress",
         ),
         ("describe_vpcs", {}, "UnauthorizedOperation", 403, "DescribeVpcs"),
-        ("delete_security_group", {"GroupId": "sg-1"}, "DependencyViolation", 400,
-         "DeleteSecurityGroup"),
-        ("describe_security_groups", {"GroupIds": ["sg-1"]}, "InvalidGroup.NotFound", 400,
-         "DescribeSecurityGroups"),
+        (
+            "delete_security_group",
+            {"GroupId": "sg-1"},
+            "DependencyViolation",
+            400,
+            "DeleteSecurityGroup",
+        ),
+        (
+            "describe_security_groups",
+            {"GroupIds": ["sg-1"]},
+            "InvalidGroup.NotFound",
+            400,
+            "DescribeSecurityGroups",
+        ),
     ],
 )
 def test_does_not_retry_other_errors(
@@ -194,8 +212,9 @@ def test_timeouts_retry_then_become_connection_errors(sleeps: Sleeps) -> None:
         raise ConnectTimeoutError(endpoint_url="https://ec2.eu-west-1.amazonaws.com/")
 
     with pytest.raises(AwsConnectionError) as caught:
-        caller.run("DescribeVpcs", times_out, service="EC2",
-                   endpoint="https://ec2.eu-west-1.amazonaws.com")
+        caller.run(
+            "DescribeVpcs", times_out, service="EC2", endpoint="https://ec2.eu-west-1.amazonaws.com"
+        )
     assert len(attempts) == 3
     assert str(caught.value) == (
         "cannot reach EC2 at https://ec2.eu-west-1.amazonaws.com: connection timed out; "
@@ -231,8 +250,11 @@ def test_refused_connection_is_not_retried(sleeps: Sleeps) -> None:
             error=ConnectionRefusedError(111, "Connection refused"),
         )
 
-    with pytest.raises(AwsConnectionError, match=r"^cannot reach EC2 at http://127\.0\.0\.1:1: "
-                                                 r"connection refused; check --endpoint-url"):
+    with pytest.raises(
+        AwsConnectionError,
+        match=r"^cannot reach EC2 at http://127\.0\.0\.1:1: "
+        r"connection refused; check --endpoint-url",
+    ):
         caller.run("DescribeVpcs", refused, service="EC2", endpoint="http://127.0.0.1:1")
     assert attempts == [1]
     assert sleeps == []
@@ -252,15 +274,43 @@ def test_botocore_makes_a_single_attempt(clients: AwsClients) -> None:
 @pytest.mark.parametrize(
     ("error", "expected"),
     [
-        (ClientError({"Error": {"Code": "RequestLimitExceeded"},
-                      "ResponseMetadata": {"HTTPStatusCode": 503}}, "X"), True),
+        (
+            ClientError(
+                {
+                    "Error": {"Code": "RequestLimitExceeded"},
+                    "ResponseMetadata": {"HTTPStatusCode": 503},
+                },
+                "X",
+            ),
+            True,
+        ),
         (ClientError({"Error": {"Code": "RequestThrottled"}}, "X"), True),
-        (ClientError({"Error": {"Code": "InvalidPermission.Duplicate"},
-                      "ResponseMetadata": {"HTTPStatusCode": 400}}, "X"), False),
-        (ClientError({"Error": {"Code": "RulesPerSecurityGroupLimitExceeded"},
-                      "ResponseMetadata": {"HTTPStatusCode": 400}}, "X"), False),
-        (ClientError({"Error": {"Code": "Boom"},
-                      "ResponseMetadata": {"HTTPStatusCode": 502}}, "X"), True),
+        (
+            ClientError(
+                {
+                    "Error": {"Code": "InvalidPermission.Duplicate"},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+                "X",
+            ),
+            False,
+        ),
+        (
+            ClientError(
+                {
+                    "Error": {"Code": "RulesPerSecurityGroupLimitExceeded"},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+                "X",
+            ),
+            False,
+        ),
+        (
+            ClientError(
+                {"Error": {"Code": "Boom"}, "ResponseMetadata": {"HTTPStatusCode": 502}}, "X"
+            ),
+            True,
+        ),
         (EndpointConnectionError(endpoint_url="http://x"), False),
         (ValueError("not AWS"), False),
     ],

@@ -43,8 +43,12 @@ def test_profile_supplies_region_and_credentials(
     """A profile from --profile (or AWS_PROFILE) gives its region and keys when the
     environment names no region."""
     monkeypatch.delenv("AWS_DEFAULT_REGION")
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_SECURITY_TOKEN"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+    ):
         monkeypatch.delenv(name)
     clients = make_clients(AwsOptions(profile="dev"))
     assert clients.region == "ap-south-1"
@@ -75,8 +79,12 @@ def test_missing_region(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_missing_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """No credentials anywhere: AwsConnectionError before any call."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_SECURITY_TOKEN"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+    ):
         monkeypatch.delenv(name)
     with pytest.raises(AwsConnectionError, match=r"^no AWS credentials: pass --profile"):
         make_clients(AwsOptions(region="eu-west-1"))
@@ -84,8 +92,18 @@ def test_missing_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["eu-west-1", "us-east-1", "ap-southeast-5", "il-central-1", "cn-north-1",
-     "us-gov-west-1", "us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "us-isof-south-1"],
+    [
+        "eu-west-1",
+        "us-east-1",
+        "ap-southeast-5",
+        "il-central-1",
+        "cn-north-1",
+        "us-gov-west-1",
+        "us-iso-east-1",
+        "us-isob-east-1",
+        "eu-isoe-west-1",
+        "us-isof-south-1",
+    ],
 )
 def test_region_names_of_every_partition_are_valid(name: str) -> None:
     """Commercial, China, GovCloud and ISO partition names pass validation."""

@@ -50,8 +50,14 @@ def build_inventory(
     """The estate above; keyword arguments replace the parts a test is about."""
     if server_rules is None:
         server_rules = (
-            sg_rule("sg-server", 1, protocol="tcp", from_port=22, to_port=22,
-                    cidr_ipv4="192.168.50.0/24"),
+            sg_rule(
+                "sg-server",
+                1,
+                protocol="tcp",
+                from_port=22,
+                to_port=22,
+                cidr_ipv4="192.168.50.0/24",
+            ),
         )
     if acl_entries is None:
         acl_entries = (
@@ -62,7 +68,9 @@ def build_inventory(
         )
     groups = (
         SecurityGroup(
-            group_id="sg-client", group_name="client", vpc_id="vpc-1",
+            group_id="sg-client",
+            group_name="client",
+            vpc_id="vpc-1",
             rules=(sg_rule("sg-client", 1, egress=True, protocol="-1", cidr_ipv4="0.0.0.0/0"),),
         ),
         SecurityGroup(
@@ -81,31 +89,56 @@ def build_inventory(
         ),
         route_tables=(
             RouteTable(
-                route_table_id="rtb-main", vpc_id="vpc-1", is_main=True,
-                routes=(Route(destination_cidr="10.0.0.0/16",
-                              target_kind=RouteTargetKind.LOCAL, target_id="local"),),
+                route_table_id="rtb-main",
+                vpc_id="vpc-1",
+                is_main=True,
+                routes=(
+                    Route(
+                        destination_cidr="10.0.0.0/16",
+                        target_kind=RouteTargetKind.LOCAL,
+                        target_id="local",
+                    ),
+                ),
             ),
         ),
         network_acls=(
-            NetworkAcl(network_acl_id="acl-main", vpc_id="vpc-1", is_default=True,
-                       entries=acl_entries, subnet_ids=("subnet-a", "subnet-b")),
+            NetworkAcl(
+                network_acl_id="acl-main",
+                vpc_id="vpc-1",
+                is_default=True,
+                entries=acl_entries,
+                subnet_ids=("subnet-a", "subnet-b"),
+            ),
         ),
         security_groups=groups,
         network_interfaces=(
             NetworkInterface(
-                network_interface_id="eni-client", subnet_id="subnet-a", vpc_id="vpc-1",
-                private_ips=("10.0.1.10",), group_ids=("sg-client",),
-                instance_id="i-client", attachment_status="attached", device_index=0,
+                network_interface_id="eni-client",
+                subnet_id="subnet-a",
+                vpc_id="vpc-1",
+                private_ips=("10.0.1.10",),
+                group_ids=("sg-client",),
+                instance_id="i-client",
+                attachment_status="attached",
+                device_index=0,
             ),
             NetworkInterface(
-                network_interface_id="eni-server", subnet_id="subnet-b", vpc_id="vpc-1",
-                private_ips=("10.0.2.20",), group_ids=server_groups,
+                network_interface_id="eni-server",
+                subnet_id="subnet-b",
+                vpc_id="vpc-1",
+                private_ips=("10.0.2.20",),
+                group_ids=server_groups,
                 attachment_status="attached",
             ),
         ),
         instances=(
-            Instance(instance_id="i-client", vpc_id="vpc-1", subnet_id="subnet-a",
-                     private_ip="10.0.1.10", network_interface_ids=("eni-client",)),
+            Instance(
+                instance_id="i-client",
+                vpc_id="vpc-1",
+                subnet_id="subnet-a",
+                private_ip="10.0.1.10",
+                network_interface_ids=("eni-client",),
+            ),
         ),
         quotas={
             "rules_per_security_group": rules_per_group,

@@ -27,8 +27,16 @@ def plan_for(inventory: Inventory, flow: Flow, **options: Any) -> Plan:
     """The plan ``netmend fix`` would propose (``only=`` is ``--playbook``)."""
     evaluation = evaluate(inventory, flow)
     causes = classify(inventory, flow, evaluation)
-    return propose_plan(inventory, flow, evaluation, causes, load_playbooks(),
-                        run_id=RUN_ID, change_id="CHG42", **options)
+    return propose_plan(
+        inventory,
+        flow,
+        evaluation,
+        causes,
+        load_playbooks(),
+        run_id=RUN_ID,
+        change_id="CHG42",
+        **options,
+    )
 
 
 def applied(inventory: Inventory, plan: Plan) -> Inventory:
@@ -45,8 +53,7 @@ def rules_of(state: Any) -> tuple[SgRule, ...]:
     return state.rules
 
 
-def add_interface(inventory: Inventory, eni: NetworkInterface,
-                  *groups: SecurityGroup) -> Inventory:
+def add_interface(inventory: Inventory, eni: NetworkInterface, *groups: SecurityGroup) -> Inventory:
     """The inventory with one more interface (and the groups it brings)."""
     data = inventory.model_dump()
     data["network_interfaces"] = [*data["network_interfaces"], eni.model_dump()]

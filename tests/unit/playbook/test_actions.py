@@ -54,8 +54,9 @@ def test_authorize_params_normalise() -> None:
     """A bare address becomes its /32, a non-canonical CIDR its network, 6 becomes tcp."""
     act = get_action("sg.authorize-ingress")
     assert act is not None
-    params = act.params.model_validate({**AUTH, "peer": "10.0.1.10", "protocol": 6,
-                                        "ports": "1024-65535"})
+    params = act.params.model_validate(
+        {**AUTH, "peer": "10.0.1.10", "protocol": 6, "ports": "1024-65535"}
+    )
     assert params.model_dump()["peer"] == "10.0.1.10/32"
     assert params.model_dump()["protocol"] == "tcp"
     assert params.model_dump()["ports"] == (1024, 65535)
@@ -70,8 +71,14 @@ def test_authorize_ingress_adds_one_rule(inventory: Inventory) -> None:
     stamp = f"netmend run {RUN_ID} change CHG42"
     assert change.params == {
         "GroupId": "sg-server",
-        "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
-                           "UserIdGroupPairs": [{"GroupId": "sg-client", "Description": stamp}]}],
+        "IpPermissions": [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 8443,
+                "ToPort": 8443,
+                "UserIdGroupPairs": [{"GroupId": "sg-client", "Description": stamp}],
+            }
+        ],
     }
     assert change.kinds == (ChangeKind.ADDITION,)
     before = inventory.security_group("sg-server")
@@ -81,16 +88,30 @@ def test_authorize_ingress_adds_one_rule(inventory: Inventory) -> None:
     assert change.after.rules[:-1] == before.rules
     new = change.after.rules[-1]
     assert (new.egress, new.protocol, new.from_port, new.to_port, new.referenced_group_id) == (
-        False, "tcp", 8443, 8443, "sg-client")
+        False,
+        "tcp",
+        8443,
+        8443,
+        "sg-client",
+    )
     assert new.description == stamp
 
 
 def test_authorize_existing_rule_is_no_change() -> None:
     """A rule that already exists (description aside) is not added twice."""
-    inventory = build_inventory(server_rules=(
-        sg_rule("sg-server", 1, protocol="tcp", from_port=8443, to_port=8443,
-                referenced_group_id="sg-client", description="by hand"),
-    ))
+    inventory = build_inventory(
+        server_rules=(
+            sg_rule(
+                "sg-server",
+                1,
+                protocol="tcp",
+                from_port=8443,
+                to_port=8443,
+                referenced_group_id="sg-client",
+                description="by hand",
+            ),
+        )
+    )
     ctx = make_context(inventory)
     assert _propose("sg.authorize-ingress", AUTH, ctx) == []
     assert any("already allows" in n for n in ctx.notes)
@@ -108,8 +129,9 @@ def test_authorize_refuses_a_full_group() -> None:
 
 def test_authorize_world_is_marked_widening(inventory: Inventory) -> None:
     """0.0.0.0/0 is a widening with a warning, never passed off as a narrow addition."""
-    (change,) = _propose("sg.authorize-ingress", {**AUTH, "peer": "0.0.0.0/0"},
-                         make_context(inventory))
+    (change,) = _propose(
+        "sg.authorize-ingress", {**AUTH, "peer": "0.0.0.0/0"}, make_context(inventory)
+    )
     assert change.kinds == (ChangeKind.WIDENING,)
     assert change.warnings
 
@@ -150,19 +172,24 @@ def test_rule_description_is_sanitised_and_bounded(inventory: Inventory) -> None
 def test_revoke_unknown_rule_is_refused(inventory: Inventory) -> None:
     """Revoking a rule the group does not have is refused, not sent."""
     with pytest.raises(ProposalRefusedError, match="no rule sgr-nope"):
-        _propose("sg.revoke-rule", {"group": "sg-server", "rule_id": "sgr-nope"},
-                 make_context(inventory))
+        _propose(
+            "sg.revoke-rule", {"group": "sg-server", "rule_id": "sgr-nope"}, make_context(inventory)
+        )
 
 
 def test_revoke_warns_about_connection_tracking() -> None:
     """A world rule open both ways is untracked (cut at once); others are tracked."""
-    inventory = build_inventory(server_rules=(
-        sg_rule("sg-server", 1, protocol="tcp", from_port=443, to_port=443,
-                cidr_ipv4="0.0.0.0/0"),
-        sg_rule("sg-server", 2, egress=True, protocol="-1", cidr_ipv4="0.0.0.0/0"),
-        sg_rule("sg-server", 3, protocol="tcp", from_port=22, to_port=22,
-                cidr_ipv4="10.0.0.0/16"),
-    ))
+    inventory = build_inventory(
+        server_rules=(
+            sg_rule(
+                "sg-server", 1, protocol="tcp", from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0"
+            ),
+            sg_rule("sg-server", 2, egress=True, protocol="-1", cidr_ipv4="0.0.0.0/0"),
+            sg_rule(
+                "sg-server", 3, protocol="tcp", from_port=22, to_port=22, cidr_ipv4="10.0.0.0/16"
+            ),
+        )
+    )
     ctx = make_context(inventory)
     (world,) = _propose("sg.revoke-rule", {"group": "sg-server", "rule_id": "sgr-server1"}, ctx)
     assert world.api == "RevokeSecurityGroupIngress"
@@ -175,10 +202,13 @@ def test_revoke_warns_about_connection_tracking() -> None:
 
 def test_eni_add_group_sends_the_whole_list(inventory: Inventory) -> None:
     """ModifyNetworkInterfaceAttribute replaces the list: existing groups are kept in it."""
-    (change,) = _propose("eni.add-group", {"eni": "eni-server", "group": "sg-spare"},
-                         make_context(inventory))
-    assert change.params == {"NetworkInterfaceId": "eni-server",
-                             "Groups": ["sg-server", "sg-extra", "sg-spare"]}
+    (change,) = _propose(
+        "eni.add-group", {"eni": "eni-server", "group": "sg-spare"}, make_context(inventory)
+    )
+    assert change.params == {
+        "NetworkInterfaceId": "eni-server",
+        "Groups": ["sg-server", "sg-extra", "sg-spare"],
+    }
     assert change.kinds == (ChangeKind.ENI_GROUPS,)
 
 
@@ -194,8 +224,9 @@ def test_eni_groups_respect_the_quota_and_the_vpc() -> None:
 
 def test_eni_set_groups_dropping_a_group_is_a_revocation(inventory: Inventory) -> None:
     """Removing a group from an ENI is marked as taking access away."""
-    (change,) = _propose("eni.set-groups", {"eni": "eni-server", "groups": ["sg-server"]},
-                         make_context(inventory))
+    (change,) = _propose(
+        "eni.set-groups", {"eni": "eni-server", "groups": ["sg-server"]}, make_context(inventory)
+    )
     assert ChangeKind.REVOCATION in change.kinds
     assert "listed twice" in _params_error(
         "eni.set-groups", {"eni": "eni-server", "groups": ["sg-a", "sg-a"]}
@@ -205,8 +236,13 @@ def test_eni_set_groups_dropping_a_group_is_a_revocation(inventory: Inventory) -
 def test_acl_default_entries_are_never_touched() -> None:
     """Rules 32767 and 32768 are refused by every ACL action's params."""
     for name in ("acl.delete-entry", "acl.replace-entry", "acl.create-entry"):
-        params = {"acl": "acl-main", "rule_number": 32767, "egress": False, "protocol": "-1",
-                  "cidr": "0.0.0.0/0"}
+        params = {
+            "acl": "acl-main",
+            "rule_number": 32767,
+            "egress": False,
+            "protocol": "-1",
+            "cidr": "0.0.0.0/0",
+        }
         if name == "acl.delete-entry":
             params = {"acl": "acl-main", "rule_number": 32768, "egress": False}
         assert "default deny entry and cannot be changed" in _params_error(name, params)
@@ -214,22 +250,43 @@ def test_acl_default_entries_are_never_touched() -> None:
 
 def test_acl_create_entry_params_and_kinds() -> None:
     """An allow placed before an overlapping explicit deny is a deny override."""
-    inventory = build_inventory(acl_entries=(
-        acl_entry(50, "deny", egress=False, protocol="tcp", port_from=8000, port_to=9000,
-                  cidr="10.0.1.0/24"),
-        acl_entry(100, "allow", egress=False),
-        acl_entry(32767, "deny", egress=False),
-    ))
-    params = {"acl": "acl-main", "rule_number": 40, "egress": False, "protocol": "tcp",
-              "ports": 8443, "cidr": "10.0.1.10"}
+    inventory = build_inventory(
+        acl_entries=(
+            acl_entry(
+                50,
+                "deny",
+                egress=False,
+                protocol="tcp",
+                port_from=8000,
+                port_to=9000,
+                cidr="10.0.1.0/24",
+            ),
+            acl_entry(100, "allow", egress=False),
+            acl_entry(32767, "deny", egress=False),
+        )
+    )
+    params = {
+        "acl": "acl-main",
+        "rule_number": 40,
+        "egress": False,
+        "protocol": "tcp",
+        "ports": 8443,
+        "cidr": "10.0.1.10",
+    }
     (change,) = _propose("acl.create-entry", params, make_context(inventory))
     assert change.params == {
-        "NetworkAclId": "acl-main", "RuleNumber": 40, "Protocol": "6", "RuleAction": "allow",
-        "Egress": False, "CidrBlock": "10.0.1.10/32", "PortRange": {"From": 8443, "To": 8443},
+        "NetworkAclId": "acl-main",
+        "RuleNumber": 40,
+        "Protocol": "6",
+        "RuleAction": "allow",
+        "Egress": False,
+        "CidrBlock": "10.0.1.10/32",
+        "PortRange": {"From": 8443, "To": 8443},
     }
     assert change.kinds == (ChangeKind.DENY_OVERRIDE,)
-    (after_deny,) = _propose("acl.create-entry", {**params, "rule_number": 60},
-                             make_context(inventory))
+    (after_deny,) = _propose(
+        "acl.create-entry", {**params, "rule_number": 60}, make_context(inventory)
+    )
     assert after_deny.kinds == (ChangeKind.ADDITION,)
     with pytest.raises(ProposalRefusedError, match=r"acl\.replace-entry"):
         _propose("acl.create-entry", {**params, "rule_number": 50}, make_context(inventory))
@@ -237,8 +294,14 @@ def test_acl_create_entry_params_and_kinds() -> None:
 
 def test_acl_entry_icmp_and_ipv6_shapes(inventory: Inventory) -> None:
     """ICMP entries carry IcmpTypeCode, IPv6 ones Ipv6CidrBlock, protocols as numbers."""
-    params = {"acl": "acl-main", "rule_number": 70, "egress": False, "protocol": "icmp",
-              "icmp_type": 8, "cidr": "10.0.0.0/16"}
+    params = {
+        "acl": "acl-main",
+        "rule_number": 70,
+        "egress": False,
+        "protocol": "icmp",
+        "icmp_type": 8,
+        "cidr": "10.0.0.0/16",
+    }
     (change,) = _propose("acl.create-entry", params, make_context(inventory))
     assert change.params["Protocol"] == "1"
     assert change.params["IcmpTypeCode"] == {"Type": 8, "Code": -1}
@@ -250,24 +313,38 @@ def test_acl_entry_icmp_and_ipv6_shapes(inventory: Inventory) -> None:
 
 def test_acl_quota_and_missing_entries_are_refused() -> None:
     """A full ACL refuses a new entry; replacing or deleting a missing one is refused."""
-    ctx = make_context(build_inventory().model_copy(
-        update={"quotas": build_inventory().quotas.model_copy(
-            update={"rules_per_network_acl": 2})}))
-    params = {"acl": "acl-main", "rule_number": 70, "egress": False, "protocol": "-1",
-              "cidr": "10.0.0.0/16"}
+    ctx = make_context(
+        build_inventory().model_copy(
+            update={
+                "quotas": build_inventory().quotas.model_copy(update={"rules_per_network_acl": 2})
+            }
+        )
+    )
+    params = {
+        "acl": "acl-main",
+        "rule_number": 70,
+        "egress": False,
+        "protocol": "-1",
+        "cidr": "10.0.0.0/16",
+    }
     with pytest.raises(ProposalRefusedError, match="L-2AEEBF1A"):
         _propose("acl.create-entry", params, ctx)
     with pytest.raises(ProposalRefusedError, match="no inbound rule 70 to replace"):
         _propose("acl.replace-entry", params, ctx)
     with pytest.raises(ProposalRefusedError, match="no outbound rule 70 to delete"):
-        _propose("acl.delete-entry", {"acl": "acl-main", "rule_number": 70, "egress": True},
-                 ctx)
+        _propose("acl.delete-entry", {"acl": "acl-main", "rule_number": 70, "egress": True}, ctx)
 
 
 def test_acl_replace_keeps_entry_order(inventory: Inventory) -> None:
     """Replace swaps the entry in place; the other entries keep their order."""
-    params = {"acl": "acl-main", "rule_number": 100, "egress": False, "protocol": "tcp",
-              "ports": 443, "cidr": "10.0.0.0/16"}
+    params = {
+        "acl": "acl-main",
+        "rule_number": 100,
+        "egress": False,
+        "protocol": "tcp",
+        "ports": 443,
+        "cidr": "10.0.0.0/16",
+    }
     (change,) = _propose("acl.replace-entry", params, make_context(inventory))
     before = change.before
     after = change.after
@@ -279,11 +356,9 @@ def test_acl_replace_keeps_entry_order(inventory: Inventory) -> None:
 
 def test_quota_request_checks_current_value(inventory: Inventory) -> None:
     """A request must raise the quota and stay within AWS's rules x groups cap."""
-    (change,) = _propose("quota.request-increase", {"desired_value": 100},
-                         make_context(inventory))
+    (change,) = _propose("quota.request-increase", {"desired_value": 100}, make_context(inventory))
     assert change.service == "service-quotas"
-    assert change.params == {"ServiceCode": "vpc", "QuotaCode": "L-0EA8095F",
-                             "DesiredValue": 100}
+    assert change.params == {"ServiceCode": "vpc", "QuotaCode": "L-0EA8095F", "DesiredValue": 100}
     assert change.kinds == (ChangeKind.QUOTA,)
     with pytest.raises(ProposalRefusedError, match="already 60"):
         _propose("quota.request-increase", {"desired_value": 60}, make_context(inventory))

@@ -16,25 +16,56 @@ def test_no_stateless_rules_means_the_detector_does_not_hold() -> None:
     assert detector is not None
     inventory = build_inventory()
     flow = make_flow(inventory, "i-client", "eni-server", protocol="tcp", port=8443)
-    ctx = make_context(inventory, flow=flow, evaluation=evaluate(inventory, flow),
-                       causes=causes_of(inventory, flow))
+    ctx = make_context(
+        inventory,
+        flow=flow,
+        evaluation=evaluate(inventory, flow),
+        causes=causes_of(inventory, flow),
+    )
     assert detector.detect(ctx, NoParams()) is None
 
 
 def test_reads_the_cause_when_evidence_lacks_it() -> None:
     """Without cause.present before it, the detector finds the stateful cause itself and
     lists its rule as removable, with the tracking verdict."""
-    inventory = build_inventory(server_rules=(
-        sg_rule("sg-server", 1, protocol="tcp", from_port=8443, to_port=8443,
-                referenced_group_id="sg-client"),))
+    inventory = build_inventory(
+        server_rules=(
+            sg_rule(
+                "sg-server",
+                1,
+                protocol="tcp",
+                from_port=8443,
+                to_port=8443,
+                referenced_group_id="sg-client",
+            ),
+        )
+    )
     client = inventory.security_group("sg-client")
     assert client is not None
-    inventory = with_resources(inventory, client.model_copy(update={"rules": (
-        sg_rule("sg-client", 1, protocol="tcp", from_port=32768, to_port=60999,
-                cidr_ipv4="10.0.0.0/16"),)}))
+    inventory = with_resources(
+        inventory,
+        client.model_copy(
+            update={
+                "rules": (
+                    sg_rule(
+                        "sg-client",
+                        1,
+                        protocol="tcp",
+                        from_port=32768,
+                        to_port=60999,
+                        cidr_ipv4="10.0.0.0/16",
+                    ),
+                )
+            }
+        ),
+    )
     flow = make_flow(inventory, "i-client", "eni-server", protocol="tcp", port=8443)
-    ctx = make_context(inventory, flow=flow, evaluation=evaluate(inventory, flow),
-                       causes=causes_of(inventory, flow))
+    ctx = make_context(
+        inventory,
+        flow=flow,
+        evaluation=evaluate(inventory, flow),
+        causes=causes_of(inventory, flow),
+    )
     detector = get_detector("sg.stateless-rules")
     assert detector is not None
     evidence = detector.detect(ctx, NoParams())

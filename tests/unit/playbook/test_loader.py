@@ -163,8 +163,10 @@ def test_bad_template_is_a_load_error() -> None:
 
 def test_bad_when_is_a_load_error() -> None:
     """A ``when`` that cannot render is reported at its line."""
-    text = GOOD.replace("    with: {id: missing-ingress}\n",
-                        "    with: {id: missing-ingress}\n    when: flow.__class__\n")
+    text = GOOD.replace(
+        "    with: {id: missing-ingress}\n",
+        "    with: {id: missing-ingress}\n    when: flow.__class__\n",
+    )
     error = _error(text)
     assert str(error).startswith("pb.yaml:8: when: refused")
 

@@ -15,16 +15,35 @@ def _estate(*, server_groups: tuple[str, ...] = ("sg-server", "sg-extra")) -> In
     """The client's group lost its default egress (only tcp 443 to 10.0.9.0/24 is left);
     the server admits tcp 8443 from the client's group."""
     inventory = build_inventory(
-        server_rules=(sg_rule("sg-server", 1, protocol="tcp", from_port=8443, to_port=8443,
-                              referenced_group_id="sg-client"),),
+        server_rules=(
+            sg_rule(
+                "sg-server",
+                1,
+                protocol="tcp",
+                from_port=8443,
+                to_port=8443,
+                referenced_group_id="sg-client",
+            ),
+        ),
         server_groups=server_groups,
     )
     client = inventory.security_group("sg-client")
     assert client is not None
-    hardened = client.model_copy(update={"rules": (
-        sg_rule("sg-client", 1, egress=True, protocol="tcp", from_port=443, to_port=443,
-                cidr_ipv4="10.0.9.0/24"),
-    )})
+    hardened = client.model_copy(
+        update={
+            "rules": (
+                sg_rule(
+                    "sg-client",
+                    1,
+                    egress=True,
+                    protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    cidr_ipv4="10.0.9.0/24",
+                ),
+            )
+        }
+    )
     return with_resources(inventory, hardened)
 
 
@@ -39,9 +58,14 @@ def test_adds_one_outbound_rule_to_the_destination_group() -> None:
     assert change.api == "AuthorizeSecurityGroupEgress"
     assert change.params == {
         "GroupId": "sg-client",
-        "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
-                           "UserIdGroupPairs": [{"GroupId": "sg-server",
-                                                 "Description": STAMP}]}],
+        "IpPermissions": [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 8443,
+                "ToPort": 8443,
+                "UserIdGroupPairs": [{"GroupId": "sg-server", "Description": STAMP}],
+            }
+        ],
     }
     assert change.kinds == (ChangeKind.ADDITION,)
     assert reachable(applied(inventory, plan), flow)
@@ -68,10 +92,23 @@ def test_destination_with_only_the_default_group_is_named_by_its_address() -> No
     inventory = _estate(server_groups=("sg-default",))
     default = inventory.security_group("sg-default")
     assert default is not None
-    inventory = with_resources(inventory, default.model_copy(update={"rules": (
-        sg_rule("sg-default", 1, protocol="tcp", from_port=8443, to_port=8443,
-                cidr_ipv4="10.0.0.0/16"),
-    )}))
+    inventory = with_resources(
+        inventory,
+        default.model_copy(
+            update={
+                "rules": (
+                    sg_rule(
+                        "sg-default",
+                        1,
+                        protocol="tcp",
+                        from_port=8443,
+                        to_port=8443,
+                        cidr_ipv4="10.0.0.0/16",
+                    ),
+                )
+            }
+        ),
+    )
     flow = make_flow(inventory, "i-client", "eni-server", protocol="tcp", port=8443)
     plan = plan_for(inventory, flow)
     (change,) = plan.changes
@@ -85,14 +122,30 @@ def test_udp_flow_gets_a_udp_rule() -> None:
     inventory = _estate()
     server = inventory.security_group("sg-server")
     assert server is not None
-    inventory = with_resources(inventory, server.model_copy(update={"rules": (
-        sg_rule("sg-server", 1, protocol="udp", from_port=514, to_port=514,
-                referenced_group_id="sg-client"),
-    )}))
+    inventory = with_resources(
+        inventory,
+        server.model_copy(
+            update={
+                "rules": (
+                    sg_rule(
+                        "sg-server",
+                        1,
+                        protocol="udp",
+                        from_port=514,
+                        to_port=514,
+                        referenced_group_id="sg-client",
+                    ),
+                )
+            }
+        ),
+    )
     flow = make_flow(inventory, "i-client", "eni-server", protocol="udp", port=514)
     plan = plan_for(inventory, flow)
     (change,) = plan.changes
     permission = change.params["IpPermissions"][0]
     assert (permission["IpProtocol"], permission["FromPort"], permission["ToPort"]) == (
-        "udp", 514, 514)
+        "udp",
+        514,
+        514,
+    )
     assert reachable(applied(inventory, plan), flow)

@@ -27,8 +27,15 @@ QUOTA = 10
 
 
 def web(index: int, cidr: str, ports: tuple[int, int] = (8443, 8443), **extra: Any) -> SgRule:
-    return sg_rule("sg-server", index, protocol="tcp", from_port=ports[0], to_port=ports[1],
-                   cidr_ipv4=cidr, **extra)
+    return sg_rule(
+        "sg-server",
+        index,
+        protocol="tcp",
+        from_port=ports[0],
+        to_port=ports[1],
+        cidr_ipv4=cidr,
+        **extra,
+    )
 
 
 def estate(rules: Iterable[SgRule], **options: Any) -> Inventory:
@@ -39,17 +46,25 @@ def shadowed_estate() -> Inventory:
     """A /24, three /32s inside it, a host with an all-ports rule and a 8443 rule, four
     more hosts: 10 rules, 4 of them redundant. Peers are in the VPC, so flows from them
     can be evaluated."""
-    return estate([
-        web(1, "10.0.5.0/24"),
-        web(2, "10.0.5.7/32"), web(3, "10.0.5.8/32"), web(4, "10.0.5.9/32"),
-        web(5, "10.0.6.5/32", (1, 65535)), web(6, "10.0.6.5/32"),
-        web(7, "10.0.7.10/32"), web(8, "10.0.7.20/32"), web(9, "10.0.7.30/32"),
-        web(10, "10.0.7.40/32"),
-    ])
+    return estate(
+        [
+            web(1, "10.0.5.0/24"),
+            web(2, "10.0.5.7/32"),
+            web(3, "10.0.5.8/32"),
+            web(4, "10.0.5.9/32"),
+            web(5, "10.0.6.5/32", (1, 65535)),
+            web(6, "10.0.6.5/32"),
+            web(7, "10.0.7.10/32"),
+            web(8, "10.0.7.20/32"),
+            web(9, "10.0.7.30/32"),
+            web(10, "10.0.7.40/32"),
+        ]
+    )
 
 
-def peer_flows(inventory: Inventory, addresses: Iterable[str],
-               ports: Iterable[int]) -> dict[tuple[str, int], bool]:
+def peer_flows(
+    inventory: Inventory, addresses: Iterable[str], ports: Iterable[int]
+) -> dict[tuple[str, int], bool]:
     """Whether each address (no interface of its own) reaches the server on each port."""
     from netmend.reach.evaluate import evaluate
 
@@ -67,8 +82,12 @@ def flow_of(inventory: Inventory) -> Any:
 
 
 def revoked_ids(plan: Plan) -> list[str]:
-    return [i for c in plan.changes if c.api.startswith("Revoke")
-            for i in c.params["SecurityGroupRuleIds"]]
+    return [
+        i
+        for c in plan.changes
+        if c.api.startswith("Revoke")
+        for i in c.params["SecurityGroupRuleIds"]
+    ]
 
 
 def test_removes_redundant_rules_then_adds_the_needed_one() -> None:
@@ -76,8 +95,7 @@ def test_removes_redundant_rules_then_adds_the_needed_one() -> None:
     wrong-cidr needs (from sg-client) is added: the flow passes, within the quota."""
     inventory = shadowed_estate()
     flow = flow_of(inventory)
-    assert [c.playbook for c in causes_of(inventory, flow)] == [
-        "wrong-cidr", "rule-quota-exceeded"]
+    assert [c.playbook for c in causes_of(inventory, flow)] == ["wrong-cidr", "rule-quota-exceeded"]
     plan = plan_for(inventory, flow)
     assert revoked_ids(plan) == ["sgr-server2", "sgr-server3", "sgr-server4", "sgr-server6"]
     assert [c.kinds for c in plan.changes[:4]] == [(ChangeKind.REVOCATION,)] * 4
@@ -104,8 +122,9 @@ def test_removing_redundant_rules_admits_exactly_the_same_traffic() -> None:
     act = get_action("sg.revoke-redundant")
     assert act is not None
     ctx = make_context(inventory)
-    changes = act.propose(ctx, act.params.model_validate(
-        {"group": "sg-server", "direction": "ingress"}))
+    changes = act.propose(
+        ctx, act.params.model_validate({"group": "sg-server", "direction": "ingress"})
+    )
     assert len(changes) == 4
     after = applied(inventory, Plan(run_id="x", changes=tuple(changes)))
     addresses = [f"10.0.5.{h}" for h in (0, 6, 7, 8, 9, 10, 255)]
@@ -121,8 +140,12 @@ def test_removing_redundant_rules_admits_exactly_the_same_traffic() -> None:
 
 def test_exact_duplicates_keep_the_first() -> None:
     """Two rules with the same protocol, ports and peer: the later one goes."""
-    group = SecurityGroup(group_id="sg-server", group_name="server", vpc_id="vpc-1", rules=(
-        web(1, "192.0.2.10/32"), web(2, "192.0.2.10/32", description="again")))
+    group = SecurityGroup(
+        group_id="sg-server",
+        group_name="server",
+        vpc_id="vpc-1",
+        rules=(web(1, "192.0.2.10/32"), web(2, "192.0.2.10/32", description="again")),
+    )
     (found,) = redundant_rules(build_inventory(), group, egress=False)
     assert found.rule.rule_id == "sgr-server2"
     assert found.covered_by.rule_id == "sgr-server1"
@@ -131,32 +154,62 @@ def test_exact_duplicates_keep_the_first() -> None:
 @pytest.mark.parametrize(
     ("outer", "inner", "expected"),
     [
-        ({"protocol": "-1", "cidr_ipv4": "10.0.0.0/8"},
-         {"protocol": "udp", "from_port": 53, "to_port": 53, "cidr_ipv4": "10.1.0.0/16"}, True),
-        ({"protocol": "tcp", "from_port": 0, "to_port": 65535, "cidr_ipv4": "10.0.0.0/8"},
-         {"protocol": "udp", "from_port": 53, "to_port": 53, "cidr_ipv4": "10.1.0.0/16"}, False),
-        ({"protocol": "tcp", "from_port": 80, "to_port": 90, "cidr_ipv4": "10.0.0.0/8"},
-         {"protocol": "tcp", "from_port": 85, "to_port": 95, "cidr_ipv4": "10.1.0.0/16"}, False),
-        ({"protocol": "icmp", "from_port": -1, "to_port": -1, "cidr_ipv4": "0.0.0.0/0"},
-         {"protocol": "icmp", "from_port": 8, "to_port": 0, "cidr_ipv4": "10.0.0.1/32"}, True),
-        ({"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv4": "10.0.0.0/16"},
-         {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv4": "10.1.0.0/16"}, False),
-        ({"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv6": "2001:db8::/32"},
-         {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv6": "2001:db8::1/128"},
-         True),
-        ({"protocol": "tcp", "from_port": 443, "to_port": 443, "referenced_group_id": "sg-a"},
-         {"protocol": "tcp", "from_port": 443, "to_port": 443, "referenced_group_id": "sg-b"},
-         False),
-        ({"protocol": "tcp", "from_port": 1, "to_port": 9999, "prefix_list_id": "pl-1"},
-         {"protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_id": "pl-1"}, True),
-        ({"protocol": "tcp", "from_port": 0, "to_port": 65535, "cidr_ipv4": "0.0.0.0/0"},
-         {"protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_id": "pl-1"}, False),
+        (
+            {"protocol": "-1", "cidr_ipv4": "10.0.0.0/8"},
+            {"protocol": "udp", "from_port": 53, "to_port": 53, "cidr_ipv4": "10.1.0.0/16"},
+            True,
+        ),
+        (
+            {"protocol": "tcp", "from_port": 0, "to_port": 65535, "cidr_ipv4": "10.0.0.0/8"},
+            {"protocol": "udp", "from_port": 53, "to_port": 53, "cidr_ipv4": "10.1.0.0/16"},
+            False,
+        ),
+        (
+            {"protocol": "tcp", "from_port": 80, "to_port": 90, "cidr_ipv4": "10.0.0.0/8"},
+            {"protocol": "tcp", "from_port": 85, "to_port": 95, "cidr_ipv4": "10.1.0.0/16"},
+            False,
+        ),
+        (
+            {"protocol": "icmp", "from_port": -1, "to_port": -1, "cidr_ipv4": "0.0.0.0/0"},
+            {"protocol": "icmp", "from_port": 8, "to_port": 0, "cidr_ipv4": "10.0.0.1/32"},
+            True,
+        ),
+        (
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv4": "10.0.0.0/16"},
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv4": "10.1.0.0/16"},
+            False,
+        ),
+        (
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv6": "2001:db8::/32"},
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv6": "2001:db8::1/128"},
+            True,
+        ),
+        (
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "referenced_group_id": "sg-a"},
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "referenced_group_id": "sg-b"},
+            False,
+        ),
+        (
+            {"protocol": "tcp", "from_port": 1, "to_port": 9999, "prefix_list_id": "pl-1"},
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_id": "pl-1"},
+            True,
+        ),
+        (
+            {"protocol": "tcp", "from_port": 0, "to_port": 65535, "cidr_ipv4": "0.0.0.0/0"},
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_id": "pl-1"},
+            False,
+        ),
     ],
 )
 def test_covers(outer: dict[str, Any], inner: dict[str, Any], expected: bool) -> None:
     """Protocol -1 covers all; ports and CIDRs must contain; references must be equal."""
-    assert covers(SgRule(group_id="sg-x", egress=False, **outer),
-                  SgRule(group_id="sg-x", egress=False, **inner)) is expected
+    assert (
+        covers(
+            SgRule(group_id="sg-x", egress=False, **outer),
+            SgRule(group_id="sg-x", egress=False, **inner),
+        )
+        is expected
+    )
 
 
 # eni-server already carries as many groups as the quota allows (its two): no overflow
@@ -168,8 +221,9 @@ def hosts_estate() -> Inventory:
     """Ten distinct tcp/8443 host rules, none redundant: 10.0.9.{1,2,3,20,...}; the
     server's interface is at its groups quota."""
     hosts = [1, 2, 3, 20, 40, 60, 80, 100, 120, 140]
-    return estate((web(i, f"10.0.9.{h}/32") for i, h in enumerate(hosts, start=1)),
-                  **FULL_INTERFACE)
+    return estate(
+        (web(i, f"10.0.9.{h}/32") for i, h in enumerate(hosts, start=1)), **FULL_INTERFACE
+    )
 
 
 def test_consolidates_hosts_into_the_narrowest_prefix_as_a_listed_widening() -> None:
@@ -194,31 +248,39 @@ def test_widening_lists_exactly_the_addresses_it_adds() -> None:
     """Hosts .1 and .3 fold into 10.0.9.0/30: the warning lists .0 and .2, and those
     are exactly the addresses newly admitted, checked address by address."""
     hosts = [1, 3, 20, 40, 60, 80, 100, 120, 140, 160]
-    inventory = estate((web(i, f"10.0.9.{h}/32") for i, h in enumerate(hosts, start=1)),
-                       **FULL_INTERFACE)
+    inventory = estate(
+        (web(i, f"10.0.9.{h}/32") for i, h in enumerate(hosts, start=1)), **FULL_INTERFACE
+    )
     plan = plan_for(inventory, flow_of(inventory))
     modify = plan.changes[0]
     assert modify.params["SecurityGroupRules"][0]["SecurityGroupRule"]["CidrIpv4"] == (
-        "10.0.9.0/30")
+        "10.0.9.0/30"
+    )
     (widening,) = [w for w in modify.warnings if w.startswith("widening")]
     assert "admits 2 address(es)" in widening
     assert widening.endswith("10.0.9.0, 10.0.9.2")
     network = [str(a) for a in ipaddress.ip_network("10.0.9.0/29")]
     before = peer_flows(inventory, network, (8443,))
     after = peer_flows(applied(inventory, plan), network, (8443,))
-    newly = sorted(address for (address, _), ok in after.items() if ok and not before[
-        (address, 8443)])
+    newly = sorted(
+        address for (address, _), ok in after.items() if ok and not before[(address, 8443)]
+    )
     assert newly == ["10.0.9.0", "10.0.9.2"]
     assert all(after[(f"10.0.9.{h}", 8443)] for h in (1, 3))
 
 
 def test_consolidation_respects_max_added() -> None:
     """No prefix within the limit: None."""
-    group = SecurityGroup(group_id="sg-server", group_name="s", vpc_id="vpc-1", rules=(
-        web(1, "203.0.113.1/32"), web(2, "203.0.113.200/32")))
+    group = SecurityGroup(
+        group_id="sg-server",
+        group_name="s",
+        vpc_id="vpc-1",
+        rules=(web(1, "203.0.113.1/32"), web(2, "203.0.113.200/32")),
+    )
     inventory = build_inventory()
-    assert consolidation(inventory, group, egress=False, family="ipv4", free=1,
-                         max_added=100) is None
+    assert (
+        consolidation(inventory, group, egress=False, family="ipv4", free=1, max_added=100) is None
+    )
     found = consolidation(inventory, group, egress=False, family="ipv4", free=1)
     assert found is not None
     assert found.prefix == "203.0.113.0/24"
@@ -229,23 +291,24 @@ def test_nothing_to_free_refuses_with_the_quota_command() -> None:
     """Ten rules for ten different /16s and a full interface: neither redundancy, nor an
     overflow group, nor a small prefix helps; the refusal says why and gives the exact
     quota increase command (service code vpc)."""
-    inventory = estate((web(i, f"10.{100 + i}.0.0/16") for i in range(1, 11)),
-                       **FULL_INTERFACE)
+    inventory = estate((web(i, f"10.{100 + i}.0.0/16") for i in range(1, 11)), **FULL_INTERFACE)
     with pytest.raises(ProposalRefusedError) as refused:
         plan_for(inventory, flow_of(inventory))
     message = str(refused.value)
-    assert ("aws service-quotas request-service-quota-increase --service-code vpc "
-            "--quota-code L-0EA8095F --desired-value 20") in message
+    assert (
+        "aws service-quotas request-service-quota-increase --service-code vpc "
+        "--quota-code L-0EA8095F --desired-value 20"
+    ) in message
     assert "eni-server already carries 2 security groups and the quota (L-2AFB9258) is 2" in (
-        " ".join(message.split()))
+        " ".join(message.split())
+    )
 
 
 @pytest.mark.parametrize(
     ("rules", "groups", "desired"),
     [(60, 5, 120), (150, 5, 200), (200, 5, None), (60, 16, 62)],
 )
-def test_quota_increase_stays_within_the_cap(rules: int, groups: int,
-                                             desired: int | None) -> None:
+def test_quota_increase_stays_within_the_cap(rules: int, groups: int, desired: int | None) -> None:
     """Ask for double, never above 1000 / groups per interface; None at the cap."""
     inventory = build_inventory(rules_per_group=rules, groups_per_interface=groups)
     value, command = quota_increase(inventory)
@@ -263,10 +326,12 @@ def test_egress_quota_adds_the_outbound_rule() -> None:
     base = build_inventory(rules_per_group=3)
     client = base.security_group("sg-client")
     assert client is not None
-    egress = tuple(sg_rule("sg-client", i, egress=True, protocol="tcp", from_port=443,
-                           to_port=443, cidr_ipv4=c)
-                   for i, c in enumerate(("192.0.2.0/24", "192.0.2.9/32", "198.51.100.1/32"),
-                                         start=1))
+    egress = tuple(
+        sg_rule(
+            "sg-client", i, egress=True, protocol="tcp", from_port=443, to_port=443, cidr_ipv4=c
+        )
+        for i, c in enumerate(("192.0.2.0/24", "192.0.2.9/32", "198.51.100.1/32"), start=1)
+    )
     data = base.model_dump()
     data["security_groups"] = [
         {**g, "rules": [r.model_dump() for r in egress]} if g["group_id"] == "sg-client" else g
@@ -320,6 +385,7 @@ def test_room_plan_strategies() -> None:
     assert hosts is not None
     folded = room_plan(hosts_estate(), hosts, needed, "ipv4")
     assert (folded["strategy"], folded["consolidate_prefix"]) == ("consolidate", "10.0.9.2/31")
-    spread = group.model_copy(update={"rules": tuple(
-        web(i, f"10.{100 + i}.0.0/16") for i in range(1, 11))})
+    spread = group.model_copy(
+        update={"rules": tuple(web(i, f"10.{100 + i}.0.0/16") for i in range(1, 11))}
+    )
     assert room_plan(inventory, spread, needed, "ipv4")["strategy"] == "none"

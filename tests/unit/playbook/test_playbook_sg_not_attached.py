@@ -21,20 +21,33 @@ from playbook.estate import build_inventory, sg_rule
 from playbook.planning import applied, causes_of, plan_for, reachable
 
 
-def api_group(group_id: str, name: str, *, tags: dict[str, str] | None = None,
-              open_egress: bool = False) -> SecurityGroup:
+def api_group(
+    group_id: str, name: str, *, tags: dict[str, str] | None = None, open_egress: bool = False
+) -> SecurityGroup:
     """An unattached group admitting tcp/8443 from the client's group."""
-    rules = [sg_rule(group_id, 1, protocol="tcp", from_port=8443, to_port=8443,
-                     referenced_group_id="sg-client")]
+    rules = [
+        sg_rule(
+            group_id,
+            1,
+            protocol="tcp",
+            from_port=8443,
+            to_port=8443,
+            referenced_group_id="sg-client",
+        )
+    ]
     if open_egress:
         rules.append(sg_rule(group_id, 2, egress=True, protocol="-1", cidr_ipv4="0.0.0.0/0"))
-    return SecurityGroup(group_id=group_id, group_name=name, vpc_id="vpc-1",
-                         rules=tuple(rules), tags=tags or {})
+    return SecurityGroup(
+        group_id=group_id, group_name=name, vpc_id="vpc-1", rules=tuple(rules), tags=tags or {}
+    )
 
 
-def estate(*groups: SecurityGroup, server_tags: dict[str, str] | None = None,
-           server_groups: tuple[str, ...] = ("sg-server", "sg-extra"),
-           **options: Any) -> Inventory:
+def estate(
+    *groups: SecurityGroup,
+    server_tags: dict[str, str] | None = None,
+    server_groups: tuple[str, ...] = ("sg-server", "sg-extra"),
+    **options: Any,
+) -> Inventory:
     data = build_inventory(server_groups=server_groups, **options).model_dump()
     data["security_groups"] = [*data["security_groups"], *(g.model_dump() for g in groups)]
     for eni in data["network_interfaces"]:
@@ -56,14 +69,17 @@ def test_attaches_the_only_candidate_beside_the_current_groups() -> None:
     plan = plan_for(inventory, flow)
     (change,) = plan.changes
     assert change.api == "ModifyNetworkInterfaceAttribute"
-    assert change.params == {"NetworkInterfaceId": "eni-server",
-                             "Groups": ["sg-server", "sg-extra", "sg-api"]}
+    assert change.params == {
+        "NetworkInterfaceId": "eni-server",
+        "Groups": ["sg-server", "sg-extra", "sg-api"],
+    }
     assert change.kinds == (ChangeKind.ENI_GROUPS,)
     assert Policy().needs_person(change)
-    assert any("sg-api (orders-api-sg) adds to eni-server: inbound tcp/8443 from sg-client"
-               in w for w in change.warnings)
-    assert any("current groups (sg-server, sg-extra) are sent again" in w
-               for w in change.warnings)
+    assert any(
+        "sg-api (orders-api-sg) adds to eni-server: inbound tcp/8443 from sg-client" in w
+        for w in change.warnings
+    )
+    assert any("current groups (sg-server, sg-extra) are sent again" in w for w in change.warnings)
     assert reachable(applied(inventory, plan), flow)
     assert "sg-not-attached: approval required" in " ".join(plan.notes)
 
@@ -71,9 +87,11 @@ def test_attaches_the_only_candidate_beside_the_current_groups() -> None:
 def test_the_candidate_named_for_the_instance_wins() -> None:
     """Two candidates, one whose name points at the interface (Name tag orders-api-1):
     that one is attached."""
-    inventory = estate(api_group("sg-aaa", "generic-8443-sg"),
-                       api_group("sg-zzz", "orders-api-sg"),
-                       server_tags={"Name": "orders-api-1"})
+    inventory = estate(
+        api_group("sg-aaa", "generic-8443-sg"),
+        api_group("sg-zzz", "orders-api-sg"),
+        server_tags={"Name": "orders-api-1"},
+    )
     plan = plan_for(inventory, flow_of(inventory))
     (change,) = plan.changes
     assert change.params["Groups"][-1] == "sg-zzz"
@@ -134,8 +152,7 @@ def test_invert_restores_the_exact_list() -> None:
     (change,) = plan_for(inventory, flow_of(inventory)).changes
     undo = invert_change(change)
     assert undo is not None
-    assert undo.params == {"NetworkInterfaceId": "eni-server",
-                           "Groups": ["sg-server", "sg-extra"]}
+    assert undo.params == {"NetworkInterfaceId": "eni-server", "Groups": ["sg-server", "sg-extra"]}
     assert isinstance(undo.after, NetworkInterface)
     assert undo.after.group_ids == ("sg-server", "sg-extra")
 
@@ -144,21 +161,21 @@ def test_invert_restores_the_exact_list() -> None:
     ("candidates", "wanted", "chosen"),
     [
         ([{"group_id": "sg-a"}], None, "sg-a"),
-        ([{"group_id": "sg-a"}, {"group_id": "sg-b", "points_at_instance": True}], None,
-         "sg-b"),
+        ([{"group_id": "sg-a"}, {"group_id": "sg-b", "points_at_instance": True}], None, "sg-b"),
         ([{"group_id": "sg-a"}, {"group_id": "sg-b"}], "sg-a", "sg-a"),
     ],
 )
-def test_choose_group(candidates: list[dict[str, Any]], wanted: str | None,
-                      chosen: str) -> None:
+def test_choose_group(candidates: list[dict[str, Any]], wanted: str | None, chosen: str) -> None:
     """The only one; the only one pointing at the instance; the one --group names."""
     assert choose_group(candidates, wanted)[0] == chosen
 
 
 def test_choose_group_refuses_two_pointing_candidates() -> None:
     """Two candidates that both point at the instance are no clear winner."""
-    both = [{"group_id": "sg-a", "points_at_instance": True},
-            {"group_id": "sg-b", "points_at_instance": True}]
+    both = [
+        {"group_id": "sg-a", "points_at_instance": True},
+        {"group_id": "sg-b", "points_at_instance": True},
+    ]
     with pytest.raises(ProposalRefusedError, match="--group sg-a"):
         choose_group(both, None)
     with pytest.raises(ProposalRefusedError, match="not a group that would admit"):

@@ -12,8 +12,9 @@ from playbook.estate import RUN_ID, build_inventory, sg_rule, with_resources
 from playbook.planning import applied, causes_of, plan_for, reachable, rules_of
 
 STAMP = f"netmend run {RUN_ID} change CHG42"
-NARROW = sg_rule("sg-server", 1, protocol="tcp", from_port=8443, to_port=8443,
-                 cidr_ipv4="10.0.9.0/24")
+NARROW = sg_rule(
+    "sg-server", 1, protocol="tcp", from_port=8443, to_port=8443, cidr_ipv4="10.0.9.0/24"
+)
 
 
 def _estate(**options: int) -> Inventory:
@@ -32,9 +33,14 @@ def test_admits_the_source_by_its_security_group() -> None:
     assert change.api == "AuthorizeSecurityGroupIngress"
     assert change.params == {
         "GroupId": "sg-server",
-        "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
-                           "UserIdGroupPairs": [{"GroupId": "sg-client",
-                                                 "Description": STAMP}]}],
+        "IpPermissions": [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 8443,
+                "ToPort": 8443,
+                "UserIdGroupPairs": [{"GroupId": "sg-client", "Description": STAMP}],
+            }
+        ],
     }
     assert change.kinds == (ChangeKind.ADDITION,)
     assert reachable(applied(inventory, plan), flow)
@@ -62,9 +68,13 @@ def test_source_with_only_the_default_group_is_admitted_by_its_own_address() -> 
     inventory = with_resources(
         inventory,
         client.model_copy(update={"group_ids": ("sg-default",)}),
-        default.model_copy(update={"rules": (
-            sg_rule("sg-default", 1, egress=True, protocol="-1", cidr_ipv4="0.0.0.0/0"),
-        )}),
+        default.model_copy(
+            update={
+                "rules": (
+                    sg_rule("sg-default", 1, egress=True, protocol="-1", cidr_ipv4="0.0.0.0/0"),
+                )
+            }
+        ),
     )
     flow = make_flow(inventory, "i-client", "eni-server", protocol="tcp", port=8443)
     (change,) = plan_for(inventory, flow).changes

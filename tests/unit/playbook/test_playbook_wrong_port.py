@@ -13,11 +13,19 @@ STAMP = f"netmend run {RUN_ID} change CHG42"
 
 def _estate(**peer: str) -> Inventory:
     """sg-server opens tcp 8080 (and 22) to ``peer``; the service listens on 8443."""
-    return build_inventory(server_rules=(
-        sg_rule("sg-server", 1, protocol="tcp", from_port=22, to_port=22,
-                cidr_ipv4="192.168.50.0/24"),
-        sg_rule("sg-server", 2, protocol="tcp", from_port=8080, to_port=8080, **peer),
-    ))
+    return build_inventory(
+        server_rules=(
+            sg_rule(
+                "sg-server",
+                1,
+                protocol="tcp",
+                from_port=22,
+                to_port=22,
+                cidr_ipv4="192.168.50.0/24",
+            ),
+            sg_rule("sg-server", 2, protocol="tcp", from_port=8080, to_port=8080, **peer),
+        )
+    )
 
 
 def test_adds_the_listening_port_with_the_near_miss_peer_and_protocol() -> None:
@@ -32,8 +40,14 @@ def test_adds_the_listening_port_with_the_near_miss_peer_and_protocol() -> None:
     assert change.api == "AuthorizeSecurityGroupIngress"
     assert change.params == {
         "GroupId": "sg-server",
-        "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
-                           "IpRanges": [{"CidrIp": "10.0.0.0/16", "Description": STAMP}]}],
+        "IpPermissions": [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 8443,
+                "ToPort": 8443,
+                "IpRanges": [{"CidrIp": "10.0.0.0/16", "Description": STAMP}],
+            }
+        ],
     }
     assert change.kinds == (ChangeKind.ADDITION,)
     assert reachable(applied(inventory, plan), flow)
@@ -49,8 +63,9 @@ def test_keeps_the_wrong_rule_and_says_why() -> None:
     after = rules_of(plan.after("sg-server"))
     assert any(r.rule_id == "sgr-server2" and r.from_port == 8080 for r in after)
     note = next(n for n in plan.notes if n.startswith("wrong-port:"))
-    assert ("Kept sg-server's tcp 8080 rule (sgr-server2): netmend cannot see whether "
-            "anything uses it") in " ".join(note.split())
+    assert (
+        "Kept sg-server's tcp 8080 rule (sgr-server2): netmend cannot see whether anything uses it"
+    ) in " ".join(note.split())
 
 
 def test_group_reference_peer_is_kept() -> None:
@@ -74,10 +89,18 @@ def test_group_option_puts_the_rule_on_another_group_of_the_interface() -> None:
 
 def test_udp_near_miss_keeps_udp() -> None:
     """A udp near miss (udp 5353 for 5354) gives a udp rule: the protocol is the rule's."""
-    inventory = build_inventory(server_rules=(
-        sg_rule("sg-server", 1, protocol="udp", from_port=5353, to_port=5353,
-                cidr_ipv4="10.0.1.0/24"),
-    ))
+    inventory = build_inventory(
+        server_rules=(
+            sg_rule(
+                "sg-server",
+                1,
+                protocol="udp",
+                from_port=5353,
+                to_port=5353,
+                cidr_ipv4="10.0.1.0/24",
+            ),
+        )
+    )
     flow = make_flow(inventory, "i-client", "eni-server", protocol="udp", port=5354)
     (change,) = plan_for(inventory, flow).changes
     permission = change.params["IpPermissions"][0]

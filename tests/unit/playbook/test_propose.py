@@ -61,12 +61,14 @@ def _flow(inventory: Inventory, port: int = 8443) -> Flow:
     return make_flow(inventory, "i-client", "eni-server", protocol="tcp", port=port)
 
 
-def _plan(inventory: Inventory, flow: Flow, playbooks: PlaybookSet | None = None,
-          **options: object) -> Plan:
+def _plan(
+    inventory: Inventory, flow: Flow, playbooks: PlaybookSet | None = None, **options: object
+) -> Plan:
     evaluation = evaluate(inventory, flow)
     causes = classify(inventory, flow, evaluation)
-    return propose_plan(inventory, flow, evaluation, causes, playbooks or load_playbooks(),
-                        run_id=RUN_ID, **options)  # type: ignore[arg-type]
+    return propose_plan(
+        inventory, flow, evaluation, causes, playbooks or load_playbooks(), run_id=RUN_ID, **options
+    )  # type: ignore[arg-type]
 
 
 def _applied(inventory: Inventory, plan: Plan) -> Inventory:
@@ -87,11 +89,16 @@ def test_missing_ingress_yields_one_narrow_authorize(inventory: Inventory) -> No
     assert change.resource == "sg-server"
     assert change.params == {
         "GroupId": "sg-server",
-        "IpPermissions": [{
-            "IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
-            "UserIdGroupPairs": [{"GroupId": "sg-client",
-                                  "Description": f"netmend run {RUN_ID} change CHG42"}],
-        }],
+        "IpPermissions": [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 8443,
+                "ToPort": 8443,
+                "UserIdGroupPairs": [
+                    {"GroupId": "sg-client", "Description": f"netmend run {RUN_ID} change CHG42"}
+                ],
+            }
+        ],
     }
     assert change.kinds == (ChangeKind.ADDITION,)
     assert change.before == inventory.security_group("sg-server")
@@ -132,10 +139,18 @@ def test_hand_built_cause_from_outside_gets_its_host_address(inventory: Inventor
     flow = make_flow(inventory, "203.0.113.5", "eni-server", protocol="tcp", port=443)
     evaluation = evaluate(inventory, flow)
     cause = RootCause(
-        playbook="missing-ingress", resource="sg-server", summary="nothing admits it",
-        evidence={"group_id": "sg-server", "peer": "203.0.113.5/32", "peer_kind": "cidr",
-                  "current_groups": ["sg-server", "sg-extra"]},
-        leg=Leg.FORWARD, direction=Direction.INGRESS, position=4,
+        playbook="missing-ingress",
+        resource="sg-server",
+        summary="nothing admits it",
+        evidence={
+            "group_id": "sg-server",
+            "peer": "203.0.113.5/32",
+            "peer_kind": "cidr",
+            "current_groups": ["sg-server", "sg-extra"],
+        },
+        leg=Leg.FORWARD,
+        direction=Direction.INGRESS,
+        position=4,
     )
     plan = propose_plan(inventory, flow, evaluation, (cause,), load_playbooks(), run_id=RUN_ID)
     (change,) = plan.changes
@@ -151,34 +166,50 @@ def test_narrowest_peer_detector(inventory: Inventory) -> None:
     params = detector.params.model_validate({})
     inside = make_context(inventory, flow=_flow(inventory))
     assert detector.detect(inside, params) == {"peer": "sg-client", "peer_kind": "group"}
-    outside = make_context(inventory, flow=make_flow(inventory, "198.51.100.9", "eni-server",
-                                                     protocol="tcp", port=443))
+    outside = make_context(
+        inventory, flow=make_flow(inventory, "198.51.100.9", "eni-server", protocol="tcp", port=443)
+    )
     assert detector.detect(outside, params) == {"peer": "198.51.100.9/32", "peer_kind": "cidr"}
 
 
 def test_flow_blocked_twice_gets_one_plan_in_path_order() -> None:
     """An ACL and a group both dropping the flow give one plan: ACL entry first (it comes
     first on the path), then the rule; applying both makes the flow reachable."""
-    inventory = build_inventory(acl_entries=(
-        acl_entry(50, "deny", egress=False, protocol="tcp", port_from=8000, port_to=9000,
-                  cidr="10.0.1.0/24"),
-        acl_entry(100, "allow", egress=False),
-        acl_entry(32767, "deny", egress=False),
-        acl_entry(100, "allow", egress=True),
-        acl_entry(32767, "deny", egress=True),
-    ))
+    inventory = build_inventory(
+        acl_entries=(
+            acl_entry(
+                50,
+                "deny",
+                egress=False,
+                protocol="tcp",
+                port_from=8000,
+                port_to=9000,
+                cidr="10.0.1.0/24",
+            ),
+            acl_entry(100, "allow", egress=False),
+            acl_entry(32767, "deny", egress=False),
+            acl_entry(100, "allow", egress=True),
+            acl_entry(32767, "deny", egress=True),
+        )
+    )
     nacl = load_playbook_text(NACL_PLAYBOOK, "nacl.yaml")
     playbooks = PlaybookSet((load_playbooks().require("missing-ingress"), nacl))
     flow = _flow(inventory)
     plan = _plan(inventory, flow, playbooks)
     assert plan.playbooks == ("nacl-override", "missing-ingress")
     assert [c.api for c in plan.changes] == [
-        "CreateNetworkAclEntry", "AuthorizeSecurityGroupIngress"
+        "CreateNetworkAclEntry",
+        "AuthorizeSecurityGroupIngress",
     ]
     acl_change = plan.changes[0]
     assert acl_change.params == {
-        "NetworkAclId": "acl-main", "RuleNumber": 10, "Protocol": "6", "RuleAction": "allow",
-        "Egress": False, "CidrBlock": "10.0.1.10/32", "PortRange": {"From": 8443, "To": 8443},
+        "NetworkAclId": "acl-main",
+        "RuleNumber": 10,
+        "Protocol": "6",
+        "RuleAction": "allow",
+        "Egress": False,
+        "CidrBlock": "10.0.1.10/32",
+        "PortRange": {"From": 8443, "To": 8443},
     }
     assert acl_change.kinds == (ChangeKind.DENY_OVERRIDE,)
     assert "nacl-override: approval required: ACL changes touch a whole subnet" in plan.notes
@@ -187,15 +218,31 @@ def test_flow_blocked_twice_gets_one_plan_in_path_order() -> None:
 
 def test_only_runs_the_named_playbook() -> None:
     """--playbook ID runs that playbook alone; one that does not hold proposes nothing."""
-    inventory = build_inventory(acl_entries=(
-        acl_entry(50, "deny", egress=False, protocol="tcp", port_from=8000, port_to=9000,
-                  cidr="10.0.1.0/24"),
-        acl_entry(100, "allow", egress=False),
-        acl_entry(100, "allow", egress=True),
-    ), server_rules=(
-        sg_rule("sg-server", 1, protocol="tcp", from_port=8443, to_port=8443,
-                referenced_group_id="sg-client"),
-    ))
+    inventory = build_inventory(
+        acl_entries=(
+            acl_entry(
+                50,
+                "deny",
+                egress=False,
+                protocol="tcp",
+                port_from=8000,
+                port_to=9000,
+                cidr="10.0.1.0/24",
+            ),
+            acl_entry(100, "allow", egress=False),
+            acl_entry(100, "allow", egress=True),
+        ),
+        server_rules=(
+            sg_rule(
+                "sg-server",
+                1,
+                protocol="tcp",
+                from_port=8443,
+                to_port=8443,
+                referenced_group_id="sg-client",
+            ),
+        ),
+    )
     nacl = load_playbook_text(NACL_PLAYBOOK, "nacl.yaml")
     playbooks = PlaybookSet((load_playbooks().require("missing-ingress"), nacl))
     flow = _flow(inventory)
@@ -254,8 +301,9 @@ def test_cause_without_playbook_is_noted() -> None:
     nacl = load_playbook_text(NACL_PLAYBOOK, "nacl.yaml")
     evaluation = evaluate(inventory, _flow(inventory))
     causes = classify(inventory, _flow(inventory), evaluation)
-    plan = propose_plan(inventory, _flow(inventory), evaluation, causes, PlaybookSet((nacl,)),
-                        run_id=RUN_ID)
+    plan = propose_plan(
+        inventory, _flow(inventory), evaluation, causes, PlaybookSet((nacl,)), run_id=RUN_ID
+    )
     assert plan.empty
     assert any(n.startswith("rule-quota-exceeded: no playbook loaded") for n in plan.notes)
 
@@ -263,7 +311,8 @@ def test_cause_without_playbook_is_noted() -> None:
 def test_estate_playbook_cannot_fix_a_flow(inventory: Inventory) -> None:
     """--playbook naming an estate check is refused for a flow."""
     estate = NACL_PLAYBOOK.replace("id: nacl-override", "id: hygiene").replace(
-        "scope: flow", "scope: estate")
+        "scope: flow", "scope: estate"
+    )
     playbooks = PlaybookSet((load_playbook_text(estate, "hygiene.yaml"),))
     with pytest.raises(PlaybookError, match="estate check"):
         _plan(inventory, _flow(inventory), playbooks, only="hygiene")

@@ -29,43 +29,72 @@ from playbook.estate import acl_entry, build_inventory, make_context, sg_rule
 
 # One valid use of every action on the estate in estate.py.
 CASES: dict[str, dict[str, Any]] = {
-    "sg.authorize-ingress": {"group": "sg-server", "protocol": "tcp", "ports": 8443,
-                             "peer": "sg-client"},
-    "sg.authorize-egress": {"group": "sg-client", "protocol": "udp", "ports": "1000-2000",
-                            "peer": "10.0.2.20", "description": "to the server"},
+    "sg.authorize-ingress": {
+        "group": "sg-server",
+        "protocol": "tcp",
+        "ports": 8443,
+        "peer": "sg-client",
+    },
+    "sg.authorize-egress": {
+        "group": "sg-client",
+        "protocol": "udp",
+        "ports": "1000-2000",
+        "peer": "10.0.2.20",
+        "description": "to the server",
+    },
     "sg.revoke-rule": {"group": "sg-server", "rule_id": "sgr-server1"},
     "sg.revoke-rules": {"rules": [{"group": "sg-server", "rule_id": "sgr-server1"}]},
     "eni.set-groups": {"eni": "eni-server", "groups": ["sg-server", "sg-spare"]},
     "eni.add-group": {"eni": "eni-server", "group": "sg-spare"},
-    "acl.create-entry": {"acl": "acl-main", "rule_number": 90, "egress": False,
-                         "protocol": "tcp", "ports": 8443, "cidr": "10.0.1.10/32"},
-    "acl.replace-entry": {"acl": "acl-main", "rule_number": 100, "egress": True,
-                          "protocol": "tcp", "ports": "1024-65535", "cidr": "10.0.0.0/16"},
+    "acl.create-entry": {
+        "acl": "acl-main",
+        "rule_number": 90,
+        "egress": False,
+        "protocol": "tcp",
+        "ports": 8443,
+        "cidr": "10.0.1.10/32",
+    },
+    "acl.replace-entry": {
+        "acl": "acl-main",
+        "rule_number": 100,
+        "egress": True,
+        "protocol": "tcp",
+        "ports": "1024-65535",
+        "cidr": "10.0.0.0/16",
+    },
     "acl.delete-entry": {"acl": "acl-main", "rule_number": 100, "egress": False},
     "quota.request-increase": {"desired_value": 100},
     "acl.allow-flow": {"scope": "host"},
     "eni.attach-group": {"eni": "eni-server", "group": "sg-spare"},
     "sg.revoke-redundant": {"group": "sg-server", "direction": "ingress"},
     "sg.consolidate-hosts": {"group": "sg-server", "direction": "ingress", "free": 1},
-    "sg.create-group": {"ref": "new-sg:20250101T000000Z-abcdef12:1", "name": "server-overflow-1",
-                        "vpc": "vpc-1", "overflow_of": "sg-server"},
+    "sg.create-group": {
+        "ref": "new-sg:20250101T000000Z-abcdef12:1",
+        "name": "server-overflow-1",
+        "vpc": "vpc-1",
+        "overflow_of": "sg-server",
+    },
 }
 
 
 def _acl_flow_setup() -> tuple[Inventory, StepContext]:
     # acl-main admits the replies (tcp 1024-65535 in) but not the request on tcp/443.
-    inventory = build_inventory(acl_entries=(
-        acl_entry(100, "allow", egress=False, protocol="tcp", port_from=1024, port_to=65535),
-        acl_entry(100, "allow", egress=True),
-    ))
+    inventory = build_inventory(
+        acl_entries=(
+            acl_entry(100, "allow", egress=False, protocol="tcp", port_from=1024, port_to=65535),
+            acl_entry(100, "allow", egress=True),
+        )
+    )
     flow = make_flow(inventory, "i-client", "eni-server", protocol="tcp", port=443)
     return inventory, make_context(inventory, flow=flow)
 
 
 def _ssh_hosts_setup(*cidrs: str) -> Callable[[], tuple[Inventory, StepContext]]:
     def setup() -> tuple[Inventory, StepContext]:
-        rules = tuple(sg_rule("sg-server", i, protocol="tcp", from_port=22, to_port=22,
-                              cidr_ipv4=c) for i, c in enumerate(cidrs, start=1))
+        rules = tuple(
+            sg_rule("sg-server", i, protocol="tcp", from_port=22, to_port=22, cidr_ipv4=c)
+            for i, c in enumerate(cidrs, start=1)
+        )
         inventory = build_inventory(server_rules=rules)
         return inventory, make_context(inventory)
 
@@ -190,8 +219,14 @@ def test_authorize_undo_revokes_by_exact_permission() -> None:
     assert undo.api == "RevokeSecurityGroupIngress"
     assert undo.params == {
         "GroupId": "sg-server",
-        "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
-                           "UserIdGroupPairs": [{"GroupId": "sg-client"}]}],
+        "IpPermissions": [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 8443,
+                "ToPort": 8443,
+                "UserIdGroupPairs": [{"GroupId": "sg-client"}],
+            }
+        ],
     }
 
 
@@ -203,14 +238,23 @@ def test_revoke_undo_reauthorizes_the_removed_rule() -> None:
     assert undo is not None
     assert undo.api == "AuthorizeSecurityGroupIngress"
     assert undo.params["IpPermissions"] == [
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-         "IpRanges": [{"CidrIp": "192.168.50.0/24"}]}
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 22,
+            "ToPort": 22,
+            "IpRanges": [{"CidrIp": "192.168.50.0/24"}],
+        }
     ]
 
 
 def test_detectors_and_verifiers_are_registered() -> None:
     """The detectors the DESIGN sketch names and the default verifier exist."""
-    assert {"cause.present", "sg.ingress-blocks-flow", "sg.egress-blocks-flow",
-            "sg.near-miss-port", "flow.narrowest-peer"} <= set(detectors())
+    assert {
+        "cause.present",
+        "sg.ingress-blocks-flow",
+        "sg.egress-blocks-flow",
+        "sg.near-miss-port",
+        "flow.narrowest-peer",
+    } <= set(detectors())
     assert "reach.flow-allowed" in verifiers()
     assert all(d.summary for d in detectors().values())

@@ -12,8 +12,9 @@ from netmend.playbook.rule_reliance import (
 )
 from playbook.estate import acl_entry, build_inventory, sg_rule, with_resources
 
-EPHEMERAL_IN = sg_rule("sg-client", 2, protocol="tcp", from_port=1024, to_port=65535,
-                       cidr_ipv4="10.0.0.0/16")
+EPHEMERAL_IN = sg_rule(
+    "sg-client", 2, protocol="tcp", from_port=1024, to_port=65535, cidr_ipv4="10.0.0.0/16"
+)
 
 
 def _client_with(*rules: SgRule, server_rules: tuple[SgRule, ...] = ()) -> Inventory:
@@ -26,10 +27,20 @@ def _client_with(*rules: SgRule, server_rules: tuple[SgRule, ...] = ()) -> Inven
 def test_flow_the_far_end_names_relies_on_the_rule() -> None:
     """The server sends tcp 9000 to the client's subnet by its own rule; only the
     client's inbound 1024-65535 rule admits it: that one flow relies on the rule."""
-    inventory = _client_with(EPHEMERAL_IN, server_rules=(
-        sg_rule("sg-server", 1, egress=True, protocol="tcp", from_port=9000, to_port=9000,
-                cidr_ipv4="10.0.1.0/24"),
-    ))
+    inventory = _client_with(
+        EPHEMERAL_IN,
+        server_rules=(
+            sg_rule(
+                "sg-server",
+                1,
+                egress=True,
+                protocol="tcp",
+                from_port=9000,
+                to_port=9000,
+                cidr_ipv4="10.0.1.0/24",
+            ),
+        ),
+    )
     (flow,) = flows_relying_on(inventory, EPHEMERAL_IN)
     assert (flow.source.eni_id, flow.destination.eni_id) == ("eni-server", "eni-client")
     assert (flow.protocol, flow.port) == ("tcp", 9000)
@@ -48,25 +59,54 @@ def test_another_rule_admitting_the_flow_means_no_reliance() -> None:
     the flow, removing the ephemeral rule breaks nothing."""
     inventory = _client_with(
         EPHEMERAL_IN,
-        sg_rule("sg-client", 3, protocol="tcp", from_port=9000, to_port=9000,
-                cidr_ipv4="10.0.2.0/24"),
-        server_rules=(sg_rule("sg-server", 1, egress=True, protocol="tcp", from_port=9000,
-                              to_port=9000, cidr_ipv4="10.0.1.0/24"),),
+        sg_rule(
+            "sg-client", 3, protocol="tcp", from_port=9000, to_port=9000, cidr_ipv4="10.0.2.0/24"
+        ),
+        server_rules=(
+            sg_rule(
+                "sg-server",
+                1,
+                egress=True,
+                protocol="tcp",
+                from_port=9000,
+                to_port=9000,
+                cidr_ipv4="10.0.1.0/24",
+            ),
+        ),
     )
     assert flows_relying_on(inventory, EPHEMERAL_IN) == []
 
 
 def test_outbound_rule_relies_on_the_destination_inbound_rule() -> None:
     """An outbound tcp 443 rule carries client → server 443 when the server admits it."""
-    out = sg_rule("sg-client", 1, egress=True, protocol="tcp", from_port=443, to_port=443,
-                  cidr_ipv4="10.0.0.0/16")
-    inventory = _client_with(out, server_rules=(
-        sg_rule("sg-server", 1, protocol="tcp", from_port=443, to_port=443,
-                referenced_group_id="sg-client"),
-    ))
+    out = sg_rule(
+        "sg-client",
+        1,
+        egress=True,
+        protocol="tcp",
+        from_port=443,
+        to_port=443,
+        cidr_ipv4="10.0.0.0/16",
+    )
+    inventory = _client_with(
+        out,
+        server_rules=(
+            sg_rule(
+                "sg-server",
+                1,
+                protocol="tcp",
+                from_port=443,
+                to_port=443,
+                referenced_group_id="sg-client",
+            ),
+        ),
+    )
     (flow,) = flows_relying_on(inventory, out)
     assert (flow.source.eni_id, flow.destination.eni_id, flow.port) == (
-        "eni-client", "eni-server", 443)
+        "eni-client",
+        "eni-server",
+        443,
+    )
 
 
 def test_tracked_and_untracked_warnings() -> None:
@@ -75,16 +115,23 @@ def test_tracked_and_untracked_warnings() -> None:
     affects no connection."""
     inventory = _client_with(EPHEMERAL_IN)
     assert removal_tracking_warning(inventory, EPHEMERAL_IN).startswith("tracked:")
-    world_in = sg_rule("sg-client", 1, protocol="tcp", from_port=1024, to_port=65535,
-                       cidr_ipv4="0.0.0.0/0")
-    tcp_out = sg_rule("sg-client", 2, egress=True, protocol="tcp", from_port=0,
-                      to_port=65535, cidr_ipv4="0.0.0.0/0")
+    world_in = sg_rule(
+        "sg-client", 1, protocol="tcp", from_port=1024, to_port=65535, cidr_ipv4="0.0.0.0/0"
+    )
+    tcp_out = sg_rule(
+        "sg-client",
+        2,
+        egress=True,
+        protocol="tcp",
+        from_port=0,
+        to_port=65535,
+        cidr_ipv4="0.0.0.0/0",
+    )
     inventory = _client_with(world_in, tcp_out)
     warning = removal_tracking_warning(inventory, world_in)
     assert warning.startswith("untracked:")
     assert "eni-client" in warning
-    spare = sg_rule("sg-spare", 1, protocol="tcp", from_port=22, to_port=22,
-                    cidr_ipv4="0.0.0.0/0")
+    spare = sg_rule("sg-spare", 1, protocol="tcp", from_port=22, to_port=22, cidr_ipv4="0.0.0.0/0")
     assert "no interface carries sg-spare" in removal_tracking_warning(inventory, spare)
 
 

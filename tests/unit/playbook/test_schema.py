@@ -29,8 +29,14 @@ def test_schema_validates_builtin_playbooks(source: Traversable) -> None:
 def test_schema_rejects_what_the_loader_rejects() -> None:
     """Unknown keys, bad enums and missing fields fail the schema too, like the model."""
     validator = _validator()
-    good = {"id": "x", "title": "X", "scope": "flow", "severity": "low",
-            "detect": [{"use": "cause.present", "with": {"id": "x"}}], "explain": "x"}
+    good = {
+        "id": "x",
+        "title": "X",
+        "scope": "flow",
+        "severity": "low",
+        "detect": [{"use": "cause.present", "with": {"id": "x"}}],
+        "explain": "x",
+    }
     assert list(validator.iter_errors(good)) == []
     for bad in (
         {**good, "colour": "red"},
@@ -52,7 +58,13 @@ def test_schema_names_with_by_its_yaml_key() -> None:
 def test_verify_defaults_to_flow_allowed() -> None:
     """A playbook without verify checks that the flow is allowed afterwards."""
     playbook = Playbook.model_validate(
-        {"id": "x", "title": "X", "scope": "flow", "severity": "low",
-         "detect": [{"use": "cause.present"}], "explain": "x"}
+        {
+            "id": "x",
+            "title": "X",
+            "scope": "flow",
+            "severity": "low",
+            "detect": [{"use": "cause.present"}],
+            "explain": "x",
+        }
     )
     assert [s.use for s in playbook.verify] == ["reach.flow-allowed"]

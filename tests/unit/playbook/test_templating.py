@@ -93,10 +93,17 @@ def test_mixed_text_renders_to_a_string() -> None:
 
 def test_nested_values_render_and_literals_pass_through() -> None:
     """Dicts and lists render item by item; non-template values are untouched."""
-    value = {"group": "{{ evidence.group_id }}", "groups": ["{{ evidence.group_id }}", "sg-x"],
-             "ports": 443, "peer": "10.0.0.0/8"}
+    value = {
+        "group": "{{ evidence.group_id }}",
+        "groups": ["{{ evidence.group_id }}", "sg-x"],
+        "ports": 443,
+        "peer": "10.0.0.0/8",
+    }
     assert render_value(value, CONTEXT, "x") == {
-        "group": "sg-server", "groups": ["sg-server", "sg-x"], "ports": 443, "peer": "10.0.0.0/8"
+        "group": "sg-server",
+        "groups": ["sg-server", "sg-x"],
+        "ports": 443,
+        "peer": "10.0.0.0/8",
     }
 
 

@@ -44,8 +44,10 @@ def _contains(cidr: str, address: str) -> bool:
 
 # -- security groups ---------------------------------------------------------------------
 
-def _sg_peer_matches(inv: Inventory, rule: SgRule, address: str,
-                     peer: NetworkInterface | None) -> bool:
+
+def _sg_peer_matches(
+    inv: Inventory, rule: SgRule, address: str, peer: NetworkInterface | None
+) -> bool:
     if rule.cidr_ipv4 is not None:
         return _contains(rule.cidr_ipv4, address)
     if rule.cidr_ipv6 is not None:
@@ -87,8 +89,9 @@ def _rules_of(inv: Inventory, eni: NetworkInterface, egress: bool) -> list[SgRul
     return found
 
 
-def _sg_allows(inv: Inventory, eni: NetworkInterface, flow: Flow, egress: bool,
-               peer: NetworkInterface | None) -> tuple[bool, list[SgRule]]:
+def _sg_allows(
+    inv: Inventory, eni: NetworkInterface, flow: Flow, egress: bool, peer: NetworkInterface | None
+) -> tuple[bool, list[SgRule]]:
     """(allowed, the rules that admit some packet of the flow)."""
     address = flow.destination.address if egress else flow.source.address
     rules = [r for r in _rules_of(inv, eni, egress) if _sg_peer_matches(inv, r, address, peer)]
@@ -111,6 +114,7 @@ def _flow_packets(flow: Flow) -> list[Pkt]:
 
 
 # -- network ACLs ------------------------------------------------------------------------
+
 
 def _acl_entry_matches(entry: AclEntry, pkt: Pkt, address: str) -> bool:
     if not _contains(entry.cidr, address):
@@ -166,14 +170,16 @@ def _all_traffic_samples(acl: NetworkAcl) -> list[Pkt]:
     return packets
 
 
-def _acl_admits_flow(acl: NetworkAcl, egress: bool, packets: list[Pkt] | None,
-                     address: str) -> bool:
+def _acl_admits_flow(
+    acl: NetworkAcl, egress: bool, packets: list[Pkt] | None, address: str
+) -> bool:
     """``packets`` None: all traffic."""
     todo = _all_traffic_samples(acl) if packets is None else packets
     return all(_acl_admits(acl, egress, p, address) for p in todo)
 
 
 # -- routes ------------------------------------------------------------------------------
+
 
 def _best_route(inv: Inventory, table_routes: tuple[Route, ...], address: str) -> Route | None:
     best: tuple[int, bool, bool] | None = None
@@ -187,20 +193,30 @@ def _best_route(inv: Inventory, table_routes: tuple[Route, ...], address: str) -
         for cidr in cidrs:
             if not _contains(cidr, address):
                 continue
-            rank = (ipaddress.ip_network(cidr).prefixlen, route.target_kind.value == "local",
-                    route.destination_prefix_list_id is None)
+            rank = (
+                ipaddress.ip_network(cidr).prefixlen,
+                route.target_kind.value == "local",
+                route.destination_prefix_list_id is None,
+            )
             if best is None or rank > best:
                 best, chosen = rank, route
     return chosen
 
 
 def _igw_attached(inv: Inventory, igw_id: str, vpc_id: str) -> bool:
-    return any(g.internet_gateway_id == igw_id and vpc_id in g.vpc_ids
-               for g in inv.internet_gateways)
+    return any(
+        g.internet_gateway_id == igw_id and vpc_id in g.vpc_ids for g in inv.internet_gateways
+    )
 
 
-def _route_toward(inv: Inventory, eni: NetworkInterface, address: str,
-                  peer: NetworkInterface | None, leg: str, blocks: list[Block]) -> str | None:
+def _route_toward(
+    inv: Inventory,
+    eni: NetworkInterface,
+    address: str,
+    peer: NetworkInterface | None,
+    leg: str,
+    blocks: list[Block],
+) -> str | None:
     table = inv.route_table_of_subnet(eni.subnet_id)
     assert table is not None, "the generated estates always have a main table"
     route = _best_route(inv, table.routes, address)
@@ -235,9 +251,12 @@ def _route_toward(inv: Inventory, eni: NetworkInterface, address: str,
         nat_table = inv.route_table_of_subnet(nat.subnet_id)
         assert nat_table is not None
         out = _best_route(inv, nat_table.routes, address)
-        if (out is None or out.state.value == "blackhole"
-                or out.target_kind.value != "internet-gateway"
-                or not _igw_attached(inv, out.target_id or "", nat.vpc_id)):
+        if (
+            out is None
+            or out.state.value == "blackhole"
+            or out.target_kind.value != "internet-gateway"
+            or not _igw_attached(inv, out.target_id or "", nat.vpc_id)
+        ):
             blocks.append(("NO_ROUTE_TO_DESTINATION", nat_table.route_table_id, leg, None))
             return None
     return kind
@@ -256,12 +275,15 @@ def _entering(inv: Inventory, eni: NetworkInterface, source: str, blocks: list[B
         elif ":" not in source and not eni.public_ip:
             blocks.append(("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", target, "forward", "ingress"))
     elif route.target_kind.value == "nat-gateway":
-        igw = next((g.internet_gateway_id for g in inv.internet_gateways
-                    if eni.vpc_id in g.vpc_ids), target)
+        igw = next(
+            (g.internet_gateway_id for g in inv.internet_gateways if eni.vpc_id in g.vpc_ids),
+            target,
+        )
         blocks.append(("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", igw, "forward", "ingress"))
 
 
 # -- the path ----------------------------------------------------------------------------
+
 
 def _state(inv: Inventory, eni: NetworkInterface, blocks: list[Block]) -> None:
     if inv.subnet(eni.subnet_id) is None:
@@ -273,23 +295,43 @@ def _state(inv: Inventory, eni: NetworkInterface, blocks: list[Block]) -> None:
         blocks.append(("BAD_STATE_ATTACHMENT", eni.network_interface_id, "forward", None))
 
 
-def _sg_step(inv: Inventory, eni: NetworkInterface, flow: Flow, egress: bool,
-             peer: NetworkInterface | None, blocks: list[Block]) -> list[SgRule]:
+def _sg_step(
+    inv: Inventory,
+    eni: NetworkInterface,
+    flow: Flow,
+    egress: bool,
+    peer: NetworkInterface | None,
+    blocks: list[Block],
+) -> list[SgRule]:
     ok, admitting = _sg_allows(inv, eni, flow, egress, peer)
     if not ok:
         empty = not _rules_of(inv, eni, egress)
         component = eni.group_ids[0] if eni.group_ids else eni.network_interface_id
-        blocks.append(("SG_HAS_NO_RULES" if empty else "ENI_SG_RULES_MISMATCH", component,
-                       "forward", "egress" if egress else "ingress"))
+        blocks.append(
+            (
+                "SG_HAS_NO_RULES" if empty else "ENI_SG_RULES_MISMATCH",
+                component,
+                "forward",
+                "egress" if egress else "ingress",
+            )
+        )
     return admitting
 
 
-def _acl_step(inv: Inventory, eni: NetworkInterface, egress: bool, packets: list[Pkt] | None,
-              address: str, leg: str, blocks: list[Block]) -> None:
+def _acl_step(
+    inv: Inventory,
+    eni: NetworkInterface,
+    egress: bool,
+    packets: list[Pkt] | None,
+    address: str,
+    leg: str,
+    blocks: list[Block],
+) -> None:
     acl = inv.acl_of_subnet(eni.subnet_id)
     if acl is not None and not _acl_admits_flow(acl, egress, packets, address):
-        blocks.append(("SUBNET_ACL_RESTRICTION", acl.network_acl_id, leg,
-                       "egress" if egress else "ingress"))
+        blocks.append(
+            ("SUBNET_ACL_RESTRICTION", acl.network_acl_id, leg, "egress" if egress else "ingress")
+        )
 
 
 def _reply(flow: Flow) -> list[Pkt] | str | None:
@@ -304,9 +346,13 @@ def _reply(flow: Flow) -> list[Pkt] | str | None:
     return [(flow.protocol, None)]
 
 
-def _ephemeral_blocks(inv: Inventory, flow: Flow, server: NetworkInterface | None,
-                      client: NetworkInterface | None, crosses: bool
-                      ) -> tuple[Block | None, Block | None]:
+def _ephemeral_blocks(
+    inv: Inventory,
+    flow: Flow,
+    server: NetworkInterface | None,
+    client: NetworkInterface | None,
+    crosses: bool,
+) -> tuple[Block | None, Block | None]:
     """Which of the server's egress ACL and client's ingress ACL block a TCP/UDP reply."""
     server_acl = inv.acl_of_subnet(server.subnet_id) if server and crosses else None
     client_acl = inv.acl_of_subnet(client.subnet_id) if client and crosses else None
@@ -324,8 +370,7 @@ def _ephemeral_blocks(inv: Inventory, flow: Flow, server: NetworkInterface | Non
         server_block = ("SUBNET_ACL_RESTRICTION", server_acl.network_acl_id, "return", "egress")
     both = any(a and b for a, b in zip(first, second, strict=True))
     if client_acl is not None and (not any(second) or (any(first) and not both)):
-        client_block = ("SUBNET_ACL_RESTRICTION", client_acl.network_acl_id, "return",
-                        "ingress")
+        client_block = ("SUBNET_ACL_RESTRICTION", client_acl.network_acl_id, "return", "ingress")
     return server_block, client_block
 
 
@@ -333,14 +378,16 @@ def _world(rule: SgRule) -> int | None:
     return 4 if rule.cidr_ipv4 == "0.0.0.0/0" else 6 if rule.cidr_ipv6 == "::/0" else None
 
 
-def _untracked(inv: Inventory, eni: NetworkInterface, admitting: list[SgRule], egress: bool,
-               flow: Flow) -> bool:
+def _untracked(
+    inv: Inventory, eni: NetworkInterface, admitting: list[SgRule], egress: bool, flow: Flow
+) -> bool:
     family = 6 if ":" in flow.destination.address else 4
     if not any(_world(r) == family for r in admitting):
         return False
     for r in _rules_of(inv, eni, not egress):
         all_ports = r.protocol == flow.protocol and (
-            r.from_port in (None, -1, 0) and r.to_port in (None, -1, 65535))
+            r.from_port in (None, -1, 0) and r.to_port in (None, -1, 65535)
+        )
         if _world(r) == family and (r.protocol == ANY or all_ports):
             return True
     return False
@@ -382,14 +429,23 @@ def reference_evaluate(inv: Inventory, flow: Flow) -> RefResult:
             if dst is not None and crosses:
                 acl = inv.acl_of_subnet(dst.subnet_id)
                 if acl is not None and not _acl_admits_flow(acl, True, rp, flow.source.address):
-                    server_block = ("SUBNET_ACL_RESTRICTION", acl.network_acl_id, "return",
-                                    "egress")
+                    server_block = (
+                        "SUBNET_ACL_RESTRICTION",
+                        acl.network_acl_id,
+                        "return",
+                        "egress",
+                    )
             if src is not None and crosses:
                 acl = inv.acl_of_subnet(src.subnet_id)
-                if acl is not None and not _acl_admits_flow(acl, False, rp,
-                                                            flow.destination.address):
-                    client_block = ("SUBNET_ACL_RESTRICTION", acl.network_acl_id, "return",
-                                    "ingress")
+                if acl is not None and not _acl_admits_flow(
+                    acl, False, rp, flow.destination.address
+                ):
+                    client_block = (
+                        "SUBNET_ACL_RESTRICTION",
+                        acl.network_acl_id,
+                        "return",
+                        "ingress",
+                    )
         if server_block:
             blocks.append(server_block)
         if dst is not None and crosses:

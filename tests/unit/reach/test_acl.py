@@ -11,16 +11,24 @@ OPEN_OUT = (allow(100, out=True),)
 OPEN_IN = (allow(100),)
 
 
-def _estate(client_acl: tuple[AclEntry, ...] | None, server_acl: tuple[AclEntry, ...] | None,
-            *, same_subnet: bool = False) -> Inventory:
+def _estate(
+    client_acl: tuple[AclEntry, ...] | None,
+    server_acl: tuple[AclEntry, ...] | None,
+    *,
+    same_subnet: bool = False,
+) -> Inventory:
     """eni-a in subnet-a, eni-b in subnet-b (or subnet-a); open groups; custom ACLs."""
     estate = Estate()
     estate.subnet("subnet-a", "10.0.1.0/24")
     estate.subnet("subnet-b", "10.0.2.0/24")
     estate.group("sg-open", ingress(), egress())
     estate.eni("eni-a", "subnet-a", "10.0.1.10", "sg-open")
-    estate.eni("eni-b", "subnet-a" if same_subnet else "subnet-b", "10.0.1.20" if same_subnet
-               else "10.0.2.20", "sg-open")
+    estate.eni(
+        "eni-b",
+        "subnet-a" if same_subnet else "subnet-b",
+        "10.0.1.20" if same_subnet else "10.0.2.20",
+        "sg-open",
+    )
     if client_acl is not None:
         estate.acl("acl-a", *client_acl, subnets=("subnet-a",))
     if server_acl is not None:
@@ -28,8 +36,9 @@ def _estate(client_acl: tuple[AclEntry, ...] | None, server_acl: tuple[AclEntry,
     return estate.build()
 
 
-def _run(inventory: Inventory, protocol: str = "tcp", port: int | None = 443, **icmp: int | None
-         ) -> Evaluation:
+def _run(
+    inventory: Inventory, protocol: str = "tcp", port: int | None = 443, **icmp: int | None
+) -> Evaluation:
     return evaluate(inventory, flow(inventory, "eni-a", "eni-b", protocol, port, **icmp))
 
 
@@ -52,8 +61,9 @@ def test_first_match_wins_in_ascending_rule_number() -> None:
     """Deny 443 at #90 beats allow all at #100, whatever order the entries are listed in;
     moving the deny to #110 lets the allow win."""
     denied = _run(_estate(None, (allow(100), deny(90, "tcp", 443), *OPEN_OUT)))
-    assert _blocks(denied) == [(Code.SUBNET_ACL_RESTRICTION, "acl-b", Direction.INGRESS,
-                                Leg.FORWARD)]
+    assert _blocks(denied) == [
+        (Code.SUBNET_ACL_RESTRICTION, "acl-b", Direction.INGRESS, Leg.FORWARD)
+    ]
     assert denied.explanations[0].rules == ("acl-b #90 deny tcp 443 0.0.0.0/0",)
     allowed = _run(_estate(None, (allow(100), deny(110, "tcp", 443), *OPEN_OUT)))
     assert allowed.reachable
@@ -78,11 +88,16 @@ def test_different_subnets_cross_both_acls_on_both_legs() -> None:
     """Client ACL egress and server ACL ingress forward; server egress and client ingress
     on the way back."""
     result = _run(_estate(OPEN_IN + OPEN_OUT, OPEN_IN + OPEN_OUT))
-    acl_hops = [(h.component, h.direction, h.leg) for h in result.forward + result.return_path
-                if h.kind == "network-acl"]
+    acl_hops = [
+        (h.component, h.direction, h.leg)
+        for h in result.forward + result.return_path
+        if h.kind == "network-acl"
+    ]
     assert acl_hops == [
-        ("acl-a", Direction.EGRESS, Leg.FORWARD), ("acl-b", Direction.INGRESS, Leg.FORWARD),
-        ("acl-b", Direction.EGRESS, Leg.RETURN), ("acl-a", Direction.INGRESS, Leg.RETURN),
+        ("acl-a", Direction.EGRESS, Leg.FORWARD),
+        ("acl-b", Direction.INGRESS, Leg.FORWARD),
+        ("acl-b", Direction.EGRESS, Leg.RETURN),
+        ("acl-a", Direction.INGRESS, Leg.RETURN),
     ]
 
 
@@ -98,7 +113,9 @@ def test_inbound_acl_is_checked_before_the_inbound_group() -> None:
     estate.acl("acl-b", deny(100, "tcp", 443), allow(200), *OPEN_OUT, subnets=("subnet-b",))
     inventory = estate.build()
     assert [e.code for e in _run(inventory).explanations] == [
-        Code.SUBNET_ACL_RESTRICTION, Code.ENI_SG_RULES_MISMATCH]
+        Code.SUBNET_ACL_RESTRICTION,
+        Code.ENI_SG_RULES_MISMATCH,
+    ]
 
 
 def test_outbound_group_is_checked_before_outbound_acl() -> None:
@@ -114,7 +131,8 @@ def test_outbound_group_is_checked_before_outbound_acl() -> None:
     inventory = estate.build()
     assert [(e.code, e.direction) for e in _run(inventory).explanations] == [
         (Code.ENI_SG_RULES_MISMATCH, Direction.EGRESS),
-        (Code.SUBNET_ACL_RESTRICTION, Direction.EGRESS)]
+        (Code.SUBNET_ACL_RESTRICTION, Direction.EGRESS),
+    ]
 
 
 def test_ipv4_entries_do_not_apply_to_ipv6_flows() -> None:
@@ -129,14 +147,17 @@ def test_ipv4_entries_do_not_apply_to_ipv6_flows() -> None:
     estate.eni("eni-b", "subnet-b", "10.0.2.20", "sg-open", ipv6=("2600:1f18:0:2::20",))
     estate.acl("acl-b", allow(100), allow(100, out=True), subnets=("subnet-b",))
     inventory = estate.build()
-    result = evaluate(inventory, flow(inventory, "2600:1f18:0:1::10", "2600:1f18:0:2::20",
-                                      "tcp", 443))
+    result = evaluate(
+        inventory, flow(inventory, "2600:1f18:0:1::10", "2600:1f18:0:2::20", "tcp", 443)
+    )
     assert result.explanations[0].rules == ("no rule matched: default deny 32768",)
-    estate.acl("acl-b", allow(100, cidr="::/0"), allow(100, cidr="::/0", out=True),
-               subnets=("subnet-b",))
+    estate.acl(
+        "acl-b", allow(100, cidr="::/0"), allow(100, cidr="::/0", out=True), subnets=("subnet-b",)
+    )
     fixed = estate.build()
-    assert evaluate(fixed, flow(fixed, "2600:1f18:0:1::10", "2600:1f18:0:2::20",
-                                "tcp", 443)).reachable
+    assert evaluate(
+        fixed, flow(fixed, "2600:1f18:0:1::10", "2600:1f18:0:2::20", "tcp", 443)
+    ).reachable
 
 
 def test_other_protocol_entries_match_every_port_and_all_traffic_entries_everything() -> None:
@@ -153,8 +174,7 @@ def test_icmp_entries_match_type_and_the_echo_reply_needs_its_own_entry() -> Non
     separately: with only type 8 allowed out, the return leg is blocked."""
     only_request = _estate(None, (allow(100, "icmp", 8), allow(100, "icmp", 8, out=True)))
     result = _run(only_request, "icmp", None, icmp_type=8)
-    assert _blocks(result) == [(Code.SUBNET_ACL_RESTRICTION, "acl-b", Direction.EGRESS,
-                                Leg.RETURN)]
+    assert _blocks(result) == [(Code.SUBNET_ACL_RESTRICTION, "acl-b", Direction.EGRESS, Leg.RETURN)]
     both = _estate(None, (allow(100, "icmp", 8), allow(100, "icmp", 0, out=True)))
     assert _run(both, "icmp", None, icmp_type=8).reachable
 
@@ -181,8 +201,9 @@ def test_return_leg_blocked_at_the_client_acl_ingress() -> None:
     """The server side is open; the client's ACL lets nothing in: the reply is dropped at
     acl-a, ingress, on the return leg."""
     result = _run(_estate((allow(100, out=True),), None))
-    assert _blocks(result) == [(Code.SUBNET_ACL_RESTRICTION, "acl-a", Direction.INGRESS,
-                                Leg.RETURN)]
+    assert _blocks(result) == [
+        (Code.SUBNET_ACL_RESTRICTION, "acl-a", Direction.INGRESS, Leg.RETURN)
+    ]
 
 
 def test_explicit_default_entry_is_reported_by_its_number() -> None:

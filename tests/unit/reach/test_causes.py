@@ -83,8 +83,11 @@ def sg(
         for i, spec in enumerate(specs)
     )
     return SecurityGroup(
-        group_id=group_id, group_name=name or group_id.removeprefix("sg-"), vpc_id=VPC,
-        rules=rules, tags=tags or {},
+        group_id=group_id,
+        group_name=name or group_id.removeprefix("sg-"),
+        vpc_id=VPC,
+        rules=rules,
+        tags=tags or {},
     )
 
 
@@ -98,8 +101,13 @@ def entry(
 ) -> AclEntry:
     port_from, port_to = ports if isinstance(ports, tuple) else (ports, ports)
     return AclEntry(
-        rule_number=number, egress=egress, protocol=protocol, rule_action=action, cidr=cidr,
-        port_from=port_from, port_to=port_to,
+        rule_number=number,
+        egress=egress,
+        protocol=protocol,
+        rule_action=action,
+        cidr=cidr,
+        port_from=port_from,
+        port_to=port_to,
     )
 
 
@@ -121,10 +129,14 @@ def estate(
 ) -> Inventory:
     """i-client (10.0.1.10, subnet-a) and i-server "web-server-1" (10.0.2.20, subnet-b)."""
     default_acl = NetworkAcl(
-        network_acl_id="acl-default", vpc_id=VPC, is_default=True,
+        network_acl_id="acl-default",
+        vpc_id=VPC,
+        is_default=True,
         entries=(
-            entry(100, False, "-1", "allow", WORLD), entry(100, True, "-1", "allow", WORLD),
-            entry(32767, False, "-1", "deny", WORLD), entry(32767, True, "-1", "deny", WORLD),
+            entry(100, False, "-1", "allow", WORLD),
+            entry(100, True, "-1", "allow", WORLD),
+            entry(32767, False, "-1", "deny", WORLD),
+            entry(32767, True, "-1", "deny", WORLD),
         ),
     )
     if not any(g.group_id == "sg-default" for g in groups):
@@ -138,30 +150,59 @@ def estate(
         ),
         route_tables=(
             RouteTable(
-                route_table_id="rtb-main", vpc_id=VPC, is_main=True,
-                routes=(Route(destination_cidr=VPC_CIDR, target_kind=RouteTargetKind.LOCAL,
-                              target_id="local"),),
+                route_table_id="rtb-main",
+                vpc_id=VPC,
+                is_main=True,
+                routes=(
+                    Route(
+                        destination_cidr=VPC_CIDR,
+                        target_kind=RouteTargetKind.LOCAL,
+                        target_id="local",
+                    ),
+                ),
             ),
         ),
         network_acls=(default_acl, *acls),
         security_groups=groups,
         network_interfaces=(
-            NetworkInterface(network_interface_id="eni-client", subnet_id="subnet-a",
-                             vpc_id=VPC, private_ips=(CLIENT_IP,), group_ids=client_groups,
-                             instance_id="i-client", attachment_status="attached",
-                             device_index=0),
-            NetworkInterface(network_interface_id="eni-server", subnet_id="subnet-b",
-                             vpc_id=VPC, private_ips=(SERVER_IP,), group_ids=server_groups,
-                             instance_id="i-server", attachment_status="attached",
-                             device_index=0),
+            NetworkInterface(
+                network_interface_id="eni-client",
+                subnet_id="subnet-a",
+                vpc_id=VPC,
+                private_ips=(CLIENT_IP,),
+                group_ids=client_groups,
+                instance_id="i-client",
+                attachment_status="attached",
+                device_index=0,
+            ),
+            NetworkInterface(
+                network_interface_id="eni-server",
+                subnet_id="subnet-b",
+                vpc_id=VPC,
+                private_ips=(SERVER_IP,),
+                group_ids=server_groups,
+                instance_id="i-server",
+                attachment_status="attached",
+                device_index=0,
+            ),
         ),
         instances=(
-            Instance(instance_id="i-client", vpc_id=VPC, subnet_id="subnet-a",
-                     private_ip=CLIENT_IP, network_interface_ids=("eni-client",),
-                     tags={"Name": "client"}),
-            Instance(instance_id="i-server", vpc_id=VPC, subnet_id="subnet-b",
-                     private_ip=SERVER_IP, network_interface_ids=("eni-server",),
-                     tags={"Name": "web-server-1"}),
+            Instance(
+                instance_id="i-client",
+                vpc_id=VPC,
+                subnet_id="subnet-a",
+                private_ip=CLIENT_IP,
+                network_interface_ids=("eni-client",),
+                tags={"Name": "client"},
+            ),
+            Instance(
+                instance_id="i-server",
+                vpc_id=VPC,
+                subnet_id="subnet-b",
+                private_ip=SERVER_IP,
+                network_interface_ids=("eni-server",),
+                tags={"Name": "web-server-1"},
+            ),
         ),
         prefix_lists=prefix_lists,
         quotas=quotas or Quotas(),
@@ -193,8 +234,13 @@ def ids(causes: tuple[RootCause, ...]) -> list[str]:
 
 def test_wrong_port_names_the_nearest_near_miss_rule() -> None:
     """8080 and 9000 open to the VPC, the service on 8443: wrong-port, nearest rule (8080)."""
-    web = sg("sg-web", inbound("tcp", 22, VPC_CIDR), inbound("tcp", 9000, VPC_CIDR, "sgr-9000"),
-             inbound("tcp", 8080, VPC_CIDR, "sgr-8080"), open_egress())
+    web = sg(
+        "sg-web",
+        inbound("tcp", 22, VPC_CIDR),
+        inbound("tcp", 9000, VPC_CIDR, "sgr-9000"),
+        inbound("tcp", 8080, VPC_CIDR, "sgr-8080"),
+        open_egress(),
+    )
     inventory = estate(("sg-client",), ("sg-web",), client_group(), web)
     evaluation, causes = diagnose(inventory, port=8443)
     assert not evaluation.reachable
@@ -264,8 +310,12 @@ def test_an_all_traffic_rule_for_another_peer_is_not_a_wrong_cidr() -> None:
 
 def test_same_port_other_protocol_is_wrong_protocol_and_not_wrong_port() -> None:
     """DNS over udp/53 with tcp/53 open (and udp/123 from the same peer): wrong-protocol only."""
-    dns = sg("sg-dns", inbound("udp", 123, VPC_CIDR, "sgr-ntp"),
-             inbound("tcp", 53, VPC_CIDR, "sgr-tcp53"), open_egress())
+    dns = sg(
+        "sg-dns",
+        inbound("udp", 123, VPC_CIDR, "sgr-ntp"),
+        inbound("tcp", 53, VPC_CIDR, "sgr-tcp53"),
+        open_egress(),
+    )
     inventory = estate(("sg-client",), ("sg-dns",), client_group(), dns)
     _, causes = diagnose(inventory, protocol="udp", port=53)
     assert ids(causes) == ["wrong-protocol"]
@@ -345,9 +395,13 @@ def test_stateless_thinking_on_the_client_adds_stateful_misunderstanding() -> No
 def test_explicit_acl_deny_on_the_server_subnet_is_nacl_override() -> None:
     """Rule 90 denies the client's subnet on 8443 before rule 100 allows all: nacl-override."""
     web = sg("sg-web", inbound("tcp", 8443, VPC_CIDR), open_egress())
-    guard = acl("acl-b", "subnet-b",
-                entry(90, False, "tcp", "deny", "10.0.1.0/24", ports=(8443, 8443)),
-                entry(100, False, "-1", "allow", WORLD), entry(100, True, "-1", "allow", WORLD))
+    guard = acl(
+        "acl-b",
+        "subnet-b",
+        entry(90, False, "tcp", "deny", "10.0.1.0/24", ports=(8443, 8443)),
+        entry(100, False, "-1", "allow", WORLD),
+        entry(100, True, "-1", "allow", WORLD),
+    )
     inventory = estate(("sg-client",), ("sg-web",), client_group(), web, acls=(guard,))
     _, causes = diagnose(inventory, port=8443)
     assert ids(causes) == ["nacl-override"]
@@ -368,9 +422,13 @@ def test_acl_denying_replies_is_nacl_override_on_the_return_leg() -> None:
     """Rule 90 denies every reply port towards the client's subnet: return-leg
     nacl-override on the server's subnet, an explicit deny, nothing let back."""
     web = sg("sg-web", inbound("tcp", 8443, VPC_CIDR), open_egress())
-    guard = acl("acl-b", "subnet-b",
-                entry(90, True, "tcp", "deny", "10.0.1.0/24", ports=(1024, 65535)),
-                entry(100, False, "-1", "allow", WORLD), entry(100, True, "-1", "allow", WORLD))
+    guard = acl(
+        "acl-b",
+        "subnet-b",
+        entry(90, True, "tcp", "deny", "10.0.1.0/24", ports=(1024, 65535)),
+        entry(100, False, "-1", "allow", WORLD),
+        entry(100, True, "-1", "allow", WORLD),
+    )
     inventory = estate(("sg-client",), ("sg-web",), client_group(), web, acls=(guard,))
     _, causes = diagnose(inventory, port=8443)
     assert ids(causes) == ["nacl-override"]
@@ -390,9 +448,12 @@ def test_default_deny_of_the_client_range_reports_the_ephemeral_coverage() -> No
     """Replies let out only to 1024-2047 miss a Linux client's 32768-60999: the default
     rule 32767 blocks, and the evidence says which ports do get back."""
     web = sg("sg-web", inbound("tcp", 8443, VPC_CIDR), open_egress())
-    guard = acl("acl-b", "subnet-b",
-                entry(100, False, "tcp", "allow", VPC_CIDR, ports=(8443, 8443)),
-                entry(100, True, "tcp", "allow", VPC_CIDR, ports=(1024, 2047)))
+    guard = acl(
+        "acl-b",
+        "subnet-b",
+        entry(100, False, "tcp", "allow", VPC_CIDR, ports=(8443, 8443)),
+        entry(100, True, "tcp", "allow", VPC_CIDR, ports=(1024, 2047)),
+    )
     inventory = estate(("sg-client",), ("sg-web",), client_group(), web, acls=(guard,))
     _, causes = diagnose(inventory, port=8443, client_ephemeral=(32768, 60999))
     assert ids(causes) == ["nacl-override"]
@@ -411,8 +472,9 @@ def test_default_deny_of_the_client_range_reports_the_ephemeral_coverage() -> No
 def test_unattached_group_that_would_admit_the_flow_is_sg_not_attached() -> None:
     """The server (web-server-1) carries only 'default'; a ready group named after it
     (web-server-https) lies unattached and comes before another candidate."""
-    ready = sg("sg-ready", inbound("tcp", 8443, "sg-client"), open_egress(),
-               name="web-server-https")
+    ready = sg(
+        "sg-ready", inbound("tcp", 8443, "sg-client"), open_egress(), name="web-server-https"
+    )
     other = sg("sg-other", inbound("tcp", 8443, VPC_CIDR), open_egress(), name="aaa-other")
     inventory = estate(("sg-client",), ("sg-default",), client_group(), other, ready)
     _, causes = diagnose(inventory, port=8443)
@@ -431,8 +493,13 @@ def test_unattached_group_that_would_admit_the_flow_is_sg_not_attached() -> None
 def test_full_interface_is_reported_without_room() -> None:
     """An ENI at its groups-per-interface quota has no room for the missing group."""
     ready = sg("sg-ready", inbound("tcp", 8443, "sg-client"), open_egress())
-    inventory = estate(("sg-client",), ("sg-default",), client_group(), ready,
-                       quotas=Quotas(security_groups_per_interface=1))
+    inventory = estate(
+        ("sg-client",),
+        ("sg-default",),
+        client_group(),
+        ready,
+        quotas=Quotas(security_groups_per_interface=1),
+    )
     _, causes = diagnose(inventory, port=8443)
     assert ids(causes) == ["sg-not-attached"]
     assert causes[0].evidence["has_room"] is False
@@ -485,8 +552,12 @@ def test_group_below_quota_has_no_quota_cause() -> None:
 
 def test_prefix_list_rules_weigh_their_max_entries() -> None:
     """Ten rules and one reference to a 55-entry prefix list count 65 against 60."""
-    plist = ManagedPrefixList(prefix_list_id="pl-office", prefix_list_name="office",
-                              max_entries=55, entries=(PrefixListEntry(cidr="192.0.2.0/24"),))
+    plist = ManagedPrefixList(
+        prefix_list_id="pl-office",
+        prefix_list_name="office",
+        max_entries=55,
+        entries=(PrefixListEntry(cidr="192.0.2.0/24"),),
+    )
     web = sg("sg-web", *_far_rules(10), inbound("tcp", 443, "pl-office"), open_egress())
     inventory = estate(("sg-client",), ("sg-web",), client_group(), web, prefix_lists=(plist,))
     _, causes = diagnose(inventory, port=8443)
@@ -530,9 +601,13 @@ def test_flow_blocked_in_two_places_yields_both_in_path_order() -> None:
     """Missing egress at the client and an ACL deny at the server: egress first, then ACL."""
     client = client_group(outbound("tcp", 443, "10.0.3.0/24"))
     web = sg("sg-web", inbound("tcp", 8443, VPC_CIDR), open_egress())
-    guard = acl("acl-b", "subnet-b",
-                entry(50, False, "tcp", "deny", WORLD, ports=(8443, 8443)),
-                entry(100, False, "-1", "allow", WORLD), entry(100, True, "-1", "allow", WORLD))
+    guard = acl(
+        "acl-b",
+        "subnet-b",
+        entry(50, False, "tcp", "deny", WORLD, ports=(8443, 8443)),
+        entry(100, False, "-1", "allow", WORLD),
+        entry(100, True, "-1", "allow", WORLD),
+    )
     inventory = estate(("sg-client",), ("sg-web",), client, web, acls=(guard,))
     evaluation, causes = diagnose(inventory, port=8443)
     assert len(evaluation.explanations) >= 2
@@ -565,7 +640,8 @@ def test_route_block_has_no_playbook() -> None:
     evaluation, causes = diagnose(inventory, port=443, destination="198.51.100.7")
     assert not evaluation.reachable
     assert {e.code for e in evaluation.explanations} <= {
-        Code.NO_ROUTE_TO_DESTINATION.value, Code.BAD_STATE_ROUTE.value,
+        Code.NO_ROUTE_TO_DESTINATION.value,
+        Code.BAD_STATE_ROUTE.value,
     }
     assert causes == ()
 
@@ -581,7 +657,8 @@ def test_classify_places_explanations_without_direction_and_merges_duplicates() 
     inventory = estate(("sg-client",), ("sg-web", "sg-empty"), client_group(), web, empty)
     flow = make_flow(inventory, "i-client", "i-server", protocol="tcp", port=8443)
     evaluation = Evaluation(
-        flow=flow, reachable=False,
+        flow=flow,
+        reachable=False,
         explanations=(
             Explanation(code=Code.ENI_SG_RULES_MISMATCH, component="eni-server"),
             Explanation(code=Code.SG_HAS_NO_RULES, component="sg-empty"),
@@ -613,12 +690,15 @@ def test_classify_orders_causes_by_path_position_whatever_the_explanation_order(
     inventory = estate(("sg-client",), ("sg-web",), client, web, acls=(guard,))
     flow = make_flow(inventory, "i-client", "i-server", protocol="tcp", port=8443)
     evaluation = Evaluation(
-        flow=flow, reachable=False,
+        flow=flow,
+        reachable=False,
         explanations=(
-            Explanation(code=Code.SUBNET_ACL_RESTRICTION, component="acl-b",
-                        direction=Direction.INGRESS),
-            Explanation(code=Code.ENI_SG_RULES_MISMATCH, component="sg-client",
-                        direction=Direction.EGRESS),
+            Explanation(
+                code=Code.SUBNET_ACL_RESTRICTION, component="acl-b", direction=Direction.INGRESS
+            ),
+            Explanation(
+                code=Code.ENI_SG_RULES_MISMATCH, component="sg-client", direction=Direction.EGRESS
+            ),
         ),
     )
     causes = classify(inventory, flow, evaluation)

@@ -23,9 +23,20 @@ def _estate() -> Estate:
 
 def test_public_api_is_re_exported_from_netmend_reach() -> None:
     """The classifier and the CLI import these names from netmend.reach."""
-    for name in ("evaluate", "Flow", "Endpoint", "make_flow", "resolve_endpoint",
-                 "Evaluation", "Explanation", "Hop", "Code", "Direction", "Leg",
-                 "EphemeralCoverage"):
+    for name in (
+        "evaluate",
+        "Flow",
+        "Endpoint",
+        "make_flow",
+        "resolve_endpoint",
+        "Evaluation",
+        "Explanation",
+        "Hop",
+        "Code",
+        "Direction",
+        "Leg",
+        "EphemeralCoverage",
+    ):
         assert name in reach.__all__
         assert getattr(reach, name) is not None
 
@@ -49,16 +60,31 @@ def test_hops_walk_the_components_in_order_and_mark_the_blocked_one() -> None:
     """Forward hops: eni, groups, ACL, route table, ACL, groups, eni; return: groups, ACL,
     route table, ACL, groups. Only the blocked ones say allowed=False."""
     estate = _estate()
-    estate.acl("acl-b", allow(100, "tcp", 22), allow(100, "tcp", (1024, 65535), out=True),
-               subnets=("subnet-b",))
+    estate.acl(
+        "acl-b",
+        allow(100, "tcp", 22),
+        allow(100, "tcp", (1024, 65535), out=True),
+        subnets=("subnet-b",),
+    )
     inventory = estate.build()
     result = evaluate(inventory, flow(inventory, "eni-a", "eni-b", "tcp", 22))
     assert result.reachable
     assert [h.kind for h in result.forward] == [
-        "eni", "security-groups", "network-acl", "route-table", "network-acl",
-        "security-groups", "eni"]
+        "eni",
+        "security-groups",
+        "network-acl",
+        "route-table",
+        "network-acl",
+        "security-groups",
+        "eni",
+    ]
     assert [h.kind for h in result.return_path] == [
-        "security-groups", "network-acl", "route-table", "network-acl", "security-groups"]
+        "security-groups",
+        "network-acl",
+        "route-table",
+        "network-acl",
+        "security-groups",
+    ]
     assert all(h.allowed for h in result.forward + result.return_path)
     assert result.forward[4].detail == "acl-b #100 allow tcp 22 0.0.0.0/0"
 
@@ -93,8 +119,11 @@ def test_rule_tables_are_built_once_and_only_for_the_interfaces_evaluated() -> N
 def test_the_address_index_returns_only_rules_whose_peer_contains_the_address() -> None:
     """60 rules with distinct /32 peers: a lookup for one address returns one candidate."""
     estate = Estate()
-    estate.group("sg-many", *[ingress("tcp", 443, f"10.0.3.{i}/32") for i in range(60)],
-                 ingress("tcp", 22, "10.0.0.0/16"))
+    estate.group(
+        "sg-many",
+        *[ingress("tcp", 443, f"10.0.3.{i}/32") for i in range(60)],
+        ingress("tcp", 22, "10.0.0.0/16"),
+    )
     inventory = estate.build()
     table = Evaluator(inventory).rules.rules(("sg-many",), egress=False)
     found = table.candidates("tcp", parse_address("10.0.3.7"), ())

@@ -9,8 +9,12 @@ from netmend.reach import Code, Direction, Evaluation, Leg, evaluate
 from .builders import Estate, allow, egress, flow, ingress, route
 
 
-def _public(*, public_ip: str | None = "54.1.1.1", igw_attached: bool = True,
-            acl_in: tuple[int, int] | None = None) -> Inventory:
+def _public(
+    *,
+    public_ip: str | None = "54.1.1.1",
+    igw_attached: bool = True,
+    acl_in: tuple[int, int] | None = None,
+) -> Inventory:
     """eni-web (sg-web: 443 from anywhere) in a public subnet routed to igw-1."""
     estate = Estate()
     estate.subnet("subnet-pub", "10.0.0.0/24")
@@ -19,8 +23,13 @@ def _public(*, public_ip: str | None = "54.1.1.1", igw_attached: bool = True,
     estate.group("sg-web", ingress("tcp", 443), egress())
     estate.eni("eni-web", "subnet-pub", "10.0.0.10", "sg-web", public_ip=public_ip)
     if acl_in is not None:
-        estate.acl("acl-pub", allow(100, "tcp", 443), allow(100, out=True),
-                   allow(110, "tcp", acl_in), subnets=("subnet-pub",))
+        estate.acl(
+            "acl-pub",
+            allow(100, "tcp", 443),
+            allow(100, out=True),
+            allow(110, "tcp", acl_in),
+            subnets=("subnet-pub",),
+        )
     return estate.build()
 
 
@@ -33,8 +42,9 @@ def _private_with_nat(nat_state: str = "available", nat_route: bool = True) -> I
     if nat_route:
         estate.add_routes("rtb-main", route("0.0.0.0/0", "igw-1"))
     estate.nat("nat-1", "subnet-pub", state=nat_state)
-    estate.route_table("rtb-app", route("10.0.0.0/16"), route("0.0.0.0/0", "nat-1"),
-                       subnets=("subnet-app",))
+    estate.route_table(
+        "rtb-app", route("10.0.0.0/16"), route("0.0.0.0/0", "nat-1"), subnets=("subnet-app",)
+    )
     estate.group("sg-app", ingress("tcp", 443), egress())
     estate.eni("eni-app", "subnet-app", "10.0.1.10", "sg-app")
     return estate.build()
@@ -60,20 +70,21 @@ def test_interface_without_public_ip_is_not_reachable_from_the_internet() -> Non
     """No public IP: IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS at igw-1, ingress, forward."""
     result = _run(_public(public_ip=None), "198.51.100.9", "eni-web")
     assert [(e.code, e.component, e.direction) for e in result.explanations] == [
-        (Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, "igw-1", Direction.INGRESS)]
+        (Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, "igw-1", Direction.INGRESS)
+    ]
 
 
 def test_detached_internet_gateway_is_bad_state_attachment() -> None:
     """A route to an IGW that is not attached to the VPC goes nowhere."""
     assert _blocks(_run(_public(igw_attached=False), "198.51.100.9", "eni-web")) == [
-        (Code.BAD_STATE_ATTACHMENT, "igw-1", Leg.FORWARD)]
+        (Code.BAD_STATE_ATTACHMENT, "igw-1", Leg.FORWARD)
+    ]
 
 
 def test_nat_gateway_takes_no_inbound_connections() -> None:
     """A private subnet behind a NAT gateway cannot be reached from the internet."""
     result = _run(_private_with_nat(), "198.51.100.9", "eni-app")
-    assert _blocks(result) == [(Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, "igw-1",
-                                Leg.FORWARD)]
+    assert _blocks(result) == [(Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, "igw-1", Leg.FORWARD)]
 
 
 def test_no_route_back_to_an_outside_client_blocks_the_return_leg() -> None:
@@ -83,14 +94,16 @@ def test_no_route_back_to_an_outside_client_blocks_the_return_leg() -> None:
     estate.group("sg-web", ingress("tcp", 443), egress())
     estate.eni("eni-web", "subnet-a", "10.0.1.10", "sg-web", public_ip="54.1.1.1")
     assert _blocks(_run(estate.build(), "198.51.100.9", "eni-web")) == [
-        (Code.NO_ROUTE_TO_DESTINATION, "rtb-main", Leg.RETURN)]
+        (Code.NO_ROUTE_TO_DESTINATION, "rtb-main", Leg.RETURN)
+    ]
 
 
 def test_outbound_through_the_internet_gateway_needs_a_public_ip() -> None:
     """No public IP and a direct IGW route: IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS."""
     result = _run(_public(public_ip=None), "eni-web", "8.8.8.8")
     assert [(e.code, e.component, e.direction) for e in result.explanations] == [
-        (Code.IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS, "igw-1", Direction.EGRESS)]
+        (Code.IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS, "igw-1", Direction.EGRESS)
+    ]
     assert _run(_public(), "eni-web", "8.8.8.8").reachable
 
 
@@ -106,13 +119,15 @@ def test_outbound_through_a_nat_gateway_reaches_and_is_tracked() -> None:
 def test_failed_nat_gateway_is_bad_state() -> None:
     """A NAT gateway that is not available drops the flow."""
     assert _blocks(_run(_private_with_nat("failed"), "eni-app", "8.8.8.8")) == [
-        (Code.BAD_STATE, "nat-1", Leg.FORWARD)]
+        (Code.BAD_STATE, "nat-1", Leg.FORWARD)
+    ]
 
 
 def test_nat_gateway_subnet_without_internet_route_is_no_route() -> None:
     """The NAT gateway's own subnet has no IGW route: NO_ROUTE_TO_DESTINATION at its table."""
     assert _blocks(_run(_private_with_nat(nat_route=False), "eni-app", "8.8.8.8")) == [
-        (Code.NO_ROUTE_TO_DESTINATION, "rtb-main", Leg.FORWARD)]
+        (Code.NO_ROUTE_TO_DESTINATION, "rtb-main", Leg.FORWARD)
+    ]
 
 
 def test_reply_from_the_internet_needs_the_clients_acl_ingress() -> None:
@@ -121,7 +136,8 @@ def test_reply_from_the_internet_needs_the_clients_acl_ingress() -> None:
     result = _run(_public(acl_in=(32768, 65535)), "eni-web", "8.8.8.8")
     assert result.reachable
     assert [(c.network_acl_id, c.direction, c.allowed) for c in result.ephemeral] == [
-        ("acl-pub", Direction.INGRESS, ((32768, 65535),))]
+        ("acl-pub", Direction.INGRESS, ((32768, 65535),))
+    ]
 
 
 def test_ipv6_leaves_through_an_egress_only_gateway_without_public_ip() -> None:

@@ -18,8 +18,14 @@ from .builders import Estate, allow, flow
 
 
 def _rule(protocol: str, from_port: int | None, to_port: int | None) -> SgRule:
-    return SgRule(group_id="sg-1", egress=False, protocol=protocol, from_port=from_port,
-                  to_port=to_port, cidr_ipv4="10.0.0.0/8")
+    return SgRule(
+        group_id="sg-1",
+        egress=False,
+        protocol=protocol,
+        from_port=from_port,
+        to_port=to_port,
+        cidr_ipv4="10.0.0.0/8",
+    )
 
 
 def test_sg_rule_keys_follow_aws_fields() -> None:

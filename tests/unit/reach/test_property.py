@@ -24,15 +24,46 @@ from .builders import Estate, egress, ingress, route
 from .builders import _entry as acl_entry
 from .reference import reference_evaluate
 
-PORTS: list[Any] = [22, 80, 443, 8080, (80, 443), (0, 65535), (1024, 65535), (32768, 65535),
-                    (49152, 65535), (1024, 32767), (40000, 50000), (33000, 33000)]
+PORTS: list[Any] = [
+    22,
+    80,
+    443,
+    8080,
+    (80, 443),
+    (0, 65535),
+    (1024, 65535),
+    (32768, 65535),
+    (49152, 65535),
+    (1024, 32767),
+    (40000, 50000),
+    (33000, 33000),
+]
 ICMP: list[Any] = [None, 8, (8, 0), (8, 5), 0, (3, 4), 13]
-CIDRS = ["10.0.0.0/16", "10.0.0.0/16", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24",
-         "10.0.1.10/32", "0.0.0.0/0", "0.0.0.0/0", "0.0.0.0/0", "192.168.0.0/16",
-         "203.0.113.0/24", "8.8.8.0/24"]
+CIDRS = [
+    "10.0.0.0/16",
+    "10.0.0.0/16",
+    "10.0.1.0/24",
+    "10.0.2.0/24",
+    "10.0.3.0/24",
+    "10.0.1.10/32",
+    "0.0.0.0/0",
+    "0.0.0.0/0",
+    "0.0.0.0/0",
+    "192.168.0.0/16",
+    "203.0.113.0/24",
+    "8.8.8.0/24",
+]
 # Return-path ACL entries mostly open parts of the ephemeral range.
-EPHEMERAL: list[Any] = [(1024, 65535), (32768, 65535), (49152, 65535), (1024, 32767),
-                        (40000, 50000), (32768, 60999), (0, 65535), 443]
+EPHEMERAL: list[Any] = [
+    (1024, 65535),
+    (32768, 65535),
+    (49152, 65535),
+    (1024, 32767),
+    (40000, 50000),
+    (32768, 60999),
+    (0, 65535),
+    443,
+]
 PROTOCOLS = ["tcp", "udp", "icmp", "-1", "47"]
 OUTSIDE = ["203.0.113.5", "8.8.8.8", "10.0.3.99"]
 
@@ -48,15 +79,21 @@ def _ports(draw: st.DrawFn, protocol: str, *, ephemeral: bool = False) -> Any:
 @st.composite
 def estates(draw: st.DrawFn) -> Inventory:
     estate = Estate()
-    subnets = [estate.subnet(f"subnet-{i}", f"10.0.{i + 1}.0/24")
-               for i in range(draw(st.integers(1, 3)))]
+    subnets = [
+        estate.subnet(f"subnet-{i}", f"10.0.{i + 1}.0/24") for i in range(draw(st.integers(1, 3)))
+    ]
     groups = [f"sg-{i}" for i in range(draw(st.integers(1, 3)))]
     for group_id in groups:
         specs = [egress("-1")] if draw(st.booleans()) else []
         for _ in range(draw(st.integers(0, 5))):
             protocol = draw(st.sampled_from(PROTOCOLS))
-            peer = draw(st.one_of(st.sampled_from(CIDRS), st.sampled_from(groups),
-                                  st.sampled_from(["pl-known", "pl-unknown"])))
+            peer = draw(
+                st.one_of(
+                    st.sampled_from(CIDRS),
+                    st.sampled_from(groups),
+                    st.sampled_from(["pl-known", "pl-unknown"]),
+                )
+            )
             make = egress if draw(st.booleans()) else ingress
             specs.append(make(protocol, _ports(draw, protocol), peer))
         estate.group(group_id, *specs)
@@ -65,14 +102,18 @@ def estates(draw: st.DrawFn) -> Inventory:
     def entries() -> list[AclEntry]:
         found = []
         for out in (False, True):
-            numbers = draw(st.lists(st.sampled_from([10, 50, 100, 110, 120, 200, 300]),
-                                    unique=True, max_size=5))
+            numbers = draw(
+                st.lists(
+                    st.sampled_from([10, 50, 100, 110, 120, 200, 300]), unique=True, max_size=5
+                )
+            )
             for number in numbers:
                 protocol = draw(st.sampled_from([*PROTOCOLS, "tcp", "tcp"]))
                 action = draw(st.sampled_from(["allow", "allow", "deny"]))
                 ports = _ports(draw, protocol, ephemeral=draw(st.booleans()))
-                found.append(acl_entry(action, number, protocol, ports,
-                                       draw(st.sampled_from(CIDRS)), out))
+                found.append(
+                    acl_entry(action, number, protocol, ports, draw(st.sampled_from(CIDRS)), out)
+                )
             if draw(st.booleans()):
                 found.append(acl_entry("deny", 32767, "-1", None, "0.0.0.0/0", out))
         return found
@@ -88,8 +129,9 @@ def estates(draw: st.DrawFn) -> Inventory:
     if draw(st.booleans()):
         estate.add_routes("rtb-main", route("0.0.0.0/0", "igw-1"))
     estate.prefix_list("pl-vpc", "10.0.0.0/16")
-    extra = draw(st.sampled_from(["none", "nat", "blackhole", "igw-narrow", "blackhole-pl",
-                                  "pl-tie"]))
+    extra = draw(
+        st.sampled_from(["none", "nat", "blackhole", "igw-narrow", "blackhole-pl", "pl-tie"])
+    )
     if extra != "none":
         extra_routes = {
             "nat": route("0.0.0.0/0", "nat-1"),
@@ -100,15 +142,17 @@ def estates(draw: st.DrawFn) -> Inventory:
             "pl-tie": route("pl-vpc", "eni-gone", blackhole=True),
         }[extra]
         chosen = draw(st.lists(st.sampled_from(subnets), unique=True, min_size=1))
-        estate.route_table("rtb-custom", route("10.0.0.0/16"), extra_routes,
-                           subnets=tuple(chosen))
+        estate.route_table("rtb-custom", route("10.0.0.0/16"), extra_routes, subnets=tuple(chosen))
 
     for i in range(draw(st.integers(2, 4))):
         subnet = draw(st.sampled_from(subnets))
         octet = int(subnet.split("-")[1]) + 1
         mine = draw(st.lists(st.sampled_from(groups), unique=True, min_size=1, max_size=2))
         estate.eni(
-            f"eni-{i}", subnet, f"10.0.{octet}.{10 + i}", *mine,
+            f"eni-{i}",
+            subnet,
+            f"10.0.{octet}.{10 + i}",
+            *mine,
             public_ip=f"54.0.0.{i}" if draw(st.booleans()) else None,
             instance=f"i-{i}",
             state=draw(st.sampled_from(["running"] * 9 + ["stopped"])),
@@ -127,13 +171,15 @@ def cases(draw: st.DrawFn) -> tuple[Inventory, Flow]:
 def flows(draw: st.DrawFn, inventory: Inventory, *, outside: bool = True) -> Flow:
     enis = [e.network_interface_id for e in inventory.network_interfaces]
     ends = draw(st.sampled_from(["eni-eni"] * 3 + (["out-eni", "eni-out"] if outside else [])))
-    source = draw(st.sampled_from(enis)) if ends.startswith("eni") else draw(
-        st.sampled_from(OUTSIDE))
+    source = (
+        draw(st.sampled_from(enis)) if ends.startswith("eni") else draw(st.sampled_from(OUTSIDE))
+    )
     others = [e for e in enis if e != source]
     if draw(st.integers(0, 9)) == 0:
         others = enis  # now and then, an interface talking to itself
-    destination = draw(st.sampled_from(others)) if ends.endswith("eni") else draw(
-        st.sampled_from(OUTSIDE))
+    destination = (
+        draw(st.sampled_from(others)) if ends.endswith("eni") else draw(st.sampled_from(OUTSIDE))
+    )
     protocol = draw(st.sampled_from(["tcp", "tcp", "udp", "icmp", "-1", "47"]))
     kwargs: dict[str, Any] = {"protocol": protocol}
     if protocol in ("tcp", "udp"):
@@ -147,8 +193,10 @@ def flows(draw: st.DrawFn, inventory: Inventory, *, outside: bool = True) -> Flo
 def _compare(inventory: Inventory, flow: Flow) -> None:
     evaluation = evaluate(inventory, flow)
     expected = reference_evaluate(inventory, flow)
-    got = [(e.code, e.component, e.leg.value, e.direction.value if e.direction else None)
-           for e in evaluation.explanations]
+    got = [
+        (e.code, e.component, e.leg.value, e.direction.value if e.direction else None)
+        for e in evaluation.explanations
+    ]
     event(f"first block: {got[0][0]} ({got[0][2]})" if got else "reachable")
     for code, _, leg, _ in set(got):
         event(f"blocks somewhere: {code} ({leg})")
@@ -166,8 +214,17 @@ def test_engine_agrees_with_reference(case: tuple[Inventory, Flow]) -> None:
     _compare(*case)
 
 
-FOCUSED_PORTS: list[Any] = [443, 443, (0, 65535), (80, 443), (1024, 65535), (32768, 65535),
-                            (1024, 32767), (49152, 65535), (40000, 50000)]
+FOCUSED_PORTS: list[Any] = [
+    443,
+    443,
+    (0, 65535),
+    (80, 443),
+    (1024, 65535),
+    (32768, 65535),
+    (1024, 32767),
+    (49152, 65535),
+    (40000, 50000),
+]
 
 
 @st.composite
@@ -185,10 +242,16 @@ def acl_estates(draw: st.DrawFn) -> tuple[Inventory, Flow]:
             numbers = draw(st.lists(st.integers(1, 9), unique=True, max_size=6))
             for number in numbers:
                 protocol = draw(st.sampled_from(["tcp", "tcp", "tcp", "udp", "-1", "icmp"]))
-                ports = (draw(st.sampled_from(FOCUSED_PORTS)) if protocol in ("tcp", "udp")
-                         else _ports(draw, protocol))
-                cidr = draw(st.sampled_from(["0.0.0.0/0", "10.0.0.0/16", "10.0.1.0/24",
-                                             "10.0.2.0/24", "203.0.113.0/24"]))
+                ports = (
+                    draw(st.sampled_from(FOCUSED_PORTS))
+                    if protocol in ("tcp", "udp")
+                    else _ports(draw, protocol)
+                )
+                cidr = draw(
+                    st.sampled_from(
+                        ["0.0.0.0/0", "10.0.0.0/16", "10.0.1.0/24", "10.0.2.0/24", "203.0.113.0/24"]
+                    )
+                )
                 action = draw(st.sampled_from(["allow", "allow", "deny"]))
                 entries.append(acl_entry(action, number * 10, protocol, ports, cidr, out))
         estate.acl(f"acl-{i}", *entries, subnets=(subnet,))
@@ -212,8 +275,7 @@ def ephemeral_estates(draw: st.DrawFn) -> tuple[Inventory, Flow]:
     for i in range(2):
         subnet = estate.subnet(f"subnet-{i}", f"10.0.{i + 1}.0/24")
         estate.eni(f"eni-{i}", subnet, f"10.0.{i + 1}.10", "sg-open")
-        entries = [acl_entry("allow", 200, "tcp", 443, "10.0.0.0/16", out)
-                   for out in (False, True)]
+        entries = [acl_entry("allow", 200, "tcp", 443, "10.0.0.0/16", out) for out in (False, True)]
         for out in (False, True):
             numbers = draw(st.lists(st.integers(1, 9), unique=True, min_size=1, max_size=3))
             for number in numbers:
@@ -239,19 +301,36 @@ def test_ephemeral_return_agrees_with_reference(case: tuple[Inventory, Flow]) ->
 def group_estates(draw: st.DrawFn) -> tuple[Inventory, Flow]:
     """Open ACLs; 2-3 ENIs carrying random groups whose rules come from small pools."""
     estate = Estate()
-    subnets = [estate.subnet(f"subnet-{i}", f"10.0.{i + 1}.0/24")
-               for i in range(draw(st.integers(1, 2)))]
+    subnets = [
+        estate.subnet(f"subnet-{i}", f"10.0.{i + 1}.0/24") for i in range(draw(st.integers(1, 2)))
+    ]
     groups = [f"sg-{i}" for i in range(draw(st.integers(1, 3)))]
     estate.prefix_list("pl-known", "10.0.1.0/24")
     for group_id in groups:
         specs = []
         for _ in range(draw(st.integers(0, 4))):
             protocol = draw(st.sampled_from(["tcp", "tcp", "udp", "icmp", "icmp", "-1", "47"]))
-            ports = (draw(st.sampled_from([443, (0, 65535), (80, 443)]))
-                     if protocol in ("tcp", "udp") else
-                     draw(st.sampled_from([None, 8, (8, 0)])) if protocol == "icmp" else None)
-            peer = draw(st.sampled_from(["0.0.0.0/0", "0.0.0.0/0", "0.0.0.0/0", "10.0.0.0/16",
-                                         "10.0.1.0/24", "pl-known", "pl-unknown", *groups]))
+            ports = (
+                draw(st.sampled_from([443, (0, 65535), (80, 443)]))
+                if protocol in ("tcp", "udp")
+                else draw(st.sampled_from([None, 8, (8, 0)]))
+                if protocol == "icmp"
+                else None
+            )
+            peer = draw(
+                st.sampled_from(
+                    [
+                        "0.0.0.0/0",
+                        "0.0.0.0/0",
+                        "0.0.0.0/0",
+                        "10.0.0.0/16",
+                        "10.0.1.0/24",
+                        "pl-known",
+                        "pl-unknown",
+                        *groups,
+                    ]
+                )
+            )
             make = egress if draw(st.booleans()) else ingress
             specs.append(make(protocol, ports, peer))
         estate.group(group_id, *specs)
@@ -281,9 +360,16 @@ def acl_cases(draw: st.DrawFn) -> tuple[NetworkAcl, bool, str, tuple[int, int], 
     for number in numbers:
         protocol = draw(st.sampled_from(["tcp", "tcp", "udp", "-1", "icmp", "47"]))
         ports = _ports(draw, protocol, ephemeral=draw(st.booleans()))
-        entries.append(acl_entry(draw(st.sampled_from(["allow", "deny"])), number, protocol,
-                                 ports, draw(st.sampled_from(["0.0.0.0/0", "10.0.0.0/16",
-                                                              "192.168.0.0/16"])), out))
+        entries.append(
+            acl_entry(
+                draw(st.sampled_from(["allow", "deny"])),
+                number,
+                protocol,
+                ports,
+                draw(st.sampled_from(["0.0.0.0/0", "10.0.0.0/16", "192.168.0.0/16"])),
+                out,
+            )
+        )
     acl = NetworkAcl(network_acl_id="acl-x", vpc_id="vpc-1", entries=tuple(entries))
     protocol = draw(st.sampled_from(["tcp", "-1"]))
     low = draw(st.sampled_from([1024, 0, 32768, 443]))
@@ -311,4 +397,5 @@ def test_acl_interval_walk_agrees_with_port_by_port_scan(
         assert inside == reference._acl_admits(acl, out, ("tcp", port), address), port
     assert verdict.complete == all(
         reference._acl_admits(acl, out, ("tcp", p), address)
-        for p in reference._samples(ends, *keys))
+        for p in reference._samples(ends, *keys)
+    )

@@ -24,8 +24,7 @@ def _two_vpcs() -> Estate:
     return estate
 
 
-def _run(inventory: Inventory, source: str = "eni-a", destination: str = "eni-b"
-         ) -> Evaluation:
+def _run(inventory: Inventory, source: str = "eni-a", destination: str = "eni-b") -> Evaluation:
     return evaluate(inventory, flow(inventory, source, destination, "tcp", 443))
 
 
@@ -37,8 +36,9 @@ def test_longest_prefix_wins_and_local_wins_a_tie() -> None:
     """/24 beats /16; a prefix list of the same length as the local route loses to it."""
     estate = Estate()
     estate.prefix_list("pl-vpc", "10.0.0.0/16")
-    estate.add_routes("rtb-main", route("10.0.2.0/24", "eni-appliance"),
-                      route("pl-vpc", "eni-other"))
+    estate.add_routes(
+        "rtb-main", route("10.0.2.0/24", "eni-appliance"), route("pl-vpc", "eni-other")
+    )
     inventory = estate.build()
     table = next(t for t in inventory.route_tables if t.route_table_id == "rtb-main")
     index = RouteIndex(inventory)
@@ -79,7 +79,8 @@ def test_peering_without_the_route_back_is_blocked_on_the_return_leg() -> None:
     estate.peering("pcx-1", "vpc-1", "vpc-2")
     estate.add_routes("rtb-main", route("10.1.0.0/16", "pcx-1"))
     assert _blocks(_run(estate.build())) == [
-        (Code.NO_ROUTE_TO_DESTINATION, "rtb-main-vpc-2", Leg.RETURN)]
+        (Code.NO_ROUTE_TO_DESTINATION, "rtb-main-vpc-2", Leg.RETURN)
+    ]
 
 
 def test_inactive_peering_is_bad_state() -> None:
@@ -98,7 +99,10 @@ def test_peering_carries_only_addresses_of_the_peer_vpc() -> None:
     estate.peering("pcx-3", "vpc-1", "vpc-3")
     estate.add_routes("rtb-main", route("10.1.0.0/16", "pcx-3"))
     assert _blocks(_run(estate.build()))[0] == (
-        Code.PCX_REQUIRES_ADDRESS_IN_VPC_CIDR, "pcx-3", Leg.FORWARD)
+        Code.PCX_REQUIRES_ADDRESS_IN_VPC_CIDR,
+        "pcx-3",
+        Leg.FORWARD,
+    )
 
 
 def test_transit_gateway_needs_available_attachments_of_both_vpcs() -> None:
@@ -114,7 +118,10 @@ def test_transit_gateway_needs_available_attachments_of_both_vpcs() -> None:
     assert any("transit gateway" in n for n in result.notes)
     estate.attachments[-1] = estate.attachments[-1].model_copy(update={"state": "pending"})
     assert _blocks(_run(estate.build()))[0] == (
-        Code.BAD_STATE_ATTACHMENT, "tgw-attach-2", Leg.FORWARD)
+        Code.BAD_STATE_ATTACHMENT,
+        "tgw-attach-2",
+        Leg.FORWARD,
+    )
 
 
 def test_blackhole_route_is_bad_state_route() -> None:
@@ -125,8 +132,12 @@ def test_blackhole_route_is_bad_state_route() -> None:
     estate.group("sg-open", ingress(), egress())
     estate.eni("eni-a", "subnet-a", "10.0.1.10", "sg-open")
     estate.eni("eni-b", "subnet-b", "10.0.2.20", "sg-open")
-    estate.route_table("rtb-a", route("10.0.0.0/16"),
-                       route("10.0.2.0/24", "eni-gone", blackhole=True), subnets=("subnet-a",))
+    estate.route_table(
+        "rtb-a",
+        route("10.0.0.0/16"),
+        route("10.0.2.0/24", "eni-gone", blackhole=True),
+        subnets=("subnet-a",),
+    )
     result = _run(estate.build())
     assert _blocks(result) == [(Code.BAD_STATE_ROUTE, "rtb-a", Leg.FORWARD)]
     assert result.explanations[0].rules == ("rtb-a 10.0.2.0/24 -> eni-gone (blackhole)",)
@@ -158,7 +169,8 @@ def test_prefix_list_route_destination_is_followed() -> None:
     inventory = estate.build()
     assert _run(inventory, "eni-a", "8.8.8.8").reachable
     assert _blocks(_run(inventory, "eni-a", "1.1.1.1")) == [
-        (Code.NO_ROUTE_TO_DESTINATION, "rtb-main", Leg.FORWARD)]
+        (Code.NO_ROUTE_TO_DESTINATION, "rtb-main", Leg.FORWARD)
+    ]
 
 
 def test_missing_route_table_leaves_only_the_local_route() -> None:
@@ -176,4 +188,5 @@ def test_missing_route_table_leaves_only_the_local_route() -> None:
     assert result.reachable
     assert any("no route table is known" in n for n in result.notes)
     assert _blocks(_run(inventory, "eni-a", "8.8.8.8")) == [
-        (Code.NO_ROUTE_TO_DESTINATION, "subnet-a", Leg.FORWARD)]
+        (Code.NO_ROUTE_TO_DESTINATION, "subnet-a", Leg.FORWARD)
+    ]

@@ -8,8 +8,12 @@ from netmend.reach import Code, Direction, Evaluation, Leg, evaluate
 from .builders import Estate, RuleSpec, egress, flow, ingress, route
 
 
-def _pair(client: tuple[RuleSpec, ...], server: tuple[RuleSpec, ...], *,
-          extra_server_group: tuple[RuleSpec, ...] | None = None) -> Inventory:
+def _pair(
+    client: tuple[RuleSpec, ...],
+    server: tuple[RuleSpec, ...],
+    *,
+    extra_server_group: tuple[RuleSpec, ...] | None = None,
+) -> Inventory:
     """eni-a (sg-a) and eni-b (sg-b, maybe sg-b2) in one subnet: only groups apply."""
     estate = Estate()
     estate.subnet("subnet-a", "10.0.1.0/24")
@@ -24,8 +28,9 @@ def _pair(client: tuple[RuleSpec, ...], server: tuple[RuleSpec, ...], *,
     return estate.build()
 
 
-def _run(inventory: Inventory, protocol: str = "tcp", port: int | None = 443, **icmp: int | None
-         ) -> Evaluation:
+def _run(
+    inventory: Inventory, protocol: str = "tcp", port: int | None = 443, **icmp: int | None
+) -> Evaluation:
     return evaluate(inventory, flow(inventory, "eni-a", "eni-b", protocol, port, **icmp))
 
 
@@ -39,8 +44,10 @@ def test_matching_ingress_and_egress_rules_reach_and_name_the_rules() -> None:
     result = _run(inventory)
     assert result.reachable
     details = [h.detail for h in result.forward if h.kind == "security-groups"]
-    assert details == ["sg-a egress tcp 443 to 10.0.1.0/24",
-                       "sg-b ingress tcp 443 from 10.0.0.0/16"]
+    assert details == [
+        "sg-a egress tcp 443 to 10.0.1.0/24",
+        "sg-b ingress tcp 443 from 10.0.0.0/16",
+    ]
 
 
 def test_missing_ingress_rule_is_eni_sg_rules_mismatch_on_the_server_group() -> None:
@@ -63,8 +70,7 @@ def test_groups_with_no_rules_in_a_direction_are_sg_has_no_rules() -> None:
 def test_groups_on_an_eni_are_a_union() -> None:
     """sg-b opens 22 only; sg-b2 on the same ENI opens 443: together they admit 443, and the
     explanation of a miss lists both groups."""
-    inventory = _pair((egress(),), (ingress("tcp", 22),),
-                      extra_server_group=(ingress("tcp", 443),))
+    inventory = _pair((egress(),), (ingress("tcp", 22),), extra_server_group=(ingress("tcp", 443),))
     assert _run(inventory).reachable
     blocked = _run(inventory, port=8080)
     assert blocked.explanations[0].component == "sg-b"
@@ -140,6 +146,7 @@ def test_group_reference_matches_members_of_the_referenced_group() -> None:
 def test_instances_in_one_group_talk_only_through_a_self_reference() -> None:
     """Two ENIs in sg-app: without a self-referencing rule they cannot talk; with one they
     can."""
+
     def estate(*rules: RuleSpec) -> Inventory:
         built = Estate()
         built.subnet("subnet-a", "10.0.1.0/24")
@@ -184,6 +191,7 @@ def test_prefix_list_peer_matches_its_entries_and_an_unknown_list_matches_nothin
 
 def test_ipv6_rules_match_ipv6_flows_only() -> None:
     """A ::/0 rule admits an IPv6 flow; a 0.0.0.0/0 rule does not."""
+
     def estate(rule: RuleSpec) -> Inventory:
         built = Estate(with_default_vpc=False)
         built.vpc("vpc-1", "10.0.0.0/16", ipv6_cidr="2600:1f18::/56")
@@ -197,8 +205,9 @@ def test_ipv6_rules_match_ipv6_flows_only() -> None:
     v6 = estate(ingress("tcp", 443, "::/0"))
     assert evaluate(v6, flow(v6, "2600:1f18::10", "2600:1f18::20", "tcp", 443)).reachable
     v4_only = estate(ingress("tcp", 443, "0.0.0.0/0"))
-    assert not evaluate(v4_only,
-                        flow(v4_only, "2600:1f18::10", "2600:1f18::20", "tcp", 443)).reachable
+    assert not evaluate(
+        v4_only, flow(v4_only, "2600:1f18::10", "2600:1f18::20", "tcp", 443)
+    ).reachable
 
 
 def test_groups_are_stateful_the_reply_needs_no_opposite_rule() -> None:

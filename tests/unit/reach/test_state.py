@@ -8,19 +8,29 @@ from netmend.reach import Code, Endpoint, EndpointKind, Flow, evaluate
 from .builders import Estate, egress, flow, ingress
 
 
-def _estate(*, state: str = "running", attachment: str = "attached",
-            status: str = "in-use") -> Estate:
+def _estate(
+    *, state: str = "running", attachment: str = "attached", status: str = "in-use"
+) -> Estate:
     estate = Estate()
     estate.subnet("subnet-a", "10.0.1.0/24")
     estate.group("sg-open", ingress(), egress())
     estate.eni("eni-a", "subnet-a", "10.0.1.10", "sg-open", instance="i-a")
-    estate.eni("eni-b", "subnet-a", "10.0.1.20", "sg-open", instance="i-b", state=state,
-               attachment_status=attachment, status=status)
+    estate.eni(
+        "eni-b",
+        "subnet-a",
+        "10.0.1.20",
+        "sg-open",
+        instance="i-b",
+        state=state,
+        attachment_status=attachment,
+        status=status,
+    )
     return estate
 
 
-def _blocks(inventory: Inventory, source: str = "i-a", destination: str = "i-b"
-            ) -> list[tuple[str, str]]:
+def _blocks(
+    inventory: Inventory, source: str = "i-a", destination: str = "i-b"
+) -> list[tuple[str, str]]:
     result = evaluate(inventory, flow(inventory, source, destination, "tcp", 443))
     return [(e.code, e.component) for e in result.explanations]
 
@@ -48,7 +58,8 @@ def test_subnet_missing_from_the_inventory_is_unassociated_component() -> None:
     estate = _estate()
     estate.eni("eni-c", "subnet-gone", "10.0.5.5", "sg-open")
     assert _blocks(estate.build(), "eni-a", "eni-c") == [
-        (Code.UNASSOCIATED_COMPONENT, "subnet-gone")]
+        (Code.UNASSOCIATED_COMPONENT, "subnet-gone")
+    ]
     estate.subnets = []
     assert _blocks(estate.build()) == [(Code.UNASSOCIATED_COMPONENT, "subnet-a")]
 
@@ -75,20 +86,24 @@ def test_missing_group_is_noted_and_matches_nothing() -> None:
     inventory = estate.build()
     result = evaluate(inventory, flow(inventory, "eni-a", "eni-b", "tcp", 443))
     assert [(e.code, e.component) for e in result.explanations] == [
-        (Code.SG_HAS_NO_RULES, "sg-gone")]
+        (Code.SG_HAS_NO_RULES, "sg-gone")
+    ]
     assert any("sg-gone" in n for n in result.notes)
 
 
 def test_interface_unknown_to_the_inventory_is_unassociated_component() -> None:
     """A flow built against another inventory names an ENI this one lacks."""
     inventory = _estate().build()
-    ghost = Endpoint(kind=EndpointKind.ENI, address="10.0.9.9", eni_id="eni-ghost",
-                     given="eni-ghost")
+    ghost = Endpoint(
+        kind=EndpointKind.ENI, address="10.0.9.9", eni_id="eni-ghost", given="eni-ghost"
+    )
     good = flow(inventory, "eni-a", "eni-b", "tcp", 443)
-    result = evaluate(inventory, Flow(source=good.source, destination=ghost, protocol="tcp",
-                                      port=443))
+    result = evaluate(
+        inventory, Flow(source=good.source, destination=ghost, protocol="tcp", port=443)
+    )
     assert [(e.code, e.component) for e in result.explanations] == [
-        (Code.UNASSOCIATED_COMPONENT, "eni-ghost")]
+        (Code.UNASSOCIATED_COMPONENT, "eni-ghost")
+    ]
 
 
 def test_an_interface_talking_to_itself_is_reachable() -> None:

@@ -13,18 +13,23 @@ def _server(*rules: RuleSpec) -> Inventory:
     """eni-client (open egress only) and eni-server (sg-server with ``rules``)."""
     estate = Estate()
     estate.subnet("subnet-a", "10.0.1.0/24")
-    estate.group("sg-client", egress("tcp", (0, 1000), "10.0.0.0/16"),
-                 egress("udp", (0, 1000), "10.0.0.0/16"))
+    estate.group(
+        "sg-client",
+        egress("tcp", (0, 1000), "10.0.0.0/16"),
+        egress("udp", (0, 1000), "10.0.0.0/16"),
+    )
     estate.group("sg-server", *rules)
     estate.eni("eni-client", "subnet-a", "10.0.1.10", "sg-client")
     estate.eni("eni-server", "subnet-a", "10.0.1.20", "sg-server")
     return estate.build()
 
 
-def _tracked(inventory: Inventory, protocol: str = "tcp", port: int | None = 80,
-             **icmp: int | None) -> bool | None:
-    return evaluate(inventory, flow(inventory, "eni-client", "eni-server", protocol, port,
-                                    **icmp)).tracked
+def _tracked(
+    inventory: Inventory, protocol: str = "tcp", port: int | None = 80, **icmp: int | None
+) -> bool | None:
+    return evaluate(
+        inventory, flow(inventory, "eni-client", "eni-server", protocol, port, **icmp)
+    ).tracked
 
 
 def _rule(inventory: Inventory, group_id: str, *, egress: bool, protocol: str) -> SgRule:

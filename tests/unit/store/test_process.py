@@ -39,8 +39,9 @@ def test_killed_unreaped_child_is_dead() -> None:
     """A child killed with SIGKILL but not yet reaped (a zombie) counts as gone."""
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        owner = ProcessIdentity(pid=child.pid, host=current_process().host,
-                                boot_id=current_process().boot_id)
+        owner = ProcessIdentity(
+            pid=child.pid, host=current_process().host, boot_id=current_process().boot_id
+        )
         assert process_alive(owner) is True
         os.kill(child.pid, signal.SIGKILL)
         # Wait for the kernel to turn it into a zombie without reaping it.

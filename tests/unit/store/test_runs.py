@@ -23,17 +23,29 @@ GROUP = SecurityGroup(group_id="sg-1", group_name="web", vpc_id="vpc-1")
 
 
 def _plan(run_id: str, *, minutes: int = 0) -> Plan:
-    rule = SgRule(group_id="sg-1", egress=False, protocol="tcp", from_port=443, to_port=443,
-                  cidr_ipv4="10.0.0.0/16")
+    rule = SgRule(
+        group_id="sg-1",
+        egress=False,
+        protocol="tcp",
+        from_port=443,
+        to_port=443,
+        cidr_ipv4="10.0.0.0/16",
+    )
     return Plan(
         run_id=run_id,
         created_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes),
         playbooks=("wrong-port",),
         change_id="CHG-1",
         changes=(
-            Change(action="sg.authorize-ingress", api="AuthorizeSecurityGroupIngress",
-                   resource="sg-1", params={"GroupId": "sg-1"}, kinds=(ChangeKind.ADDITION,),
-                   before=GROUP, after=GROUP.model_copy(update={"rules": (rule,)})),
+            Change(
+                action="sg.authorize-ingress",
+                api="AuthorizeSecurityGroupIngress",
+                resource="sg-1",
+                params={"GroupId": "sg-1"},
+                kinds=(ChangeKind.ADDITION,),
+                before=GROUP,
+                after=GROUP.model_copy(update={"rules": (rule,)}),
+            ),
         ),
     )
 
@@ -72,13 +84,18 @@ def test_malformed_run_id_cannot_escape_the_store(tmp_path: Path) -> None:
 def test_list_runs_newest_first(tmp_path: Path) -> None:
     """Runs are listed newest first, with their status and playbook."""
     store = RunStore(tmp_path)
-    for run_id, minutes in (("20260101T000000Z-a", 0), ("20260101T000200Z-c", 2),
-                            ("20260101T000100Z-b", 1)):
+    for run_id, minutes in (
+        ("20260101T000000Z-a", 0),
+        ("20260101T000200Z-c", 2),
+        ("20260101T000100Z-b", 1),
+    ):
         store.create_run(_plan(run_id, minutes=minutes), requester="alice")
     store.set_status("20260101T000100Z-b", RunStatus.APPLIED)
     runs = store.list_runs()
     assert [r.run_id for r in runs] == [
-        "20260101T000200Z-c", "20260101T000100Z-b", "20260101T000000Z-a"
+        "20260101T000200Z-c",
+        "20260101T000100Z-b",
+        "20260101T000000Z-a",
     ]
     assert runs[1].status is RunStatus.APPLIED
     assert runs[0].playbook == "wrong-port"
@@ -118,9 +135,15 @@ def test_journal_round_trip_and_torn_last_line(tmp_path: Path) -> None:
     store = RunStore(tmp_path)
     run_id = "20260101T000000Z-a"
     store.create_run(_plan(run_id), requester=None)
-    intent = JournalEntry(seq=1, phase="apply", step=0, event="intent",
-                          api="AuthorizeSecurityGroupIngress", resource="sg-1",
-                          params={"GroupId": "sg-1"})
+    intent = JournalEntry(
+        seq=1,
+        phase="apply",
+        step=0,
+        event="intent",
+        api="AuthorizeSecurityGroupIngress",
+        resource="sg-1",
+        params={"GroupId": "sg-1"},
+    )
     store.append_journal(run_id, intent)
     with (tmp_path / "runs" / run_id / "journal.jsonl").open("a") as handle:
         handle.write('{"seq": 2, "phase": "app')
@@ -135,11 +158,28 @@ def test_written_counts_calls_without_a_failed_outcome(tmp_path: Path) -> None:
     store.create_run(_plan(run_id), requester=None)
     lines = [
         JournalEntry(seq=1, phase="apply", step=0, event="intent", api="A", resource="sg-1"),
-        JournalEntry(seq=2, phase="apply", step=0, event="outcome", api="A", resource="sg-1",
-                     outcome="ok", intent_seq=1),
+        JournalEntry(
+            seq=2,
+            phase="apply",
+            step=0,
+            event="outcome",
+            api="A",
+            resource="sg-1",
+            outcome="ok",
+            intent_seq=1,
+        ),
         JournalEntry(seq=3, phase="apply", step=1, event="intent", api="B", resource="sg-1"),
-        JournalEntry(seq=4, phase="apply", step=1, event="outcome", api="B", resource="sg-1",
-                     outcome="failed", code="InvalidPermission.Malformed", intent_seq=3),
+        JournalEntry(
+            seq=4,
+            phase="apply",
+            step=1,
+            event="outcome",
+            api="B",
+            resource="sg-1",
+            outcome="failed",
+            code="InvalidPermission.Malformed",
+            intent_seq=3,
+        ),
         JournalEntry(seq=5, phase="apply", step=2, event="intent", api="C", resource="sg-1"),
     ]
     for line in lines:
@@ -152,12 +192,20 @@ def test_snapshot_round_trip_keeps_resource_types(tmp_path: Path) -> None:
     store = RunStore(tmp_path)
     run_id = "20260101T000000Z-a"
     store.create_run(_plan(run_id), requester=None)
-    snapshot = Snapshot(run_id=run_id, resources={
-        "sg-1": GROUP,
-        "acl-1": NetworkAcl(network_acl_id="acl-1", vpc_id="vpc-1"),
-        "eni-1": NetworkInterface(network_interface_id="eni-1", subnet_id="subnet-1",
-                                  vpc_id="vpc-1", private_ips=("10.0.1.5",), group_ids=("sg-1",)),
-    })
+    snapshot = Snapshot(
+        run_id=run_id,
+        resources={
+            "sg-1": GROUP,
+            "acl-1": NetworkAcl(network_acl_id="acl-1", vpc_id="vpc-1"),
+            "eni-1": NetworkInterface(
+                network_interface_id="eni-1",
+                subnet_id="subnet-1",
+                vpc_id="vpc-1",
+                private_ips=("10.0.1.5",),
+                group_ids=("sg-1",),
+            ),
+        },
+    )
     store.write_snapshot(snapshot)
     loaded = store.read_snapshot(run_id)
     assert loaded == snapshot
