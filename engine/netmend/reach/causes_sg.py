@@ -166,7 +166,9 @@ def _other_protocol_covers(rule: SgRule, flow: Flow) -> bool:
         # Another ICMP type (echo reply for echo request), or TCP/UDP from the peer where
         # ping was meant.
         if rule.protocol == flow.protocol:
-            return not ports_cover(rule, flow)
+            # A rule for the flow's own type is never "another protocol".
+            same_type = rule.from_port is not None and rule.from_port == flow.icmp_type
+            return not same_type and not ports_cover(rule, flow)
         return rule.protocol in (TCP, UDP, ICMP, ICMPV6)
     # All traffic needs -1; a rule for one protocol carries only part. A numbered
     # protocol needs its own number.

@@ -15,7 +15,13 @@ from netmend.errors import BadInputError
 from netmend.model import Inventory, NetworkInterface
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP, normalise_protocol
 
-__all__ = ["Endpoint", "EndpointKind", "Flow", "make_flow", "resolve_endpoint"]
+# Fixed-code ICMP query types (RFC 792, RFC 4443); reach/packet.py matches by the same.
+FIXED_CODE_TYPES = {
+    ICMP: frozenset({0, 8, 13, 14, 15, 16, 17, 18}),
+    ICMPV6: frozenset({128, 129}),
+}
+
+__all__ = ["FIXED_CODE_TYPES", "Endpoint", "EndpointKind", "Flow", "make_flow", "resolve_endpoint"]
 
 
 class EndpointKind(StrEnum):
@@ -153,6 +159,9 @@ def make_flow(
         icmp_type = 128 if icmp_type is None else icmp_type
         if not 0 <= icmp_type <= 255:
             raise BadInputError(f"ICMP type {icmp_type} is out of range: use 0-255")
+        # Echo (and the other fixed-code queries) always carry code 0: ping is 8/0.
+        if icmp_code is None and icmp_type in FIXED_CODE_TYPES[canonical]:
+            icmp_code = 0
         if icmp_code is not None and not 0 <= icmp_code <= 255:
             raise BadInputError(f"ICMP code {icmp_code} is out of range: use 0-255")
         port = None
