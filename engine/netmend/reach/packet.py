@@ -53,9 +53,9 @@ def fixed_code(protocol: str, icmp_type: int | None, icmp_code: int | None) -> i
     8/0, timestamp 13/14, ..., ICMPv6 echo 128/129) when no code is given, else the given
     code. An echo request always carries code 0, so a rule for type 8 code 0 admits
     every ping."""
-    if icmp_code is None and icmp_type is not None:
-        if icmp_type in FIXED_CODE_TYPES.get(protocol, frozenset()):
-            return 0
+    fixed = FIXED_CODE_TYPES.get(protocol, frozenset())
+    if icmp_code is None and icmp_type is not None and icmp_type in fixed:
+        return 0
     return icmp_code
 
 
