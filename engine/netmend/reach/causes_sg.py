@@ -334,7 +334,11 @@ def rule_cause(inventory: Inventory, flow: Flow, side: SgSide) -> RootCause | No
             )
             return make_cause(Playbook.WRONG_CIDR, group.group_id, summary, evidence, side)
 
-    group_id = fix_group(side.groups, side.eni.group_ids) or side.eni.network_interface_id
+    group_id = fix_group(side.groups, side.eni.group_ids)
+    if group_id is None:
+        # No group to take a rule (a service interface without groups, or groups missing
+        # from the inventory): never name the ENI as a group in a cause or a plan.
+        return None
     taking = inventory.security_group(group_id)
     vpc_id = taking.vpc_id if taking is not None else side.eni.vpc_id
     peer, kind = narrowest_peer(inventory, side.peer, vpc_id)

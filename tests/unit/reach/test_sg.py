@@ -239,11 +239,14 @@ def test_outbound_group_is_checked_before_inbound_group() -> None:
     ]
 
 
-def test_interface_without_groups_is_reported_on_the_interface() -> None:
-    """No group at all (an inventory oddity): SG_HAS_NO_RULES with the ENI as component."""
+def test_interface_without_groups_is_not_filtered_by_groups() -> None:
+    """An interface with ``Groups: []`` (an NLB without groups, a NAT gateway, ...) is not
+    filtered by security groups: the flow is admitted, and the path says why."""
     estate = Estate()
     estate.subnet("subnet-a", "10.0.1.0/24")
     estate.group("sg-a", egress())
     estate.eni("eni-a", "subnet-a", "10.0.1.10", "sg-a")
     estate.eni("eni-b", "subnet-a", "10.0.1.20")
-    assert _codes(_run(estate.build())) == [(Code.SG_HAS_NO_RULES, "eni-b", Direction.INGRESS)]
+    evaluation = _run(estate.build())
+    assert evaluation.reachable
+    assert any("not filtered by security groups" in h.detail for h in evaluation.forward)
