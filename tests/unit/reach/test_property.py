@@ -4,7 +4,9 @@ Random small estates (one VPC, 1-3 subnets, 2-4 ENIs, 1-3 groups with random rul
 few ports, CIDRs, protocols, group and self references and prefix lists; random ACLs with
 allow and deny entries; route tables with local, internet, NAT and blackhole routes;
 stopped instances and detached ENIs now and then) and random flows between ENIs and
-outside addresses.
+outside addresses. Real-account shapes: interfaces without groups, groups missing from
+the inventory, an unowned address inside the VPC's CIDR and its DNS resolver, flows
+through the NAT gateway of other protocols and across its subnet's ACL.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ EPHEMERAL: list[Any] = [
     443,
 ]
 PROTOCOLS = ["tcp", "udp", "icmp", "-1", "47"]
-OUTSIDE = ["203.0.113.5", "8.8.8.8", "10.0.3.99"]
+# 10.0.3.99 is inside the VPC's CIDR and owned by nothing; 10.0.0.2 is its DNS resolver.
+OUTSIDE = ["203.0.113.5", "8.8.8.8", "10.0.3.99", "10.0.0.2"]
 
 
 def _ports(draw: st.DrawFn, protocol: str, *, ephemeral: bool = False) -> Any:
@@ -148,6 +151,11 @@ def estates(draw: st.DrawFn) -> Inventory:
         subnet = draw(st.sampled_from(subnets))
         octet = int(subnet.split("-")[1]) + 1
         mine = draw(st.lists(st.sampled_from(groups), unique=True, min_size=1, max_size=2))
+        kind = draw(st.sampled_from(["interface"] * 8 + ["network_load_balancer", "gone"]))
+        if kind == "network_load_balancer":
+            mine = []  # a service interface without groups: not filtered by groups
+        elif kind == "gone":
+            mine.append("sg-gone")  # a group the inventory lacks: the verdict is unknown
         estate.eni(
             f"eni-{i}",
             subnet,
@@ -157,6 +165,9 @@ def estates(draw: st.DrawFn) -> Inventory:
             instance=f"i-{i}",
             state=draw(st.sampled_from(["running"] * 9 + ["stopped"])),
             attachment_status=draw(st.sampled_from(["attached"] * 19 + ["detached"])),
+            interface_type="network_load_balancer"
+            if kind == "network_load_balancer"
+            else "interface",
         )
     return estate.build()
 
@@ -338,6 +349,11 @@ def group_estates(draw: st.DrawFn) -> tuple[Inventory, Flow]:
         subnet = draw(st.sampled_from(subnets))
         octet = int(subnet.split("-")[1]) + 1
         mine = draw(st.lists(st.sampled_from(groups), unique=True, min_size=1, max_size=2))
+        kind = draw(st.sampled_from(["interface"] * 8 + ["network_load_balancer", "gone"]))
+        if kind == "network_load_balancer":
+            mine = []  # a service interface without groups: not filtered by groups
+        elif kind == "gone":
+            mine.append("sg-gone")  # a group the inventory lacks: the verdict is unknown
         estate.eni(f"eni-{i}", subnet, f"10.0.{octet}.{10 + i}", *mine)
     inventory = estate.build()
     return inventory, draw(flows(inventory, outside=False))
