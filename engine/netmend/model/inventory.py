@@ -88,6 +88,7 @@ class Inventory(BaseModel):
     _prefix_owners: list[tuple[Any, NetworkInterface]] = PrivateAttr(default_factory=list)
     _public_owner: dict[str, tuple[NetworkInterface, str]] = PrivateAttr(default_factory=dict)
     _nat_of_public_ip: dict[str, NatGateway] = PrivateAttr(default_factory=dict)
+    _eip_of_address: dict[tuple[str, str], str] = PrivateAttr(default_factory=dict)
     _enis_of_group: dict[str, tuple[NetworkInterface, ...]] = PrivateAttr(default_factory=dict)
     _acl_of_subnet: dict[str, NetworkAcl] = PrivateAttr(default_factory=dict)
     _route_table_of_subnet: dict[str, RouteTable] = PrivateAttr(default_factory=dict)
@@ -134,6 +135,7 @@ class Inventory(BaseModel):
             owner = by_id.get(eip.network_interface_id or "")
             if isinstance(owner, NetworkInterface) and eip.private_ip:
                 self._public_owner[eip.public_ip] = (owner, eip.private_ip)
+                self._eip_of_address[(owner.network_interface_id, eip.private_ip)] = eip.public_ip
         for instance in self.instances:
             by_id[instance.instance_id] = instance
         for plist in self.prefix_lists:
@@ -211,6 +213,13 @@ class Inventory(BaseModel):
         """(ENI, private address) the internet gateway translates public ``address`` to:
         a public IP of a private address, or an Elastic IP (DescribeAddresses)."""
         return self._public_owner.get(address)
+
+    def public_ip_of(self, eni: NetworkInterface, private_ip: str | None) -> str | None:
+        """The public IP (or Elastic IP, DescribeAddresses) of one of ``eni``'s private
+        addresses (its primary when None): public IPs belong to private addresses."""
+        address = private_ip or eni.primary_ip
+        found = eni.public_ip_of(address)
+        return found or self._eip_of_address.get((eni.network_interface_id, address))
 
     def nat_gateway_of_public_ip(self, address: str) -> NatGateway | None:
         return self._nat_of_public_ip.get(address)

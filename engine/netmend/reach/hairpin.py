@@ -35,7 +35,7 @@ def _left_as(inventory: Inventory, router: Router, src: NetworkInterface, flow: 
     if route is None:
         return None
     if route.target_kind is RouteTargetKind.INTERNET_GATEWAY:
-        return src.public_ip_of(flow.source.address)
+        return inventory.public_ip_of(src, flow.source.address)
     if route.target_kind is RouteTargetKind.NAT_GATEWAY:
         nat = inventory.get(route.target_id or "")
         if isinstance(nat, NatGateway) and nat.public_ips:

@@ -265,7 +265,7 @@ class Router:
         if route is None or route.state is RouteState.BLACKHOLE:
             return
         target = route.target_id or route.target_kind.value
-        public = eni.public_ip_of(own) if own else eni.public_ip
+        public = self._inventory.public_ip_of(eni, own)
         if route.target_kind is RouteTargetKind.LOCAL:
             where = _text(source)
             if vpc_holding(self._inventory, where, (eni.vpc_id,)) is not None:
@@ -510,7 +510,7 @@ class Router:
             return False
         # Public IPs belong to private addresses: a secondary address without its own
         # public IP or EIP cannot use the internet gateway.
-        public = eni.public_ip_of(own) if own else eni.public_ip
+        public = self._inventory.public_ip_of(eni, own)
         if address.family == 4 and not public:
             trace.hop(
                 Leg.FORWARD,
