@@ -184,12 +184,16 @@ def _specificity(rule: SgRule) -> int:
 def _wrong_protocol(
     inventory: Inventory, flow: Flow, side: SgSide
 ) -> tuple[SecurityGroup, SgRule] | None:
-    found = [
+    peers = [
         (g, r)
         for g, r in side.rules()
         if peer_admits(inventory, r, side.peer.address, side.peer_eni)
-        and _other_protocol_covers(r, flow)
     ]
+    if flow.protocol in (ICMP, ICMPV6) and any(
+        r.protocol == flow.protocol and r.from_port == flow.icmp_type for _, r in peers
+    ):
+        return None  # an ICMP rule for the flow's own type exists: not the wrong protocol
+    found = [(g, r) for g, r in peers if _other_protocol_covers(r, flow)]
     found.sort(key=lambda gr: _specificity(gr[1]))  # tcp 53 before tcp 0-1023
     return found[0] if found else None
 

@@ -16,7 +16,9 @@ from netmend.model import Inventory, NetworkInterface
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP, normalise_protocol
 from netmend.reach.addresses import connected_vpcs, owner_near
 
-# Fixed-code ICMP query types (RFC 792, RFC 4443); reach/packet.py matches by the same.
+# ICMP query types whose code is always 0 (RFC 792, RFC 4443): a flow of one of these
+# types given without a code is matched as code 0 (reach/packet.py), so the default ping
+# (type 8) is 8/0 and a rule for 8/0 admits it.
 FIXED_CODE_TYPES = {
     ICMP: frozenset({0, 8, 13, 14, 15, 16, 17, 18}),
     ICMPV6: frozenset({128, 129}),
@@ -204,9 +206,6 @@ def make_flow(
         icmp_type = 128 if icmp_type is None else icmp_type
         if not 0 <= icmp_type <= 255:
             raise BadInputError(f"ICMP type {icmp_type} is out of range: use 0-255")
-        # Echo (and the other fixed-code queries) always carry code 0: ping is 8/0.
-        if icmp_code is None and icmp_type in FIXED_CODE_TYPES[canonical]:
-            icmp_code = 0
         if icmp_code is not None and not 0 <= icmp_code <= 255:
             raise BadInputError(f"ICMP code {icmp_code} is out of range: use 0-255")
         port = None

@@ -40,7 +40,6 @@ class Code(StrEnum):
     # -- issue 9: real-account shapes ----------------------------------------------------
     UNKNOWN_RESOURCE = "UNKNOWN_RESOURCE"  # a group on the ENI is not in the inventory
     NO_POSSIBLE_DESTINATION = "NO_POSSIBLE_DESTINATION"  # nothing owns the address
-    NO_SOURCE_OR_DESTINATION = "NO_SOURCE_OR_DESTINATION"  # nothing owns the source
     NO_PATH = "NO_PATH"  # the source cannot initiate (egress-only gateway from outside)
     PROTOCOL_RESTRICTION = "PROTOCOL_RESTRICTION"  # NAT gateway: TCP, UDP, ICMP only
     ENI_SOURCE_DEST_CHECK_RESTRICTION = "ENI_SOURCE_DEST_CHECK_RESTRICTION"

@@ -269,15 +269,12 @@ class Router:
         if route.target_kind is RouteTargetKind.LOCAL:
             where = _text(source)
             if vpc_holding(self._inventory, where, (eni.vpc_id,)) is not None:
-                detail = (
-                    f"{where} is inside {eni.vpc_id}'s CIDR, but no interface in the "
-                    "inventory owns it: nothing there sends"
+                # A source no inventoried interface owns (one the collector skipped, a
+                # service's address): its packets are judged by address alone.
+                trace.note(
+                    f"no interface in the inventory owns the source {where}, inside "
+                    f"{eni.vpc_id}'s CIDR: it was judged by its address alone"
                 )
-                trace.hop(Leg.FORWARD, eni.vpc_id, "vpc", allowed=False, detail=detail)
-                trace.block(
-                    Code.NO_SOURCE_OR_DESTINATION, eni.vpc_id, leg=Leg.FORWARD, detail=detail
-                )
-                return
         if route.target_kind is RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY:
             gateways.egress_only_in(trace, eni, target)
             return

@@ -12,10 +12,9 @@ It returns every blocking point as (code, component, leg, direction), in path or
 Real-account semantics it knows as well (issue 9): interfaces without groups are not
 filtered by groups; a group missing from the inventory makes the verdict unknown
 (UNKNOWN_RESOURCE); an address in the VPC's CIDR that no interface owns answers nothing
-(NO_POSSIBLE_DESTINATION) and sends nothing (NO_SOURCE_OR_DESTINATION), except the DNS
-resolver at base + 2; a NAT gateway carries TCP, UDP and ICMP only and its subnet's ACL
+(NO_POSSIBLE_DESTINATION), except the DNS resolver at base + 2; a NAT gateway carries TCP, UDP and ICMP only and its subnet's ACL
 is crossed both ways (replies arrive on its ports 1024-65535); echo requests carry code
-0 (make_flow already says so in the flow).
+0 (and the other fixed-code query types likewise).
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ Pkt = tuple[str, object]
 
 ANY = "-1"
 NAT_PROTOCOLS = ("tcp", "udp", "icmp", "icmpv6")
+FIXED = {"icmp": {0, 8, 13, 14, 15, 16, 17, 18}, "icmpv6": {128, 129}}
 PORTED = ("tcp", "udp")
 ICMPS = ("icmp", "icmpv6")
 REPLIES = {"icmp": {8: 0, 13: 14, 15: 16, 17: 18}, "icmpv6": {128: 129}}
@@ -125,7 +125,10 @@ def _flow_packets(flow: Flow) -> list[Pkt]:
     if flow.protocol in PORTED:
         return [(flow.protocol, flow.port)]
     if flow.protocol in ICMPS:
-        codes = range(256) if flow.icmp_code is None else [flow.icmp_code]
+        code = flow.icmp_code
+        if code is None and flow.icmp_type in FIXED[flow.protocol]:
+            code = 0  # echo, timestamp, ... always carry code 0
+        codes = range(256) if code is None else [code]
         return [(flow.protocol, (flow.icmp_type, c)) for c in codes]
     return [(flow.protocol, None)]
 
