@@ -16,7 +16,7 @@ import pytest
 from netmend.inventory_file import load_inventory, save_inventory
 from netmend.model import Inventory
 
-from .replay import FIXTURES, load_fixture, replay_inventory
+from .replay import FIXTURES, replay_inventory
 
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.json"))
 
@@ -135,10 +135,12 @@ def test_service_interfaces_and_addresses_are_read(service: Inventory) -> None:
     assert service.public_ip_of(web, "10.0.0.12") == "203.0.113.25"  # its EIP
     assert service.public_ip_of(web, "10.0.0.11") is None
     pods = service.network_interface("eni-0pods00000000001")
-    assert pods is not None and pods.ipv4_prefixes == ("10.0.1.64/28",)
+    assert pods is not None
+    assert pods.ipv4_prefixes == ("10.0.1.64/28",)
     assert service.enis_owning("10.0.1.70") == (pods,)
     firewall = service.network_interface("eni-0firewall000000001")
-    assert firewall is not None and firewall.source_dest_check
+    assert firewall is not None
+    assert firewall.source_dest_check
 
 
 def test_gateways_routes_and_options_are_read(service: Inventory) -> None:
@@ -166,5 +168,6 @@ def test_gateways_routes_and_options_are_read(service: Inventory) -> None:
     assert endpoints["vpce-0iface0000000001"].network_interface_ids == ("eni-0vpce00000000001",)
     assert {e.public_ip for e in service.elastic_ips} == {"203.0.113.25", "203.0.113.0"}
     (vpn,) = service.vpn_connections
-    assert vpn.static_routes_only and vpn.static_routes == ("192.168.1.0/24",)
+    assert vpn.static_routes_only
+    assert vpn.static_routes == ("192.168.1.0/24",)
     assert service.vpn_gateways[0].vpc_ids == ("vpc-0a1b2c3d4e5f60001",)

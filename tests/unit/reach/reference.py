@@ -12,9 +12,9 @@ It returns every blocking point as (code, component, leg, direction), in path or
 Real-account semantics it knows as well (issue 9): interfaces without groups are not
 filtered by groups; a group missing from the inventory makes the verdict unknown
 (UNKNOWN_RESOURCE); an address in the VPC's CIDR that no interface owns answers nothing
-(NO_POSSIBLE_DESTINATION), except the DNS resolver at base + 2; a NAT gateway carries TCP, UDP and ICMP only and its subnet's ACL
-is crossed both ways (replies arrive on its ports 1024-65535); echo requests carry code
-0 (and the other fixed-code query types likewise).
+(NO_POSSIBLE_DESTINATION), except the DNS resolver at base + 2; a NAT gateway carries
+TCP, UDP and ICMP only and its subnet's ACL is crossed both ways (replies arrive on its
+ports 1024-65535); echo requests carry code 0 (and the other fixed-code query types).
 """
 
 from __future__ import annotations
@@ -307,14 +307,6 @@ def _entering(inv: Inventory, eni: NetworkInterface, source: str, blocks: list[B
     if route is None or route.state.value == "blackhole":
         return
     target = route.target_id or ""
-    vpc = inv.vpc(eni.vpc_id)
-    if (
-        route.target_kind.value == "local"
-        and vpc
-        and any(_contains(c, source) for c in vpc.cidr_blocks)
-    ):
-        blocks.append(("NO_SOURCE_OR_DESTINATION", eni.vpc_id, "forward", None))
-        return
     if route.target_kind.value == "internet-gateway":
         if not _igw_attached(inv, target, eni.vpc_id):
             blocks.append(("BAD_STATE_ATTACHMENT", target, "forward", None))

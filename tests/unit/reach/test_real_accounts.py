@@ -302,7 +302,7 @@ def test_group_references_across_a_transit_gateway() -> None:
     open_egress = with_fields(
         on,
         security_groups=tuple(
-            g.model_copy(update={"rules": g.rules + (egress("tcp", 443).rule(g.group_id, 9),)})
+            g.model_copy(update={"rules": (*g.rules, egress("tcp", 443).rule(g.group_id, 9))})
             for g in on.security_groups
         ),
     )
