@@ -20,7 +20,7 @@ from netmend.model import (
     VpnGateway,
 )
 from netmend.reach import Code, Evaluation, evaluate, make_flow
-from netmend.reach.causes import classify
+from netmend.reach.causes.classify import classify
 from tests.unit.aws.replay import replay_inventory
 
 from .builders import Estate, allow, deny, egress, ingress, route

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from netmend.model import Inventory
 from netmend.reach import Code, Endpoint, EndpointKind, Flow, evaluate
-from netmend.reach.causes import classify
+from netmend.reach.causes.classify import classify
 
 from .builders import Estate, egress, flow, ingress
 
