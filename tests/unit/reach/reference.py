@@ -14,7 +14,9 @@ filtered by groups; a group missing from the inventory makes the verdict unknown
 (UNKNOWN_RESOURCE); an address in the VPC's CIDR that no interface owns answers nothing
 (NO_POSSIBLE_DESTINATION), except the DNS resolver at base + 2; a NAT gateway carries
 TCP, UDP and ICMP only and its subnet's ACL is crossed both ways (replies arrive on its
-ports 1024-65535); echo requests carry code 0 (and the other fixed-code query types).
+ports 1024-65535); an appliance ENI a route names forwards only with its
+source/destination check off; echo requests carry code 0 (and the other fixed-code
+query types).
 """
 
 from __future__ import annotations
@@ -267,6 +269,13 @@ def _route_toward(
             if ":" not in address and not eni.public_ip:
                 blocks.append(("IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS", target, leg, "egress"))
                 return None
+    elif kind in ("network-interface", "instance"):
+        box = inv.network_interface(target)
+        if box is not None and box.source_dest_check:
+            blocks.append(
+                ("ENI_SOURCE_DEST_CHECK_RESTRICTION", box.network_interface_id, leg, None)
+            )
+            return None
     elif kind == "nat-gateway" and peer is None and leg == "forward":
         nat = next((n for n in inv.nat_gateways if n.nat_gateway_id == target), None)
         if nat is None or nat.state != "available":
