@@ -31,21 +31,67 @@ ACL drop is SUBNET_ACL_RESTRICTION with the denying entries (or "no rule matched
 deny 32767") in ``rules``.
 
 Choices worth knowing: an ICMP flow without a code needs every code of its type admitted
-(a rule or entry for one code matches only a flow naming it); a reachable TCP/UDP flow is
+(a rule or entry for one code matches only a flow naming it), except the query types whose
+code is always 0 (echo 8/0, timestamp 13/14, information 15/16, address mask 17/18,
+ICMPv6 echo 128/129), which are matched as code 0; a reachable TCP/UDP flow is
 ``tracked=False`` when either end is untracked (tracking.py), and always tracked through a
 NAT or transit gateway; an ENI talking to itself is reachable (no group or ACL applies).
+
+Real accounts (issue 9):
+
+- an interface without groups (an NLB without groups, a NAT gateway, a transit-gateway
+  attachment, a GWLB endpoint: ``Groups: []``) is not filtered by security groups; a
+  group on an ENI that the inventory lacks makes the verdict unknown (UNKNOWN_RESOURCE,
+  never SG_HAS_NO_RULES), and no root cause ever names an ENI as a group;
+- addresses resolve in the other side's VPC first, then its peered and transit-attached
+  VPCs (flow.py, addresses.py); a delegated prefix is its ENI's; an address inside a VPC's
+  CIDR that no interface owns answers nothing (NO_POSSIBLE_DESTINATION), except the DNS
+  resolver (base + 2);
+- public IPs belong to private addresses (the ENI's per-address associations and
+  DescribeAddresses): the internet gateway lets a private address out, or translates a
+  public IP or EIP in, only when that address has one; a NAT gateway's interface takes
+  in nothing unsolicited (NO_POSSIBLE_DESTINATION); a flow from inside to a public IP is a
+  hairpin (hairpin.py): it leaves by the source's own route and comes back from the
+  address it left with, so references to the source's group do not match it;
+- gateways (routing.py, gateways.py, nat.py): egress-only gateways let IPv6 out and
+  nothing in (NO_PATH); a NAT gateway carries TCP, UDP and ICMP only
+  (PROTOCOL_RESTRICTION), its subnet's ACL is crossed both ways, a public one may send
+  on through a transit or virtual private gateway, a private one never reaches the
+  internet; an appliance route needs the ENI's source/destination check off
+  (ENI_SOURCE_DEST_CHECK_RESTRICTION); a transit gateway needs an attachment subnet in
+  the sender's AZ (TGW_ROUTE_AZ_RESTRICTION); group references across a transit gateway
+  match only inbound with referencing on the gateway and both attachments
+  (SG_REFERENCING_SUPPORT), across peering they match; a VGW with static VPN routing
+  forwards only its static routes, with BGP the path leaves what the API shows
+  (UNKNOWN_DESTINATION); a static route beats a propagated one of the same prefix;
+- describe items the collector could not read are named in a note when the flow touches
+  their VPC, subnet or groups.
 
 Speed: rule tables are indexed once per set of groups and direction (index.py), ACLs and
 route tables parsed once, all per Evaluator; ``evaluate`` keeps the Evaluators of the last
 few inventories it saw, so repeated calls on one inventory reuse the indexes.
 
-Simplifications: instance/ENI state is checked (a stopped instance, a detached ENI), not
-source/destination checks or middleboxes; route targets other than local, peering, transit
-gateway, internet/NAT gateway are assumed to deliver (with a note); a transit gateway
-routes between its available VPC attachments; security-group references match across
-peering and transit gateways alike. A subnet, ACL or route table missing from the
-inventory does not crash the walk: a missing subnet is UNASSOCIATED_COMPONENT, a missing
-ACL is skipped with a note, a missing route table leaves the VPC's local route only.
+Left out, and why:
+
+- transit-gateway route tables (associations, propagations, TGW routes): not collected;
+  a transit gateway is taken to route between its available VPC attachments (a note
+  says so). Reading them costs a call per table and is its own issue.
+- what lies beyond a gateway netmend cannot see: on-premises networks behind a VGW or
+  a transit gateway's VPN/Direct Connect attachments, another account's or region's VPC
+  (a peer VPC not in the inventory is judged by the peering's CIDRs alone).
+- what an appliance does with a packet it forwards (firewall rules, its own routes):
+  the route to it is checked (source/destination check), not the appliance.
+- load balancers as hops (listeners, target groups): issue 17; here their interfaces are
+  plain destinations, not filtered by groups when they have none.
+- gateway VPC endpoints' policies and prefix-list routes to them, interface endpoints'
+  policies, Network Firewall, VPC Block Public Access, ``DenyAllIgwTraffic``: read where
+  the API gives them, not evaluated (route targets other than those above are assumed to
+  deliver, with a note).
+- a source address inside a VPC's CIDR that no inventoried interface owns (a skipped
+  ENI, a service's address) is judged by its address alone, with a note.
+- a subnet, ACL or route table missing from the inventory does not crash the walk: a
+  missing subnet is UNASSOCIATED_COMPONENT, a missing ACL is skipped with a note, a
+  missing route table leaves the VPC's local route only.
 """
 
 from __future__ import annotations

@@ -3,20 +3,31 @@
 Modelled (simplifications stated where they are made):
 
 - local route: delivers inside the VPC; a destination ENI in another VPC is not reached;
+  an address of the VPC's CIDR that no interface owns answers nothing
+  (NO_POSSIBLE_DESTINATION; gateways.py);
 - VPC peering: the connection must be ``active``, join this VPC, and the address must lie
   in the peer VPC's CIDRs (PCX_REQUIRES_ADDRESS_IN_VPC_CIDR otherwise);
 - transit gateway: both VPCs need an ``available`` VPC attachment to that transit
-  gateway; the transit gateway's own route tables are not modelled (it is assumed to
-  route between its attachments);
-- internet gateway: attached to the VPC; outbound IPv4 needs a public IP on the source
-  ENI (IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS), inbound IPv4 a public IP on the destination
+  gateway, and the sender's attachment a subnet in the sender's Availability Zone
+  (TGW_ROUTE_AZ_RESTRICTION); the transit gateway's own route tables are not modelled
+  (it is assumed to route between its attachments); group references across it match
+  only with referencing enabled on it and both attachments (``references_across``);
+- internet gateway: attached to the VPC; public IPs belong to private addresses:
+  outbound IPv4 needs a public IP or EIP on the source's private address
+  (IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS), inbound IPv4 one on the destination's
   (IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS); it does not deliver to private addresses of
   other VPCs;
-- NAT gateway: ``available``, and its own subnet must route the destination to an
-  attached internet gateway; a NAT gateway takes no inbound connections. Its subnet's ACL
-  is not checked;
-- egress-only internet gateway: IPv6 outbound only;
-- any other target (instance, ENI, VPC endpoint, virtual private gateway, ...) is not
+- NAT gateway: ``available``; TCP, UDP and ICMP only (PROTOCOL_RESTRICTION); its own
+  subnet must route the destination to an attached internet gateway (a public NAT
+  gateway only; a private one never reaches the internet), or on to a transit or
+  virtual private gateway; a NAT gateway takes no inbound connections. Its subnet's ACL
+  is checked by the evaluator (nat.py);
+- egress-only internet gateway: IPv6 outbound only; nothing comes in through it (NO_PATH);
+- a network interface or instance (an appliance): its source/destination check must be
+  off (ENI_SOURCE_DEST_CHECK_RESTRICTION); beyond it the path is not followed;
+- virtual private gateway: static VPN routes are followed; BGP routes are not visible
+  to the API (UNKNOWN_DESTINATION);
+- any other target (VPC endpoint, carrier or local gateway, core network, ...) is not
   followed: the route is assumed to deliver, and a note says so;
 - a subnet whose route table is not in the inventory is given the VPC's local route only
   (every AWS route table has it), with a note.
