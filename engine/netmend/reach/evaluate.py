@@ -651,7 +651,9 @@ class Evaluator:
             eni.group_ids[0] if eni.group_ids else eni.network_interface_id,
             "security-groups",
             direction=_direction(egress),
-            detail="stateful: the reply of an allowed connection passes",
+            detail="stateful: the reply of an allowed connection passes"
+            if eni.filtered_by_groups
+            else "not filtered by security groups",
         )
 
     def _acl_return_hop(
