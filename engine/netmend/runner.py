@@ -99,13 +99,23 @@ class Runner:
         verify_method: str = "local",
         intents: Sequence[IntentCheck] | None = None,
         rendered_diff: str | None = None,
+        recorded: bool = False,
     ) -> RunResult:
-        """Record the plan and, with ``apply``, run it through approval to verification."""
+        """Record the plan and, with ``apply``, run it through approval to verification.
+
+        ``recorded``: the plan is a saved one (a dry run recorded earlier, held for a
+        person in chat, say); its run must still be ``planned`` and is applied as is.
+        """
         flow = flow if flow is not None else plan.flow
         flow_verifier = self._flow_verifier(verify_method, flow)  # bad method: before anything
         run_id = plan.run_id
-        self.store.create_run(plan, requester=self.requester)
-        self._audit("run.recorded", plan, changes=len(plan.changes), apply=apply)
+        if recorded:
+            status = self.store.read_meta(run_id).status
+            if status is not RunStatus.PLANNED:
+                raise NetmendError(f"run {run_id} is {status.value}, not a saved plan to apply")
+        else:
+            self.store.create_run(plan, requester=self.requester)
+            self._audit("run.recorded", plan, changes=len(plan.changes), apply=apply)
         if plan.empty:
             return self._finish(
                 plan, RunStatus.NOTHING_TO_DO, "the estate already holds what the playbooks want"

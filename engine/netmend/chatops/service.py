@@ -1,0 +1,438 @@
+"""The chat service: runs a parsed command or a button click and says what to post.
+
+Adapter-neutral: it takes the command text and who typed it, or a request id and who
+clicked, calls the same pipeline the CLI uses (``fix_flow``, ``Runner``) and returns
+neutral messages. A Slack, Teams or Mattermost adapter only moves them over the wire.
+
+A ``fix`` is a dry run first (the run is recorded as ``planned``, nothing is written),
+then a pending approval request; the click that approves it applies exactly that saved
+plan (after the drift check) and verifies it. ``rollback`` asks for the same approval.
+Every decision, refusals included, is written to the audit trail with the chat user,
+team and channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import structlog
+
+from netmend.approval import Decision, DecisionOutcome, never_violations
+from netmend.audit import AuditLog
+from netmend.aws.session import AwsClients
+from netmend.chatops import content
+from netmend.chatops.approvals import ChatDecisionApprover, GroupMembers, Verdict, judge_click
+from netmend.chatops.commands import (
+    Command,
+    CommandError,
+    DiagnoseCommand,
+    FixCommand,
+    FlowSpec,
+    HelpCommand,
+    RollbackCommand,
+    RunsCommand,
+    parse_command,
+)
+from netmend.chatops.messages import ChatMessage, Context, Part, Section
+from netmend.chatops.requests import (
+    AlreadyDecidedError,
+    ApprovalRequest,
+    ChatActor,
+    RequestKind,
+    RequestState,
+    RequestStore,
+)
+from netmend.config import NetmendConfig
+from netmend.errors import NetmendError
+from netmend.model import Inventory
+from netmend.plan import Plan
+from netmend.playbook import PlaybookSet, load_playbooks
+from netmend.reach import Flow, make_flow
+from netmend.runner import Runner
+from netmend.store import ACTIVE_STATUSES, RunStatus, RunStore
+
+__all__ = ["ChatOps", "ChatReply", "ClickReply"]
+
+log = structlog.get_logger()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    """What to post for a command; ``request`` is set when the message carries buttons."""
+
+    message: ChatMessage
+    request: ApprovalRequest | None = None
+
+
+@dataclass(frozen=True)
+class ClickReply:
+    """What a click leads to.
+
+    ``notice`` goes to the clicker alone (a refusal); ``stamp`` replaces the buttons of
+    the request's message; ``followups`` are posted in the thread (the run's result).
+    """
+
+    outcome: DecisionOutcome
+    reason: str
+    request: ApprovalRequest | None = None
+    notice: str | None = None
+    stamp: Part | None = None
+    followups: tuple[ChatMessage, ...] = field(default_factory=tuple)
+
+
+class ChatOps:
+    def __init__(
+        self,
+        config: NetmendConfig,
+        clients: AwsClients,
+        *,
+        members: GroupMembers,
+        playbooks: PlaybookSet | None = None,
+        verify_method: str = "auto",
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.config = config
+        self.clients = clients
+        self.members = members
+        self.playbooks = playbooks or load_playbooks(config.playbook_dirs)
+        self.verify_method = verify_method
+        self.clock = clock
+        self.requests = RequestStore(config.state_dir)
+        self.runs = RunStore(config.state_dir)
+        self.audit = AuditLog(config.audit_path)
+
+    # -- commands ------------------------------------------------------------------------
+
+    def command(self, text: str, actor: ChatActor) -> ChatReply:
+        """Run one slash command; every failure becomes a one-line answer, never a crash."""
+        try:
+            parsed = parse_command(text)
+        except CommandError as error:
+            return ChatReply(content.text_message(str(error)))
+        self._audit_actor("chatops.command", actor, command=type(parsed).__name__)
+        try:
+            return self._run(parsed, actor)
+        except NetmendError as error:
+            return ChatReply(content.text_message(f"netmend: error: {error}"))
+
+    def _run(self, parsed: Command, actor: ChatActor) -> ChatReply:
+        if isinstance(parsed, HelpCommand):
+            return ChatReply(content.help_message())
+        if isinstance(parsed, RunsCommand):
+            return ChatReply(content.runs_message(self.runs.list_runs()))
+        if isinstance(parsed, DiagnoseCommand):
+            return ChatReply(self._diagnose(parsed.flow))
+        if isinstance(parsed, FixCommand):
+            return self._fix(parsed, actor)
+        return self._ask_rollback(parsed, actor)
+
+    def _estate_and_flow(self, spec: FlowSpec) -> tuple[Inventory, Flow]:
+        from netmend.aws.collector import collect_inventory
+
+        estate = collect_inventory(self.clients)
+        flow = make_flow(
+            estate,
+            spec.source,
+            spec.destination,
+            protocol=spec.protocol,
+            port=spec.port,
+            icmp_type=spec.icmp_type,
+            icmp_code=spec.icmp_code,
+        )
+        return estate, flow
+
+    def _diagnose(self, spec: FlowSpec) -> ChatMessage:
+        from netmend.diagnosis import diagnose
+
+        estate, flow = self._estate_and_flow(spec)
+        found = diagnose(estate, flow)
+        parts = content.diagnosis_parts(found)
+        verdict = "reachable" if found.reachable else "blocked"
+        return ChatMessage(summary=f"{spec.label}: {verdict}", parts=tuple(parts))
+
+    def _runner(self, requester: str, approver: ChatDecisionApprover | None = None) -> Runner:
+        from netmend.fixing import make_runner
+
+        return make_runner(
+            self.clients,
+            self.config,
+            approver=approver,
+            requester=requester,
+            verify_method=self.verify_method,
+        )
+
+    def _fix(self, command: FixCommand, actor: ChatActor) -> ChatReply:
+        from netmend.fixing import fix_flow
+
+        if command.playbook is not None:
+            self.playbooks.require(command.playbook)
+        estate, flow = self._estate_and_flow(command.flow)
+        outcome = fix_flow(
+            self._runner(actor.label),
+            estate,
+            flow,
+            self.playbooks,
+            apply=False,
+            only=command.playbook,
+            change_id=command.change_id,
+            verify_method=self.verify_method,
+        )
+        parts = content.diagnosis_parts(outcome.diagnosis)
+        if outcome.result.status is not RunStatus.PLANNED:
+            message = f"nothing to do: {outcome.result.message}"
+            return ChatReply(ChatMessage(summary=message, parts=(*parts, Section(message))))
+        return self._ask(
+            RequestKind.FIX,
+            outcome.plan,
+            actor,
+            head=f"*Fix* {command.flow.label}",
+            parts=[*parts, *content.plan_parts(outcome.plan, self.config.policy)],
+        )
+
+    def _ask(
+        self,
+        kind: RequestKind,
+        plan: Plan,
+        requester: ChatActor,
+        *,
+        head: str,
+        parts: list[Part],
+        channel_id: str | None = None,
+    ) -> ChatReply:
+        channel = channel_id or requester.channel_id or ""
+        request = self.requests.create(
+            kind,
+            plan.run_id,
+            requester,
+            channel,
+            ttl=self.config.chatops.approval_ttl,
+            now=self.clock(),
+            summary=head,
+        )
+        self._audit_request("chatops.requested", request, requester)
+        return ChatReply(content.approval_message(request, parts, head=head), request)
+
+    def request_for_run(
+        self, run_id: str, channel_id: str, *, requester: ChatActor | None = None
+    ) -> ChatReply:
+        """An approval request for a run already planned (a held run, e.g. by the watcher)."""
+        record = self.runs.load_run(run_id)
+        if record.status is not RunStatus.PLANNED:
+            raise NetmendError(f"run {run_id} is {record.status.value}, not a plan to approve")
+        who = requester or ChatActor(
+            user_id=record.meta.requester or "netmend", channel_id=channel_id
+        )
+        flow = record.plan.flow
+        head = f"*Held run* `{run_id}`" + (f": {flow.service}" if flow else "")
+        return self._ask(
+            RequestKind.FIX,
+            record.plan,
+            who,
+            head=head,
+            parts=content.plan_parts(record.plan, self.config.policy),
+            channel_id=channel_id,
+        )
+
+    def _ask_rollback(self, command: RollbackCommand, actor: ChatActor) -> ChatReply:
+        record = self.runs.load_run(command.run_id)  # unknown id: BadInputError
+        if record.status in ACTIVE_STATUSES:
+            raise NetmendError(f"run {command.run_id} is still {record.status.value}: wait for it")
+        snapshot = record.snapshot
+        runner = self._runner(actor.label)
+        changes = runner.writer.restore_changes(snapshot) if snapshot is not None else ()
+        preview = Plan(
+            run_id=record.plan.run_id,
+            playbooks=record.plan.playbooks,
+            changes=changes,
+            change_id=record.plan.change_id,
+            region=record.plan.region,
+            notes=("rollback to the snapshot taken before the run wrote",),
+        )
+        parts: list[Part] = (
+            content.plan_parts(preview, self.config.policy)
+            if changes
+            else [Context(f"nothing to restore (the run is {record.status.value})")]
+        )
+        return self._ask(
+            RequestKind.ROLLBACK,
+            preview,
+            actor,
+            head=f"*Rollback* of run `{command.run_id}` ({record.status.value})",
+            parts=parts,
+        )
+
+    # -- clicks --------------------------------------------------------------------------
+
+    def click(self, request_id: str, actor: ChatActor, *, approve: bool) -> ClickReply:
+        """Decide a pending request from a button; refusals are audited like decisions."""
+        try:
+            request = self.requests.load(request_id)
+        except NetmendError as error:
+            return self._refuse(None, actor, Verdict(DecisionOutcome.REFUSED, str(error)))
+        verdict = judge_click(
+            request,
+            actor,
+            approve=approve,
+            settings=self.config.chatops,
+            members=self.members,
+            now=self.clock(),
+        )
+        if verdict is not None:
+            return self._refuse(request, actor, verdict)
+        if not approve:
+            return self._close(request, actor, RequestState.REJECTED, "rejected in chat")
+        if request.kind is RequestKind.FIX:
+            violations = never_violations(self.config.policy, self.runs.read_plan(request.run_id))
+            if violations:
+                reason = "never allowed by policy: " + "; ".join(violations)
+                return self._close(request, actor, RequestState.REFUSED, reason)
+        try:
+            decided = self.requests.decide(
+                request.request_id, RequestState.APPROVED, actor, "approved", now=self.clock()
+            )
+        except AlreadyDecidedError as raced:
+            return self._refuse(
+                raced.request,
+                actor,
+                judge_click(
+                    raced.request,
+                    actor,
+                    approve=True,
+                    settings=self.config.chatops,
+                    members=self.members,
+                    now=self.clock(),
+                )
+                or Verdict(DecisionOutcome.REFUSED, "already decided"),
+            )
+        self._audit_decision(decided, actor, DecisionOutcome.APPROVED, "approved")
+        return self._carry_out(decided, actor)
+
+    def _carry_out(self, request: ApprovalRequest, actor: ChatActor) -> ClickReply:
+        """Apply (or roll back) what was approved, and report the run's result."""
+        decision = Decision(
+            outcome=DecisionOutcome.APPROVED,
+            approver=actor.label,
+            reason=f"approved in chat by {actor.label} (request {request.request_id})",
+        )
+        runner = self._runner(request.requester.label, ChatDecisionApprover(decision))
+        try:
+            if request.kind is RequestKind.FIX:
+                plan = self.runs.read_plan(request.run_id)
+                result = runner.execute(
+                    plan, apply=True, recorded=True, verify_method=self.verify_method
+                )
+                what = "Fix"
+            else:
+                result = runner.rollback(request.run_id, approver=ChatDecisionApprover(decision))
+                what = "Rollback"
+        except NetmendError as error:
+            failure = content.text_message(f"netmend: error: {error}")
+            return ClickReply(
+                DecisionOutcome.APPROVED,
+                "approved",
+                request,
+                stamp=content.stamp_part(request),
+                followups=(failure,),
+            )
+        return ClickReply(
+            DecisionOutcome.APPROVED,
+            "approved",
+            request,
+            stamp=content.stamp_part(request),
+            followups=(content.result_message(result, what=what),),
+        )
+
+    def _close(
+        self, request: ApprovalRequest, actor: ChatActor, state: RequestState, reason: str
+    ) -> ClickReply:
+        """Decide a request without running it: rejected, refused by policy, expired."""
+        outcome = {
+            RequestState.REJECTED: DecisionOutcome.REJECTED,
+            RequestState.EXPIRED: DecisionOutcome.EXPIRED,
+        }.get(state, DecisionOutcome.REFUSED)
+        try:
+            decided = self.requests.decide(
+                request.request_id, state, actor, reason, now=self.clock()
+            )
+        except AlreadyDecidedError as raced:
+            return self._refuse(
+                raced.request,
+                actor,
+                Verdict(
+                    DecisionOutcome.REFUSED, f"this request was already {raced.request.state.value}"
+                ),
+            )
+        self._audit_decision(decided, actor, outcome, reason)
+        if request.kind is RequestKind.FIX:
+            # The saved plan is not to be applied later by mistake: say why it stopped.
+            self.runs.set_status(
+                request.run_id, RunStatus.REFUSED, message=f"{outcome.value} in chat: {reason}"
+            )
+        return ClickReply(outcome, reason, decided, stamp=content.stamp_part(decided))
+
+    def _refuse(
+        self, request: ApprovalRequest | None, actor: ChatActor, verdict: Verdict
+    ) -> ClickReply:
+        if request is not None and verdict.final:
+            return self._close(request, actor, RequestState.EXPIRED, verdict.reason)
+        self._audit_decision(request, actor, verdict.outcome, verdict.reason, refused=True)
+        return ClickReply(
+            verdict.outcome,
+            verdict.reason,
+            request,
+            notice=f"Not done ({verdict.outcome.value}): {verdict.reason}",
+        )
+
+    # -- audit ---------------------------------------------------------------------------
+
+    def _audit_actor(self, event: str, actor: ChatActor, **fields: object) -> None:
+        self.audit.record(
+            event,
+            slack_user=actor.user_id,
+            slack_team=actor.team_id,
+            slack_channel=actor.channel_id,
+            **fields,
+        )
+
+    def _audit_request(self, event: str, request: ApprovalRequest, actor: ChatActor) -> None:
+        self._audit_actor(
+            event,
+            actor,
+            request_id=request.request_id,
+            kind=request.kind.value,
+            run_id=request.run_id,
+            expires_at=request.expires_at.isoformat(),
+        )
+
+    def _audit_decision(
+        self,
+        request: ApprovalRequest | None,
+        actor: ChatActor,
+        outcome: DecisionOutcome,
+        reason: str,
+        *,
+        refused: bool = False,
+    ) -> None:
+        log.info(
+            "chat decision",
+            outcome=outcome.value,
+            user=actor.user_id,
+            request=request.request_id if request else None,
+        )
+        self._audit_actor(
+            "chatops.decision",
+            actor,
+            request_id=request.request_id if request else None,
+            kind=request.kind.value if request else None,
+            run_id=request.run_id if request else None,
+            requester=request.requester.user_id if request else None,
+            outcome=outcome.value,
+            refused=refused,
+            reason=reason,
+        )
