@@ -112,11 +112,13 @@ def test_fix_with_approval_buttons_end_to_end(
     # An unlisted user's click: refused, told privately, recorded.
     chat.sender.post(chat.sender.click_body(STRANGER, "netmend.approve", request_id, plan_message))
     notice = chat.api.wait_for("chat.postEphemeral", 1)[-1].params
-    assert notice["user"] == STRANGER and "unauthorised" in notice["text"]
+    assert notice["user"] == STRANGER
+    assert "unauthorised" in notice["text"]
     # The requester's own click under four eyes: refused too.
     chat.sender.post(chat.sender.click_body(REQUESTER, "netmend.approve", request_id, plan_message))
     notice = chat.api.wait_for("chat.postEphemeral", 2)[-1].params
-    assert notice["user"] == REQUESTER and "four eyes" in notice["text"]
+    assert notice["user"] == REQUESTER
+    assert "four eyes" in notice["text"]
     refused = chat.decisions()
     assert [(d["slack_user"], d["outcome"]) for d in refused] == [
         (STRANGER, "unauthorised"),
@@ -133,13 +135,18 @@ def test_fix_with_approval_buttons_end_to_end(
     assert chat.sender.post_raw(body, headers).status_code == 200
     update = chat.api.wait_for("chat.update", 1)[0].params
     result = chat.api.wait_for("chat.postMessage", 3)[2].params
-    assert "applied" in _text(result) and "reachable=yes" in _text(result)
+    assert "applied" in _text(result)
+    assert "reachable=yes" in _text(result)
     assert result["thread_ts"] == _ts_of(chat, 0)
     assert _buttons(update) == {}
-    assert f"<@{GROUP_MEMBER}>" in _text(update) and "Approved" in _text(update)
-    assert [c.params["usergroup"] for c in chat.api.calls("usergroups.users.list")][-1] == "S0NETOPS"
+    assert f"<@{GROUP_MEMBER}>" in _text(update)
+    assert "Approved" in _text(update)
+    assert [c.params["usergroup"] for c in chat.api.calls("usergroups.users.list")][
+        -1
+    ] == "S0NETOPS"
     meta = RunStore(chat.state).read_meta(run_id)
-    assert meta.status.value == "applied" and meta.requester == f"slack:{REQUESTER}"
+    assert meta.status.value == "applied"
+    assert meta.requester == f"slack:{REQUESTER}"
     inventory = collect_inventory(aws.clients())
     flow = make_flow(inventory, estate.source, estate.destination, protocol="tcp", port=estate.port)
     assert evaluate(inventory, flow).reachable
@@ -159,7 +166,8 @@ def test_fix_with_approval_buttons_end_to_end(
     ask = chat.api.wait_for("chat.postMessage", 5)[4].params
     ask_message = chat.api.message("C0NETOPS", _ts_of(chat, 4))
     rollback_request = _buttons(ask_message)["netmend.approve"]
-    assert rollback_request != request_id and "RevokeSecurityGroupIngress" in _text(ask)
+    assert rollback_request != request_id
+    assert "RevokeSecurityGroupIngress" in _text(ask)
     chat.sender.post(
         chat.sender.click_body(REQUESTER, "netmend.approve", rollback_request, ask_message)
     )
@@ -178,7 +186,9 @@ def test_fix_with_approval_buttons_end_to_end(
     said = json.dumps([c.params for c in chat.api.calls()])
     trail = (chat.state / "audit.jsonl").read_text()
     for secret in (SECRET, TOKEN):
-        assert secret not in logs.out + logs.err and secret not in said and secret not in trail
+        assert secret not in logs.out + logs.err
+        assert secret not in said
+        assert secret not in trail
 
 
 def _ts_of(chat: Chat, index: int) -> str:
