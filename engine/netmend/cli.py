@@ -187,13 +187,25 @@ def inventory_save(
 
 @app.command()
 def demo(
+    chat: Annotated[
+        bool,
+        typer.Option("--chat", help="Show the Slack approval flow against a fake Slack."),
+    ] = False,
     output: Output = OutputFormat.TEXT,
     verbose: Verbose = False,
 ) -> None:
     """Run the embedded sandbox: moto in-process, the runbook's broken estates, no AWS."""
+    configure_logging(verbose=verbose)
+    if chat:
+        try:
+            from netmend.demo.chat import run_chat_demo
+        except ImportError as error:
+            raise BadInputError(
+                f"the chat demo needs the slack extra: pip install 'netmend[slack]' ({error.name})"
+            ) from None
+        raise typer.Exit(run_chat_demo(json_output=output is OutputFormat.JSON))
     from netmend.demo.run import run_demo
 
-    configure_logging(verbose=verbose)
     raise typer.Exit(run_demo(json_output=output is OutputFormat.JSON))
 
 

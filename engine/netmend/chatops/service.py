@@ -294,7 +294,7 @@ class ChatOps:
                 return self._close(request, actor, RequestState.REFUSED, reason)
         try:
             decided = self.requests.decide(
-                request.request_id, RequestState.APPROVED, actor, "approved", now=self.clock()
+                request.request_id, RequestState.APPROVED, actor, "", now=self.clock()
             )
         except AlreadyDecidedError as raced:
             return self._refuse(

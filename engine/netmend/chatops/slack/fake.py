@@ -37,6 +37,7 @@ class _State:
     groups: dict[str, list[str]]
     calls: list[SlackCall] = field(default_factory=list)
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    order: list[tuple[str, str]] = field(default_factory=list)  # posting order
     lock: threading.Condition = field(default_factory=threading.Condition)
     ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -82,6 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
             ts = f"{1_700_000_000 + next(state.ts)}.000100"
             message = {**params, "ts": ts}
             state.messages[(str(params.get("channel")), ts)] = message
+            state.order.append((str(params.get("channel")), ts))
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
         if method == "chat.update":
             key = (str(params.get("channel")), str(params.get("ts")))
@@ -138,6 +140,11 @@ class FakeSlackApi:
     def message(self, channel: str, ts: str) -> dict[str, Any]:
         with self.state.lock:
             return dict(self.state.messages[(channel, ts)])
+
+    def posted(self, index: int) -> dict[str, Any]:
+        """The ``index``-th message posted (0: the first), as it is now (updates applied)."""
+        with self.state.lock:
+            return dict(self.state.messages[self.state.order[index]])
 
     def wait_for(self, method: str, count: int, timeout: float = 120.0) -> list[SlackCall]:
         """Block until ``count`` calls of ``method`` arrived (the lazy work is threaded)."""
