@@ -27,7 +27,7 @@ TOKEN = "xoxb-test-token-never-logged"
 
 @pytest.fixture
 def slack(tmp_path: Path) -> Iterator[tuple[FakeSlackApi, FakeSlackSender]]:
-    api = FakeSlackApi(TOKEN).start()
+    api = FakeSlackApi(TOKEN, outside=("C0SECRET",)).start()
     settings = SlackSettings.from_env(
         {"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": api.api_url}
     )
@@ -36,7 +36,7 @@ def slack(tmp_path: Path) -> Iterator[tuple[FakeSlackApi, FakeSlackSender]]:
     _, app = make_chatops(config, clients, settings)
     server = SlackServer(app, settings, "127.0.0.1", 0).start()
     try:
-        yield api, FakeSlackSender(server.url, SECRET)
+        yield api, FakeSlackSender(server.url, SECRET, response_url=api.response_url)
     finally:
         server.stop()
         api.stop()
@@ -84,3 +84,14 @@ def test_settings_come_from_the_environment_and_hide_secrets() -> None:
         SlackSettings.from_env({})
     with pytest.raises(BadInputError, match="SLACK_APP_TOKEN"):
         SlackSettings.from_env({"SLACK_BOT_TOKEN": TOKEN}, socket_mode=True)
+
+
+def test_a_channel_the_bot_is_not_in_gets_a_private_answer(
+    slack: tuple[FakeSlackApi, FakeSlackSender],
+) -> None:
+    api, sender = slack
+    sender.channel_id = "C0SECRET"
+    assert sender.post(sender.command_body("U0ALICE", "runs")).status_code == 200
+    answer = api.wait_for("response_url", 1)[0].params
+    assert "not_in_channel" in answer["text"]
+    assert "/invite @netmend" in answer["text"]

@@ -15,8 +15,9 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel, ConfigDict, SecretStr
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from netmend.chatops.messages import ActionKind, ChatMessage
 from netmend.chatops.requests import ApprovalRequest, ChatActor
@@ -166,13 +167,20 @@ def build_app(chatops: ChatOps, settings: SlackSettings, *, client: WebClient | 
         request_verification_enabled=bool(settings.signing_secret.get_secret_value()),
     )
 
-    def run_command(body: dict[str, Any], client: WebClient) -> None:
+    def run_command(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         actor = _actor(body)
         channel = str(body.get("channel_id"))
         text = str(body.get("text") or "")
-        started = client.chat_postMessage(
-            channel=channel, text=f"<@{actor.user_id}> ran `{SLASH_COMMAND} {text}`"
-        )
+        try:
+            started = client.chat_postMessage(
+                channel=channel, text=f"<@{actor.user_id}> ran `{SLASH_COMMAND} {text}`"
+            )
+        except SlackApiError as error:
+            # Typically not_in_channel: say so to the one who asked, privately.
+            code = error.response.get("error")
+            log.warning("cannot post to the channel", channel=channel, error=code)
+            respond(text=f"netmend cannot post here ({code}): invite it with /invite @netmend")
+            return
         thread = str(started.get("ts"))
         try:
             reply = chatops.command(text, actor)

@@ -35,6 +35,7 @@ class SlackCall:
 class _State:
     token: str
     groups: dict[str, list[str]]
+    outside: frozenset[str] = frozenset()  # channels the bot is not a member of
     calls: list[SlackCall] = field(default_factory=list)
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     order: list[tuple[str, str]] = field(default_factory=list)  # posting order
@@ -66,6 +67,12 @@ class _Handler(BaseHTTPRequestHandler):
         params = _params(self)
         auth = self.headers.get("Authorization") or ""
         state = self.state
+        if self.path.startswith("/response/"):  # a response_url: no token, by design
+            with state.lock:
+                state.calls.append(SlackCall("response_url", params))
+                state.lock.notify_all()
+            self._answer({"ok": True})
+            return
         if auth != f"Bearer {state.token}":
             self._answer({"ok": False, "error": "invalid_auth"})
             return
@@ -80,6 +87,8 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "auth.test":
             return {"ok": True, "team_id": "T0NETMEND", "user_id": "U0NETBOT", "bot_id": "B0NET"}
         if method == "chat.postMessage":
+            if params.get("channel") in state.outside:
+                return {"ok": False, "error": "not_in_channel"}
             ts = f"{1_700_000_000 + next(state.ts)}.000100"
             message = {**params, "ts": ts}
             state.messages[(str(params.get("channel")), ts)] = message
@@ -112,8 +121,14 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeSlackApi:
     """The fake Web API on 127.0.0.1 (a free port); ``groups``: user-group id -> members."""
 
-    def __init__(self, token: str, groups: dict[str, list[str]] | None = None) -> None:
-        self.state = _State(token=token, groups=dict(groups or {}))
+    def __init__(
+        self,
+        token: str,
+        groups: dict[str, list[str]] | None = None,
+        *,
+        outside: tuple[str, ...] = (),
+    ) -> None:
+        self.state = _State(token=token, groups=dict(groups or {}), outside=frozenset(outside))
         handler = type("FakeSlackHandler", (_Handler,), {"state": self.state})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
@@ -123,6 +138,12 @@ class FakeSlackApi:
     def api_url(self) -> str:
         host, port = self.httpd.server_address[:2]
         return f"http://{host!s}:{port}/api/"
+
+    @property
+    def response_url(self) -> str:
+        """Where the fake takes a command's ``response_url`` answers."""
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}/response/1"
 
     def start(self) -> FakeSlackApi:
         self._thread.start()
@@ -179,6 +200,7 @@ class FakeSlackSender:
     secret: str
     team_id: str = "T0NETMEND"
     channel_id: str = "C0NETOPS"
+    response_url: str = "http://127.0.0.1:9/unused"
 
     def command_body(self, user_id: str, text: str) -> str:
         return urllib.parse.urlencode(
@@ -190,7 +212,7 @@ class FakeSlackSender:
                 "team_id": self.team_id,
                 "channel_id": self.channel_id,
                 "trigger_id": "1.2.3",
-                "response_url": "http://127.0.0.1:9/unused",
+                "response_url": self.response_url,
             }
         )
 
