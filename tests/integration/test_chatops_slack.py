@@ -181,6 +181,15 @@ def test_fix_with_approval_buttons_end_to_end(
     inventory = collect_inventory(aws.clients())
     assert not evaluate(inventory, flow).reachable
 
+    # diagnose answers in the thread of its own message, without buttons.
+    chat.sender.post(
+        chat.sender.command_body(STRANGER, text.replace("fix", "diagnose", 1).split(" change=")[0])
+    )
+    diagnosis = chat.api.wait_for("chat.postMessage", 8)[7].params
+    assert "is *blocked*" in _text(diagnosis)
+    assert "`wrong-port` on" in _text(diagnosis)
+    assert _buttons(diagnosis) == {}
+
     # The secrets reached no log line, no audit entry and no message.
     logs = capfd.readouterr()
     said = json.dumps([c.params for c in chat.api.calls()])

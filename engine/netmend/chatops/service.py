@@ -14,7 +14,7 @@ team and channel.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
@@ -75,7 +75,9 @@ class ClickReply:
     """What a click leads to.
 
     ``notice`` goes to the clicker alone (a refusal); ``stamp`` replaces the buttons of
-    the request's message; ``followups`` are posted in the thread (the run's result).
+    the request's message, at once; ``work`` (after an approval) applies or rolls back and
+    returns the result to post in the thread. It is separate so that the adapter stamps
+    the decision before a verification that may take a minute.
     """
 
     outcome: DecisionOutcome
@@ -83,7 +85,7 @@ class ClickReply:
     request: ApprovalRequest | None = None
     notice: str | None = None
     stamp: Part | None = None
-    followups: tuple[ChatMessage, ...] = field(default_factory=tuple)
+    work: Callable[[], ChatMessage] | None = None
 
 
 class ChatOps:
@@ -296,25 +298,22 @@ class ChatOps:
             decided = self.requests.decide(
                 request.request_id, RequestState.APPROVED, actor, "", now=self.clock()
             )
-        except AlreadyDecidedError as raced:
+        except AlreadyDecidedError as raced:  # another click won the race
+            state = raced.request.state.value
             return self._refuse(
-                raced.request,
-                actor,
-                judge_click(
-                    raced.request,
-                    actor,
-                    approve=True,
-                    settings=self.config.chatops,
-                    members=self.members,
-                    now=self.clock(),
-                )
-                or Verdict(DecisionOutcome.REFUSED, "already decided"),
+                raced.request, actor, Verdict(DecisionOutcome.REFUSED, f"already {state}")
             )
         self._audit_decision(decided, actor, DecisionOutcome.APPROVED, "approved")
-        return self._carry_out(decided, actor)
+        return ClickReply(
+            DecisionOutcome.APPROVED,
+            "approved",
+            decided,
+            stamp=content.stamp_part(decided),
+            work=lambda: self._carry_out(decided, actor),
+        )
 
-    def _carry_out(self, request: ApprovalRequest, actor: ChatActor) -> ClickReply:
-        """Apply (or roll back) what was approved, and report the run's result."""
+    def _carry_out(self, request: ApprovalRequest, actor: ChatActor) -> ChatMessage:
+        """Apply (or roll back) what was approved; the run's result as a message."""
         decision = Decision(
             outcome=DecisionOutcome.APPROVED,
             approver=actor.label,
@@ -332,21 +331,8 @@ class ChatOps:
                 result = runner.rollback(request.run_id, approver=ChatDecisionApprover(decision))
                 what = "Rollback"
         except NetmendError as error:
-            failure = content.text_message(f"netmend: error: {error}")
-            return ClickReply(
-                DecisionOutcome.APPROVED,
-                "approved",
-                request,
-                stamp=content.stamp_part(request),
-                followups=(failure,),
-            )
-        return ClickReply(
-            DecisionOutcome.APPROVED,
-            "approved",
-            request,
-            stamp=content.stamp_part(request),
-            followups=(content.result_message(result, what=what),),
-        )
+            return content.text_message(f"netmend: error: {error}")
+        return content.result_message(result, what=what)
 
     def _close(
         self, request: ApprovalRequest, actor: ChatActor, state: RequestState, reason: str

@@ -105,7 +105,7 @@ def test_never_rules_refuse_even_a_listed_approver(tmp_path: Path, clock: Clock)
     assert "never allowed by policy" in reply.reason
     assert "sensitive port" in reply.reason
     assert chat.requests.load(request_id).state is RequestState.REFUSED
-    assert reply.followups == ()  # nothing was applied
+    assert reply.work is None  # nothing will be applied
 
 
 def test_commands_answer_in_one_message(tmp_path: Path, clock: Clock) -> None:

@@ -213,12 +213,20 @@ def build_app(chatops: ChatOps, settings: SlackSettings, *, client: WebClient | 
                 client.chat_postEphemeral(
                     channel=channel, user=actor.user_id, thread_ts=thread, text=outcome.notice
                 )
-            for followup in outcome.followups:
+            if outcome.work is not None:
+                try:
+                    result = outcome.work()
+                except Exception:
+                    log.exception(
+                        "approved work failed",
+                        request=outcome.request.request_id if outcome.request else None,
+                    )
+                    result = _internal_error()
                 client.chat_postMessage(
                     channel=channel,
                     thread_ts=thread,
-                    text=followup.summary,
-                    blocks=message_blocks(followup),
+                    text=result.summary,
+                    blocks=message_blocks(result),
                 )
 
         return handle
