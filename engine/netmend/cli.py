@@ -242,8 +242,18 @@ def serve_slack_command(
     configure_logging(verbose=verbose)
     settings = SlackSettings.from_env(socket_mode=socket_mode)
     clients = make_clients(aws_options(region, profile, endpoint_url))
+
+    def ready(where: str) -> None:
+        error_console().print(f"netmend: serving Slack on {where}", markup=False, highlight=False)
+
     serve_slack(
-        load_config(config), clients, settings, host=host, port=port, socket_mode=socket_mode
+        load_config(config),
+        clients,
+        settings,
+        host=host,
+        port=port,
+        socket_mode=socket_mode,
+        on_ready=ready,
     )
 
 

@@ -9,6 +9,7 @@ click's outcome follows there.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -163,6 +164,7 @@ def build_app(chatops: ChatOps, settings: SlackSettings, *, client: WebClient | 
     app = App(
         signing_secret=settings.signing_secret.get_secret_value() or None,
         client=client,
+        logger=_bolt_logger(),
         # The guard in front verifies requests for HTTP; Socket Mode's are not signed.
         request_verification_enabled=bool(settings.signing_secret.get_secret_value()),
     )
@@ -235,6 +237,21 @@ def build_app(chatops: ChatOps, settings: SlackSettings, *, client: WebClient | 
     app.action(APPROVE_ACTION)(ack=ack_click, lazy=[click(True)])
     app.action(REJECT_ACTION)(ack=ack_click, lazy=[click(False)])
     return app
+
+
+class _GivenClientNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that the token of the client we pass
+    (the same token, with SLACK_API_URL as its base URL) wins: true, and no news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("As you gave `client` as well")
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("netmend.slack_bolt")
+    if not any(isinstance(f, _GivenClientNotice) for f in logger.filters):
+        logger.addFilter(_GivenClientNotice())
+    return logger
 
 
 def _internal_error() -> ChatMessage:

@@ -8,7 +8,9 @@ with one thread per request: the Bolt work itself runs on Bolt's lazy-listener t
 
 from __future__ import annotations
 
+import signal
 import threading
+from collections.abc import Callable
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -91,21 +93,36 @@ def serve_slack(
     host: str = "127.0.0.1",
     port: int = 3000,
     socket_mode: bool = False,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve until interrupted (Ctrl-C / SIGTERM end it cleanly)."""
+    """Serve until interrupted: Ctrl-C or SIGTERM end it cleanly (exit 0).
+
+    ``on_ready`` is told where it serves (the request URL, or "socket mode") once it does.
+    """
     _, app = make_chatops(config, clients, settings)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         assert settings.app_token is not None  # from_env(socket_mode=True) requires it
         log.info("serving slack over socket mode")
+        if on_ready is not None:
+            on_ready("socket mode")
         SocketModeHandler(app, settings.app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
         return
     server = SlackServer(app, settings, host, port)
     log.info("serving slack", url=server.url)
+    if on_ready is not None:
+        on_ready(server.url)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.httpd.server_close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a service manager stopping us) ends serving like Ctrl-C does."""
+    raise KeyboardInterrupt
