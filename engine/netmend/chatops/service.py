@@ -117,7 +117,7 @@ class ChatOps:
             parsed = parse_command(text)
         except CommandError as error:
             return ChatReply(content.text_message(str(error)))
-        self._audit_actor("chatops.command", actor, command=type(parsed).__name__)
+        self._audit_actor("chatops.command", actor, command=text.strip()[:500])
         try:
             return self._run(parsed, actor)
         except NetmendError as error:

@@ -95,3 +95,16 @@ def test_a_channel_the_bot_is_not_in_gets_a_private_answer(
     answer = api.wait_for("response_url", 1)[0].params
     assert "not_in_channel" in answer["text"]
     assert "/invite @netmend" in answer["text"]
+
+
+def test_a_bad_command_is_answered_with_its_usage_in_the_ack(
+    slack: tuple[FakeSlackApi, FakeSlackSender],
+) -> None:
+    api, sender = slack
+    answer = sender.post(sender.command_body("U0ALICE", "fix i-1 i-2 tcp/99999"))
+    assert answer.status_code == 200
+    assert "Usage: /netmend fix SRC DST PROTO/PORT" in answer.text
+    assert "65535" in answer.text
+    sender.post(sender.command_body("U0ALICE", "help"))  # a good one after it
+    header = api.wait_for("chat.postMessage", 1)[0].params
+    assert "/netmend help" in header["text"]  # the bad one posted nothing

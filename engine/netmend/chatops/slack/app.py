@@ -20,6 +20,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from netmend.chatops.commands import CommandError, parse_command
 from netmend.chatops.messages import ActionKind, ChatMessage
 from netmend.chatops.requests import ApprovalRequest, ChatActor
 from netmend.chatops.service import ChatOps, ChatReply
@@ -155,7 +156,14 @@ def _actor(body: Mapping[str, Any]) -> ChatActor:
 
 
 def _quick_ack(ack: Ack, body: Mapping[str, Any]) -> None:
-    ack(text=f"netmend is on it: `{SLASH_COMMAND} {body.get('text', '')}`")
+    """A bad command gets its usage line at once (only the sender sees an ack)."""
+    text = str(body.get("text") or "")
+    try:
+        parse_command(text)
+    except CommandError as error:
+        ack(text=str(error))
+        return
+    ack(text=f"netmend is on it: `{SLASH_COMMAND} {text}`")
 
 
 def build_app(chatops: ChatOps, settings: SlackSettings, *, client: WebClient | None = None) -> App:
@@ -173,6 +181,10 @@ def build_app(chatops: ChatOps, settings: SlackSettings, *, client: WebClient | 
         actor = _actor(body)
         channel = str(body.get("channel_id"))
         text = str(body.get("text") or "")
+        try:
+            parse_command(text)
+        except CommandError:
+            return  # the ack already answered with the usage line
         try:
             started = client.chat_postMessage(
                 channel=channel, text=f"<@{actor.user_id}> ran `{SLASH_COMMAND} {text}`"
