@@ -86,8 +86,9 @@ def diagnosis_parts(found: Diagnosis) -> list[Part]:
     return parts
 
 
-def _risky(change: Change, policy: Policy) -> bool:
-    return bool(set(change.kinds) & set(_RISKY)) or policy.needs_person(change)
+def _risky(change: Change) -> bool:
+    """Changes that take access away or widen it: the ones an approver must read."""
+    return bool(set(change.kinds) & set(_RISKY)) or bool(change.warnings)
 
 
 def plan_parts(plan: Plan, policy: Policy) -> list[Part]:
@@ -102,7 +103,7 @@ def plan_parts(plan: Plan, policy: Policy) -> list[Part]:
     ]
     lines = []
     for number, change in enumerate(plan.changes, 1):
-        mark = ":warning: " if _risky(change, policy) else ""
+        mark = ":warning: " if _risky(change) else ""
         kind = "/".join(k.value for k in change.kinds) or "unclassified"
         lines.append(
             f"{number}. {mark}`{change.api}` on `{change.resource}` [{kind}]: {change.summary}"
@@ -110,11 +111,15 @@ def plan_parts(plan: Plan, policy: Policy) -> list[Part]:
         lines.extend(f"    :warning: {warning}" for warning in change.warnings)
     if lines:
         parts.append(Section("\n".join(lines)))
+    needs_person = sum(1 for c in plan.changes if policy.needs_person(c))
+    if needs_person:
+        parts.append(Context(f"policy: {needs_person} of {count} change(s) need a person"))
     diff = plan_to_text(plan, "table", width=96)
     if len(diff) > DIFF_LIMIT:
         diff = diff[:DIFF_LIMIT] + f"\n… cut; the whole diff: netmend runs show {plan.run_id}"
+        # The notes (e.g. "would still be blocked") must survive the cut.
+        parts.extend(Context(note) for note in plan.notes)
     parts.append(Preformatted(diff))
-    parts.extend(Context(note) for note in plan.notes)
     return parts
 
 
