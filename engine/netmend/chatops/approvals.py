@@ -22,7 +22,7 @@ from datetime import datetime
 from netmend.approval import Decision, DecisionOutcome
 from netmend.chatops.requests import ApprovalRequest, ChatActor, RequestState
 from netmend.chatops.settings import ChatopsSettings
-from netmend.plan import Plan
+from netmend.run.plan import Plan
 
 __all__ = ["ChatDecisionApprover", "GroupMembers", "Verdict", "judge_click"]
 

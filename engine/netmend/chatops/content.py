@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
+from netmend.app.diagnosis import Diagnosis
 from netmend.approval import Policy
 from netmend.chatops.commands import USAGE
 from netmend.chatops.messages import (
@@ -24,10 +25,9 @@ from netmend.chatops.messages import (
     Section,
 )
 from netmend.chatops.requests import ApprovalRequest, RequestKind, RequestState
-from netmend.diagnosis import Diagnosis
-from netmend.diff import plan_to_text
-from netmend.plan import Change, ChangeKind, Plan
-from netmend.runner_result import RunResult
+from netmend.render.diff import plan_to_text
+from netmend.run.plan import Change, ChangeKind, Plan
+from netmend.run.result import RunResult
 from netmend.store import RunSummary
 
 __all__ = [

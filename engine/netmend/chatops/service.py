@@ -47,10 +47,10 @@ from netmend.chatops.requests import (
 from netmend.config import NetmendConfig
 from netmend.errors import NetmendError
 from netmend.model import Inventory
-from netmend.plan import Plan
 from netmend.playbook import PlaybookSet, load_playbooks
 from netmend.reach import Flow, make_flow
-from netmend.runner import Runner
+from netmend.run.plan import Plan
+from netmend.run.runner import Runner
 from netmend.store import ACTIVE_STATUSES, RunStatus, RunStore
 
 __all__ = ["ChatOps", "ChatReply", "ClickReply"]
@@ -150,7 +150,7 @@ class ChatOps:
         return estate, flow
 
     def _diagnose(self, spec: FlowSpec) -> ChatMessage:
-        from netmend.diagnosis import diagnose
+        from netmend.app.diagnosis import diagnose
 
         estate, flow = self._estate_and_flow(spec)
         found = diagnose(estate, flow)
@@ -159,7 +159,7 @@ class ChatOps:
         return ChatMessage(summary=f"{spec.label}: {verdict}", parts=tuple(parts))
 
     def _runner(self, requester: str, approver: ChatDecisionApprover | None = None) -> Runner:
-        from netmend.fixing import make_runner
+        from netmend.app.fixing import make_runner
 
         return make_runner(
             self.clients,
@@ -170,7 +170,7 @@ class ChatOps:
         )
 
     def _fix(self, command: FixCommand, actor: ChatActor) -> ChatReply:
-        from netmend.fixing import fix_flow
+        from netmend.app.fixing import fix_flow
 
         if command.playbook is not None:
             self.playbooks.require(command.playbook)

@@ -25,9 +25,9 @@ from netmend.chatops.slack import SlackServer, SlackSettings
 from netmend.chatops.slack.fake import FakeSlackApi, FakeSlackSender, signed_headers
 from netmend.chatops.slack.server import make_chatops
 from netmend.config import NetmendConfig
-from netmend.console import emit_json, stdout_console
 from netmend.demo.estates import build_estate
 from netmend.demo.sandbox import SANDBOX_REGION, sandbox_endpoint
+from netmend.render.console import emit_json, stdout_console
 from netmend.store import RunStore
 
 __all__ = ["run_chat_demo"]
