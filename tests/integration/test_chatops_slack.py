@@ -126,7 +126,12 @@ def test_fix_with_approval_buttons_end_to_end(
     ]
     assert all(d["slack_team"] == "T0NETMEND" and d["slack_channel"] == "C0NETOPS" for d in refused)
     run_id = refused[0]["run_id"]
-    assert RunStore(chat.state).read_meta(run_id).status.value == "planned"
+    assert RunStore(chat.state).read_meta(run_id).status.value == "needs_approval"
+    core = [e for e in chat.audit() if e["event"] == "approval"]  # the core's own record
+    assert [(e["slack_user"], e["outcome"], e["route"]) for e in core] == [
+        (STRANGER, "unauthorised", "chat"),
+        (REQUESTER, "unauthorised", "chat"),
+    ]
     assert chat.api.calls("chat.update") == []
 
     # A member of the listed user group approves: applied, verified, stamped.

@@ -24,7 +24,7 @@ from netmend.chatops.messages import (
     Preformatted,
     Section,
 )
-from netmend.chatops.requests import ApprovalRequest, RequestKind, RequestState
+from netmend.chatops.requests import ChatRequest, RequestKind, RequestState
 from netmend.render.diff import plan_to_text
 from netmend.run.plan import Change, ChangeKind, Plan
 from netmend.run.result import RunResult
@@ -124,7 +124,7 @@ def plan_parts(plan: Plan, policy: Policy) -> list[Part]:
 
 
 def approval_message(
-    request: ApprovalRequest, plan_or_parts: Sequence[Part], *, head: str
+    request: ChatRequest, plan_or_parts: Sequence[Part], *, head: str
 ) -> ChatMessage:
     """A message asking for approval: the content, who asked, until when, two buttons."""
     verb = "Apply" if request.kind is RequestKind.FIX else "Roll back"
@@ -134,8 +134,13 @@ def approval_message(
             Section(head),
             *plan_or_parts,
             Context(
-                f"Requested by <@{request.requester.user_id}>; expires "
-                f"{request.expires_at:%Y-%m-%d %H:%M} UTC; request `{request.request_id}`"
+                f"Requested by <@{request.requester.user_id}>; "
+                + (
+                    f"expires {request.expires_at:%Y-%m-%d %H:%M} UTC; "
+                    if request.expires_at
+                    else ""
+                )
+                + f"request `{request.request_id}`"
             ),
         ),
         actions=(
@@ -153,7 +158,7 @@ _ICON = {
 }
 
 
-def stamp_part(request: ApprovalRequest, at: datetime | None = None) -> Part:
+def stamp_part(request: ChatRequest, at: datetime | None = None) -> Part:
     """The decision stamped on the request's message: what, who, when."""
     when = request.decided_at or at
     who = f" by <@{request.decided_by.user_id}>" if request.decided_by else ""

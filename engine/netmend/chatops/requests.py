@@ -1,32 +1,32 @@
-"""Pending approval requests from chat, persisted in the state dir.
+"""Approval requests as asked in chat: the typed request, and where it was asked.
 
-A request is one question put to a channel ("may run R be applied / rolled back?") with
-its requester, where it was asked and when it expires. It lives as
+The request itself is the core's ``netmend.approval.ApprovalRequest`` (who asked, who may
+answer, four eyes, until when); for a fix it is also stored with the held run. A
+``ChatRequest`` adds what only chat knows: the kind (fix or rollback), the channel, the
+message carrying the buttons (to stamp it) and the chat-side state. It lives as
 ``<state_dir>/chatops/requests/<id>.json`` so a restarted server still knows it, and it
 is decided exactly once: the first decision creates ``<id>.decided`` with O_EXCL, so two
 approvers clicking at the same instant (or two server processes) cannot both apply.
-
-Kept small on purpose: when the application core offers a typed approval request, this
-model is the part to swap.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from netmend.approval import ApprovalRequest
 from netmend.errors import BadInputError
 from netmend.store.atomic import atomic_write_text, fsync_dir
 
 __all__ = [
     "AlreadyDecidedError",
-    "ApprovalRequest",
     "ChatActor",
+    "ChatRequest",
     "RequestKind",
     "RequestState",
     "RequestStore",
@@ -62,32 +62,35 @@ class ChatActor(BaseModel):
         return f"slack:{self.user_id}"
 
 
-class ApprovalRequest(BaseModel):
+class ChatRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     request_id: str
     kind: RequestKind
-    run_id: str
+    approval: ApprovalRequest  # the core's typed request: the rules of who may answer
     requester: ChatActor
     channel_id: str
     thread_ts: str | None = None
     message_ts: str | None = None  # the message with the buttons, once posted
     summary: str = ""
-    created_at: datetime
-    expires_at: datetime
     state: RequestState = RequestState.PENDING
     decided_by: ChatActor | None = None
     decided_at: datetime | None = None
     reason: str = ""
 
-    def expired(self, now: datetime) -> bool:
-        return now >= self.expires_at
+    @property
+    def run_id(self) -> str:
+        return self.approval.run_id
+
+    @property
+    def expires_at(self) -> datetime | None:
+        return self.approval.expires_at
 
 
 class AlreadyDecidedError(Exception):
     """The request was decided before this decision could be recorded."""
 
-    def __init__(self, request: ApprovalRequest) -> None:
+    def __init__(self, request: ChatRequest) -> None:
         super().__init__(f"request {request.request_id} is already {request.state.value}")
         self.request = request
 
@@ -108,37 +111,32 @@ class RequestStore:
     def create(
         self,
         kind: RequestKind,
-        run_id: str,
+        approval: ApprovalRequest,
         requester: ChatActor,
         channel_id: str,
         *,
-        ttl: timedelta,
-        now: datetime | None = None,
         thread_ts: str | None = None,
         summary: str = "",
-    ) -> ApprovalRequest:
-        now = now or datetime.now(UTC)
-        request = ApprovalRequest(
+    ) -> ChatRequest:
+        request = ChatRequest(
             request_id=_new_request_id(),
             kind=kind,
-            run_id=run_id,
+            approval=approval,
             requester=requester,
             channel_id=channel_id,
             thread_ts=thread_ts,
             summary=summary,
-            created_at=now,
-            expires_at=now + ttl,
         )
         self.save(request)
         return request
 
-    def save(self, request: ApprovalRequest) -> None:
+    def save(self, request: ChatRequest) -> None:
         atomic_write_text(self._path(request.request_id), request.model_dump_json(indent=2))
 
-    def load(self, request_id: str) -> ApprovalRequest:
+    def load(self, request_id: str) -> ChatRequest:
         path = self._path(request_id)
         try:
-            return ApprovalRequest.model_validate_json(path.read_text(encoding="utf-8"))
+            return ChatRequest.model_validate_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise BadInputError(f"no approval request {request_id}") from None
         except ValidationError as error:
@@ -146,7 +144,7 @@ class RequestStore:
 
     def posted(
         self, request_id: str, message_ts: str, *, thread_ts: str | None = None
-    ) -> ApprovalRequest:
+    ) -> ChatRequest:
         """Remember which message carries the request's buttons (to stamp it later)."""
         request = self.load(request_id).model_copy(
             update={"message_ts": message_ts, "thread_ts": thread_ts}
@@ -162,7 +160,7 @@ class RequestStore:
         reason: str,
         *,
         now: datetime | None = None,
-    ) -> ApprovalRequest:
+    ) -> ChatRequest:
         """Record the one decision; AlreadyDecidedError if another got there first."""
         if state is RequestState.PENDING:
             raise ValueError("a decision cannot make a request pending again")
@@ -189,7 +187,7 @@ class RequestStore:
         self.save(decided)
         return decided
 
-    def pending(self) -> list[ApprovalRequest]:
+    def pending(self) -> list[ChatRequest]:
         if not self.folder.is_dir():
             return []
         found = [self.load(p.stem) for p in sorted(self.folder.glob("req-*.json"))]

@@ -14,16 +14,31 @@ team and channel.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import structlog
 
-from netmend.approval import Decision, DecisionOutcome, never_violations
+from netmend.app.approvals import (
+    ApprovalAnswer,
+    HoldRequest,
+    answer_approval,
+    hold_for_approval,
+    load_request,
+)
+from netmend.approval import (
+    ApprovalRequest,
+    ApprovalRoute,
+    DecisionApprover,
+    DecisionOutcome,
+    never_violations,
+    record_decision,
+    request_for,
+)
 from netmend.audit import AuditLog
 from netmend.aws.session import AwsClients
 from netmend.chatops import content
-from netmend.chatops.approvals import ChatDecisionApprover, GroupMembers, Verdict, judge_click
+from netmend.chatops.approvals import GroupMembers, Verdict, judge_click
 from netmend.chatops.commands import (
     Command,
     CommandError,
@@ -38,8 +53,8 @@ from netmend.chatops.commands import (
 from netmend.chatops.messages import ChatMessage, Context, Part, Section
 from netmend.chatops.requests import (
     AlreadyDecidedError,
-    ApprovalRequest,
     ChatActor,
+    ChatRequest,
     RequestKind,
     RequestState,
     RequestStore,
@@ -52,6 +67,7 @@ from netmend.reach import Flow, make_flow
 from netmend.run.plan import Plan
 from netmend.run.runner import Runner
 from netmend.store import ACTIVE_STATUSES, RunStatus, RunStore
+from netmend.store.records import APPLICABLE_STATUSES
 
 __all__ = ["ChatOps", "ChatReply", "ClickReply"]
 
@@ -67,7 +83,7 @@ class ChatReply:
     """What to post for a command; ``request`` is set when the message carries buttons."""
 
     message: ChatMessage
-    request: ApprovalRequest | None = None
+    request: ChatRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +98,7 @@ class ClickReply:
 
     outcome: DecisionOutcome
     reason: str
-    request: ApprovalRequest | None = None
+    request: ChatRequest | None = None
     notice: str | None = None
     stamp: Part | None = None
     work: Callable[[], ChatMessage] | None = None
@@ -158,13 +174,12 @@ class ChatOps:
         verdict = "reachable" if found.reachable else "blocked"
         return ChatMessage(summary=f"{spec.label}: {verdict}", parts=tuple(parts))
 
-    def _runner(self, requester: str, approver: ChatDecisionApprover | None = None) -> Runner:
+    def _runner(self, requester: str) -> Runner:
         from netmend.app.fixing import make_runner
 
         return make_runner(
             self.clients,
             self.config,
-            approver=approver,
             requester=requester,
             verify_method=self.verify_method,
         )
@@ -189,18 +204,37 @@ class ChatOps:
         if outcome.result.status is not RunStatus.PLANNED:
             message = f"nothing to do: {outcome.result.message}"
             return ChatReply(ChatMessage(summary=message, parts=(*parts, Section(message))))
+        head = f"*Fix* {command.flow.label}"
+        approval = self._hold(outcome.plan.run_id, actor.user_id, head)
         return self._ask(
             RequestKind.FIX,
-            outcome.plan,
+            approval,
             actor,
-            head=f"*Fix* {command.flow.label}",
+            head=head,
             parts=[*parts, *content.plan_parts(outcome.plan, self.config.policy)],
+        )
+
+    def _hold(self, run_id: str, requester: str, summary: str) -> ApprovalRequest:
+        """Hold a recorded run for chat approvers (the core's request, stored with the run)."""
+        settings = self.config.chatops
+        return hold_for_approval(
+            self._runner(requester),
+            HoldRequest(
+                run_id=run_id,
+                requester=requester,
+                route=ApprovalRoute.CHAT,
+                approvers=settings.approvers,
+                four_eyes=settings.four_eyes,
+                ttl_seconds=settings.approval_ttl.total_seconds(),
+                summary=summary,
+            ),
+            now=self.clock(),
         )
 
     def _ask(
         self,
         kind: RequestKind,
-        plan: Plan,
+        approval: ApprovalRequest,
         requester: ChatActor,
         *,
         head: str,
@@ -208,33 +242,30 @@ class ChatOps:
         channel_id: str | None = None,
     ) -> ChatReply:
         channel = channel_id or requester.channel_id or ""
-        request = self.requests.create(
-            kind,
-            plan.run_id,
-            requester,
-            channel,
-            ttl=self.config.chatops.approval_ttl,
-            now=self.clock(),
-            summary=head,
-        )
+        request = self.requests.create(kind, approval, requester, channel, summary=head)
         self._audit_request("chatops.requested", request, requester)
         return ChatReply(content.approval_message(request, parts, head=head), request)
 
     def request_for_run(
         self, run_id: str, channel_id: str, *, requester: ChatActor | None = None
     ) -> ChatReply:
-        """An approval request for a run already planned (a held run, e.g. by the watcher)."""
+        """Ask chat to approve a run already planned or held (e.g. by the watch worker).
+
+        The run is (re-)held for the chat approvers of the config: chat never lets
+        "anyone" approve, whatever route held it before.
+        """
         record = self.runs.load_run(run_id)
-        if record.status is not RunStatus.PLANNED:
+        if record.status not in APPLICABLE_STATUSES:
             raise NetmendError(f"run {run_id} is {record.status.value}, not a plan to approve")
-        who = requester or ChatActor(
-            user_id=record.meta.requester or "netmend", channel_id=channel_id
-        )
+        held = load_request(self.runs, run_id)
+        asker = held.requester if held is not None else (record.meta.requester or "netmend")
+        who = requester or ChatActor(user_id=asker, channel_id=channel_id)
         flow = record.plan.flow
         head = f"*Held run* `{run_id}`" + (f": {flow.service}" if flow else "")
+        approval = self._hold(run_id, who.user_id, head)
         return self._ask(
             RequestKind.FIX,
-            record.plan,
+            approval,
             who,
             head=head,
             parts=content.plan_parts(record.plan, self.config.policy),
@@ -261,13 +292,21 @@ class ChatOps:
             if changes
             else [Context(f"nothing to restore (the run is {record.status.value})")]
         )
-        return self._ask(
-            RequestKind.ROLLBACK,
+        settings = self.config.chatops
+        head = f"*Rollback* of run `{command.run_id}` ({record.status.value})"
+        # The same rules as a fix; the request lives with the chat request only, since the
+        # run's own stored request is the one its apply was decided on.
+        approval = request_for(
             preview,
-            actor,
-            head=f"*Rollback* of run `{command.run_id}` ({record.status.value})",
-            parts=parts,
+            requester=actor.user_id,
+            route=ApprovalRoute.CHAT,
+            approvers=settings.approvers,
+            four_eyes=settings.four_eyes,
+            ttl=settings.approval_ttl,
+            summary=head,
+            now=self.clock(),
         )
+        return self._ask(RequestKind.ROLLBACK, approval, actor, head=head, parts=parts)
 
     # -- clicks --------------------------------------------------------------------------
 
@@ -285,89 +324,93 @@ class ChatOps:
             members=self.members,
             now=self.clock(),
         )
-        if verdict is not None:
+        if not verdict.final:
             return self._refuse(request, actor, verdict)
-        if not approve:
-            return self._close(request, actor, RequestState.REJECTED, "rejected in chat")
-        if request.kind is RequestKind.FIX:
+        state = {
+            DecisionOutcome.APPROVED: RequestState.APPROVED,
+            DecisionOutcome.REJECTED: RequestState.REJECTED,
+        }.get(verdict.outcome, RequestState.EXPIRED)
+        reason = "" if state is RequestState.APPROVED else verdict.reason
+        if state is RequestState.APPROVED and request.kind is RequestKind.FIX:
+            # The core refuses these too when applying; say so on the message at once.
             violations = never_violations(self.config.policy, self.runs.read_plan(request.run_id))
             if violations:
-                reason = "never allowed by policy: " + "; ".join(violations)
-                return self._close(request, actor, RequestState.REFUSED, reason)
-        try:
-            decided = self.requests.decide(
-                request.request_id, RequestState.APPROVED, actor, "", now=self.clock()
-            )
-        except AlreadyDecidedError as raced:  # another click won the race
-            state = raced.request.state.value
-            return self._refuse(
-                raced.request, actor, Verdict(DecisionOutcome.REFUSED, f"already {state}")
-            )
-        self._audit_decision(decided, actor, DecisionOutcome.APPROVED, "approved")
-        return ClickReply(
-            DecisionOutcome.APPROVED,
-            "approved",
-            decided,
-            stamp=content.stamp_part(decided),
-            work=lambda: self._carry_out(decided, actor),
-        )
-
-    def _carry_out(self, request: ApprovalRequest, actor: ChatActor) -> ChatMessage:
-        """Apply (or roll back) what was approved; the run's result as a message."""
-        decision = Decision(
-            outcome=DecisionOutcome.APPROVED,
-            approver=actor.label,
-            reason=f"approved in chat by {actor.label} (request {request.request_id})",
-        )
-        runner = self._runner(request.requester.label, ChatDecisionApprover(decision))
-        try:
-            if request.kind is RequestKind.FIX:
-                plan = self.runs.read_plan(request.run_id)
-                result = runner.execute(
-                    plan, apply=True, recorded=True, verify_method=self.verify_method
+                state, reason = (
+                    RequestState.REFUSED,
+                    "never allowed by policy: " + "; ".join(violations),
                 )
-                what = "Fix"
-            else:
-                result = runner.rollback(request.run_id, approver=ChatDecisionApprover(decision))
-                what = "Rollback"
-        except NetmendError as error:
-            return content.text_message(f"netmend: error: {error}")
-        return content.result_message(result, what=what)
-
-    def _close(
-        self, request: ApprovalRequest, actor: ChatActor, state: RequestState, reason: str
-    ) -> ClickReply:
-        """Decide a request without running it: rejected, refused by policy, expired."""
-        outcome = {
-            RequestState.REJECTED: DecisionOutcome.REJECTED,
-            RequestState.EXPIRED: DecisionOutcome.EXPIRED,
-        }.get(state, DecisionOutcome.REFUSED)
         try:
             decided = self.requests.decide(
                 request.request_id, state, actor, reason, now=self.clock()
             )
-        except AlreadyDecidedError as raced:
+        except AlreadyDecidedError as raced:  # another click won the race
+            done = raced.request.state.value
             return self._refuse(
-                raced.request,
-                actor,
-                Verdict(
-                    DecisionOutcome.REFUSED, f"this request was already {raced.request.state.value}"
-                ),
+                raced.request, actor, Verdict(DecisionOutcome.REFUSED, f"already {done}")
             )
-        self._audit_decision(decided, actor, outcome, reason)
-        if request.kind is RequestKind.FIX:
-            # The saved plan is not to be applied later by mistake: say why it stopped.
-            self.runs.set_status(
-                request.run_id, RunStatus.REFUSED, message=f"{outcome.value} in chat: {reason}"
-            )
-        return ClickReply(outcome, reason, decided, stamp=content.stamp_part(decided))
+        outcome = DecisionOutcome.REFUSED if state is RequestState.REFUSED else verdict.outcome
+        self._audit_decision(decided, actor, outcome, reason or verdict.reason)
+        reply = ClickReply(
+            outcome, reason or verdict.reason, decided, stamp=content.stamp_part(decided)
+        )
+        if state is RequestState.APPROVED:
+            return replace(reply, work=lambda: self._carry_out(decided, actor, verdict))
+        # Rejected, expired or refused: the core ends the held run (nothing is written).
+        self._carry_out(decided, actor, verdict)
+        return reply
+
+    def _carry_out(self, request: ChatRequest, actor: ChatActor, verdict: Verdict) -> ChatMessage:
+        """Hand the decision to the core: apply (or roll back), or end the held run."""
+        context = {
+            "slack_user": actor.user_id,
+            "slack_team": actor.team_id or "",
+            "slack_channel": actor.channel_id or "",
+            "chat_request": request.request_id,
+        }
+        runner = self._runner(request.requester.label)
+        try:
+            if request.kind is RequestKind.FIX:
+                answered = answer_approval(
+                    runner,
+                    self.config.policy,
+                    ApprovalAnswer(
+                        run_id=request.run_id,
+                        who=actor.user_id,
+                        approve=verdict.outcome is DecisionOutcome.APPROVED,
+                        member_of=verdict.member_of,
+                        reason=verdict.reason,
+                        context=context,
+                    ),
+                    verify_method=self.verify_method,
+                    now=self.clock(),
+                )
+                if answered.result is None:
+                    return content.text_message(f"not applied: {answered.decision.reason}")
+                return content.result_message(answered.result, what="Fix")
+            assert verdict.decision is not None  # final verdicts carry the core's decision
+            if not verdict.decision.approved:
+                plan = self.runs.read_plan(request.run_id)
+                record_decision(
+                    self.audit,
+                    plan,
+                    verdict.decision,
+                    requester=request.approval.requester,
+                    context=context,
+                )
+                return content.text_message(f"rollback {verdict.outcome.value}")
+            result = runner.rollback(request.run_id, approver=DecisionApprover(verdict.decision))
+            return content.result_message(result, what="Rollback")
+        except NetmendError as error:
+            return content.text_message(f"netmend: error: {error}")
 
     def _refuse(
-        self, request: ApprovalRequest | None, actor: ChatActor, verdict: Verdict
+        self, request: ChatRequest | None, actor: ChatActor, verdict: Verdict
     ) -> ClickReply:
-        if request is not None and verdict.final:
-            return self._close(request, actor, RequestState.EXPIRED, verdict.reason)
+        """A click that decides nothing: told to the clicker, recorded, request unchanged."""
         self._audit_decision(request, actor, verdict.outcome, verdict.reason, refused=True)
+        if request is not None and request.kind is RequestKind.FIX and verdict.decision:
+            # The core's trail gets the unauthorised answer too (it changes nothing).
+            self._carry_out(request, actor, verdict)
         return ClickReply(
             verdict.outcome,
             verdict.reason,
@@ -386,19 +429,19 @@ class ChatOps:
             **fields,
         )
 
-    def _audit_request(self, event: str, request: ApprovalRequest, actor: ChatActor) -> None:
+    def _audit_request(self, event: str, request: ChatRequest, actor: ChatActor) -> None:
         self._audit_actor(
             event,
             actor,
             request_id=request.request_id,
             kind=request.kind.value,
             run_id=request.run_id,
-            expires_at=request.expires_at.isoformat(),
+            expires_at=request.expires_at.isoformat() if request.expires_at else None,
         )
 
     def _audit_decision(
         self,
-        request: ApprovalRequest | None,
+        request: ChatRequest | None,
         actor: ChatActor,
         outcome: DecisionOutcome,
         reason: str,

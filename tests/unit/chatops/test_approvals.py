@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from netmend.approval import DecisionOutcome
-from netmend.chatops.approvals import judge_click
-from netmend.chatops.requests import ApprovalRequest, ChatActor, RequestKind, RequestState
+from netmend.approval import ApprovalRequest, ApprovalRoute, DecisionOutcome
+from netmend.chatops.approvals import Verdict, judge_click
+from netmend.chatops.requests import ChatActor, ChatRequest, RequestKind, RequestState
 from netmend.chatops.settings import ChatopsSettings
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 REQUESTER = ChatActor(user_id="U0REQ", team_id="T1", channel_id="C1")
+SETTINGS = ChatopsSettings(approvers=("U0REQ", "U0BOSS", "S0OPS"))
 
 
-def _request(**changes: object) -> ApprovalRequest:
-    base = ApprovalRequest(
+def _request(**changes: object) -> ChatRequest:
+    base = ChatRequest(
         request_id="req-1",
         kind=RequestKind.FIX,
-        run_id="r1",
+        approval=ApprovalRequest(
+            run_id="r1",
+            requester="U0REQ",
+            approvers=SETTINGS.approvers,
+            route=ApprovalRoute.CHAT,
+            four_eyes=True,
+            created_at=NOW,
+            expires_at=NOW + timedelta(minutes=15),
+        ),
         requester=REQUESTER,
         channel_id="C1",
-        created_at=NOW,
-        expires_at=NOW + timedelta(minutes=15),
     )
     return base.model_copy(update=changes)
 
@@ -37,7 +45,6 @@ def _members(groups: dict[str, set[str]]):  # type: ignore[no-untyped-def]
     return members
 
 
-SETTINGS = ChatopsSettings(approvers=("U0REQ", "U0BOSS", "S0OPS"))
 GROUPS = _members({"S0OPS": {"U0OPS"}})
 
 
@@ -45,11 +52,11 @@ def _judge(
     user: str,
     *,
     approve: bool = True,
-    request: ApprovalRequest | None = None,
+    request: ChatRequest | None = None,
     settings: ChatopsSettings = SETTINGS,
     now: datetime = NOW,
-    members=GROUPS,
-):  # type: ignore[no-untyped-def]
+    members: Callable[[str], frozenset[str]] = GROUPS,
+) -> Verdict:
     return judge_click(
         request or _request(),
         ChatActor(user_id=user),
@@ -61,54 +68,59 @@ def _judge(
 
 
 def test_listed_user_and_group_member_may_approve() -> None:
-    assert _judge("U0BOSS") is None
-    assert _judge("U0OPS") is None
+    assert _judge("U0BOSS").outcome is DecisionOutcome.APPROVED
+    member = _judge("U0OPS")
+    assert member.outcome is DecisionOutcome.APPROVED
+    assert member.member_of == ("S0OPS",)
+    assert member.decision is not None
+    assert member.decision.approver == "U0OPS"
 
 
 def test_unlisted_user_may_neither_approve_nor_reject() -> None:
     for approve in (True, False):
         verdict = _judge("U0NOBODY", approve=approve)
-        assert verdict is not None
         assert verdict.outcome is DecisionOutcome.UNAUTHORISED
         assert not verdict.final
 
 
-def test_four_eyes_stops_the_requester_approving_but_not_withdrawing() -> None:
+def test_four_eyes_stops_the_requester_deciding_their_own_request() -> None:
     verdict = _judge("U0REQ")
-    assert verdict is not None
+    assert verdict.outcome is DecisionOutcome.UNAUTHORISED
     assert "four eyes" in verdict.reason
-    assert _judge("U0REQ", approve=False) is None
-    assert _judge("U0REQ", settings=SETTINGS.model_copy(update={"four_eyes": False})) is None
+    assert _judge("U0REQ", approve=False).outcome is DecisionOutcome.UNAUTHORISED
+    relaxed = _request(approval=_request().approval.model_copy(update={"four_eyes": False}))
+    assert _judge("U0REQ", request=relaxed).outcome is DecisionOutcome.APPROVED
 
 
 def test_an_expired_request_expires_for_everyone() -> None:
     late = NOW + timedelta(minutes=15)
     verdict = _judge("U0BOSS", now=late)
-    assert verdict is not None
     assert verdict.outcome is DecisionOutcome.EXPIRED
     assert verdict.final
-    assert _judge("U0BOSS", now=late - timedelta(seconds=1)) is None
+    assert _judge("U0NOBODY", now=late).outcome is DecisionOutcome.EXPIRED
+    just_in_time = _judge("U0BOSS", now=late - timedelta(seconds=1))
+    assert just_in_time.outcome is DecisionOutcome.APPROVED
 
 
 @pytest.mark.parametrize("state", [s for s in RequestState if s is not RequestState.PENDING])
 def test_a_decided_request_is_refused(state: RequestState) -> None:
     decided = _request(state=state, decided_by=ChatActor(user_id="U0BOSS"), decided_at=NOW)
     verdict = _judge("U0OPS", request=decided)
-    assert verdict is not None
     assert verdict.outcome is DecisionOutcome.REFUSED
+    assert verdict.decision is None
     assert f"already {state.value} by <@U0BOSS>" in verdict.reason
 
 
 def test_a_group_that_cannot_be_resolved_counts_as_no_one() -> None:
     broken = _members({})
     verdict = _judge("U0OPS", members=broken)
-    assert verdict is not None
     assert verdict.outcome is DecisionOutcome.UNAUTHORISED
     assert "S0OPS could not be resolved (no_such_subteam)" in verdict.reason
-    assert _judge("U0BOSS", members=broken) is None  # listed by id: no lookup needed
+    by_id = _judge("U0BOSS", members=broken)  # listed by id: no lookup needed
+    assert by_id.outcome is DecisionOutcome.APPROVED
 
 
 def test_no_approvers_configured_refuses_all() -> None:
     verdict = _judge("U0BOSS", settings=ChatopsSettings())
-    assert verdict is not None
+    assert verdict.outcome is DecisionOutcome.UNAUTHORISED
     assert "no approvers are configured" in verdict.reason

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from netmend.approval import Policy
+from netmend.approval import ApprovalRequest, ApprovalRoute, Policy
 from netmend.chatops.content import DIFF_LIMIT, approval_message, plan_parts, stamp_part
 from netmend.chatops.messages import Context, Preformatted, Section
-from netmend.chatops.requests import ApprovalRequest, ChatActor, RequestKind, RequestState
+from netmend.chatops.requests import ChatActor, ChatRequest, RequestKind, RequestState
 from netmend.chatops.slack.blocks import message_blocks, stamped_blocks
 from tests.unit.approval.plans import authorize, plan_of, revoke
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-REQUEST = ApprovalRequest(
+REQUEST = ChatRequest(
     request_id="req-00ff",
     kind=RequestKind.FIX,
-    run_id="20260101T000000Z-test",
+    approval=ApprovalRequest(
+        run_id="20260101T000000Z-test",
+        requester="U0REQ",
+        route=ApprovalRoute.CHAT,
+        created_at=NOW,
+        expires_at=NOW + timedelta(minutes=15),
+    ),
     requester=ChatActor(user_id="U0REQ"),
     channel_id="C1",
-    created_at=NOW,
-    expires_at=NOW + timedelta(minutes=15),
 )
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from netmend.approval import ApprovalRequest, ApprovalRoute
 from netmend.chatops.requests import (
     AlreadyDecidedError,
     ChatActor,
@@ -20,9 +20,8 @@ ALICE = ChatActor(user_id="U0ALICE", team_id="T1", channel_id="C1")
 
 
 def test_a_request_survives_a_restart_and_is_decided_once(tmp_path: Path) -> None:
-    request = RequestStore(tmp_path).create(
-        RequestKind.FIX, "r1", ALICE, "C1", ttl=timedelta(minutes=15)
-    )
+    approval = ApprovalRequest(run_id="r1", requester="U0ALICE", route=ApprovalRoute.CHAT)
+    request = RequestStore(tmp_path).create(RequestKind.FIX, approval, ALICE, "C1")
     again = RequestStore(tmp_path)  # a restarted server
     assert again.load(request.request_id) == request
     assert [r.request_id for r in again.pending()] == [request.request_id]
@@ -33,7 +32,7 @@ def test_a_request_survives_a_restart_and_is_decided_once(tmp_path: Path) -> Non
         RequestStore(tmp_path).decide(request.request_id, RequestState.REJECTED, ALICE, "no")
     assert caught.value.request.state is RequestState.APPROVED
     assert again.pending() == []
-    assert request.expires_at - request.created_at == timedelta(minutes=15)
+    assert request.run_id == "r1"
 
 
 @pytest.mark.parametrize("bad", ["../x", "req-../../x", "r1", "req-"])

@@ -94,6 +94,8 @@ def test_a_late_click_expires_the_request(tmp_path: Path, clock: Clock) -> None:
     assert isinstance(reply.stamp, Section)
     assert "Expired" in reply.stamp.text
     assert chat.requests.load(request_id).state is RequestState.EXPIRED
+    run_id = chat.requests.load(request_id).run_id
+    assert RunStore(tmp_path).read_meta(run_id).status is RunStatus.REFUSED  # by the core
     assert [e["outcome"] for e in _trail(tmp_path)] == ["expired"]
 
 
@@ -105,6 +107,10 @@ def test_never_rules_refuse_even_a_listed_approver(tmp_path: Path, clock: Clock)
     assert "never allowed by policy" in reply.reason
     assert "sensitive port" in reply.reason
     assert chat.requests.load(request_id).state is RequestState.REFUSED
+    run_id = chat.requests.load(request_id).run_id
+    meta = RunStore(tmp_path).read_meta(run_id)
+    assert meta.status is RunStatus.REFUSED
+    assert "never allowed by policy" in meta.message
     assert reply.work is None  # nothing will be applied
 
 

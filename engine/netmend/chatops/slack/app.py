@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from netmend.chatops.commands import CommandError, parse_command
 from netmend.chatops.messages import ActionKind, ChatMessage
-from netmend.chatops.requests import ApprovalRequest, ChatActor
+from netmend.chatops.requests import ChatActor, ChatRequest
 from netmend.chatops.service import ChatOps, ChatReply
 from netmend.chatops.slack.blocks import ACTION_IDS, message_blocks, stamped_blocks
 from netmend.errors import BadInputError
@@ -123,7 +123,7 @@ def post_approval_request(
     *,
     thread_ts: str | None = None,
     requester: ChatActor | None = None,
-) -> ApprovalRequest:
+) -> ChatRequest:
     """Ask ``channel`` to approve an already-planned run (a held run, e.g. from ``watch``).
 
     Posts the plan with Approve / Reject buttons and returns the pending request; the
