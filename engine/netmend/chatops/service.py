@@ -4,9 +4,11 @@ Adapter-neutral: it takes the command text and who typed it, or a request id and
 clicked, calls the same pipeline the CLI uses (``fix_flow``, ``Runner``) and returns
 neutral messages. A Slack, Teams or Mattermost adapter only moves them over the wire.
 
-A ``fix`` is a dry run first (the run is recorded as ``planned``, nothing is written),
-then a pending approval request; the click that approves it applies exactly that saved
-plan (after the drift check) and verifies it. ``rollback`` asks for the same approval.
+A ``fix`` is a dry run first (nothing is written), held for chat approvers with the
+core's ``hold_for_approval`` (status ``needs_approval``); a click is judged by the core's
+``ApprovalRequest`` and handed to ``answer_approval``, which applies exactly that saved
+plan (after the drift check, under the policy) and verifies it. ``rollback`` asks for the
+same approval, by the same rules.
 Every decision, refusals included, is written to the audit trail with the chat user,
 team and channel.
 """
