@@ -64,7 +64,7 @@ def chat(aws: MotoAws, tmp_path: Path) -> Iterator[Chat]:
         {"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": api.api_url}
     )
     _, app = make_chatops(config, aws.clients(), settings, verify_method="local")
-    server = SlackServer(app, settings, "127.0.0.1", 0).start()
+    server = SlackServer(app, settings, "127.0.0.1", 0, state_dir=state).start()
     try:
         yield Chat(api, FakeSlackSender(server.url, SECRET), server, state)
     finally:

@@ -154,7 +154,7 @@ def run_chat_demo(*, json_output: bool = False) -> int:
             {"SLACK_SIGNING_SECRET": secret, "SLACK_BOT_TOKEN": token, "SLACK_API_URL": api.api_url}
         )
         _, app = make_chatops(config, clients, settings, verify_method="local")
-        server = SlackServer(app, settings, "127.0.0.1", 0).start()
+        server = SlackServer(app, settings, "127.0.0.1", 0, state_dir=Path(state)).start()
         try:
             flow = f"{estate.source} {estate.destination} {estate.protocol}/{estate.port}"
             sender = FakeSlackSender(server.url, secret, channel_id=CHANNEL)

@@ -34,7 +34,7 @@ def slack(tmp_path: Path) -> Iterator[tuple[FakeSlackApi, FakeSlackSender]]:
     config = NetmendConfig(state_dir=tmp_path, chatops=ChatopsSettings(approvers=("U0BOSS",)))
     clients = make_clients(AwsOptions(region="eu-west-1", endpoint_url="http://127.0.0.1:9"))
     _, app = make_chatops(config, clients, settings)
-    server = SlackServer(app, settings, "127.0.0.1", 0).start()
+    server = SlackServer(app, settings, "127.0.0.1", 0, state_dir=tmp_path).start()
     try:
         yield api, FakeSlackSender(server.url, SECRET, response_url=api.response_url)
     finally:
@@ -108,3 +108,29 @@ def test_a_bad_command_is_answered_with_its_usage_in_the_ack(
     sender.post(sender.command_body("U0ALICE", "help"))  # a good one after it
     header = api.wait_for("chat.postMessage", 1)[0].params
     assert "/netmend help" in header["text"]  # the bad one posted nothing
+
+
+def test_a_replay_is_refused_by_a_restarted_server_too(tmp_path: Path) -> None:
+    """The seen signatures live in the state dir: a restart does not forget them."""
+    api = FakeSlackApi(TOKEN).start()
+    settings = SlackSettings.from_env(
+        {"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": api.api_url}
+    )
+    config = NetmendConfig(state_dir=tmp_path, chatops=ChatopsSettings(approvers=("U0BOSS",)))
+    clients = make_clients(AwsOptions(region="eu-west-1", endpoint_url="http://127.0.0.1:9"))
+    body = FakeSlackSender("", SECRET).command_body("U0ALICE", "help")
+    headers = signed_headers(SECRET, body)
+    codes = []
+    try:
+        for _ in range(2):  # the first server, then its restart on the same state dir
+            _, app = make_chatops(config, clients, settings)
+            server = SlackServer(app, settings, "127.0.0.1", 0, state_dir=tmp_path).start()
+            try:
+                codes.append(
+                    FakeSlackSender(server.url, SECRET).post_raw(body, headers).status_code
+                )
+            finally:
+                server.stop()
+    finally:
+        api.stop()
+    assert codes == [200, 401]

@@ -10,10 +10,14 @@ otherwise be accepted again.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from io import BytesIO
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
@@ -31,12 +35,19 @@ _MAX_BODY = 1 << 20  # slash commands and clicks are a few kB; refuse anything a
 
 
 class ReplayCache:
-    """Signatures seen within the window (older ones fail the timestamp check anyway)."""
+    """Signatures seen within the window (older ones fail the timestamp check anyway).
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    With ``folder`` (in the state dir) each signature also leaves a marker file created
+    with O_EXCL, so a replay is refused across a restart and across several server
+    processes sharing the state dir; markers older than the window are swept.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time, folder: Path | None = None) -> None:
         self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
         self._clock = clock
+        self._folder = folder
+        self._swept = 0.0
 
     def first_time(self, signature: str) -> bool:
         """True the first time ``signature`` is offered, False ever after (in the window)."""
@@ -47,7 +58,28 @@ class ReplayCache:
             if signature in self._seen:
                 return False
             self._seen[signature] = now
+            return self._first_on_disk(signature, now)
+
+    def _first_on_disk(self, signature: str, now: float) -> bool:
+        if self._folder is None:
             return True
+        self._folder.mkdir(parents=True, exist_ok=True)
+        if now - self._swept > REPLAY_WINDOW_SECONDS:
+            self._sweep(now)
+        marker = self._folder / hashlib.sha256(signature.encode()).hexdigest()
+        try:
+            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            return False
+        return True
+
+    def _sweep(self, now: float) -> None:
+        self._swept = now
+        assert self._folder is not None
+        for marker in self._folder.iterdir():
+            with contextlib.suppress(FileNotFoundError):  # another process swept it
+                if now - marker.stat().st_mtime > 2 * REPLAY_WINDOW_SECONDS:
+                    marker.unlink()
 
 
 class SignedRequestGuard:
@@ -59,10 +91,11 @@ class SignedRequestGuard:
         signing_secret: str,
         *,
         clock: Callable[[], float] = time.time,
+        seen_dir: Path | None = None,
     ) -> None:
         self.app = app
         self._verifier = SignatureVerifier(signing_secret, clock=_Clock(clock))
-        self._replays = ReplayCache(clock)
+        self._replays = ReplayCache(clock, seen_dir)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -45,10 +46,19 @@ class SlackServer:
     """The HTTP face on ``host:port`` (port 0: a free one); ``url`` is its request URL."""
 
     def __init__(
-        self, app: App, settings: SlackSettings, host: str = "127.0.0.1", port: int = 3000
+        self,
+        app: App,
+        settings: SlackSettings,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        *,
+        state_dir: Path | None = None,
     ) -> None:
         guarded = SignedRequestGuard(
-            SlackRequestHandler(app, path=EVENTS_PATH), settings.signing_secret.get_secret_value()
+            SlackRequestHandler(app, path=EVENTS_PATH),
+            settings.signing_secret.get_secret_value(),
+            # Replays are remembered in the state dir: across restarts and processes.
+            seen_dir=state_dir / "chatops" / "seen" if state_dir is not None else None,
         )
         self.httpd = make_server(
             host, port, guarded, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
@@ -111,7 +121,7 @@ def serve_slack(
             on_ready("socket mode")
         SocketModeHandler(app, settings.app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
         return
-    server = SlackServer(app, settings, host, port)
+    server = SlackServer(app, settings, host, port, state_dir=config.state_dir)
     log.info("serving slack", url=server.url)
     if on_ready is not None:
         on_ready(server.url)
