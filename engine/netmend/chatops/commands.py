@@ -42,6 +42,10 @@ USAGE = {
 }
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _RESOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,253}$")
+_PLAYBOOK = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# A ticket or change number; no markup characters, since it is echoed into the channel
+# and written into rule descriptions.
+_CHANGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:/#-]{0,127}$")
 
 
 class CommandError(BadInputError):
@@ -162,5 +166,10 @@ def parse_command(text: str) -> Command:
                 raise _usage(verb, f"unexpected {rest[3]!r}")
             return DiagnoseCommand(flow)
         options = _options(verb, rest[3:], {"playbook", "change"})
-        return FixCommand(flow, playbook=options.get("playbook"), change_id=options.get("change"))
+        playbook, change = options.get("playbook"), options.get("change")
+        if playbook is not None and not _PLAYBOOK.match(playbook):
+            raise _usage(verb, f"{playbook!r} is not a playbook id")
+        if change is not None and not _CHANGE.match(change):
+            raise _usage(verb, "change= takes letters, digits, spaces and _ . : / # -")
+        return FixCommand(flow, playbook=playbook, change_id=change)
     raise CommandError(f"unknown command {verb!r}: use " + ", ".join(USAGE) + " (/netmend help)")

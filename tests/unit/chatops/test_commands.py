@@ -57,6 +57,8 @@ def test_rollback_runs_help() -> None:
         ("launch missiles", "unknown command 'launch'"),
         ('fix a b "tcp/22', "cannot read the command"),
         ("diagnose a;rm b tcp/22", "is not an instance id"),
+        ('fix a b tcp/22 change="<!channel>"', "change= takes letters"),
+        ("fix a b tcp/22 playbook=../x", "is not a playbook id"),
     ],
 )
 def test_bad_commands_answer_one_usage_line(text: str, says: str) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "REJECT_ACTION",
     "SlackSettings",
     "build_app",
+    "escape_text",
     "group_members",
     "post_approval_request",
     "post_reply",
@@ -135,6 +136,11 @@ def post_approval_request(
     return chatops.requests.load(reply.request.request_id)
 
 
+def escape_text(text: str) -> str:
+    """Slack's escaping for text that must not become a mention or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _actor(body: Mapping[str, Any]) -> ChatActor:
     """Who acted, from a slash command (flat form) or an interaction payload (nested)."""
     user = body.get("user")
@@ -161,7 +167,7 @@ def _quick_ack(ack: Ack, body: Mapping[str, Any]) -> None:
     try:
         parse_command(text)
     except CommandError as error:
-        ack(text=str(error))
+        ack(text=escape_text(str(error)))  # it may quote what was typed
         return
     ack(text=f"netmend is on it: `{SLASH_COMMAND} {text}`")
 
