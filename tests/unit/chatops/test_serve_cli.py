@@ -71,7 +71,10 @@ def test_serve_slack_without_its_secrets_exits_2(monkeypatch: pytest.MonkeyPatch
         monkeypatch.delenv(name, raising=False)
     result = run_cli("serve", "slack")
     assert result.exit_code == 2
-    assert "SLACK_BOT_TOKEN" in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [
+        "netmend: error: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment"
+    ]
 
 
 def test_socket_mode_needs_the_app_token(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,3 +83,13 @@ def test_socket_mode_needs_the_app_token(monkeypatch: pytest.MonkeyPatch) -> Non
     result = run_cli("serve", "slack", "--socket-mode")
     assert result.exit_code == 2
     assert "SLACK_APP_TOKEN" in result.stderr
+
+
+def test_help_names_the_environment_and_the_demo_its_chat_story() -> None:
+    serve = run_cli("serve", "slack", "--help")
+    assert serve.exit_code == 0
+    for word in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_API_URL", "--socket-mode"):
+        assert word in serve.stdout
+    demo = run_cli("demo", "--help")
+    assert demo.exit_code == 0
+    assert "--chat" in demo.stdout
