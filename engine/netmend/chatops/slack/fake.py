@@ -36,6 +36,8 @@ class _State:
     token: str
     groups: dict[str, list[str]]
     outside: frozenset[str] = frozenset()  # channels the bot is not a member of
+    app_token: str | None = None  # Socket Mode: apps.connections.open takes this one
+    socket_url: str | None = None  # ... and answers with this WebSocket URL
     calls: list[SlackCall] = field(default_factory=list)
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     order: list[tuple[str, str]] = field(default_factory=list)  # posting order
@@ -72,6 +74,18 @@ class _Handler(BaseHTTPRequestHandler):
                 state.calls.append(SlackCall("response_url", params))
                 state.lock.notify_all()
             self._answer({"ok": True})
+            return
+        if method == "apps.connections.open" and state.app_token is not None:
+            # Socket Mode's one call with the app-level token, not the bot token.
+            ok = auth == f"Bearer {state.app_token}"
+            with state.lock:
+                state.calls.append(SlackCall(method, {}))
+                state.lock.notify_all()
+            self._answer(
+                {"ok": True, "url": state.socket_url}
+                if ok
+                else {"ok": False, "error": "invalid_auth"}
+            )
             return
         if auth != f"Bearer {state.token}":
             self._answer({"ok": False, "error": "invalid_auth"})
@@ -127,8 +141,16 @@ class FakeSlackApi:
         groups: dict[str, list[str]] | None = None,
         *,
         outside: tuple[str, ...] = (),
+        app_token: str | None = None,
+        socket_url: str | None = None,
     ) -> None:
-        self.state = _State(token=token, groups=dict(groups or {}), outside=frozenset(outside))
+        self.state = _State(
+            token=token,
+            groups=dict(groups or {}),
+            outside=frozenset(outside),
+            app_token=app_token,
+            socket_url=socket_url,
+        )
         handler = type("FakeSlackHandler", (_Handler,), {"state": self.state})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True

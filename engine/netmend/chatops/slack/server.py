@@ -18,6 +18,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import structlog
 from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from netmend.aws.session import AwsClients
@@ -25,8 +26,9 @@ from netmend.chatops.service import ChatOps
 from netmend.chatops.slack.app import EVENTS_PATH, SlackSettings, build_app, group_members
 from netmend.chatops.slack.guard import SignedRequestGuard
 from netmend.config import NetmendConfig
+from netmend.errors import BadInputError
 
-__all__ = ["SlackServer", "make_chatops", "serve_slack"]
+__all__ = ["SlackServer", "make_chatops", "serve_slack", "socket_mode_handler"]
 
 log = structlog.get_logger()
 
@@ -86,6 +88,14 @@ class SlackServer:
             self._thread.join()
 
 
+def socket_mode_handler(app: App, settings: SlackSettings) -> SocketModeHandler:
+    """Socket Mode: the app connects out (apps.connections.open with SLACK_APP_TOKEN, then
+    a WebSocket); Slack's requests arrive over it, so no request URL and no signing."""
+    if settings.app_token is None:
+        raise BadInputError("set SLACK_APP_TOKEN in the environment for --socket-mode")
+    return SocketModeHandler(app, settings.app_token.get_secret_value())
+
+
 def make_chatops(
     config: NetmendConfig, clients: AwsClients, settings: SlackSettings, verify_method: str = "auto"
 ) -> tuple[ChatOps, App]:
@@ -113,13 +123,11 @@ def serve_slack(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
     if socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        assert settings.app_token is not None  # from_env(socket_mode=True) requires it
+        handler = socket_mode_handler(app, settings)
         log.info("serving slack over socket mode")
         if on_ready is not None:
             on_ready("socket mode")
-        SocketModeHandler(app, settings.app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+        handler.start()  # type: ignore[no-untyped-call]
         return
     server = SlackServer(app, settings, host, port, state_dir=config.state_dir)
     log.info("serving slack", url=server.url)
