@@ -100,8 +100,8 @@ def test_fix_with_approval_buttons_end_to_end(
     posted = chat.api.wait_for("chat.postMessage", 2)
     header, plan_call = posted[0].params, posted[1].params
     assert REQUESTER in header["text"]
-    plan_message = chat.api.message("C0NETOPS", _ts_of(chat, 1))
-    assert plan_call["thread_ts"] == _ts_of(chat, 0)
+    plan_message = chat.api.posted(1)
+    assert plan_call["thread_ts"] == chat.api.posted(0)["ts"]
     buttons = _buttons(plan_message)
     assert set(buttons) == {"netmend.approve", "netmend.reject"}
     request_id = buttons["netmend.approve"]
@@ -142,7 +142,7 @@ def test_fix_with_approval_buttons_end_to_end(
     result = chat.api.wait_for("chat.postMessage", 3)[2].params
     assert "applied" in _text(result)
     assert "reachable=yes" in _text(result)
-    assert result["thread_ts"] == _ts_of(chat, 0)
+    assert result["thread_ts"] == chat.api.posted(0)["ts"]
     assert _buttons(update) == {}
     assert f"<@{GROUP_MEMBER}>" in _text(update)
     assert "Approved" in _text(update)
@@ -169,7 +169,7 @@ def test_fix_with_approval_buttons_end_to_end(
     # Rollback asks for the same approval; the requester cannot approve it either.
     chat.sender.post(chat.sender.command_body(REQUESTER, f"rollback {run_id}"))
     ask = chat.api.wait_for("chat.postMessage", 5)[4].params
-    ask_message = chat.api.message("C0NETOPS", _ts_of(chat, 4))
+    ask_message = chat.api.posted(4)
     rollback_request = _buttons(ask_message)["netmend.approve"]
     assert rollback_request != request_id
     assert "RevokeSecurityGroupIngress" in _text(ask)
@@ -203,11 +203,6 @@ def test_fix_with_approval_buttons_end_to_end(
         assert secret not in logs.out + logs.err
         assert secret not in said
         assert secret not in trail
-
-
-def _ts_of(chat: Chat, index: int) -> str:
-    """The ts the fake gave the index-th posted message (its answers count up)."""
-    return f"{1_700_000_000 + index + 1}.000100"
 
 
 def _signed(body: str) -> dict[str, str]:
