@@ -14,15 +14,24 @@ import itertools
 import json
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import requests
 from slack_sdk.signature import SignatureVerifier
 
-__all__ = ["FakeSlackApi", "FakeSlackSender", "SlackCall", "signed_headers"]
+__all__ = ["Answer", "FakeSlackApi", "FakeSlackSender", "SlackCall", "signed_headers"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The app's HTTP answer to what the fake sent."""
+
+    status_code: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -270,11 +279,16 @@ class FakeSlackSender:
         }
         return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
-    def post(
-        self, body: str, *, timestamp: int | None = None, secret: str | None = None
-    ) -> requests.Response:
+    def post(self, body: str, *, timestamp: int | None = None, secret: str | None = None) -> Answer:
         headers = signed_headers(secret or self.secret, body, timestamp)
         return self.post_raw(body, headers)
 
-    def post_raw(self, body: str, headers: dict[str, str]) -> requests.Response:
-        return requests.post(self.url, data=body.encode(), headers=headers, timeout=30)
+    def post_raw(self, body: str, headers: dict[str, str]) -> Answer:
+        request = urllib.request.Request(  # noqa: S310 - the app's loopback URL
+            self.url, data=body.encode(), headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310
+                return Answer(reply.status, reply.read().decode())
+        except urllib.error.HTTPError as refused:
+            return Answer(refused.code, refused.read().decode())
