@@ -6,6 +6,7 @@ exactly which group, ACL or interface a change touches.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -51,6 +52,11 @@ _RISKY = (
     ChangeKind.ENI_GROUPS,
     ChangeKind.DENY_OVERRIDE,
 )
+
+
+def _who(user_id: str) -> str:
+    """A chat user as a mention; anything else (``netmend-watch``, a login) as code."""
+    return f"<@{user_id}>" if re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id) else f"`{user_id}`"
 
 
 def text_message(text: str) -> ChatMessage:
@@ -134,7 +140,7 @@ def approval_message(
             Section(head),
             *plan_or_parts,
             Context(
-                f"Requested by <@{request.requester.user_id}>; "
+                f"Requested by {_who(request.requester.user_id)}; "
                 + (
                     f"expires {request.expires_at:%Y-%m-%d %H:%M} UTC; "
                     if request.expires_at

@@ -59,6 +59,7 @@ def test_a_held_run_is_posted_and_a_rejection_stamps_it(
     message = api.posted(0)
     assert request.request_id in json.dumps(message["blocks"])
     assert message["channel"] == "C0NETOPS"
+    assert "Requested by `netmend-watch`" in json.dumps(message["blocks"])
 
     sender.post(sender.click_body("U0BOSS", "netmend.reject", request.request_id, message))
     update = api.wait_for("chat.update", 1)[0].params
