@@ -57,7 +57,8 @@ Real accounts (issue 9):
   nothing in (NO_PATH); a NAT gateway carries TCP, UDP and ICMP only
   (PROTOCOL_RESTRICTION), its subnet's ACL is crossed both ways, a public one may send
   on through a transit or virtual private gateway, a private one never reaches the
-  internet; an appliance route needs the ENI's source/destination check off
+  internet; an interface with DenyAllIgwTraffic takes nothing in from an internet
+  gateway; an appliance route needs the ENI's source/destination check off
   (ENI_SOURCE_DEST_CHECK_RESTRICTION); a transit gateway needs an attachment subnet in
   the sender's AZ (TGW_ROUTE_AZ_RESTRICTION); group references across a transit gateway
   match only inbound with referencing on the gateway and both attachments
@@ -84,8 +85,8 @@ Left out, and why:
 - load balancers as hops (listeners, target groups): issue 17; here their interfaces are
   plain destinations, not filtered by groups when they have none.
 - gateway VPC endpoints' policies and prefix-list routes to them, interface endpoints'
-  policies, Network Firewall, VPC Block Public Access, ``DenyAllIgwTraffic``: read where
-  the API gives them, not evaluated (route targets other than those above are assumed to
+  policies, Network Firewall, VPC Block Public Access: read where the API gives
+  them, not evaluated (route targets other than those above are assumed to
   deliver, with a note).
 - a source address inside a VPC's CIDR that no inventoried interface owns (a skipped
   ENI, a service's address) is judged by its address alone, with a note.

@@ -22,6 +22,7 @@ Modelled (simplifications stated where they are made):
   gateway only; a private one never reaches the internet), or on to a transit or
   virtual private gateway; a NAT gateway takes no inbound connections. Its subnet's ACL
   is checked by the evaluator (nat.py);
+- an interface with DenyAllIgwTraffic takes nothing in from an internet gateway;
 - egress-only internet gateway: IPv6 outbound only; nothing comes in through it (NO_PATH);
 - a network interface or instance (an appliance): its source/destination check must be
   off (ENI_SOURCE_DEST_CHECK_RESTRICTION); beyond it the path is not followed;
@@ -304,6 +305,29 @@ class Router:
                     target,
                     leg=Leg.FORWARD,
                     detail=f"{target} is not attached to {eni.vpc_id}",
+                )
+                return
+            if eni.deny_all_igw_traffic:
+                # DenyAllIgwTraffic: the interface is unreachable from the internet (it
+                # stays reachable from peered VPCs, transit gateways and on premises).
+                detail = (
+                    f"{eni.network_interface_id} has DenyAllIgwTraffic set: {target} drops "
+                    "inbound traffic from the internet to it"
+                )
+                trace.hop(
+                    Leg.FORWARD,
+                    target,
+                    "gateway",
+                    direction=Direction.INGRESS,
+                    allowed=False,
+                    detail=detail,
+                )
+                trace.block(
+                    Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
+                    target,
+                    leg=Leg.FORWARD,
+                    direction=Direction.INGRESS,
+                    detail=detail,
                 )
                 return
             if source.family == 4 and not public:

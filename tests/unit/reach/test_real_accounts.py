@@ -167,6 +167,31 @@ def test_egress_only_gateway_lets_ipv6_out_and_nothing_in(ipv6: Inventory) -> No
     assert codes(inbound) == [(Code.NO_PATH, "eigw-015e0e244e24dfe8a")]
 
 
+def test_deny_all_igw_traffic_takes_nothing_in_from_the_internet() -> None:
+    """DenyAllIgwTraffic: an IPv6 interface behind an internet gateway is unreachable from
+    the internet; without the flag the same flow passes."""
+    estate = Estate(with_default_vpc=False)
+    estate.vpc("vpc-1", "10.0.0.0/16", ipv6_cidr="2600:1f18::/56")
+    estate.subnet("subnet-a", "10.0.1.0/24", ipv6_cidr="2600:1f18:0:1::/64")
+    estate.group("sg-web", ingress("tcp", 443, "::/0"), egress("-1", None, "::/0"))
+    estate.eni("eni-a", "subnet-a", "10.0.1.10", "sg-web", ipv6=("2600:1f18:0:1::10",))
+    estate.igw("igw-1", "vpc-1")
+    estate.add_routes("rtb-main", route("::/0", "igw-1"))
+    inventory = estate.build()
+    assert run(inventory, "2001:db8::1", "2600:1f18:0:1::10", "tcp", 443).reachable
+    enis = tuple(
+        e.model_copy(update={"deny_all_igw_traffic": True}) for e in inventory.network_interfaces
+    )
+    denied = run(
+        with_fields(inventory, network_interfaces=enis),
+        "2001:db8::1",
+        "2600:1f18:0:1::10",
+        "tcp",
+        443,
+    )
+    assert codes(denied) == [(Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, "igw-1")]
+
+
 def test_nat_gateway_carries_tcp_udp_icmp_only(real: Inventory) -> None:
     assert run(real, PODS, "8.8.8.8", "udp", 53).reachable
     assert run(real, PODS, "8.8.8.8", "icmp").reachable
