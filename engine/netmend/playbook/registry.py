@@ -56,6 +56,16 @@ _BUILTIN_MODULES = (
     "netmend.playbook.actions_sg_room",
     "netmend.playbook.quota_room",
     "netmend.playbook.actions_sg_create",
+    # estate-wide detectors (netmend scan)
+    "netmend.playbook.estate.exposure",
+    "netmend.playbook.estate.groups",
+    "netmend.playbook.estate.references",
+    "netmend.playbook.estate.rules",
+    "netmend.playbook.estate.quota",
+    "netmend.playbook.estate.acls",
+    "netmend.playbook.estate.ssm",
+    "netmend.playbook.estate.conntrack",
+    "netmend.playbook.estate.verifiers",
 )
 
 
