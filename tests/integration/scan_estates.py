@@ -109,10 +109,12 @@ def close_default_group(ec2: Any, vpc: str) -> None:
         revoke(GroupId=group_id, SecurityGroupRuleIds=[rule["SecurityGroupRuleId"]])
 
 
-def tidy_account(ec2: Any, *, keep: tuple[str, ...] = ()) -> None:
-    """Close every VPC's default group (except in ``keep``): what a clean account does."""
+def tidy_account(ec2: Any, expected: Expected = frozenset()) -> None:
+    """Close every VPC's default group, but those ``expected`` reports: what a clean
+    account does (moto gives every VPC, its default VPC too, AWS's default rules)."""
+    keep = {resource for playbook, resource in expected if playbook == "default-sg-in-use"}
     for vpc in ec2.describe_vpcs()["Vpcs"]:
-        if vpc["VpcId"] not in keep:
+        if default_group(ec2, vpc["VpcId"]) not in keep:
             close_default_group(ec2, vpc["VpcId"])
 
 
@@ -126,11 +128,18 @@ def plant_world_open(ec2: Any) -> Expected:
     internet_route(net)
     exposed = group(net, "bastion")
     exposed_rule = allow_in(net, exposed, 22, "0.0.0.0/0")
-    launch(net, exposed, public=True)
+    _, exposed_eni = launch(net, exposed, public=True)
     private = group(net, "db")
     private_rule = allow_in(net, private, 5432, "0.0.0.0/0")
-    launch(net, private)
-    return {("world-open-sensitive-port", exposed_rule), ("world-open-sensitive-port", private_rule)}
+    _, private_eni = launch(net, private)
+    # Seed 002: a world-open inbound rule beside AWS's all-traffic egress rule is
+    # untracked, so the interfaces are reported by untracked-flow as well.
+    return {
+        ("world-open-sensitive-port", exposed_rule),
+        ("world-open-sensitive-port", private_rule),
+        ("untracked-flow", exposed_eni),
+        ("untracked-flow", private_eni),
+    }
 
 
 def plant_default_group(ec2: Any) -> Expected:
