@@ -143,10 +143,15 @@ def plant_world_open(ec2: Any) -> Expected:
 
 
 def plant_default_group(ec2: Any) -> Expected:
-    """An instance launched into the VPC's default group (its rules left as AWS made them)."""
+    """An instance launched into the VPC's default group (its rules left as AWS made
+    them), and a VPC with no interface whose default group keeps its rules (low)."""
     net = new_net(ec2, 12)
     launch(net, default_group(ec2, net.vpc))
-    return {("default-sg-in-use", default_group(ec2, net.vpc))}
+    empty = new_net(ec2, 23)
+    return {
+        ("default-sg-in-use", default_group(ec2, net.vpc)),
+        ("default-sg-in-use", default_group(ec2, empty.vpc)),
+    }
 
 
 def plant_unused_group(ec2: Any) -> Expected:
