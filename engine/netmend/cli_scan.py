@@ -98,7 +98,9 @@ def scan(
     ] = None,
     baseline: Annotated[
         Path | None,
-        typer.Option("--baseline", help="Silence the findings listed in this file.", dir_okay=False),
+        typer.Option(
+            "--baseline", help="Silence the findings listed in this file.", dir_okay=False
+        ),
     ] = None,
     write_baseline: Annotated[
         Path | None,
@@ -190,8 +192,17 @@ def _scan(
     if fix is not None and resource is not None:
         if inventory is not None:
             raise BadInputError("--fix writes to AWS: drop --inventory")
-        _fix(loaded, fix, resource, apply=apply, yes=yes, change_id=change_id,
-             settings=settings, output=output, aws=aws)
+        _fix(
+            loaded,
+            fix,
+            resource,
+            apply=apply,
+            yes=yes,
+            change_id=change_id,
+            settings=settings,
+            output=output,
+            aws=aws,
+        )
         return
     terminal = output is ScanOutput.TEXT and sys.stderr.isatty()
     with _progress(terminal) as progress:

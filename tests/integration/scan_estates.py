@@ -94,7 +94,10 @@ def internet_route(net: Net) -> None:
 def default_group(ec2: Any, vpc: str) -> str:
     return str(
         ec2.describe_security_groups(
-            Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+            Filters=[
+                {"Name": "vpc-id", "Values": [vpc]},
+                {"Name": "group-name", "Values": ["default"]},
+            ]
         )["SecurityGroups"][0]["GroupId"]
     )
 
@@ -103,8 +106,10 @@ def close_default_group(ec2: Any, vpc: str) -> None:
     group_id = default_group(ec2, vpc)
     rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])
     for rule in rules["SecurityGroupRules"]:
-        revoke = ec2.revoke_security_group_egress if rule["IsEgress"] else (
-            ec2.revoke_security_group_ingress
+        revoke = (
+            ec2.revoke_security_group_egress
+            if rule["IsEgress"]
+            else (ec2.revoke_security_group_ingress)
         )
         revoke(GroupId=group_id, SecurityGroupRuleIds=[rule["SecurityGroupRuleId"]])
 
@@ -230,8 +235,12 @@ def plant_rule_quota_near_limit(ec2: Any) -> Expected:
     net = new_net(ec2, 19)
     busy = group(net, "partners")
     permissions = [
-        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-         "IpRanges": [{"CidrIp": f"192.0.{i}.0/24"} for i in range(50)]}
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 443,
+            "ToPort": 443,
+            "IpRanges": [{"CidrIp": f"192.0.{i}.0/24"} for i in range(50)],
+        }
     ]
     ec2.authorize_security_group_ingress(GroupId=busy, IpPermissions=permissions)
     launch(net, busy)

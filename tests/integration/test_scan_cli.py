@@ -115,9 +115,11 @@ def test_scan_bad_input(aws: MotoAws, cli_env: Path, tmp_path: Path) -> None:
     ):
         result = run_cli("scan", "--inventory", str(saved), *args)
         assert result.exit_code == 2, (args, result.stdout, result.stderr)
-        assert "Traceback" not in result.stderr and result.stderr.strip()
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip()
     as_json = run_cli("scan", "--fail-on", "urgent", "--output", "json", "--inventory", str(saved))
-    assert as_json.exit_code == 2 and "urgent" in as_json.json()["error"]["message"]
+    assert as_json.exit_code == 2
+    assert "urgent" in as_json.json()["error"]["message"]
 
 
 def test_scan_fix_cycle_with_rollback(aws: MotoAws, cli_env: Path) -> None:
@@ -162,11 +164,13 @@ def test_scan_fix_revocation_and_unknown_finding(aws: MotoAws, cli_env: Path) ->
         return {(r["IsEgress"], r["FromPort"], r.get("CidrIpv4")) for r in found}
 
     before = rules()
-    applied = run_cli("scan", "--fix", playbook, "--resource", group, "--apply", "--yes",
-                      "--output", "json")
+    applied = run_cli(
+        "scan", "--fix", playbook, "--resource", group, "--apply", "--yes", "--output", "json"
+    )
     assert applied.json()["status"] == "applied", applied.stdout
     assert before - rules() == {(False, 443, "10.16.1.25/32")}
     assert run_cli("rollback", applied.json()["run_id"], "--yes").exit_code == 0
     assert rules() == before
     missing = run_cli("scan", "--fix", playbook, "--resource", "sg-0123456789abcdef0")
-    assert missing.exit_code == 2 and "finds nothing" in missing.stderr
+    assert missing.exit_code == 2
+    assert "finds nothing" in missing.stderr

@@ -73,7 +73,7 @@ def accounts(moto_server: str) -> Iterator[dict[str, Account]]:
         "clean": _build(moto_server, problems=False),
     }
     reset_moto(moto_server)
-    yield built
+    return built
 
 
 def _pairs(report: ScanReport) -> set[tuple[str, str]]:
@@ -87,7 +87,8 @@ def test_playbook_reports_its_problem(accounts: dict[str, Account], playbook: st
     problems = accounts["problems"]
     report = problems.scan([playbook])
     wanted = {pair for pair in problems.expected if pair[0] == playbook}
-    assert wanted and _pairs(report) == wanted
+    assert wanted
+    assert _pairs(report) == wanted
     assert all(f.summary for f in report.findings)
     assert all(f.fixable == (playbook != "conntrack-allowance-exceeded") for f in report.findings)
     assert accounts["clean"].scan([playbook]).findings == ()
@@ -116,11 +117,14 @@ def test_world_open_is_graded_by_reachability(accounts: dict[str, Account]) -> N
     report = accounts["problems"].scan(["world-open-sensitive-port"])
     by_name = {f.evidence["group"].split(" ")[1]: f for f in report.findings}
     exposed, private = by_name["(bastion)"], by_name["(db)"]
-    assert exposed.exposure is not None and exposed.exposure.grade == "exposed"
+    assert exposed.exposure is not None
+    assert exposed.exposure.grade == "exposed"
     assert exposed.severity == "critical"
     assert exposed.exposure.exposed_enis == exposed.enis
-    assert private.exposure is not None and private.exposure.grade == "open-in-rules-only"
-    assert private.severity == "medium" and private.exposure.exposed_enis == ()
+    assert private.exposure is not None
+    assert private.exposure.grade == "open-in-rules-only"
+    assert private.severity == "medium"
+    assert private.exposure.exposed_enis == ()
 
 
 def test_default_group_severity(accounts: dict[str, Account]) -> None:
@@ -128,7 +132,8 @@ def test_default_group_severity(accounts: dict[str, Account]) -> None:
     report = accounts["problems"].scan(["default-sg-in-use"])
     assert sorted(f.severity for f in report.findings) == ["high", "low"]
     low = next(f for f in report.findings if f.severity == "low")
-    assert low.evidence["empty_vpc"] is True and low.enis == ()
+    assert low.evidence["empty_vpc"] is True
+    assert low.enis == ()
 
 
 def test_conntrack_rise_is_counted(accounts: dict[str, Account]) -> None:
@@ -164,11 +169,14 @@ def test_vpc_filter_and_tag_acceptance(aws: MotoAws) -> None:
     )
     inventory = collect_inventory(aws.clients())
     group = inventory.security_group(unused)
-    assert group is not None and group.vpc_id is not None
+    assert group is not None
+    assert group.vpc_id is not None
     report = scan_estate(inventory, PLAYBOOKS, vpcs=[group.vpc_id], fail_on="low")
     assert _pairs(report) == {("unused-security-group", unused)}
     finding = report.findings[0]
-    assert finding.accepted is not None and finding.accepted.by == "tag"
+    assert finding.accepted is not None
+    assert finding.accepted.by == "tag"
     assert not report.failed
     everything = scan_estate(inventory, PLAYBOOKS, fail_on="low")
-    assert _pairs(everything) == expected and everything.failed
+    assert _pairs(everything) == expected
+    assert everything.failed

@@ -36,8 +36,12 @@ def render_scan(report: ScanReport) -> RenderableType:
         parts.append(Text(f"netmend scan of {report.region}: no findings"))
     counts = report.counts()
     words = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
-    parts.append(Text(f"{len(report.findings)} finding(s) from {len(report.playbooks)} "
-                      f"playbook(s){': ' + words if words else ''}"))
+    parts.append(
+        Text(
+            f"{len(report.findings)} finding(s) from {len(report.playbooks)} "
+            f"playbook(s){': ' + words if words else ''}"
+        )
+    )
     for name, note in report.signals.items():
         parts.append(Text(f"{name}: {note}", style="dim"))
     if report.fail_on is not None:

@@ -34,7 +34,8 @@ SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
 
 
 def severity_rank(severity: str) -> int:
-    return SEVERITIES.index(severity)  # type: ignore[arg-type]
+    """0 for low up to 3 for critical."""
+    return [str(s) for s in SEVERITIES].index(severity)
 
 
 def parse_severity(text: str) -> Severity:

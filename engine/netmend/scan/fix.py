@@ -41,7 +41,10 @@ class FindingFix:
 
 
 def _entry(
-    inventory: Inventory, playbooks: PlaybookSet, playbook_id: str, resource: str,
+    inventory: Inventory,
+    playbooks: PlaybookSet,
+    playbook_id: str,
+    resource: str,
     signals: Mapping[str, Any],
 ) -> dict[str, Any]:
     playbook = estate_playbooks(playbooks, [playbook_id])[0]
@@ -99,7 +102,9 @@ def propose_finding_fix(
     summary = " ".join(explain(playbook, ctx).split())
     notes = [f"{resource} {playbook_id}: {summary}", *ctx.notes]
     if playbook.approval is not None and playbook.approval.required:
-        notes.append(f"{playbook_id}: approval required: {' '.join(playbook.approval.reason.split())}")
+        notes.append(
+            f"{playbook_id}: approval required: {' '.join(playbook.approval.reason.split())}"
+        )
     plan = Plan(
         run_id=run_id,
         playbooks=(playbook_id,),
@@ -132,11 +137,11 @@ def fix_finding(
         inventory, playbooks, playbook_id, resource, signals=signals, change_id=change_id
     )
     if proposed.plan.empty and apply:
-        raise NetmendError(
-            f"{playbook_id} proposes no change for {resource}: {proposed.summary}"
-        )
+        raise NetmendError(f"{playbook_id} proposes no change for {resource}: {proposed.summary}")
     rendered = on_plan(proposed.plan) if on_plan is not None else None
-    result = runner.execute(proposed.plan, apply=apply, verify_method="local", rendered_diff=rendered)
+    result = runner.execute(
+        proposed.plan, apply=apply, verify_method="local", rendered_diff=rendered
+    )
     return FindingFix(
         playbook=playbook_id,
         resource=resource,

@@ -42,9 +42,7 @@ def _destination(inventory: Inventory, eni_id: str, family: int) -> Endpoint | N
     )
 
 
-def grade_exposure(
-    evaluator: Evaluator, enis: list[str], exposure: Mapping[str, Any]
-) -> Exposure:
+def grade_exposure(evaluator: Evaluator, enis: list[str], exposure: Mapping[str, Any]) -> Exposure:
     """Evaluate internet → each ENI on each port of ``exposure`` ({protocol, ports, family})."""
     inventory = evaluator.inventory
     family = int(exposure.get("family") or 4)
@@ -73,8 +71,10 @@ def grade_exposure(
                 why = f"{eni_id}: {first.code} at {first.component}"
         if reached:
             exposed.append(eni_id)
-            reasons.append(f"{eni_id} reachable from the internet on {protocol}/"
-                           + ",".join(str(p) for p in reached))
+            reasons.append(
+                f"{eni_id} reachable from the internet on {protocol}/"
+                + ",".join(str(p) for p in reached)
+            )
         else:
             closed.append(eni_id)
             if why:

@@ -133,8 +133,11 @@ def untracked_flow(ctx: StepContext, params: Params) -> dict[str, Any] | None:
                 enis=[eni.network_interface_id],
                 eni_id=eni.network_interface_id,
                 instance_id=eni.instance_id,
-                rules=[f"{r.group_id} {'egress' if r.egress else 'ingress'} "
-                       f"{rule_ref(r)['words']} {r.peer}" for r in rules],
+                rules=[
+                    f"{r.group_id} {'egress' if r.egress else 'ingress'} "
+                    f"{rule_ref(r)['words']} {r.peer}"
+                    for r in rules
+                ],
                 cut_at_once=[f"{r.group_id} {rule_ref(r)['words']} {r.peer}" for r in cut],
                 inbound_rules=inbound,
             )

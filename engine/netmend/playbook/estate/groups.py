@@ -157,7 +157,9 @@ def missing_self_reference(ctx: StepContext, params: SelfReferenceParams) -> dic
                     and e.direction is Direction.INGRESS
                     for e in result.explanations
                 ):
-                    blocked.append(f"{flow.source.label} -> {flow.destination.label} {flow.service}")
+                    blocked.append(
+                        f"{flow.source.label} -> {flow.destination.label} {flow.service}"
+                    )
                     first_port = first_port or (protocol, port)
         if not blocked or first_port is None:
             continue

@@ -77,7 +77,9 @@ def rule_quota_near_limit(ctx: StepContext, params: QuotaThresholdParams) -> dic
     for eni in inventory.network_interfaces:
         groups = inventory.groups_of_eni(eni.network_interface_id)
         for egress in (False, True):
-            total = sum(rule_weight(inventory, r) for g in groups for r in g.rules if r.egress == egress)
+            total = sum(
+                rule_weight(inventory, r) for g in groups for r in g.rules if r.egress == egress
+            )
             if total < limit:
                 continue
             found.append(

@@ -42,14 +42,14 @@ def stale_reason(inventory: Inventory, group: SecurityGroup, rule: SgRule) -> st
     if referenced is None:
         if same_account and rule.referenced_vpc_id in (None, group.vpc_id):
             return f"{target} no longer exists"
-        if rule.referenced_vpc_id and group.vpc_id:
-            if not _peered(inventory, group.vpc_id, rule.referenced_vpc_id):
-                return f"no active peering connects {group.vpc_id} to {rule.referenced_vpc_id}"
+        peer_vpc = rule.referenced_vpc_id
+        if peer_vpc and group.vpc_id and not _peered(inventory, group.vpc_id, peer_vpc):
+            return f"no active peering connects {group.vpc_id} to {peer_vpc}"
         return None
     other_vpc = referenced.vpc_id
-    if other_vpc and group.vpc_id and other_vpc != group.vpc_id:
-        if not _peered(inventory, group.vpc_id, other_vpc):
-            return f"{target} is in {other_vpc}, and no active peering connects it to {group.vpc_id}"
+    crosses = bool(other_vpc and group.vpc_id and other_vpc != group.vpc_id)
+    if crosses and not _peered(inventory, str(group.vpc_id), str(other_vpc)):
+        return f"{target} is in {other_vpc}, and no active peering connects it to {group.vpc_id}"
     return None
 
 

@@ -82,7 +82,9 @@ def ssm_egress_blocked(ctx: StepContext, params: Params) -> dict[str, Any] | Non
         if result.reachable or not blocks:
             continue
         by_group = [
-            e for e in blocks if e.code != Code.SUBNET_ACL_RESTRICTION and e.direction is Direction.EGRESS
+            e
+            for e in blocks
+            if e.code != Code.SUBNET_ACL_RESTRICTION and e.direction is Direction.EGRESS
         ]
         peer = "0.0.0.0/0"
         if target is not None:
