@@ -99,7 +99,7 @@ def ssm_egress_blocked(ctx: StepContext, params: Params) -> dict[str, Any] | Non
                 instance_id=instance.instance_id,
                 eni_id=eni.network_interface_id,
                 via="interface endpoints" if target is not None else "public endpoints",
-                blocked_at=[f"{e.code} at {e.component}" for e in blocks],
+                blocked_at=list(dict.fromkeys(f"{e.code} at {e.component}" for e in blocks)),
                 blocked_by="security-group" if by_group else "network-acl",
                 fix_group=eni.group_ids[0] if by_group and eni.group_ids else None,
                 egress_peer=peer,
