@@ -26,6 +26,7 @@ __all__ = [
     "Baseline",
     "accepted_by_tag",
     "load_baseline",
+    "rule_tags",
     "write_baseline",
 ]
 
@@ -35,25 +36,38 @@ BASELINE_VERSION = 1
 Baseline = Mapping[tuple[str, str], str]  # (playbook, resource) -> the summary then
 
 
-def _tags(inventory: Inventory, resource_id: str) -> dict[str, str]:
-    found = inventory.get(resource_id)
-    tags = getattr(found, "tags", None)
-    if isinstance(tags, dict):
-        return tags
+def rule_tags(inventory: Inventory) -> dict[str, dict[str, str]]:
+    """Rule id -> its tags, for the rules that have any (rules are not in the id index)."""
+    return {
+        rule.rule_id: rule.tags
+        for group in inventory.security_groups
+        for rule in group.rules
+        if rule.rule_id and rule.tags
+    }
+
+
+def _tags(
+    inventory: Inventory, resource_id: str, rules: Mapping[str, dict[str, str]]
+) -> dict[str, str]:
     if resource_id.startswith("sgr-"):
-        for group in inventory.security_groups:
-            for rule in group.rules:
-                if rule.rule_id == resource_id:
-                    return rule.tags
-    return {}
+        return rules.get(resource_id, {})
+    tags = getattr(inventory.get(resource_id), "tags", None)
+    return tags if isinstance(tags, dict) else {}
 
 
 def accepted_by_tag(
-    inventory: Inventory, playbook: str, resource_ids: Iterable[str]
+    inventory: Inventory,
+    playbook: str,
+    resource_ids: Iterable[str],
+    rules: Mapping[str, dict[str, str]] | None = None,
 ) -> Acceptance | None:
-    """The acceptance a ``netmend:accept`` tag on one of ``resource_ids`` gives, if any."""
+    """The acceptance a ``netmend:accept`` tag on one of ``resource_ids`` gives, if any.
+
+    ``rules`` is ``rule_tags(inventory)`` when the caller asks many times (a scan).
+    """
+    found_rules = rule_tags(inventory) if rules is None else rules
     for resource_id in resource_ids:
-        value = _tags(inventory, resource_id).get(ACCEPT_TAG)
+        value = _tags(inventory, resource_id, found_rules).get(ACCEPT_TAG)
         if value is None:
             continue
         listed = {word.strip() for word in value.split(",")}

@@ -18,7 +18,7 @@ from netmend.playbook.loader import PlaybookSet
 from netmend.playbook.propose import detect_evidence, explain
 from netmend.playbook.schema import Playbook
 from netmend.reach.evaluate import evaluator_for
-from netmend.scan.accept import Baseline, accepted_by_tag
+from netmend.scan.accept import Baseline, accepted_by_tag, rule_tags
 from netmend.scan.findings import Acceptance, Finding, ScanReport, Severity, severity_rank
 from netmend.scan.grading import grade_exposure, graded_severity
 
@@ -67,6 +67,7 @@ def _finding(
     playbook: Playbook,
     entry: dict[str, Any],
     baseline: Baseline | None,
+    tags: Mapping[str, dict[str, str]],
 ) -> Finding:
     ctx = StepContext(
         inventory=inventory, run_id=SCAN_RUN_ID, playbook_id=playbook.id, evidence=dict(entry)
@@ -80,7 +81,7 @@ def _finding(
         severity = graded_severity(severity, exposure)
     resource = str(entry["resource"])
     accepted: Acceptance | None = accepted_by_tag(
-        inventory, playbook.id, [str(r) for r in entry.get("accept_on") or (resource,)]
+        inventory, playbook.id, [str(r) for r in entry.get("accept_on") or (resource,)], tags
     )
     if accepted is None and baseline is not None and (playbook.id, resource) in baseline:
         accepted = Acceptance(by="baseline", detail="listed in the baseline file")
@@ -125,6 +126,7 @@ def scan_estate(
         raise BadInputError(f"unknown VPC {', '.join(unknown)} in {inventory.region}")
     chosen = estate_playbooks(playbooks, only)
     findings: dict[tuple[str, str], Finding] = {}
+    tags = rule_tags(inventory)
     for done, playbook in enumerate(chosen):
         if progress is not None:
             progress(playbook.id, done, len(chosen))
@@ -133,7 +135,7 @@ def scan_estate(
                 continue
             key = (playbook.id, str(entry["resource"]))
             if key not in findings:  # a resource is reported once per playbook
-                findings[key] = _finding(inventory, playbook, entry, baseline)
+                findings[key] = _finding(inventory, playbook, entry, baseline, tags)
     if progress is not None:
         progress("done", len(chosen), len(chosen))
     ordered = sorted(

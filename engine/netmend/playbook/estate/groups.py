@@ -15,12 +15,13 @@ inbound groups, which a rule referencing the group itself would open.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from pydantic import Field
 
-from netmend.model import SecurityGroup
-from netmend.model.protocol import TCP, UDP
+from netmend.model import Inventory, NetworkInterface, SecurityGroup
+from netmend.model.protocol import ALL, TCP, UDP
 from netmend.playbook.context import StepContext
 from netmend.playbook.estate.base import finding, findings_or_none, group_label, holders, rule_ref
 from netmend.playbook.params import Params
@@ -99,7 +100,7 @@ def unused_group(ctx: StepContext, params: Params) -> dict[str, Any] | None:
 
 class SelfReferenceParams(Params):
     max_pairs: int = Field(
-        default=5, ge=1, le=100, description="Member pairs evaluated per group and port."
+        default=2, ge=1, le=100, description="Member pairs evaluated per group and port."
     )
     max_ports: int = Field(default=3, ge=1, le=20, description="Ports tried per group.")
 
@@ -110,6 +111,35 @@ def _served_ports(group: SecurityGroup, limit: int) -> list[tuple[str, int]]:
         if rule.protocol in (TCP, UDP) and rule.from_port is not None and not rule.all_ports:
             ports.setdefault((rule.protocol, rule.from_port), None)
     return list(ports)[:limit]
+
+
+def _ingress_admits(
+    inventory: Inventory,
+    target: NetworkInterface,
+    source: NetworkInterface,
+    protocol: str,
+    port: int,
+) -> bool:
+    """A rule of the target's groups admits the source on the port (a cheap first look:
+    then the destination's groups do not block it, so this is not the finding)."""
+    address = ipaddress.ip_address(source.primary_ip)
+    for group in inventory.groups_of_eni(target.network_interface_id):
+        for rule in group.ingress:
+            if rule.protocol not in (protocol, ALL):
+                continue
+            if rule.protocol != ALL and not rule.all_ports:
+                if rule.from_port is None or rule.to_port is None:
+                    continue
+                if not rule.from_port <= port <= rule.to_port:
+                    continue
+            if rule.referenced_group_id is not None:
+                if rule.referenced_group_id in source.group_ids:
+                    return True
+            elif rule.cidr_ipv4 is not None and address in ipaddress.ip_network(rule.cidr_ipv4):
+                return True
+            elif rule.prefix_list_id is not None:
+                return True  # judged by the evaluator's own rules, not here
+    return False
 
 
 def _endpoint(eni_id: str, address: str, instance_id: str | None) -> Endpoint:
@@ -137,6 +167,8 @@ def missing_self_reference(ctx: StepContext, params: SelfReferenceParams) -> dic
         for protocol, port in _served_ports(group, params.max_ports):
             source = members[0]
             for target in members[1 : 1 + params.max_pairs]:
+                if _ingress_admits(inventory, target, source, protocol, port):
+                    continue
                 flow = Flow(
                     source=_endpoint(
                         source.network_interface_id, source.primary_ip, source.instance_id
@@ -161,6 +193,7 @@ def missing_self_reference(ctx: StepContext, params: SelfReferenceParams) -> dic
                         f"{flow.source.label} -> {flow.destination.label} {flow.service}"
                     )
                     first_port = first_port or (protocol, port)
+                    break  # one blocked pair says it for this port
         if not blocked or first_port is None:
             continue
         found.append(
