@@ -79,6 +79,12 @@ def test_scan_outputs_fail_on_and_baseline(aws: MotoAws, cli_env: Path, tmp_path
     assert all(f["accepted"]["by"] == "baseline" for f in silenced.json()["findings"])
     assert silenced.json()["counts"]["accepted"] == len(expected)
 
+    table = run_cli("scan", *offline)
+    assert table.exit_code == 0, table.stderr
+    assert "world-open-sensitive-port" in table.stdout
+    assert "exposed" in table.stdout
+    assert f"{len(expected)} finding(s)" in table.stdout
+
     sarif = run_cli("scan", *offline, "--output", "sarif")
     assert sarif.exit_code == 0, sarif.stderr
     log = sarif.json()

@@ -85,6 +85,23 @@ def test_reference_across_a_deleted_peering_is_stale() -> None:
     assert "no active peering connects" in finding.summary
 
 
+def test_group_deleted_in_a_peered_vpc_of_the_account_is_stale() -> None:
+    """The referenced VPC is the account's own (collected): its group is simply gone,
+    although the peering is still active."""
+    estate = _estate("active")
+    fields = {name: getattr(estate, name) for name in Inventory.model_fields}
+    rule = estate.security_groups[0].rules[0].model_copy(update={"referenced_user_id": ACCOUNT})
+    group = estate.security_groups[0].model_copy(update={"rules": (rule,)})
+    fields["security_groups"] = (group,)
+    fields["vpcs"] = (
+        *estate.vpcs,
+        Vpc(vpc_id="vpc-0bbb0000000000001", cidr_blocks=("10.2.0.0/16",), owner_id=ACCOUNT),
+    )
+    report = scan_estate(Inventory(**fields), load_playbooks(), only=["stale-reference"])
+    (finding,) = report.findings
+    assert "sg-0bbb0000000000001 no longer exists" in finding.summary
+
+
 def test_accept_tag_on_the_group_silences_its_rules() -> None:
     """netmend:accept=<id>,<id> on the group covers the rule's finding; another id does not."""
     playbooks = load_playbooks()

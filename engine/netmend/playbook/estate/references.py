@@ -40,9 +40,13 @@ def stale_reason(inventory: Inventory, group: SecurityGroup, rule: SgRule) -> st
     same_account = rule.referenced_user_id in (None, owner)
     referenced = inventory.security_group(target)
     if referenced is None:
-        if same_account and rule.referenced_vpc_id in (None, group.vpc_id):
-            return f"{target} no longer exists"
+        # The referenced group's VPC is in the inventory (same account and region): its
+        # groups were all collected, so the group is gone. Across a peering AWS lets a
+        # referenced group be deleted, which is how most stale rules are born.
         peer_vpc = rule.referenced_vpc_id
+        vpc_known = peer_vpc is None or inventory.vpc(peer_vpc) is not None
+        if same_account and vpc_known:
+            return f"{target} no longer exists"
         if peer_vpc and group.vpc_id and not _peered(inventory, group.vpc_id, peer_vpc):
             return f"no active peering connects {group.vpc_id} to {peer_vpc}"
         return None
