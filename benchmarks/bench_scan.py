@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import sys
 import time
 from collections import Counter
@@ -97,10 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     report = scan_estate(inventory, playbooks, progress=progress)
     total = time.perf_counter() - start
     counts = Counter(f.playbook for f in report.findings)
-    for (name, at), (_, until) in zip(marks, marks[1:], strict=False):
+    for (name, at), (_, until) in itertools.pairwise(marks):
         print(f"  {name:<30} {until - at:>8.2f} s  {counts.get(name, 0):>6} finding(s)")
     print(
-        f"scan: {total:.2f} s for {len(report.findings)} finding(s) from {len(report.playbooks)} playbooks"
+        f"scan: {total:.2f} s for {len(report.findings)} finding(s) "
+        f"from {len(report.playbooks)} playbooks"
     )
     return 0
 

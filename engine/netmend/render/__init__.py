@@ -1,9 +1,6 @@
-"""Renderers: turn the core's typed results into text, tables and machine formats.
+"""How results read: rich views for people, diffs as AWS CLI, Terraform, CloudFormation.
 
-Pure functions from a result to a string or a JSON document (rich renderables for
-people); the faces print them.
+The only place (with cli/ and the chat adapter) that imports rich.
 """
-
-from __future__ import annotations
 
 __all__: list[str] = []

@@ -30,7 +30,10 @@ def render_scan(report: ScanReport) -> RenderableType:
             if finding.accepted is not None:
                 summary = f"(accepted: {finding.accepted.detail}) {summary}"
             row_style = "dim" if finding.accepted is not None else None
-            table.add_row(severity, finding.playbook, finding.resource, summary, style=row_style)
+            # Text, not markup: summaries hold brackets ("[exposed]") and user-made names.
+            table.add_row(
+                severity, finding.playbook, finding.resource, Text(summary), style=row_style
+            )
         parts.append(table)
     else:
         parts.append(Text(f"netmend scan of {report.region}: no findings"))

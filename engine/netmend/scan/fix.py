@@ -16,12 +16,12 @@ from typing import Any
 
 from netmend.errors import BadInputError, NetmendError
 from netmend.model import Inventory
-from netmend.plan import Plan, new_run_id
 from netmend.playbook.context import StepContext
 from netmend.playbook.loader import PlaybookSet
 from netmend.playbook.propose import explain, propose_changes
-from netmend.runner import Runner
-from netmend.runner_result import RunResult
+from netmend.run.plan import Plan, new_run_id
+from netmend.run.result import RunResult
+from netmend.run.runner import Runner
 from netmend.scan.run import estate_playbooks, playbook_entries
 
 __all__ = ["FindingFix", "NoFindingError", "fix_finding", "propose_finding_fix"]
@@ -66,7 +66,7 @@ def _still_found(
     signals: Mapping[str, Any],
 ) -> bool:
     """Whether the playbook still finds ``resource`` in the estate as the plan leaves it."""
-    from netmend.runner_verify import with_states  # pure, but its module reads AWS
+    from netmend.verify.run import with_states  # pure, but its module reads AWS
 
     after = [state for rid in plan.resources if (state := plan.after(rid)) is not None]
     projected = with_states(inventory, after)
@@ -101,10 +101,11 @@ def propose_finding_fix(
     changes = propose_changes(playbook, ctx)
     summary = " ".join(explain(playbook, ctx).split())
     notes = [f"{resource} {playbook_id}: {summary}", *ctx.notes]
-    if playbook.approval is not None and playbook.approval.required:
-        notes.append(
-            f"{playbook_id}: approval required: {' '.join(playbook.approval.reason.split())}"
-        )
+    required: tuple[str, ...] = ()
+    if playbook.approval is not None and playbook.approval.required and changes:
+        reason = " ".join(playbook.approval.reason.split())
+        notes.append(f"{playbook_id}: approval required: {reason}")
+        required = (f"{playbook_id}: {reason}",)
     plan = Plan(
         run_id=run_id,
         playbooks=(playbook_id,),
@@ -112,6 +113,7 @@ def propose_finding_fix(
         notes=tuple(notes),
         change_id=change_id,
         region=inventory.region,
+        approval_required=required,
     )
     if not plan.empty and _still_found(inventory, playbooks, playbook_id, resource, plan, signals):
         plan = plan.model_copy(

@@ -13,7 +13,7 @@ from typing import Any
 from netmend.errors import BadInputError
 from netmend.model import Inventory
 from netmend.playbook.context import StepContext
-from netmend.playbook.estate.base import SIGNALS
+from netmend.playbook.detectors.estate.base import SIGNALS
 from netmend.playbook.loader import PlaybookSet
 from netmend.playbook.propose import detect_evidence, explain
 from netmend.playbook.schema import Playbook
