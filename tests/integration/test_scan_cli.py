@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.session
 import jsonschema
 import pytest
@@ -180,3 +181,29 @@ def test_scan_fix_revocation_and_unknown_finding(aws: MotoAws, cli_env: Path) ->
     missing = run_cli("scan", "--fix", playbook, "--resource", "sg-0123456789abcdef0")
     assert missing.exit_code == 2
     assert "finds nothing" in missing.stderr
+
+
+def test_diagnose_shows_conntrack_evidence(aws: MotoAws, cli_env: Path) -> None:
+    """diagnose reads the same metric as the scan for the flow's ends: the instance whose
+    conntrack_allowance_exceeded rose by 42 in the last hour says so."""
+    cloudwatch = boto3.Session(region_name=aws.region).client(
+        "cloudwatch", endpoint_url=aws.endpoint_url
+    )
+    ((_, instance),) = estates.plant_conntrack(aws.ec2, cloudwatch)
+    result = run_cli(
+        "diagnose",
+        "--source",
+        instance,
+        "--destination",
+        "198.51.100.7",
+        "--port",
+        "443",
+        "--output",
+        "json",
+    )
+    assert result.exit_code in (0, 3), result.stderr
+    assert result.json()["conntrack_allowance_exceeded"] == {instance: 42.0}
+    text = run_cli(
+        "diagnose", "--source", instance, "--destination", "198.51.100.7", "--port", "443"
+    )
+    assert "connection-tracking allowance" in text.stdout

@@ -28,6 +28,7 @@ __all__ = [
     "CONNTRACK_METRIC_NAMES",
     "collect_signals",
     "conntrack_rises",
+    "read_conntrack_rises",
     "ssm_endpoints",
 ]
 
@@ -139,6 +140,16 @@ def ssm_endpoints(clients: AwsClients) -> dict[str, dict[str, list[str]]]:
         enis = [str(e) for e in endpoint.get("NetworkInterfaceIds") or ()]
         found.setdefault(str(endpoint["VpcId"]), {}).setdefault(service, []).extend(enis)
     return found
+
+
+def read_conntrack_rises(clients: AwsClients) -> dict[str, float] | None:
+    """``conntrack_rises``, or None when it cannot be read (no permission, no CloudWatch
+    at the endpoint): the metric is evidence, never a reason for a command to fail."""
+    try:
+        return conntrack_rises(clients)
+    except NetmendError as error:
+        log.info("conntrack metric not read", reason=str(error))
+        return None
 
 
 def collect_signals(

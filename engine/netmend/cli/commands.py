@@ -79,7 +79,17 @@ def diagnose(
     from netmend.reach import make_flow
 
     configure_logging(verbose=verbose)
-    estate = load_estate(inventory, region, profile, endpoint_url)
+    rises: dict[str, float] | None = None
+    if inventory is None:
+        from netmend.aws.collector import collect_inventory
+        from netmend.aws.session import make_clients
+        from netmend.aws.signals import read_conntrack_rises
+
+        clients = make_clients(aws_options(region, profile, endpoint_url))
+        estate = collect_inventory(clients)
+        rises = read_conntrack_rises(clients)
+    else:
+        estate = load_estate(inventory, region, profile, endpoint_url)
     flow = make_flow(
         estate,
         source,
@@ -89,7 +99,7 @@ def diagnose(
         icmp_type=icmp_type,
         icmp_code=icmp_code,
     )
-    result = diagnose(estate, flow)
+    result = diagnose(estate, flow, conntrack_rises=rises)
     if output is OutputFormat.JSON:
         emit_json(diagnosis_to_json(result))
     else:
