@@ -185,7 +185,7 @@ def test_scan_fix_revocation_and_unknown_finding(aws: MotoAws, cli_env: Path) ->
 
 def test_diagnose_shows_conntrack_evidence(aws: MotoAws, cli_env: Path) -> None:
     """diagnose reads the same metric as the scan for the flow's ends: the instance whose
-    conntrack_allowance_exceeded rose by 42 in the last hour says so."""
+    conntrack_allowance_exceeded rose by 42 in the last hour says so (JSON)."""
     cloudwatch = boto3.Session(region_name=aws.region).client(
         "cloudwatch", endpoint_url=aws.endpoint_url
     )
