@@ -180,3 +180,57 @@ def test_vpc_filter_and_tag_acceptance(aws: MotoAws) -> None:
     everything = scan_estate(inventory, PLAYBOOKS, fail_on="low")
     assert _pairs(everything) == expected
     assert everything.failed
+
+
+def test_ssm_interface_endpoints_are_where_the_agent_goes(aws: MotoAws) -> None:
+    """Two private instances allowed out on 443 to 10.0.0.0/8 only: in the VPC with the
+    ssm, ssmmessages and ec2messages interface endpoints (their group admitting 443) the
+    agent reaches them; in the VPC without, the public endpoints are blocked.
+
+    moto gives an interface endpoint's ENI an address outside its subnet (10.57.x.x),
+    which 10.0.0.0/8 covers as it would AWS's address in the subnet, and leaves the ENI
+    in the default group whatever SecurityGroupIds says: the test puts the endpoint's
+    group on it, as AWS does.
+    """
+    reported = []
+    for octet, endpoints in ((50, True), (51, False)):
+        net = estates.new_net(aws.ec2, octet)
+        app = estates.group(net, f"private-app-{octet}", keep_egress=False)
+        aws.ec2.authorize_security_group_egress(
+            GroupId=app,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
+                }
+            ],
+        )
+        instance, _ = estates.launch(net, app)
+        if endpoints:
+            entry = estates.group(net, "ssm-endpoints")
+            estates.allow_in(net, entry, 443, "10.0.0.0/8")
+            for service in ("ssm", "ssmmessages", "ec2messages"):
+                created = aws.ec2.create_vpc_endpoint(
+                    VpcId=net.vpc,
+                    VpcEndpointType="Interface",
+                    ServiceName=f"com.amazonaws.{aws.region}.{service}",
+                    SubnetIds=[net.subnet],
+                    SecurityGroupIds=[entry],
+                )["VpcEndpoint"]
+                for eni in created["NetworkInterfaceIds"]:
+                    aws.ec2.modify_network_interface_attribute(
+                        NetworkInterfaceId=eni, Groups=[entry]
+                    )
+        else:
+            reported.append(instance)
+    estates.tidy_account(aws.ec2)
+    clients = aws.clients()
+    signals, notes = collect_signals(clients, ["ssm-egress-blocked"])
+    assert len(signals["vpc_endpoints"]) == 1
+    report = scan_estate(
+        collect_inventory(clients), PLAYBOOKS, only=["ssm-egress-blocked"], signals=signals
+    )
+    assert [f.resource for f in report.findings] == reported
+    assert report.findings[0].evidence["via"] == "public endpoints"

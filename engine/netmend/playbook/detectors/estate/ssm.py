@@ -81,11 +81,16 @@ def ssm_egress_blocked(ctx: StepContext, params: Params) -> dict[str, Any] | Non
         blocks = [e for e in result.explanations if e.code in _FILTERING]
         if result.reachable or not blocks:
             continue
-        by_group = [
+        # Only the source's own outbound rules are fixed here; a block at the endpoint's
+        # group (its inbound 443) or at an ACL is reported, for `netmend fix` on the flow.
+        source_egress = [
             e
             for e in blocks
-            if e.code != Code.SUBNET_ACL_RESTRICTION and e.direction is Direction.EGRESS
+            if e.code != Code.SUBNET_ACL_RESTRICTION
+            and e.direction is Direction.EGRESS
+            and e.component in eni.group_ids + (eni.network_interface_id,)
         ]
+        by_group = any(e.code != Code.SUBNET_ACL_RESTRICTION for e in blocks)
         peer = "0.0.0.0/0"
         if target is not None:
             vpc = inventory.vpc(eni.vpc_id)
@@ -101,7 +106,7 @@ def ssm_egress_blocked(ctx: StepContext, params: Params) -> dict[str, Any] | Non
                 via="interface endpoints" if target is not None else "public endpoints",
                 blocked_at=list(dict.fromkeys(f"{e.code} at {e.component}" for e in blocks)),
                 blocked_by="security-group" if by_group else "network-acl",
-                fix_group=eni.group_ids[0] if by_group and eni.group_ids else None,
+                fix_group=eni.group_ids[0] if source_egress and eni.group_ids else None,
                 egress_peer=peer,
             )
         )
