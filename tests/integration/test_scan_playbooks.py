@@ -227,7 +227,7 @@ def test_ssm_interface_endpoints_are_where_the_agent_goes(aws: MotoAws) -> None:
             reported.append(instance)
     estates.tidy_account(aws.ec2)
     clients = aws.clients()
-    signals, notes = collect_signals(clients, ["ssm-egress-blocked"])
+    signals, _notes = collect_signals(clients, ["ssm-egress-blocked"])
     assert len(signals["vpc_endpoints"]) == 1
     report = scan_estate(
         collect_inventory(clients), PLAYBOOKS, only=["ssm-egress-blocked"], signals=signals

@@ -88,7 +88,7 @@ def ssm_egress_blocked(ctx: StepContext, params: Params) -> dict[str, Any] | Non
             for e in blocks
             if e.code != Code.SUBNET_ACL_RESTRICTION
             and e.direction is Direction.EGRESS
-            and e.component in eni.group_ids + (eni.network_interface_id,)
+            and e.component in (*eni.group_ids, eni.network_interface_id)
         ]
         by_group = any(e.code != Code.SUBNET_ACL_RESTRICTION for e in blocks)
         peer = "0.0.0.0/0"
