@@ -303,7 +303,8 @@ def _fix(
         on_plan=show,
     )
     result = outcome.result
-    assert result is not None  # fix_finding always runs the plan
+    if result is None:  # fix_finding always runs the plan; say so if that ever changes
+        raise NetmendError(f"{playbook_id} on {resource}: the plan did not run")
     if text:
         console.print(render_run_result(result))
     else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netmend.errors import BadInputError, NetmendError
 from netmend.model import Inventory
@@ -21,8 +21,10 @@ from netmend.playbook.loader import PlaybookSet
 from netmend.playbook.propose import explain, propose_changes
 from netmend.run.plan import Plan, new_run_id
 from netmend.run.result import RunResult
-from netmend.run.runner import Runner
 from netmend.scan.run import estate_playbooks, playbook_entries
+
+if TYPE_CHECKING:  # the runner reads and writes AWS; the scan core only calls it
+    from netmend.run.runner import Runner
 
 __all__ = ["FindingFix", "NoFindingError", "fix_finding", "propose_finding_fix"]
 
