@@ -22,7 +22,7 @@ from netmend.aws.session import AwsOptions, make_clients
 from netmend.aws.signals import collect_signals
 from netmend.model import Inventory
 from netmend.playbook import load_playbooks
-from netmend.scan import ScanReport, scan_estate
+from netmend.scan import ScanReport, propose_finding_fix, scan_estate
 from tests.conftest import TEST_REGION, MotoAws, reset_moto
 from tests.integration import scan_estates as estates
 
@@ -234,3 +234,54 @@ def test_ssm_interface_endpoints_are_where_the_agent_goes(aws: MotoAws) -> None:
     )
     assert [f.resource for f in report.findings] == reported
     assert report.findings[0].evidence["via"] == "public endpoints"
+
+
+def test_untracked_fix_removes_only_rules_open_on_every_port(
+    accounts: dict[str, Account],
+) -> None:
+    """The interface open to the world on every port gets that rule revoked; those
+    untracked through a service's own world rule (SSH, PostgreSQL) get no change."""
+    problems = accounts["problems"]
+    plans = {
+        f.resource: propose_finding_fix(
+            problems.inventory, PLAYBOOKS, "untracked-flow", f.resource, run_id="test-run"
+        ).plan
+        for f in problems.scan(["untracked-flow"]).findings
+    }
+    changed = {eni: plan for eni, plan in plans.items() if not plan.empty}
+    assert len(plans) == 3
+    assert len(changed) == 1
+    ((change,),) = [plan.changes for plan in changed.values()]
+    assert change.api == "RevokeSecurityGroupIngress"
+    assert change.before is not None
+    (revoked,) = [
+        r for r in change.before.rules if r.rule_id == change.params["SecurityGroupRuleIds"][0]
+    ]
+    assert revoked.protocol == "-1"
+    assert revoked.cidr_ipv4 == "0.0.0.0/0"
+
+
+def test_every_finding_proposes_its_fix(accounts: dict[str, Account]) -> None:
+    """Each planted finding's fix renders and validates through the playbook engine; the
+    ones with a rule to change propose at least one change (a quota near its limit
+    without redundant rules, a service's untracked rule and conntrack propose none), and
+    the estate as the plan leaves it no longer has the finding, but for a default group
+    an instance is still in (emptied, it is still in use) and an unused group (emptied,
+    not deleted: netmend does not delete groups yet): the plan says so."""
+    problems = accounts["problems"]
+    attached = {f.resource for f in problems.scan(["default-sg-in-use"]).findings if f.enis}
+    without = {"conntrack-allowance-exceeded", "rule-quota-near-limit", "untracked-flow"}
+    for playbook, resource in sorted(problems.expected):
+        proposed = propose_finding_fix(
+            problems.inventory,
+            PLAYBOOKS,
+            playbook,
+            resource,
+            signals=problems.signals,
+            run_id="test-run",
+        )
+        if playbook not in without:
+            assert proposed.plan.changes, (playbook, resource, proposed.plan.notes)
+            still = any("still finds" in n for n in proposed.plan.notes)
+            stays = resource in attached or playbook == "unused-security-group"
+            assert still == stays, proposed.plan.notes

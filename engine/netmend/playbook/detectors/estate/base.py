@@ -25,6 +25,7 @@ __all__ = [
     "holders",
     "is_world",
     "rule_ref",
+    "rule_words",
     "signal",
     "world_family",
 ]
@@ -56,8 +57,8 @@ def holders(inventory: Inventory, group_id: str) -> tuple[NetworkInterface, ...]
 
 
 def rule_ref(rule: SgRule) -> dict[str, Any]:
-    """``{group, rule_id, words}``: what ``sg.revoke-rules`` takes, plus how it reads."""
-    return {"group": rule.group_id, "rule_id": rule.rule_id, "words": rule_words(rule)}
+    """``{group, rule_id}``: exactly what ``sg.revoke-rules`` takes for one rule."""
+    return {"group": rule.group_id, "rule_id": rule.rule_id}
 
 
 def finding(

@@ -26,6 +26,7 @@ from netmend.playbook.detectors.estate.base import (
     group_label,
     holders,
     rule_ref,
+    rule_words,
     world_family,
 )
 from netmend.playbook.params import Params
@@ -94,7 +95,7 @@ def world_open_sensitive_port(
                     group_id=group.group_id,
                     group=group_label(group),
                     rule_id=rule.rule_id,
-                    rule=rule_ref(rule)["words"],
+                    rule=rule_words(rule),
                     peer=rule.peer,
                     ports=opened,
                     port_names=_port_names(opened),
@@ -120,8 +121,9 @@ def untracked_flow(ctx: StepContext, params: Params) -> dict[str, Any] | None:
         if not rules:
             continue
         cut = [r for r in rules if removal_cuts_connections(inventory, eni, r)]
-        # The fix narrows the inbound side: the rules that let the world in on all ports.
-        inbound = [rule_ref(r) for r in rules if not r.egress and r.rule_id]
+        # The fix removes only the rules that let the world in on every port: a public
+        # service's own rule (tcp/443 from 0.0.0.0/0) is untracked by design, and stays.
+        inbound = [rule_ref(r) for r in rules if not r.egress and r.rule_id and r.all_ports]
         found.append(
             finding(
                 eni.network_interface_id,
@@ -134,11 +136,10 @@ def untracked_flow(ctx: StepContext, params: Params) -> dict[str, Any] | None:
                 eni_id=eni.network_interface_id,
                 instance_id=eni.instance_id,
                 rules=[
-                    f"{r.group_id} {'egress' if r.egress else 'ingress'} "
-                    f"{rule_ref(r)['words']} {r.peer}"
+                    f"{r.group_id} {'egress' if r.egress else 'ingress'} {rule_words(r)} {r.peer}"
                     for r in rules
                 ],
-                cut_at_once=[f"{r.group_id} {rule_ref(r)['words']} {r.peer}" for r in cut],
+                cut_at_once=[f"{r.group_id} {rule_words(r)} {r.peer}" for r in cut],
                 inbound_rules=inbound,
             )
         )

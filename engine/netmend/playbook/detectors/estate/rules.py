@@ -18,7 +18,13 @@ from typing import Any
 from netmend.model import SecurityGroup, SgRule
 from netmend.model.protocol import TCP, UDP
 from netmend.playbook.context import StepContext
-from netmend.playbook.detectors.estate.base import finding, findings_or_none, group_label, rule_ref
+from netmend.playbook.detectors.estate.base import (
+    finding,
+    findings_or_none,
+    group_label,
+    rule_ref,
+    rule_words,
+)
 from netmend.playbook.params import Params
 from netmend.playbook.registry import detector
 from netmend.playbook.sg.redundancy import redundant_rules
@@ -51,9 +57,9 @@ def redundant(ctx: StepContext, params: Params) -> dict[str, Any] | None:
                 redundant=[
                     {
                         **rule_ref(item.rule),
+                        "words": rule_words(item.rule),
                         "peer": item.rule.peer,
-                        "covered_by": f"{rule_ref(item.covered_by)['words']} "
-                        f"{item.covered_by.peer}",
+                        "covered_by": f"{rule_words(item.covered_by)} {item.covered_by.peer}",
                     }
                     for item in gone
                 ],
@@ -107,8 +113,8 @@ def stateless_rules(ctx: StepContext, params: Params) -> dict[str, Any] | None:
                 vpc=group.vpc_id,
                 group_id=group.group_id,
                 group=group_label(group),
-                ephemeral=[f"{rule_ref(r)['words']} from {r.peer}" for r in ephemeral],
-                mirrored=[f"{rule_ref(r)['words']} to {r.peer}" for r in mirrored],
+                ephemeral=[f"{rule_words(r)} from {r.peer}" for r in ephemeral],
+                mirrored=[f"{rule_words(r)} to {r.peer}" for r in mirrored],
                 removable=[
                     {"group": r.group_id, "rule_id": r.rule_id} for r in (*ephemeral, *mirrored)
                 ],
