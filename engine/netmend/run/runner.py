@@ -36,7 +36,6 @@ from netmend.aws.session import AwsClients
 from netmend.errors import BadInputError, NetmendError
 from netmend.model.protocol import TCP, UDP
 from netmend.reach.flow import Flow
-from netmend.render.diff import plan_to_text
 from netmend.run.new_resources import resolve_plan
 from netmend.run.plan import Plan
 from netmend.run.restore import differences
@@ -52,12 +51,19 @@ from netmend.store.records import (
 from netmend.store.runs import RunStore
 from netmend.verify.run import IntentCheck, LocalVerifier, Verifier
 
-__all__ = ["VERIFY_METHODS", "Runner"]
+__all__ = ["VERIFY_METHODS", "Runner", "plan_summary"]
 
 log = structlog.get_logger()
 
 VERIFY_METHODS = ("local", "reachability-analyzer", "auto")
 REACHABILITY_ANALYZER = "reachability-analyzer"
+
+
+def plan_summary(plan: Plan) -> str:
+    """A plan as plain lines (api, resource, summary): what an approver sees by default."""
+    lines = [f"run {plan.run_id}: {len(plan.changes)} change(s)"]
+    lines += [f"  {c.api} {c.resource}: {c.summary}" for c in plan.changes]
+    return "\n".join(lines)
 
 
 class Runner:
@@ -87,7 +93,9 @@ class Runner:
         self.verifier: Verifier = verifier or LocalVerifier(clients)
         self.verifiers: dict[str, Verifier] = dict(verifiers or {})
         self.requester = requester or invoking_user()
-        self.render_diff = render_diff or plan_to_text
+        # How a person is shown a plan before approving it: the face passes its renderer
+        # (the CLI's table diff); without one, one plain line per change.
+        self.render_diff = render_diff or plan_summary
         self.writer = RunWriter(clients, store, audit)
 
     # -- execute -------------------------------------------------------------------------
