@@ -17,9 +17,9 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from netmend.model.change import Change
 from netmend.playbook.context import StepContext
 from netmend.playbook.params import Params
-from netmend.run.plan import Change
 
 __all__ = [
     "Action",

@@ -9,16 +9,30 @@ which group to delete; the group also carries the ``netmend:run-id`` tag, for th
 where the run died before the answer was journalled.
 
 Placeholders never start with ``sg-``: the snapshot, the drift check and the readers of
-live state pass them by (there is nothing to read before the group exists).
+live state pass them by (there is nothing to read before the group exists). The
+placeholder format and the tags are facts aws/ needs too: they live in
+``netmend.model.created`` (re-exported here).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from netmend.run.plan import Change, ChangeKind, Plan
+from netmend.model.change import Change, ChangeKind
+from netmend.model.created import (
+    CREATE_GROUP_API,
+    CREATED_BY_TAG,
+    CREATED_BY_VALUE,
+    DELETE_GROUP_API,
+    RUN_ID_TAG,
+    has_placeholder,
+    is_placeholder,
+    new_group_ref,
+    placeholder_variable,
+    resolve_value,
+)
+from netmend.run.plan import Plan
 
 if TYPE_CHECKING:
     from netmend.store.records import JournalEntry
@@ -40,55 +54,6 @@ __all__ = [
     "resolve_plan",
     "resolve_value",
 ]
-
-CREATE_GROUP_API = "CreateSecurityGroup"
-DELETE_GROUP_API = "DeleteSecurityGroup"
-CREATED_BY_TAG = "netmend:created-by"
-CREATED_BY_VALUE = "netmend"
-RUN_ID_TAG = "netmend:run-id"
-
-_PREFIX = "new-sg:"
-# A run id (store/runs.py's pattern, without ":") and a sequence number.
-_PLACEHOLDER = re.compile(r"new-sg:[A-Za-z0-9][A-Za-z0-9._-]*:[0-9]+")
-
-
-def new_group_ref(run_id: str, number: int) -> str:
-    """The placeholder of the ``number``-th group run ``run_id`` creates (from 1)."""
-    ref = f"{_PREFIX}{run_id}:{number}"
-    if not _PLACEHOLDER.fullmatch(ref):
-        raise ValueError(f"cannot make a placeholder from run id {run_id!r}")
-    return ref
-
-
-def is_placeholder(value: str) -> bool:
-    return _PLACEHOLDER.fullmatch(value) is not None
-
-
-def placeholder_variable(ref: str) -> str:
-    """A shell variable name for a placeholder: ``new-sg:RUN:1`` → ``NEW_SG_1``."""
-    return f"NEW_SG_{ref.rsplit(':', 1)[-1]}"
-
-
-def has_placeholder(value: Any) -> bool:
-    """Whether a placeholder appears anywhere in ``value`` (strings, lists, dicts)."""
-    if isinstance(value, str):
-        return _PLACEHOLDER.search(value) is not None
-    if isinstance(value, Mapping):
-        return any(has_placeholder(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(has_placeholder(v) for v in value)
-    return False
-
-
-def resolve_value(value: Any, ids: Mapping[str, str]) -> Any:
-    """``value`` with every placeholder that ``ids`` knows replaced by its real id."""
-    if isinstance(value, str):
-        return _PLACEHOLDER.sub(lambda m: ids.get(m.group(0), m.group(0)), value)
-    if isinstance(value, Mapping):
-        return {k: resolve_value(v, ids) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [resolve_value(v, ids) for v in value]
-    return value
 
 
 def resolve_change(change: Change, ids: Mapping[str, str]) -> Change:

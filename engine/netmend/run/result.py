@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from netmend.approval.decision import Decision
-from netmend.run.plan import Change
+from netmend.model.change import Change
 from netmend.store.records import RunStatus
 
 __all__ = [

@@ -20,6 +20,7 @@ from netmend.aws.created import groups_tagged_for_run
 from netmend.aws.mutations import apply_change, read_resources
 from netmend.aws.session import AwsClients
 from netmend.errors import NetmendError
+from netmend.model.change import Change
 from netmend.run.new_resources import (
     DELETE_GROUP_API,
     created_group_ids,
@@ -28,7 +29,6 @@ from netmend.run.new_resources import (
     has_placeholder,
     resolve_change,
 )
-from netmend.run.plan import Change
 from netmend.run.restore import differences, restore_changes
 from netmend.run.result import CallOutcome, ChangeRecord, RollbackReport
 from netmend.store.records import JournalEntry, JournalPhase, RunStatus, Snapshot

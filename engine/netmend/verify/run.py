@@ -22,10 +22,10 @@ from netmend.aws.session import AwsClients
 from netmend.errors import BadInputError, NetmendError
 from netmend.model import Inventory, NetworkAcl, NetworkInterface, SecurityGroup
 from netmend.model.protocol import TCP, UDP
+from netmend.model.rules import acl_entry_content, resource_id, rule_text, sg_rule_key
 from netmend.reach.evaluate import evaluate
 from netmend.reach.flow import Endpoint, EndpointKind, Flow, make_flow
 from netmend.run.plan import Plan, ResourceState
-from netmend.run.restore import acl_entry_content, resource_id, rule_text, sg_rule_key
 from netmend.run.result import Verification
 
 __all__ = ["IntentCheck", "LocalVerifier", "Verifier", "kept_differences", "with_states"]
