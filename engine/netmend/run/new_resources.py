@@ -1,5 +1,11 @@
 """Security groups a plan creates: placeholder ids until AWS names them, and their cleanup.
 
+The whole life of a created group, in order: its placeholder (``new_group_ref``, names in
+``netmend.model.created``), the real id swapped in once created (``resolve_*``), the id
+kept in the journal (``created_group_ids``), and on rollback the group found and deleted
+(``created_groups``, ``delete_created_groups``, ``created_left_behind``); the AWS calls
+themselves are aws/ (guarded: only a group netmend created and nothing carries).
+
 A plan is made before anything exists, so the group it creates (an overflow group for a
 full one) is named by a placeholder, ``new-sg:<run id>:<n>``, in the change that creates
 it and in every later change that names it (the rule authorized on it, the interface's
@@ -19,6 +25,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from netmend.aws.created import groups_tagged_for_run
+from netmend.aws.mutations import read_resources
+from netmend.errors import NetmendError
 from netmend.model.change import Change, ChangeKind
 from netmend.model.created import (
     CREATE_GROUP_API,
@@ -35,6 +44,9 @@ from netmend.model.created import (
 from netmend.run.plan import Plan
 
 if TYPE_CHECKING:
+    from netmend.aws.session import AwsClients
+    from netmend.run.result import ChangeRecord
+    from netmend.run.writes import RunWriter
     from netmend.store.records import JournalEntry
 
 __all__ = [
@@ -44,8 +56,11 @@ __all__ = [
     "DELETE_GROUP_API",
     "RUN_ID_TAG",
     "created_group_ids",
+    "created_groups",
+    "created_left_behind",
     "creation_attempted",
     "delete_created_group_change",
+    "delete_created_groups",
     "has_placeholder",
     "is_placeholder",
     "new_group_ref",
@@ -100,3 +115,52 @@ def delete_created_group_change(group_id: str, run_id: str) -> Change:
         kinds=(ChangeKind.REVOCATION,),
         summary=f"{group_id}: delete the group run {run_id} created (no interface carries it)",
     )
+
+
+# -- the end of a created group's life: found and deleted on rollback ------------------
+
+
+def created_groups(clients: AwsClients, journal: Iterable[JournalEntry], run_id: str) -> list[str]:
+    """Groups this run created that still exist: by journalled id, else by its tag."""
+    entries = list(journal)
+    if not creation_attempted(entries):
+        return []
+    ids = set(created_group_ids(entries).values())
+    ids |= set(groups_tagged_for_run(clients, run_id))
+    return sorted(read_resources(clients, ids))
+
+
+def delete_created_groups(
+    writer: RunWriter, run_id: str, step: int, calls: list[ChangeRecord], errors: list[str]
+) -> None:
+    """Delete the groups the run created (after the snapshot took them off interfaces).
+
+    Each delete is one journalled call through ``writer``; aws/ refuses to delete a
+    group netmend did not create or that an interface still carries.
+    """
+    from netmend.run.result import ChangeRecord
+    from netmend.run.writes import WriteFailed
+
+    try:
+        created = writer.created_groups(run_id)
+    except NetmendError as error:
+        errors.append(f"cannot look for the groups this run created: {error}")
+        return
+    for group_id in created:
+        change = delete_created_group_change(group_id, run_id)
+        try:
+            outcome, code = writer.call(run_id, "rollback", step, change)
+            calls.append(ChangeRecord.of(change, outcome, code))
+        except WriteFailed as failed:
+            calls.append(ChangeRecord.of(change, "failed", failed.code))
+            errors.append(f"{change.api} on {group_id} failed: {failed.error}")
+        step += 1
+
+
+def created_left_behind(writer: RunWriter, run_id: str) -> list[str]:
+    """One line per group the run created that still exists after its rollback."""
+    try:
+        left = writer.created_groups(run_id)
+    except NetmendError as error:
+        return [f"cannot look for the groups this run created: {error}"]
+    return [f"{group_id}: created by run {run_id}, still exists" for group_id in left]

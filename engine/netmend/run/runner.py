@@ -305,7 +305,8 @@ class Runner:
             )
         except BaseException:
             # A bug or Ctrl-C half-way: put the estate back before letting it propagate.
-            self.writer.restore(run_id, snapshot)
+            report = self._restore(plan, snapshot)
+            self._record(plan, report.status, report.message, rollback=report)
             raise
         # Verification reads the groups the run created by their real ids.
         applied = resolve_plan(plan, self.writer.created_ids(run_id))
@@ -374,7 +375,7 @@ class Runner:
         verification: Verification | None,
         why: str,
     ) -> RunResult:
-        report = self.writer.restore(plan.run_id, snapshot)
+        report = self._restore(plan, snapshot)
         if report.status is RunStatus.ROLLED_BACK:
             message = f"{why}; the snapshot was restored"
         else:
@@ -420,15 +421,7 @@ class Runner:
         snapshot = record.snapshot
         if snapshot is None:
             message = f"nothing had been applied (the run was {record.status.value})"
-            self.store.set_status(run_id, RunStatus.ROLLED_BACK, message=message)
-            self.audit.record(
-                "run.rolled_back",
-                run_id=run_id,
-                change_id=plan.change_id,
-                requester=self.requester,
-                calls=0,
-                message=message,
-            )
+            self._record(plan, RunStatus.ROLLED_BACK, message, calls=0)
             return self._store_result(
                 RunResult(
                     run_id=run_id,
@@ -458,14 +451,9 @@ class Runner:
                             approval=decision,
                             message=f"rollback {decision.outcome.value}: {decision.reason}",
                         )
-                self.audit.record(
-                    "run.rollback",
-                    run_id=run_id,
-                    change_id=plan.change_id,
-                    requester=self.requester,
-                    was=record.status.value,
-                )
-                report = self.writer.restore(run_id, snapshot)
+                self._audit("run.rollback", plan, was=record.status.value)
+                report = self._restore(plan, snapshot)
+                self._record(plan, report.status, report.message, rollback=report)
         except ResourceLockedError as error:
             raise NetmendError(f"cannot roll back {run_id}: {error}") from error
         return self._store_result(
@@ -515,6 +503,30 @@ class Runner:
             **fields,
         )
 
+    def _restore(self, plan: Plan, snapshot: Snapshot) -> RollbackReport:
+        """Restore the snapshot, recorded as ``rolling_back`` while the calls go out."""
+        self.store.set_status(plan.run_id, RunStatus.ROLLING_BACK)
+        return self.writer.restore(plan.run_id, snapshot)
+
+    def _record(
+        self,
+        plan: Plan,
+        status: RunStatus,
+        message: str,
+        *,
+        rollback: RollbackReport | None = None,
+        **fields: Any,
+    ) -> None:
+        """The one place a run's status and its lifecycle audit event are written."""
+        self.store.set_status(plan.run_id, status, message=message)
+        if rollback is not None:
+            fields |= {
+                "calls": len(rollback.calls),
+                "differences": list(rollback.differences),
+                "errors": list(rollback.errors),
+            }
+        self._audit(f"run.{status.value}", plan, message=message, **fields)
+
     def _finish(
         self,
         plan: Plan,
@@ -526,10 +538,8 @@ class Runner:
         verification: Verification | None = None,
         rollback: RollbackReport | None = None,
     ) -> RunResult:
-        self.store.set_status(plan.run_id, status, message=message)
-        if rollback is None:  # a restore already wrote its own audit event
-            extra = {"verification": verification.detail} if verification else {}
-            self._audit(f"run.{status.value}", plan, message=message, **extra)
+        extra = {"verification": verification.detail} if verification else {}
+        self._record(plan, status, message, rollback=rollback, **extra)
         result = RunResult(
             run_id=plan.run_id,
             status=status,
