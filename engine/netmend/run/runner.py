@@ -49,14 +49,15 @@ from netmend.store.records import (
     Snapshot,
 )
 from netmend.store.runs import RunStore
-from netmend.verify.run import IntentCheck, LocalVerifier, Verifier
+from netmend.verify.flow import METHODS, REACHABILITY_ANALYZER
+from netmend.verify.run import IntentCheck, LocalRunVerifier, RunVerifier
 
 __all__ = ["VERIFY_METHODS", "Runner", "plan_summary"]
 
 log = structlog.get_logger()
 
-VERIFY_METHODS = ("local", "reachability-analyzer", "auto")
-REACHABILITY_ANALYZER = "reachability-analyzer"
+# The one method table lives in verify/flow.py; the name stays for the faces.
+VERIFY_METHODS = METHODS
 
 
 def plan_summary(plan: Plan) -> str:
@@ -69,7 +70,7 @@ def plan_summary(plan: Plan) -> str:
 class Runner:
     """Runs plans against one account and region, recording everything in ``store``.
 
-    ``verifier`` checks a run after its writes (default: ``LocalVerifier(clients)``);
+    ``verifier`` checks a run after its writes (default: ``LocalRunVerifier(clients)``);
     ``verifiers`` adds other methods by name (``"reachability-analyzer"``), used for the
     flow itself while the local verifier still checks that nothing else broke.
     """
@@ -80,9 +81,9 @@ class Runner:
         store: RunStore,
         approver: Approver,
         audit: AuditLog,
-        verifier: Verifier | None = None,
+        verifier: RunVerifier | None = None,
         *,
-        verifiers: Mapping[str, Verifier] | None = None,
+        verifiers: Mapping[str, RunVerifier] | None = None,
         requester: str | None = None,
         render_diff: Callable[[Plan], str] | None = None,
     ) -> None:
@@ -90,8 +91,8 @@ class Runner:
         self.store = store
         self.approver = approver
         self.audit = audit
-        self.verifier: Verifier = verifier or LocalVerifier(clients)
-        self.verifiers: dict[str, Verifier] = dict(verifiers or {})
+        self.verifier: RunVerifier = verifier or LocalRunVerifier(clients)
+        self.verifiers: dict[str, RunVerifier] = dict(verifiers or {})
         self.requester = requester or invoking_user()
         # How a person is shown a plan before approving it: the face passes its renderer
         # (the CLI's table diff); without one, one plain line per change.
@@ -196,7 +197,7 @@ class Runner:
         self,
         plan: Plan,
         flow: Flow | None,
-        flow_verifier: Verifier | None,
+        flow_verifier: RunVerifier | None,
         intents: Sequence[IntentCheck] | None,
         approver: Approver,
         rendered_diff: str | None,
@@ -220,7 +221,7 @@ class Runner:
         except ResourceLockedError as error:
             return self._finish(plan, RunStatus.REFUSED, f"locked: {error}", decision=decision)
 
-    def _flow_verifier(self, method: str, flow: Flow | None) -> Verifier | None:
+    def _flow_verifier(self, method: str, flow: Flow | None) -> RunVerifier | None:
         """The verifier for the flow when it is not the local one (None: local)."""
         if method not in VERIFY_METHODS:
             raise BadInputError(
@@ -242,7 +243,7 @@ class Runner:
         self,
         plan: Plan,
         flow: Flow | None,
-        flow_verifier: Verifier | None,
+        flow_verifier: RunVerifier | None,
         intents: list[IntentCheck],
         decision: Decision,
     ) -> RunResult:
@@ -335,7 +336,7 @@ class Runner:
         self,
         plan: Plan,
         flow: Flow | None,
-        flow_verifier: Verifier | None,
+        flow_verifier: RunVerifier | None,
         intents: list[IntentCheck],
         baselines: dict[str, Any],
     ) -> Verification:

@@ -1,7 +1,7 @@
 """Checking intents: does each declared flow get the verdict it expects?
 
 ``check_intents`` resolves every intent first (a bad id fails the whole file, exit 2,
-before any analysis is paid for), then checks each flow with a ``Verifier``.
+before any analysis is paid for), then checks each flow with a ``FlowVerifier``.
 ``intent_report_to_json`` is DESIGN.md's contract (``{"intents": [{name, expect, held,
 explanations}], "violated": N}``, plus details); ``netmend.render.intents`` shows it as a table.
 ``intents_hold_after`` re-reads the parts of the estate the intents cross, after a fix.
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from netmend.aws.session import AwsClients
 from netmend.model import Inventory
 from netmend.reach import Explanation, Flow
-from netmend.verify.flow import LocalVerifier, MethodVerifier, Verifier
+from netmend.verify.flow import FlowVerifier, LocalVerifier, MethodVerifier
 from netmend.verify.intents import Intent, IntentsFile, resolve_intents
 
 __all__ = [
@@ -75,7 +75,7 @@ class IntentReport(BaseModel):
         return self.violated == 0
 
 
-def _inventory_of(target: Inventory | Verifier, inventory: Inventory | None) -> Inventory:
+def _inventory_of(target: Inventory | FlowVerifier, inventory: Inventory | None) -> Inventory:
     if inventory is not None:
         return inventory
     if isinstance(target, Inventory):
@@ -85,7 +85,7 @@ def _inventory_of(target: Inventory | Verifier, inventory: Inventory | None) -> 
     raise TypeError("check_intents needs an inventory to resolve the intents' ids")
 
 
-def _result(intent: Intent, flow: Flow, verifier: Verifier) -> IntentResult:
+def _result(intent: Intent, flow: Flow, verifier: FlowVerifier) -> IntentResult:
     verdict = verifier.check(flow)
     return IntentResult(
         name=intent.name,
@@ -107,18 +107,18 @@ def _result(intent: Intent, flow: Flow, verifier: Verifier) -> IntentResult:
 
 
 def check_intents(
-    target: Inventory | Verifier,
+    target: Inventory | FlowVerifier,
     intents: IntentsFile | Sequence[Intent],
     *,
     inventory: Inventory | None = None,
 ) -> IntentReport:
-    """Check every intent: locally against an Inventory, or with a Verifier
+    """Check every intent: locally against an Inventory, or with a FlowVerifier
     (``MethodVerifier(method, clients)`` for ``--method``).
 
     Ids are resolved against ``inventory`` (default: the Inventory given, or the
     verifier's own); any unknown id raises IntentsError (exit 2) before any check.
     """
-    verifier: Verifier = LocalVerifier(target) if isinstance(target, Inventory) else target
+    verifier: FlowVerifier = LocalVerifier(target) if isinstance(target, Inventory) else target
     resolved = resolve_intents(_inventory_of(target, inventory), intents)
     return IntentReport(intents=tuple(_result(i, f, verifier) for i, f in resolved))
 

@@ -28,7 +28,7 @@ from netmend.reach.flow import Endpoint, EndpointKind, Flow, make_flow
 from netmend.run.plan import Plan, ResourceState
 from netmend.run.result import Verification
 
-__all__ = ["IntentCheck", "LocalVerifier", "Verifier", "kept_differences", "with_states"]
+__all__ = ["IntentCheck", "LocalRunVerifier", "RunVerifier", "kept_differences", "with_states"]
 
 DEFAULT_MAX_FLOWS = 200
 
@@ -50,7 +50,7 @@ class IntentCheck(Protocol):
     def expect(self) -> str: ...  # "allowed" or "denied"
 
 
-class Verifier(Protocol):
+class RunVerifier(Protocol):
     """Checks a run after its last write; ``prepare`` runs before the first write."""
 
     method: str
@@ -203,7 +203,7 @@ def _candidate_flows(plan: Plan, inventory: Inventory, flow: Flow | None) -> Ite
                     )
 
 
-class LocalVerifier:
+class LocalRunVerifier:
     """Verification with netmend's own evaluator over the estate read again."""
 
     method = "local"
