@@ -131,6 +131,8 @@ def test_a_dry_run_is_applied_later_by_its_run_id(aws: MotoAws, cli_env: Path) -
     assert document["status"] == "applied", document
     assert [c["params"] for c in document["changes"]] == [c["params"] for c in dry["changes"]]
     assert document["verification"]["reachable"] is True
+    # The playbook's `verify:` step ran after the writes.
+    assert document["verification"]["steps"] == ["reach.flow-allowed: passed"]
     again = run_cli("fix", "--apply", "--plan", dry["run_id"], "--yes", "--output", "json")
     assert again.exit_code == 2
     assert "only a planned run" in again.stderr

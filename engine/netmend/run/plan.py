@@ -41,6 +41,8 @@ class Plan(BaseModel):
     # A playbook's `approval: required` ("<id>: <reason>" each): a person must approve
     # this plan whatever the policy would auto-approve.
     approval_required: tuple[str, ...] = ()
+    # The `verify:` steps of the playbooks that contributed changes, run after applying.
+    verify_steps: tuple[str, ...] = ()
     # Names of the groups the plan mentions by id only (an ENI's group list), for the diff.
     group_names: dict[str, str] = Field(default_factory=dict)
 

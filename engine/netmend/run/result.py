@@ -70,6 +70,8 @@ class Verification(_Frozen):
     detail: str = ""
     problems: tuple[str, ...] = ()
     flows_checked: int = 0
+    # The playbooks' `verify:` steps as run: "reach.flow-allowed: passed", ...
+    steps: tuple[str, ...] = ()
 
 
 class RollbackReport(_Frozen):

@@ -51,6 +51,7 @@ from netmend.store.records import (
 from netmend.store.runs import RunStore
 from netmend.verify.flow import METHODS, REACHABILITY_ANALYZER
 from netmend.verify.run import IntentCheck, LocalRunVerifier, RunVerifier
+from netmend.verify.steps import run_verify_steps
 
 __all__ = ["VERIFY_METHODS", "Runner", "plan_summary"]
 
@@ -312,6 +313,8 @@ class Runner:
         # Verification reads the groups the run created by their real ids.
         applied = resolve_plan(plan, self.writer.created_ids(run_id))
         verification = self._verify(applied, flow, flow_verifier, intents, baselines)
+        # The playbooks' own `verify:` steps, on top of the flow and "nothing broke" checks.
+        verification = run_verify_steps(applied, flow, verification)
         if not verification.passed:
             self.store.set_status(run_id, RunStatus.VERIFY_FAILED)
             self._audit("run.verify_failed", plan, problems=list(verification.problems))
