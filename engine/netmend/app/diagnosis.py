@@ -18,6 +18,7 @@ from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
 from netmend.reach import Evaluation, Flow, Hop, evaluate
 from netmend.reach.causes.classify import classify
 from netmend.reach.causes.model import RootCause
+from netmend.verify.probe import application_probe
 
 __all__ = [
     "BLIND_SPOTS",
@@ -34,9 +35,10 @@ EXIT_BLOCKED = 3
 # What neither the offline evaluator nor Reachability Analyzer can see (runbook FAQ).
 BLIND_SPOTS = (
     "Neither netmend nor Reachability Analyzer sees OS firewalls (iptables, nftables, "
-    "Windows Firewall), whether the application listens, or TLS. From the source, "
-    "`nc -zv DESTINATION PORT`: a timeout points at the network path; 'connection "
-    "refused' means the packet arrived and nothing listens on that port."
+    "Windows Firewall), whether the application listens, or TLS: check the application "
+    "itself from the source (for TCP a timeout points at the network path, 'connection "
+    "refused' means the packet arrived and nothing listens; for UDP only a reply proves "
+    "anything)."
 )
 
 
@@ -228,4 +230,7 @@ def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
     for note in list(ev.notes) + _limits(flow):
         parts.append(Text(f"note: {note}", style="dim"))
     parts.append(Text(BLIND_SPOTS, style="dim"))
+    if ev.reachable:
+        probe = application_probe(flow.protocol, flow.destination.address, flow.port)
+        parts.append(Text(f"from the source: {probe}", style="dim"))
     return Group(*parts)

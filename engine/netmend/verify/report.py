@@ -9,7 +9,6 @@ explanations}], "violated": N}``, plus details); ``render_intent_report`` the ta
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +24,7 @@ from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
 from netmend.reach import Explanation, Flow
 from netmend.verify.flow import LocalVerifier, MethodVerifier, Verifier
 from netmend.verify.intents import Intent, IntentsFile, resolve_intents
+from netmend.verify.probe import application_probe
 
 __all__ = [
     "EXIT_VIOLATED",
@@ -208,16 +208,9 @@ def intent_report_to_json(report: IntentReport) -> dict[str, Any]:
 
 def _probe(result: IntentResult) -> str | None:
     """The command to run from the source to see the application answer (runbook)."""
-    address = shlex.quote(result.destination_address)
-    if result.protocol == TCP:
-        return f"nc -zv {address} {result.port}"
-    if result.protocol == UDP:
-        return f"nc -zuv {address} {result.port}"
-    if result.protocol == ICMP:
-        return f"ping -c 3 {address}"
-    if result.protocol == ICMPV6:
-        return f"ping -6 -c 3 {address}"
-    return None
+    if result.protocol not in (TCP, UDP, ICMP, ICMPV6):
+        return None
+    return application_probe(result.protocol, result.destination_address, result.port)
 
 
 def _why(result: IntentResult) -> str:
