@@ -29,8 +29,8 @@ from netmend.render.console import OutputFormat, emit_json, error_console, stdou
 from netmend.render.run import (
     FIX_SUCCESS,
     ROLLBACK_SUCCESS,
-    render_plan_for,
     render_run_result,
+    write_plan,
 )
 from netmend.run.plan import Plan
 
@@ -129,7 +129,7 @@ def fix(
 
     def show(plan: Plan) -> str:
         if text:
-            console.print(render_plan_for(plan, fmt))
+            write_plan(plan, fmt, console)
         return plan_to_text(plan, "table")
 
     outcome = fix_flow(
