@@ -39,7 +39,7 @@ from netmend.render.console import OutputFormat, emit_json, error_console, stdou
 try:  # typer >= 0.26 vendors click; older ones use click itself
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 except ImportError:  # pragma: no cover - depends on the installed typer
-    from click.exceptions import (  # type: ignore[assignment,no-redef]
+    from click.exceptions import (  # type: ignore[assignment,no-redef,unused-ignore]
         ClickException,
         NoArgsIsHelpError,
         UsageError,
