@@ -185,7 +185,7 @@ def rollback(
         emit_json(result.to_json())
     else:
         stdout_console().print(render_run_result(result))
-    raise typer.Exit(0 if result.status in ROLLBACK_SUCCESS else 1)
+    raise typer.Exit(0 if result.nothing_to_undo or result.status in ROLLBACK_SUCCESS else 1)
 
 
 @runs_app.command("list")

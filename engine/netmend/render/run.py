@@ -70,7 +70,9 @@ def render_run_result(result: RunResult) -> RenderableType:
             f"  ({result.message})" if result.message else "",
         )
     )
-    if result.status is RunStatus.PLANNED:
+    if result.nothing_to_undo:
+        pass  # the message says it all; the run's own status is unchanged
+    elif result.status is RunStatus.PLANNED:
         lines.append(
             Text("dry run: nothing was written; add --apply to apply this plan", style="dim")
         )

@@ -311,7 +311,8 @@ class Runner:
         """Restore a finished or interrupted run's resources to its snapshot.
 
         Idempotent: a second rollback finds nothing to restore. A run that never wrote
-        (no snapshot: dry run, refused, nothing to do) rolls back trivially. With
+        (no snapshot: dry run, refused, nothing to do) keeps its status: the result says
+        ``nothing_to_undo``. With
         ``approver`` the restore calls are shown and must be approved first (the
         ``netmend rollback`` prompt; policies do not apply to going back).
         Restoring a snapshot also undoes whatever later runs changed on the same
@@ -328,24 +329,23 @@ class Runner:
             raise NetmendError(f"run {run_id} is still {record.status.value}{who}: wait for it")
         snapshot = record.snapshot
         if snapshot is None:
-            message = f"nothing had been applied (the run was {record.status.value})"
-            self.store.set_status(run_id, RunStatus.ROLLED_BACK, message=message)
+            # Never wrote (dry run, refused, nothing to do): nothing to undo, and its status
+            # (a saved plan stays `planned`) is the truth about it, so it is kept.
+            message = f"nothing to undo: the run never wrote (it is {record.status.value})"
             self.audit.record(
-                "run.rolled_back",
+                "run.rollback_nothing_to_undo",
                 run_id=run_id,
                 change_id=plan.change_id,
                 requester=self.requester,
-                calls=0,
-                message=message,
+                status=record.status.value,
             )
-            return self._store_result(
-                RunResult(
-                    run_id=run_id,
-                    status=RunStatus.ROLLED_BACK,
-                    playbooks=plan.playbooks,
-                    change_id=plan.change_id,
-                    message=message,
-                )
+            return RunResult(
+                run_id=run_id,
+                status=record.status,
+                playbooks=plan.playbooks,
+                change_id=plan.change_id,
+                message=message,
+                nothing_to_undo=True,
             )
         newer = newer_runs_on(self.store, run_id, snapshot.resources)
         if newer and not force:
