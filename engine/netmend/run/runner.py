@@ -112,6 +112,16 @@ class Runner:
             )
         if not apply:
             return self._finish(plan, RunStatus.PLANNED, "dry run: nothing was written")
+        unavailable = getattr(flow_verifier, "unavailable", None)
+        reason = unavailable(flow) if callable(unavailable) else None
+        if reason is not None:
+            # Writing a change that cannot be verified means writing it and rolling back.
+            return self._finish(
+                plan,
+                RunStatus.REFUSED,
+                f"cannot verify with {verify_method}: {reason}; nothing was written "
+                "(use --verify local or auto)",
+            )
         decision = self.approver.decide(plan, rendered_diff or self.render_diff(plan))
         record_decision(self.audit, plan, decision, requester=self.requester)
         approval = decision.model_dump(mode="json")
