@@ -13,6 +13,7 @@ from netmend.cli.options import (
     EndpointUrl,
     IcmpCode,
     IcmpType,
+    InventoryFile,
     Output,
     PlaybookDirs,
     Port,
@@ -22,6 +23,7 @@ from netmend.cli.options import (
     Source,
     Verbose,
     aws_options,
+    load_estate,
 )
 from netmend.errors import BadInputError
 from netmend.log import configure_logging
@@ -80,6 +82,7 @@ def fix(
         str, typer.Option("--format", help="Diff: table, awscli, terraform or cloudformation.")
     ] = "table",
     playbooks_dir: PlaybookDirs = None,
+    inventory: InventoryFile = None,
     config: ConfigFile = None,
     region: Region = None,
     profile: Profile = None,
@@ -112,8 +115,18 @@ def fix(
     if playbook is not None:
         loaded.require(playbook)
     declared = load_intents(intents) if intents is not None else None
-    clients = make_clients(aws_options(region, profile, endpoint_url))
-    estate = collect_inventory(clients)
+    if inventory is not None:
+        # Offline: a saved estate can be planned against, never written to.
+        if apply:
+            raise BadInputError(
+                "--inventory plans offline (a dry run): --apply needs a live endpoint, "
+                "so leave --inventory out to apply"
+            )
+        estate = load_estate(inventory, None, None, None)
+        clients = make_clients(aws_options(region or estate.region, profile, endpoint_url))
+    else:
+        clients = make_clients(aws_options(region, profile, endpoint_url))
+        estate = collect_inventory(clients)
     flow = make_flow(
         estate,
         source,

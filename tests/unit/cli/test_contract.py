@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playbook.estate import build_inventory
 
 from netmend.inventory_file import save_inventory
 from netmend.model import Inventory
@@ -81,3 +82,25 @@ def test_an_unknown_run_is_a_json_error_with_exit_2(
     result = run_cli("runs", "show", "20250101T000000Z-deadbeef", "-o", "json")
     assert result.exit_code == 2
     assert json.loads(result.stdout)["error"]["code"] == "bad_input"
+
+
+def test_fix_plans_offline_from_a_saved_inventory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fix --inventory FILE` proposes the plan from the file (no endpoint is set, so
+    any AWS call would fail) and records it as `planned`; `--apply` is refused, exit 2
+    (issue 11, item 12)."""
+    monkeypatch.setenv("NETMEND_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    estate = save_inventory(build_inventory(), tmp_path / "estate.json")
+    flow = ["-s", "eni-client", "-d", "eni-server", "-p", "8443", "--inventory", str(estate)]
+
+    planned = run_cli("fix", *flow, "-o", "json")
+    assert planned.exit_code == 0, planned.stderr
+    document = json.loads(planned.stdout)
+    assert document["status"] == "planned"
+    assert [c["api"] for c in document["changes"]] == ["AuthorizeSecurityGroupIngress"]
+
+    applied = run_cli("fix", *flow, "--apply", "--yes")
+    assert applied.exit_code == 2
+    assert "--apply needs a live endpoint" in _one_line(applied)
