@@ -78,6 +78,7 @@ def fix_flow(
     apply: bool,
     only: str | None = None,
     group: str | None = None,
+    peer: str = "narrowest",
     change_id: str | None = None,
     verify_method: str = "local",
     intents: Sequence[IntentCheck] | None = None,
@@ -101,6 +102,7 @@ def fix_flow(
         run_id=new_run_id(),
         change_id=change_id,
         group=group,
+        peer=peer,
     )
     if plan.empty and not found.reachable:
         # "nothing to do" would claim the flow works; say what was found instead.

@@ -57,6 +57,14 @@ def fix(
         str | None,
         typer.Option("--group", help="The security group to change or attach, when several fit."),
     ] = None,
+    peer: Annotated[
+        str,
+        typer.Option(
+            "--peer",
+            help="The peer a new rule names: narrowest (the source's group, else its "
+            "address) or near-miss (the peer of the rule that almost matched).",
+        ),
+    ] = "narrowest",
     apply: Annotated[
         bool, typer.Option("--apply", help="Apply the plan (default: dry run, nothing written).")
     ] = False,
@@ -153,6 +161,7 @@ def fix(
         apply=apply,
         only=playbook,
         group=group,
+        peer=peer,
         change_id=change_id,
         verify_method=verify,
         intents=declared.intents if declared else None,
