@@ -17,7 +17,8 @@ pytestmark = pytest.mark.integration
 def test_wrong_port_cycle(aws: MotoAws, cli_env: Path) -> None:
     """payments-api-sg opens tcp 8080 to the VPC; the API listens on 8443. The plan is one
     inbound tcp 8443 rule from the client's group (not the near-miss 10.1.0.0/16); the
-    8080 rule is kept with a note; applied and verified, nothing reachable before is lost, rollback is exact."""
+    8080 rule is kept with a note; applied and verified, nothing reachable before is
+    lost, rollback is exact."""
     estate = build_estate(aws.ec2, "wrong-port")
     group, cidr = estate.ids["server_sg"], estate.ids["vpc_cidr"]
     cycle = run_fix_cycle(aws.clients(), estate)

@@ -167,8 +167,8 @@ def propose_plan(
     security group the user wants a new rule on; templates see it as ``run.group`` for
     each cause whose interface carries it. ``peer`` (``--peer``) is ``run.peer``: which
     peer a near-miss playbook names, ``narrowest`` or ``near-miss``. A playbook refused
-    by a limit (a full group, a taken ACL rule number) leaves a note; if nothing at all can be proposed, the first
-    refusal is raised as ProposalRefusedError.
+    by a limit (a full group, a taken ACL rule number) leaves a note; if nothing at all
+    can be proposed, the first refusal is raised as ProposalRefusedError.
     """
     base: dict[str, Any] = {
         "run_id": run_id,
