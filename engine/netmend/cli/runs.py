@@ -212,39 +212,68 @@ def rollback(
 
 @runs_app.command("list")
 def runs_list(
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also saved plans (dry runs) and empty plans.")
+    ] = False,
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", help="Only runs with this status (repeatable)."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="At most this many (newest first).")
+    ] = None,
     config: ConfigFile = None,
     output: Output = OutputFormat.TEXT,
 ) -> None:
-    """Every recorded run, newest first (a run killed mid-apply shows as interrupted)."""
-    from rich.table import Table
+    """Runs that wrote (or tried to), newest first; --all adds the saved plans.
 
+    A run killed mid-apply shows as interrupted.
+    """
+    from netmend.config import load_config
+    from netmend.render.runs import render_runs, runs_to_json
+    from netmend.store import RunStore
+    from netmend.store.records import RunStatus
+
+    wanted: set[RunStatus] = set()
+    for name in status or ():
+        try:
+            wanted.add(RunStatus(name))
+        except ValueError:
+            choices = ", ".join(s.value for s in RunStatus)
+            raise BadInputError(f"unknown --status {name!r}: use {choices}") from None
+    runs = [
+        r
+        for r in RunStore(load_config(config).state_dir).list_runs()
+        if ((r.status in wanted) if wanted else (show_all or r.wrote))
+    ][:limit]
+    if output is OutputFormat.JSON:
+        emit_json(runs_to_json(runs))
+        return
+    stdout_console().print(render_runs(runs, hidden_plans=not show_all and not wanted))
+
+
+@runs_app.command("prune")
+def runs_prune(
+    older_than: Annotated[
+        str,
+        typer.Option(
+            "--older-than", help="Age of the saved plans to delete, e.g. 30d, 12h, 90m, 2w."
+        ),
+    ],
+    config: ConfigFile = None,
+    output: Output = OutputFormat.TEXT,
+) -> None:
+    """Delete saved plans (dry runs) older than DURATION; runs that wrote are kept."""
     from netmend.config import load_config
     from netmend.store import RunStore
+    from netmend.store.duration import parse_duration
 
-    runs = RunStore(load_config(config).state_dir).list_runs()
-    rows = [
-        {
-            "run_id": r.run_id,
-            "status": str(r.status),
-            "playbook": r.playbook,
-            "started_at": r.started_at.isoformat() if r.started_at else None,
-            "change_id": r.change_id,
-            "requester": r.requester,
-        }
-        for r in runs
-    ]
+    age = parse_duration(older_than)
+    removed = RunStore(load_config(config).state_dir).prune_plans(age)
     if output is OutputFormat.JSON:
-        emit_json({"runs": rows})
-        return
-    table = Table("run id", "status", "playbook", "started", "change id", "requester")
-    for row in rows:
-        table.add_row(
-            *(
-                str(row[k] or "-")
-                for k in ("run_id", "status", "playbook", "started_at", "change_id", "requester")
-            )
-        )
-    stdout_console().print(table if rows else "no runs recorded yet")
+        emit_json({"removed": removed, "older_than": older_than})
+    else:
+        stdout_console().print(f"removed {len(removed)} saved plan(s) older than {older_than}")
 
 
 @runs_app.command("show")
@@ -258,6 +287,7 @@ def runs_show(
 
     from netmend.config import load_config
     from netmend.render.diff import render_plan
+    from netmend.render.runs import render_approval_and_verification, started_text
     from netmend.store import RunStore
 
     store = RunStore(load_config(config).state_dir)
@@ -274,7 +304,12 @@ def runs_show(
         )
         return
     console = stdout_console()
-    console.print(f"run {run_id}: {record.status}")
+    console.print(
+        f"run {run_id}: {record.status}  (started {started_text(record.meta.started_at)}"
+        f"{', requested by ' + record.meta.requester if record.meta.requester else ''})",
+        markup=False,
+    )
+    console.print(render_approval_and_verification(record.meta.approval, record.result))
     console.print(render_plan(record.plan))
     journal = Table(
         "#",
