@@ -6,7 +6,8 @@ is DESIGN.md's JSON contract and ``render_diagnosis`` the hop-by-hop text view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -47,6 +48,8 @@ class Diagnosis:
     flow: Flow
     evaluation: Evaluation
     causes: tuple[RootCause, ...]
+    # Names beside ids on the path (group names, ACL Name tags): ids alone are opaque.
+    names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def reachable(self) -> bool:
@@ -56,7 +59,17 @@ class Diagnosis:
 def diagnose(inventory: Inventory, flow: Flow) -> Diagnosis:
     """Evaluate the flow and, when it is blocked, name its root causes in path order."""
     evaluation = evaluate(inventory, flow)
-    return Diagnosis(flow=flow, evaluation=evaluation, causes=classify(inventory, flow, evaluation))
+    causes = classify(inventory, flow, evaluation)
+    return Diagnosis(flow=flow, evaluation=evaluation, causes=causes, names=_names(inventory))
+
+
+def _names(inventory: Inventory) -> dict[str, str]:
+    names = {g.group_id: g.group_name for g in inventory.security_groups if g.group_name}
+    for acl in inventory.network_acls:
+        name = acl.tags.get("Name") or ("default" if acl.is_default else "")
+        if name:
+            names[acl.network_acl_id] = name
+    return names
 
 
 def _limits(flow: Flow) -> list[str]:
@@ -141,10 +154,15 @@ def diagnosis_to_json(diagnosis: Diagnosis) -> dict[str, Any]:
     }
 
 
-def _path_table(title: str, hops: tuple[Hop, ...]) -> Table:
+def _component(component: str, names: Mapping[str, str]) -> str:
+    name = names.get(component)
+    return f"{component} ({name})" if name else component
+
+
+def _path_table(title: str, hops: tuple[Hop, ...], names: Mapping[str, str]) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
     table.add_column("", width=2)
-    table.add_column("component", no_wrap=True)
+    table.add_column("component", overflow="fold")
     table.add_column("kind")
     table.add_column("dir")
     table.add_column("verdict")
@@ -153,7 +171,7 @@ def _path_table(title: str, hops: tuple[Hop, ...]) -> Table:
         mark, style = ("✔", "green") if hop.allowed else ("✘", "bold red")
         table.add_row(
             Text(mark, style=style),
-            Text(hop.component, style="" if hop.allowed else "bold red"),
+            Text(_component(hop.component, names), style="" if hop.allowed else "bold red"),
             hop.kind,
             hop.direction.value if hop.direction else "",
             Text("allowed" if hop.allowed else "BLOCKED", style=style),
@@ -172,9 +190,9 @@ def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
     parts.append(
         Text.assemble(f"{flow.source.label} → {flow.destination.label}  {flow.service}: ", verdict)
     )
-    parts.append(_path_table("forward path", ev.forward))
+    parts.append(_path_table("forward path", ev.forward, diagnosis.names))
     if ev.return_path:
-        parts.append(_path_table("return path", ev.return_path))
+        parts.append(_path_table("return path", ev.return_path, diagnosis.names))
     if ev.explanations:
         rows = Table(title="where it is dropped", title_justify="left")
         for column in ("code", "component", "leg", "dir", "evidence"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
@@ -51,6 +51,8 @@ __all__ = [
     "refresh_inventory",
 ]
 
+T = TypeVar("T")
+
 log = structlog.get_logger()
 
 
@@ -89,6 +91,7 @@ def collect_inventory(
     vpc_ids: Collection[str] | None = None,
     page_size: int | None = None,
     quotas: bool = True,
+    progress: Callable[[str, int], None] | None = None,
 ) -> Inventory:
     """Everything in the region (or in ``vpc_ids``) the evaluator needs.
 
@@ -96,17 +99,32 @@ def collect_inventory(
     it, clamped to each API's bounds; tests use it to force several pages). With
     ``quotas=False`` Service Quotas is not asked and the defaults are kept.
     Raises AwsConnectionError or AwsCallError (from the retry wrapper) on failure.
+    ``progress(kind, count)`` hears each resource type as it is read (a long collection
+    on a big account should not look hung); it is told the count after each read.
     """
     scope = None if vpc_ids is None else frozenset(vpc_ids)
     started = datetime.now(UTC)
-    vpcs = read_vpcs(clients, vpc_ids=scope, page_size=page_size)
-    subnets = read_subnets(clients, vpc_ids=scope, page_size=page_size)
-    route_tables = read_route_tables(clients, vpc_ids=scope, page_size=page_size)
-    acls = read_network_acls(clients, vpc_ids=scope, page_size=page_size)
-    groups = read_security_groups(clients, vpc_ids=scope, page_size=page_size)
-    enis = read_network_interfaces(clients, vpc_ids=scope, page_size=page_size)
-    every_instance = read_instances(
-        clients, vpc_ids=scope, page_size=page_size, include_terminated=True
+    told = progress or (lambda kind, count: None)
+
+    def counted(kind: str, items: tuple[T, ...]) -> tuple[T, ...]:
+        told(kind, len(items))
+        return items
+
+    vpcs = counted("VPCs", read_vpcs(clients, vpc_ids=scope, page_size=page_size))
+    subnets = counted("subnets", read_subnets(clients, vpc_ids=scope, page_size=page_size))
+    route_tables = counted(
+        "route tables", read_route_tables(clients, vpc_ids=scope, page_size=page_size)
+    )
+    acls = counted("network ACLs", read_network_acls(clients, vpc_ids=scope, page_size=page_size))
+    groups = counted(
+        "security groups", read_security_groups(clients, vpc_ids=scope, page_size=page_size)
+    )
+    enis = counted(
+        "network interfaces", read_network_interfaces(clients, vpc_ids=scope, page_size=page_size)
+    )
+    every_instance = counted(
+        "instances",
+        read_instances(clients, vpc_ids=scope, page_size=page_size, include_terminated=True),
     )
     instances = tuple(i for i in every_instance if i.state != "terminated")
     terminated = {i.instance_id for i in every_instance if i.state == "terminated"}

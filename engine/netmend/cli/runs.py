@@ -133,8 +133,11 @@ def fix(
         estate = load_estate(inventory, None, None, None)
         clients = make_clients(aws_options(region or estate.region, profile, endpoint_url))
     else:
+        from netmend.render.progress import collection_progress
+
         clients = make_clients(aws_options(region, profile, endpoint_url))
-        estate = collect_inventory(clients)
+        with collection_progress() as progress:
+            estate = collect_inventory(clients, progress=progress)
     flow = make_flow(
         estate,
         source,
@@ -144,9 +147,13 @@ def fix(
         icmp_type=icmp_type,
         icmp_code=icmp_code,
     )
-    runner = make_runner(clients, settings, yes=yes, verify_method=verify)
-    console = stdout_console()
     text = output is OutputFormat.TEXT
+    # In text the diff is printed before the run asks: the prompt shows only a summary.
+    from netmend.approval import TerminalApprover
+
+    asker = None if yes or not text else TerminalApprover(show_diff=False)
+    runner = make_runner(clients, settings, yes=yes, verify_method=verify, approver=asker)
+    console = stdout_console()
 
     def show(plan: Plan) -> str:
         if text:

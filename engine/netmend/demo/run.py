@@ -30,6 +30,7 @@ from netmend.model import Inventory
 from netmend.playbook import PlaybookSet, load_playbooks
 from netmend.reach import Flow, make_flow
 from netmend.render.console import emit_json, stdout_console
+from netmend.render.progress import work_status
 from netmend.run.restore import differences
 
 __all__ = ["EstateReport", "run_demo"]
@@ -157,7 +158,9 @@ def _fix_estate(
 def _inventory_table(reports: list[EstateReport]) -> Table:
     table = Table(title="sandbox estates, collected over HTTP", title_justify="left")
     for column in ("estate", "vpc", "subnets", "groups", "rules", "acls", "enis", "instances"):
-        table.add_column(column, justify="left" if column in ("estate", "vpc") else "right")
+        table.add_column(
+            column, justify="left" if column in ("estate", "vpc") else "right", overflow="fold"
+        )
     for r in reports:
         inv = r.inventory
         table.add_row(
@@ -179,7 +182,7 @@ def _yes_no(value: bool | None) -> Text:
     return Text("yes", style="green") if value else Text("NO", style="bold red")
 
 
-def _diagnosis_table(reports: list[EstateReport]) -> Table:
+def _diagnosis_table(reports: list[EstateReport], width: int) -> Table:
     table = Table(
         title="diagnose → fix (apply, verify) → rollback, per estate", title_justify="left"
     )
@@ -192,8 +195,10 @@ def _diagnosis_table(reports: list[EstateReport]) -> Table:
         "verified",
         "rolled back",
     ):
-        # API names are long: the change column must not be the one rich squeezes.
-        table.add_column(column, min_width=46 if column == "change" else None)
+        # API names are long: on a wide page the change column is not the one rich
+        # squeezes; on a narrow one (80 columns) every cell folds instead of overflowing.
+        wide = column == "change" and width >= 140
+        table.add_column(column, min_width=46 if wide else None, overflow="fold")
     for r in reports:
         flow = f"{r.estate.protocol}/{r.estate.port}" if r.estate.port else r.estate.protocol
         change = "\n".join(r.changes) or r.fix_status
@@ -217,18 +222,24 @@ def run_demo(*, json_output: bool = False) -> int:
         clients = make_clients(AwsOptions(region=SANDBOX_REGION, endpoint_url=endpoint))
         if not json_output:
             console.print(f"sandbox: moto EC2 at {endpoint} ({SANDBOX_REGION}), no AWS account")
-        estates = build_all(clients.ec2)
-        reports = [_diagnose_estate(clients, e) for e in estates]
-        playbooks = load_playbooks()
-        with tempfile.TemporaryDirectory(prefix="netmend-demo-") as state_dir:
-            for report in reports:
-                _fix_estate(clients, report, playbooks, Path(state_dir))
+        with work_status("demo") as step:
+            step("building the runbook's broken estates in moto")
+            estates = build_all(clients.ec2)
+            reports = []
+            for n, estate in enumerate(estates, start=1):
+                step(f"diagnosing {estate.name} ({n}/{len(estates)})")
+                reports.append(_diagnose_estate(clients, estate))
+            playbooks = load_playbooks()
+            with tempfile.TemporaryDirectory(prefix="netmend-demo-") as state_dir:
+                for n, report in enumerate(reports, start=1):
+                    step(f"fix, verify and roll back {report.estate.name} ({n}/{len(reports)})")
+                    _fix_estate(clients, report, playbooks, Path(state_dir))
     failures = [r for r in reports if r.problems]
     if json_output:
         emit_json({"estates": [r.as_json() for r in reports], "failures": len(failures)})
     else:
         console.print(_inventory_table(reports))
-        console.print(_diagnosis_table(reports))
+        console.print(_diagnosis_table(reports, console.width))
         for r in failures:
             console.print(f"[red]{r.estate.name}[/red]: " + "; ".join(r.problems))
         console.print(

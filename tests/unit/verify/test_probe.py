@@ -52,3 +52,18 @@ def test_an_unknown_udp_service_gets_advice_not_a_false_proof() -> None:
 def test_tcp_keeps_the_connect_check_and_quotes_the_address() -> None:
     assert application_probe("tcp", "10.0.2.20", 443) == "nc -zv 10.0.2.20 443"
     assert application_probe("tcp", "a b", 1) == "nc -zv 'a b' 1"
+
+
+def test_the_diagnosis_path_names_groups_beside_ids() -> None:
+    """Item 10: each hop shows the group's name beside its id."""
+    from netmend.app.diagnosis import diagnose, render_diagnosis
+    from netmend.reach import make_flow
+
+    inventory = _inventory()
+    flow = make_flow(inventory, "i-client", "i-server", protocol="tcp", port=22)
+    for width in (80, 160):
+        console = Console(width=width, record=True)
+        console.print(render_diagnosis(diagnose(inventory, flow)))
+        text = console.export_text()
+        assert "…" not in text  # folded, never cut
+    assert "sg-server (server)" in text
