@@ -107,7 +107,7 @@ def test_a_plan_that_cannot_make_the_flow_reachable_is_not_applied(
     assert applied.exit_code == 1
     # Under --output json the error is the JSON document on stdout (same exit code).
     assert "not applied" in applied.json()["error"]["message"]
-    assert "NO_ROUTE_TO_DESTINATION" in applied.stderr
+    assert "NO_ROUTE_TO_DESTINATION" in applied.json()["error"]["message"]
     rules_after = aws.ec2.describe_security_group_rules(
         Filters=[{"Name": "group-id", "Values": [group]}]
     )["SecurityGroupRules"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -183,17 +184,21 @@ def _yes_no(value: bool | None) -> Text:
 
 
 def _diagnosis_table(reports: list[EstateReport], width: int) -> Table:
+    narrow = width < 140
     table = Table(
-        title="diagnose → fix (apply, verify) → rollback, per estate", title_justify="left"
+        title="diagnose → fix (apply, verify) → rollback, per estate",
+        title_justify="left",
+        box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
+        pad_edge=not narrow,
     )
     for column in (
         "root cause",
         "flow",
         "blocked at",
-        "detected",
+        "found" if narrow else "detected",
         "change",
         "verified",
-        "rolled back",
+        "undone" if narrow else "rolled back",
     ):
         # API names are long: on a wide page the change column is not the one rich
         # squeezes; on a narrow one (80 columns) every cell folds instead of overflowing.
@@ -201,7 +206,9 @@ def _diagnosis_table(reports: list[EstateReport], width: int) -> Table:
         table.add_column(column, min_width=46 if wide else None, overflow="fold")
     for r in reports:
         flow = f"{r.estate.protocol}/{r.estate.port}" if r.estate.port else r.estate.protocol
-        change = "\n".join(r.changes) or r.fix_status
+        # Narrow: the API alone (its resource is the "blocked at" id beside it).
+        shown = [c.rsplit(" ", 1)[0] for c in r.changes] if narrow else r.changes
+        change = "\n".join(shown) or r.fix_status
         rolled = _yes_no(r.restored) if r.restored is not None else Text(r.rollback_status)
         table.add_row(
             r.estate.root_cause,
