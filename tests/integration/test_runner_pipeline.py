@@ -417,3 +417,18 @@ def test_unreadable_estate_stops_before_any_write(setup: Setup) -> None:
     assert record.snapshot is None
     assert setup.writes.calls == []
     assert not list((setup.state_dir / "locks").iterdir())
+
+
+def test_progress_tells_each_change_and_the_verification(setup: Setup) -> None:
+    """Issue 11, item 8: a long apply says where it is (the CLI shows it on a tty)."""
+    plan = setup.plan()
+    runner = setup.runner()
+    told: list[str] = []
+    runner.progress = told.append
+    result = runner.execute(plan, apply=True)
+    assert result.status is RunStatus.APPLIED, result.message
+    n = len(plan.changes)
+    assert [t for t in told if t.startswith("applying")] == [
+        f"applying {i}/{n}: {c.api} {c.resource}" for i, c in enumerate(plan.changes, start=1)
+    ]
+    assert told[-1].startswith("verifying")

@@ -153,6 +153,9 @@ def fix(
 
     asker = None if yes or not text else TerminalApprover(show_diff=False)
     runner = make_runner(clients, settings, yes=yes, verify_method=verify, approver=asker)
+    from netmend.render.progress import step_lines
+
+    runner.progress = step_lines()
     console = stdout_console()
 
     def show(plan: Plan) -> str:

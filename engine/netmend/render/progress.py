@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
-__all__ = ["collection_progress", "work_status"]
+__all__ = ["collection_progress", "step_lines", "work_status"]
 
 
 @contextmanager
@@ -45,3 +45,12 @@ def work_status(what: str) -> Iterator[Callable[[str], None]]:
     console = Console(file=sys.stderr)
     with console.status(f"{what}…") as status:
         yield lambda step: status.update(f"{what}: {step}")
+
+
+def step_lines() -> Callable[[str], None]:
+    """``print(step)`` as a dim line on stderr, on a terminal only: for steps that run
+    around a prompt (a live spinner would draw over the question)."""
+    if not sys.stderr.isatty():
+        return lambda step: None
+    console = Console(file=sys.stderr)
+    return lambda step: console.print(f"[dim]… {step}[/dim]", highlight=False)

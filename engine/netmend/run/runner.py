@@ -87,6 +87,9 @@ class Runner:
         self.requester = requester or invoking_user()
         self.render_diff = render_diff or plan_to_text
         self.writer = RunWriter(clients, store, audit)
+        # Told each step of a long apply ("applying 2/5: ...", "verifying ..."); a face
+        # shows it to a person (the CLI on a terminal), the core prints nothing.
+        self.progress: Callable[[str], None] = lambda step: None
 
     # -- execute -------------------------------------------------------------------------
 
@@ -208,6 +211,9 @@ class Runner:
         records: list[ChangeRecord] = []
         try:
             for step, change in enumerate(plan.changes):
+                self.progress(
+                    f"applying {step + 1}/{len(plan.changes)}: {change.api} {change.resource}"
+                )
                 outcome, code = self.writer.call(run_id, "apply", step, change)
                 # Recorded as sent: with the real id of a group the run created.
                 records.append(ChangeRecord.of(self.writer.resolved(run_id, change), outcome, code))
@@ -228,6 +234,12 @@ class Runner:
             raise
         # Verification reads the groups the run created by their real ids.
         applied = resolve_plan(plan, self.writer.created_ids(run_id))
+        analyzer = flow_verifier is not None and flow_verifier.method == REACHABILITY_ANALYZER
+        self.progress(
+            "verifying with Reachability Analyzer (an analysis takes about a minute)"
+            if analyzer
+            else "verifying: reading the touched resources again and evaluating the flows"
+        )
         verification = self._verify(applied, flow, flow_verifier, intents, baselines)
         if not verification.passed:
             self.store.set_status(run_id, RunStatus.VERIFY_FAILED)
