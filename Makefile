@@ -9,11 +9,16 @@ STAMP := $(VENV)/.netmend-installed
 .PHONY: demo test lint unit integration bench clean
 
 $(PY):
+	@echo "netmend: creating the virtualenv $(VENV) (once)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "netmend: upgrading pip in $(VENV)"
 	$(PY) -m pip install --quiet --upgrade pip
 
+# pip --quiet prints nothing for a minute or two: say what is happening first.
 $(STAMP): $(PY) pyproject.toml
+	@echo "netmend: installing netmend and its dependencies into $(VENV) (about 1-2 minutes, once)"
 	$(PY) -m pip install --quiet -e '.[dev,slack]'
+	@echo "netmend: installed; next time this step is skipped"
 	touch $(STAMP)
 
 demo: $(STAMP)

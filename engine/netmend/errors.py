@@ -16,29 +16,39 @@ __all__ = [
 
 
 class NetmendError(Exception):
-    """Base of the errors netmend reports to the user rather than crashing on."""
+    """Base of the errors netmend reports to the user rather than crashing on.
+
+    ``kind`` is the stable ``error.code`` of ``--output json`` (scripts branch on it).
+    """
 
     exit_code: int = 1
+    kind: str = "error"
 
 
 class BadInputError(NetmendError):
     """The user asked for something malformed or unknown (exit 2, nothing written)."""
 
     exit_code = 2
+    kind = "bad_input"
 
 
 class InventoryFileError(BadInputError):
     """A saved inventory could not be read or does not match the model."""
+
+    kind = "bad_inventory_file"
 
 
 class AwsConnectionError(NetmendError):
     """AWS (or the endpoint given) could not be reached or configured at all."""
 
     exit_code = 2
+    kind = "aws_unreachable"
 
 
 class AwsCallError(NetmendError):
     """An AWS API call failed for good; carries the operation and AWS's error code."""
+
+    kind = "aws_call_failed"
 
     def __init__(self, operation: str, code: str, message: str, *, retryable: bool = False):
         self.operation = operation

@@ -105,8 +105,9 @@ def test_a_plan_that_cannot_make_the_flow_reachable_is_not_applied(
     )
     applied = run_cli("fix", *args, "--apply", "--yes", "--output", "json")
     assert applied.exit_code == 1
-    assert "not applied" in applied.stderr
-    assert "NO_ROUTE_TO_DESTINATION" in applied.stderr
+    # Under --output json the error is the JSON document on stdout (same exit code).
+    assert "not applied" in applied.json()["error"]["message"]
+    assert "NO_ROUTE_TO_DESTINATION" in applied.json()["error"]["message"]
     rules_after = aws.ec2.describe_security_group_rules(
         Filters=[{"Name": "group-id", "Values": [group]}]
     )["SecurityGroupRules"]
@@ -135,7 +136,7 @@ def test_a_dry_run_is_applied_later_by_its_run_id(aws: MotoAws, cli_env: Path) -
     assert document["verification"]["steps"] == ["reach.flow-allowed: passed"]
     again = run_cli("fix", "--apply", "--plan", dry["run_id"], "--yes", "--output", "json")
     assert again.exit_code == 2
-    assert "only a planned run" in again.stderr
+    assert "only a planned run" in again.json()["error"]["message"]
     no_apply = run_cli("fix", "--plan", dry["run_id"])
     assert no_apply.exit_code == 2
     assert "add --apply" in no_apply.stderr

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.integration
 
 def test_wrong_port_cycle(aws: MotoAws, cli_env: Path) -> None:
     """payments-api-sg opens tcp 8080 to the VPC; the API listens on 8443. The plan is one
-    inbound tcp 8443 rule from the same peer (10.1.0.0/16); the 8080 rule is kept with a
-    note; applied and verified, nothing reachable before is lost, rollback is exact."""
+    inbound tcp 8443 rule from the client's group (not the near-miss 10.1.0.0/16); the
+    8080 rule is kept with a note; applied and verified, nothing reachable before is
+    lost, rollback is exact."""
     estate = build_estate(aws.ec2, "wrong-port")
     group, cidr = estate.ids["server_sg"], estate.ids["vpc_cidr"]
     cycle = run_fix_cycle(aws.clients(), estate)
@@ -34,7 +35,9 @@ def test_wrong_port_cycle(aws: MotoAws, cli_env: Path) -> None:
         8443,
         8443,
     )
-    assert [r["CidrIp"] for r in permission["IpRanges"]] == [cidr]
+    # The narrowest peer: the client's group, not the near-miss rule's VPC-wide CIDR.
+    assert [p["GroupId"] for p in permission["UserIdGroupPairs"]] == [estate.ids["client_sg"]]
+    assert cidr not in str(permission)
     assert change["kinds"] == ["addition"]
     note = " ".join(next(n for n in cycle.dry_run["notes"] if n.startswith("wrong-port:")).split())
     assert f"Kept {group}'s tcp 8080 rule" in note

@@ -38,7 +38,9 @@ def test_wrong_protocol_dns_cycle(aws: MotoAws, cli_env: Path) -> None:
         53,
         53,
     )
-    assert [r["CidrIp"] for r in permission["IpRanges"]] == [cidr]
+    # The narrowest peer: the client's group, not the near-miss rule's VPC-wide CIDR.
+    assert [p["GroupId"] for p in permission["UserIdGroupPairs"]] == [estate.ids["client_sg"]]
+    assert cidr not in str(permission)
     assert change["kinds"] == ["addition"]
     note = " ".join(
         next(n for n in cycle.dry_run["notes"] if n.startswith("wrong-protocol:")).split()
@@ -54,7 +56,7 @@ def test_wrong_protocol_dns_cycle(aws: MotoAws, cli_env: Path) -> None:
 
 def test_wrong_protocol_ping_cycle(aws: MotoAws, cli_env: Path) -> None:
     """Ping to the DNS forwarder (only tcp 53 open): the plan adds inbound ICMP echo
-    request (type 8, any code) from the same peer; no echo-reply rule (the group tracks
+    request (type 8, any code) from the client's group; no echo-reply rule (the group tracks
     ICMP); applied, verified, rolled back exactly."""
     estate = build_estate(aws.ec2, "wrong-protocol").model_copy(
         update={"protocol": "icmp", "port": None, "icmp_type": 8}
@@ -72,7 +74,9 @@ def test_wrong_protocol_ping_cycle(aws: MotoAws, cli_env: Path) -> None:
         8,
         -1,
     )
-    assert [r["CidrIp"] for r in permission["IpRanges"]] == [cidr]
+    # The narrowest peer: the client's group, not the near-miss rule's VPC-wide CIDR.
+    assert [p["GroupId"] for p in permission["UserIdGroupPairs"]] == [estate.ids["client_sg"]]
+    assert cidr not in str(permission)
     assert "echo reply needs no rule" in " ".join(" ".join(cycle.dry_run["notes"]).split())
 
     cycle.assert_fixed_and_restored()

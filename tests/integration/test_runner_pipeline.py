@@ -303,13 +303,23 @@ def test_unknown_run_id_is_bad_input(setup: Setup) -> None:
         setup.runner().rollback("20990101T000000Z-nothere")
 
 
-def test_rollback_of_a_dry_run_is_trivial(setup: Setup) -> None:
-    """A run that never wrote rolls back without any AWS write."""
+def test_rollback_of_a_run_that_never_wrote_keeps_its_status(setup: Setup) -> None:
+    """A dry run stays `planned` and a refused run `refused` (issue 11, item 3): rollback
+    says there is nothing to undo and makes no AWS write."""
     plan = setup.plan()
     setup.runner().execute(plan, apply=False)
     result = setup.runner().rollback(plan.run_id)
-    assert result.status is RunStatus.ROLLED_BACK
-    assert "nothing had been applied" in result.message
+    assert result.status is RunStatus.PLANNED
+    assert result.nothing_to_undo
+    assert "nothing to undo" in result.message
+    assert setup.store.load_run(plan.run_id).status is RunStatus.PLANNED
+
+    refused = setup.plan()
+    with setup.store.lock([setup.estate.shop_sg], "20260101T000000Z-otherrun"):
+        assert setup.runner().execute(refused, apply=True).status is RunStatus.REFUSED
+    again = setup.runner().rollback(refused.run_id)
+    assert (again.status, again.nothing_to_undo) == (RunStatus.REFUSED, True)
+    assert setup.store.load_run(refused.run_id).status is RunStatus.REFUSED
     assert setup.writes.calls == []
 
 
@@ -413,3 +423,18 @@ def test_unreadable_estate_stops_before_any_write(setup: Setup) -> None:
     assert record.snapshot is None
     assert setup.writes.calls == []
     assert not list((setup.state_dir / "locks").iterdir())
+
+
+def test_progress_tells_each_change_and_the_verification(setup: Setup) -> None:
+    """Issue 11, item 8: a long apply says where it is (the CLI shows it on a tty)."""
+    plan = setup.plan()
+    runner = setup.runner()
+    told: list[str] = []
+    runner.progress = told.append
+    result = runner.execute(plan, apply=True)
+    assert result.status is RunStatus.APPLIED, result.message
+    n = len(plan.changes)
+    assert [t for t in told if t.startswith("applying")] == [
+        f"applying {i}/{n}: {c.api} {c.resource}" for i, c in enumerate(plan.changes, start=1)
+    ]
+    assert told[-1].startswith("verifying")

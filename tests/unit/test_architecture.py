@@ -31,9 +31,10 @@ BELOW_RUN = ("netmend.playbook", "netmend.store", "netmend.approval", "netmend.v
 CONFINED = {
     "boto3": ("netmend.aws",),
     "botocore": ("netmend.aws",),
-    # The terminal approver asks its y/N question with rich.prompt: it is the CLI's
-    # approver, kept in approval/ beside the policy and chat approvers it composes with.
-    "rich": (*FACES, "netmend.approval.terminal"),
+    # The terminal approver asks its y/N question with rich.prompt, beside the summary it
+    # shows (approval.summary): it is the CLI's approver, kept in approval/ beside the
+    # policy and chat approvers it composes with.
+    "rich": (*FACES, "netmend.approval.terminal", "netmend.approval.summary"),
     "typer": ("netmend.cli",),
     "slack_bolt": ("netmend.chatops",),
     "slack_sdk": ("netmend.chatops",),

@@ -7,7 +7,7 @@ is DESIGN.md's JSON contract. The hop-by-hop text view is ``netmend.render.diagn
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from netmend.app.requests import DiagnoseRequest
@@ -33,9 +33,10 @@ EXIT_BLOCKED = 3
 # What neither the offline evaluator nor Reachability Analyzer can see (runbook FAQ).
 BLIND_SPOTS = (
     "Neither netmend nor Reachability Analyzer sees OS firewalls (iptables, nftables, "
-    "Windows Firewall), whether the application listens, or TLS. From the source, "
-    "`nc -zv DESTINATION PORT`: a timeout points at the network path; 'connection "
-    "refused' means the packet arrived and nothing listens on that port."
+    "Windows Firewall), whether the application listens, or TLS: check the application "
+    "itself from the source (for TCP a timeout points at the network path, 'connection "
+    "refused' means the packet arrived and nothing listens; for UDP only a reply proves "
+    "anything)."
 )
 
 
@@ -48,6 +49,8 @@ class Diagnosis:
     # last hour (the ENA metric conntrack_allowance_exceeded, seed 002): dropped although
     # every rule allows them. None when the metric was not read (or is not published).
     conntrack: dict[str, float] | None = None
+    # Names beside ids on the path (group names, ACL Name tags): ids alone are opaque.
+    names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def reachable(self) -> bool:
@@ -73,7 +76,17 @@ def diagnose(
         evaluation=evaluation,
         causes=classify(inventory, flow, evaluation),
         conntrack=conntrack,
+        names=_names(inventory),
     )
+
+
+def _names(inventory: Inventory) -> dict[str, str]:
+    names = {g.group_id: g.group_name for g in inventory.security_groups if g.group_name}
+    for acl in inventory.network_acls:
+        name = acl.tags.get("Name") or ("default" if acl.is_default else "")
+        if name:
+            names[acl.network_acl_id] = name
+    return names
 
 
 def diagnose_request(request: DiagnoseRequest) -> Diagnosis:

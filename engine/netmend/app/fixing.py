@@ -28,7 +28,15 @@ from netmend.run.runner import Runner
 from netmend.store import RunStore
 from netmend.verify.run import IntentCheck, with_states
 
-__all__ = ["FixOutcome", "NoFixError", "fix", "fix_flow", "fix_result_json", "make_runner"]
+__all__ = [
+    "FixOutcome",
+    "NoFixError",
+    "fix",
+    "fix_estate",
+    "fix_flow",
+    "fix_result_json",
+    "make_runner",
+]
 
 
 class NoFixError(NetmendError):
@@ -76,46 +84,79 @@ def make_runner(
     )
 
 
+def fix_estate(
+    request: FixRequest, *, progress: Callable[[str, int], None] | None = None
+) -> Inventory:
+    """The estate ``request`` plans against: its saved inventory (``--inventory``: a dry
+    run only, never written to) or a live collection (``progress(kind, count)`` hears
+    each resource type as it is read)."""
+    if request.target.inventory_file is not None:
+        if request.apply:
+            raise BadInputError(
+                "--inventory plans offline (a dry run): --apply needs a live endpoint, "
+                "so leave --inventory out to apply"
+            )
+        return request.target.inventory()
+    from netmend.aws.collector import collect_inventory
+
+    return collect_inventory(request.target.clients(), progress=progress)
+
+
 def fix(
     request: FixRequest,
     *,
+    estate: Inventory | None = None,
     approver: Approver | None = None,
     render_diff: Callable[[Plan], str] | None = None,
     on_plan: Callable[[Plan], str | None] | None = None,
+    step_progress: Callable[[str], None] | None = None,
 ) -> FixOutcome:
     """``netmend fix`` for any face: everything from the request, nothing printed.
 
-    ``approver`` replaces the terminal/``--yes`` fallback behind the policy;
+    ``estate`` is ``fix_estate(request)`` when the face has already read it (default:
+    read here). ``approver`` replaces the terminal/``--yes`` fallback behind the policy;
     ``render_diff`` is how a face shows a plan to a person; ``on_plan`` (see
-    ``fix_flow``) sees the plan before it runs. Bad input raises BadInputError (exit 2)
-    before any AWS call.
+    ``fix_flow``) sees the plan before it runs; ``step_progress(step)`` hears each write
+    and the verification. Bad input raises BadInputError (exit 2) before any AWS call.
     """
     from netmend.config import load_config
     from netmend.playbook import load_playbooks
+    from netmend.playbook.propose import PEER_CHOICES
     from netmend.run.runner import VERIFY_METHODS
     from netmend.verify.intents import load_intents
 
     if request.verify not in VERIFY_METHODS:
         raise BadInputError(f"unknown --verify {request.verify!r}: use {', '.join(VERIFY_METHODS)}")
+    if request.peer not in PEER_CHOICES:
+        raise BadInputError(f"unknown --peer {request.peer!r}: use {', '.join(PEER_CHOICES)}")
     if request.plan_run_id is not None and not request.apply:
         raise BadInputError("--plan applies a recorded plan: add --apply")
     if request.plan_run_id is None and request.flow is None:
         raise BadInputError("fix needs --source and --destination (or --apply --plan RUN_ID)")
+    if request.plan_run_id is not None and request.target.inventory_file is not None:
+        raise BadInputError("--plan applies to the live estate: leave out --inventory")
     settings = load_config(request.target.config_file)
     loaded = load_playbooks([*settings.playbook_dirs, *request.playbook_dirs])
     if request.playbook is not None:
         loaded.require(request.playbook)
     declared = load_intents(request.intents_file) if request.intents_file is not None else None
     intents = declared.intents if declared else None
-    clients = request.target.clients()
+    if estate is None and request.plan_run_id is None:
+        estate = fix_estate(request)
+    target = request.target
+    if estate is not None and target.inventory_file is not None and target.region is None:
+        # Offline: the runner records the plan under the estate's own region.
+        target = target.model_copy(update={"region": estate.region})
     runner = make_runner(
-        clients,
+        target.clients(),
         settings,
         yes=request.yes,
         approver=approver,
         verify_method=request.verify,
         render_diff=render_diff,
     )
+    if step_progress is not None:
+        runner.progress = step_progress
     if request.plan_run_id is not None:
         plan = runner.store.read_plan(request.plan_run_id)
         rendered = on_plan(plan) if on_plan is not None else None
@@ -126,10 +167,8 @@ def fix(
             rendered_diff=rendered,
         )
         return FixOutcome(diagnosis=None, plan=plan, result=result)
-    from netmend.aws.collector import collect_inventory
-
     assert request.flow is not None  # checked above
-    estate = collect_inventory(clients)
+    assert estate is not None
     return fix_flow(
         runner,
         estate,
@@ -138,6 +177,7 @@ def fix(
         apply=request.apply,
         only=request.playbook,
         group=request.group,
+        peer=request.peer,
         change_id=request.change_id,
         verify_method=request.verify,
         intents=intents,
@@ -154,6 +194,7 @@ def fix_flow(
     apply: bool,
     only: str | None = None,
     group: str | None = None,
+    peer: str = "narrowest",
     change_id: str | None = None,
     verify_method: str = "local",
     intents: Sequence[IntentCheck] | None = None,
@@ -177,6 +218,7 @@ def fix_flow(
         run_id=new_run_id(),
         change_id=change_id,
         group=group,
+        peer=peer,
     )
     if plan.empty and not found.reachable:
         # "nothing to do" would claim the flow works; say what was found instead.

@@ -109,6 +109,9 @@ class FixRequest(_Request):
     target: Target = Field(default_factory=Target)
     playbook: str | None = None
     group: str | None = None
+    # The peer a new rule names: "narrowest" (the source's group, else its address) or
+    # "near-miss" (the peer of the rule that almost matched).
+    peer: str = "narrowest"
     apply: bool = False
     yes: bool = False
     change_id: str | None = None

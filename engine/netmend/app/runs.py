@@ -7,7 +7,8 @@ run's snapshot through the runner. The results are DESIGN.md's JSON contracts
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,15 @@ from netmend.run.plan import Plan
 from netmend.run.result import RunResult
 from netmend.store.records import JournalEntry, RunStatus
 
-__all__ = ["RunDetails", "RunList", "RunRow", "list_runs", "rollback_run", "show_run"]
+__all__ = [
+    "RunDetails",
+    "RunList",
+    "RunRow",
+    "list_runs",
+    "prune_plans",
+    "rollback_run",
+    "show_run",
+]
 
 
 class RunRow(BaseModel):
@@ -29,6 +38,7 @@ class RunRow(BaseModel):
     status: str
     playbook: str
     started_at: str | None
+    flow: str | None = None
     change_id: str | None
     requester: str | None
 
@@ -37,6 +47,8 @@ class RunList(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     runs: tuple[RunRow, ...]
+    # Saved plans (dry runs) were left out: the default list shows runs that wrote.
+    hidden_plans: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"runs": [row.model_dump(mode="json") for row in self.runs]}
@@ -50,6 +62,9 @@ class RunDetails(BaseModel):
     plan: Plan
     journal: tuple[JournalEntry, ...]
     result: dict[str, Any] | None
+    started_at: datetime | None = None
+    requester: str | None = None
+    approval: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,12 +76,26 @@ class RunDetails(BaseModel):
         }
 
 
-def list_runs(config_file: Path | None = None) -> RunList:
-    """Every recorded run, newest first (a run killed mid-apply shows as interrupted)."""
+def list_runs(
+    config_file: Path | None = None,
+    *,
+    statuses: Collection[RunStatus] = (),
+    show_all: bool = False,
+    limit: int | None = None,
+) -> RunList:
+    """Recorded runs, newest first (a run killed mid-apply shows as interrupted).
+
+    By default the runs that wrote or tried to (and those held for approval); saved
+    plans too with ``show_all``; only the given ``statuses`` when any are named.
+    """
     from netmend.config import load_config
     from netmend.store import RunStore
 
-    runs = RunStore(load_config(config_file).state_dir).list_runs()
+    runs = [
+        r
+        for r in RunStore(load_config(config_file).state_dir).list_runs()
+        if ((r.status in statuses) if statuses else (show_all or r.wrote))
+    ][:limit]
     return RunList(
         runs=tuple(
             RunRow(
@@ -74,12 +103,23 @@ def list_runs(config_file: Path | None = None) -> RunList:
                 status=str(r.status),
                 playbook=r.playbook,
                 started_at=r.started_at.isoformat() if r.started_at else None,
+                flow=r.flow,
                 change_id=r.change_id,
                 requester=r.requester,
             )
             for r in runs
-        )
+        ),
+        hidden_plans=not show_all and not statuses,
     )
+
+
+def prune_plans(older_than: timedelta, config_file: Path | None = None) -> list[str]:
+    """Delete saved plans started more than ``older_than`` ago; runs that wrote are kept
+    (their snapshots and journals are what a rollback and an audit need)."""
+    from netmend.config import load_config
+    from netmend.store import RunStore
+
+    return RunStore(load_config(config_file).state_dir).prune_plans(older_than)
 
 
 def show_run(request: ShowRunRequest) -> RunDetails:
@@ -94,6 +134,9 @@ def show_run(request: ShowRunRequest) -> RunDetails:
         plan=record.plan,
         journal=record.journal,
         result=record.result,
+        started_at=record.meta.started_at,
+        requester=record.meta.requester,
+        approval=record.meta.approval,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
@@ -60,6 +60,8 @@ __all__ = [
     "refresh_inventory",
 ]
 
+T = TypeVar("T")
+
 log = structlog.get_logger()
 
 
@@ -98,6 +100,7 @@ def collect_inventory(
     vpc_ids: Collection[str] | None = None,
     page_size: int | None = None,
     quotas: bool = True,
+    progress: Callable[[str, int], None] | None = None,
 ) -> Inventory:
     """Everything in the region (or in ``vpc_ids``) the evaluator needs.
 
@@ -105,19 +108,29 @@ def collect_inventory(
     it, clamped to each API's bounds; tests use it to force several pages). With
     ``quotas=False`` Service Quotas is not asked and the defaults are kept.
     Raises AwsConnectionError or AwsCallError (from the retry wrapper) on failure.
+    ``progress(kind, count)`` hears each resource type as it is read (a long collection
+    on a big account should not look hung); it is told the count after each read.
     """
     scope = None if vpc_ids is None else frozenset(vpc_ids)
     started = datetime.now(UTC)
+    told = progress or (lambda kind, count: None)
+
+    def counted(kind: str, items: tuple[T, ...]) -> tuple[T, ...]:
+        told(kind, len(items))
+        return items
+
     # Items that do not parse are skipped (with a warning) and recorded here.
     skipped: list[SkippedItem] = []
     kw: dict[str, Any] = {"page_size": page_size, "skipped": skipped}
-    vpcs = read_vpcs(clients, vpc_ids=scope, **kw)
-    subnets = read_subnets(clients, vpc_ids=scope, **kw)
-    route_tables = read_route_tables(clients, vpc_ids=scope, **kw)
-    acls = read_network_acls(clients, vpc_ids=scope, **kw)
-    groups = read_security_groups(clients, vpc_ids=scope, **kw)
-    enis = read_network_interfaces(clients, vpc_ids=scope, **kw)
-    every_instance = read_instances(clients, vpc_ids=scope, include_terminated=True, **kw)
+    vpcs = counted("VPCs", read_vpcs(clients, vpc_ids=scope, **kw))
+    subnets = counted("subnets", read_subnets(clients, vpc_ids=scope, **kw))
+    route_tables = counted("route tables", read_route_tables(clients, vpc_ids=scope, **kw))
+    acls = counted("network ACLs", read_network_acls(clients, vpc_ids=scope, **kw))
+    groups = counted("security groups", read_security_groups(clients, vpc_ids=scope, **kw))
+    enis = counted("network interfaces", read_network_interfaces(clients, vpc_ids=scope, **kw))
+    every_instance = counted(
+        "instances", read_instances(clients, vpc_ids=scope, include_terminated=True, **kw)
+    )
     instances = tuple(i for i in every_instance if i.state != "terminated")
     terminated = {i.instance_id for i in every_instance if i.state == "terminated"}
     prefix_lists = read_prefix_lists(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -37,6 +37,15 @@ from netmend.cli.scan import scan
 from netmend.errors import BadInputError, NetmendError
 from netmend.log import configure_logging
 from netmend.render.console import OutputFormat, emit_json, error_console, stdout_console
+
+try:  # typer >= 0.26 vendors click; older ones use click itself
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click.exceptions import (  # type: ignore[assignment,no-redef,unused-ignore]
+        ClickException,
+        NoArgsIsHelpError,
+        UsageError,
+    )
 
 __all__ = ["app", "main"]
 
@@ -289,14 +298,49 @@ def _root(
     """netmend: why is my traffic dropped, and a safe fix."""
 
 
-def main() -> None:
-    """Console-script entry: NetmendError becomes one line on stderr and its exit code.
+def _wants_json(argv: list[str]) -> bool:
+    """Whether the command line asks for ``--output json`` (read before click parses it,
+    so that a usage error, too, is answered as JSON)."""
+    for index, word in enumerate(argv):
+        if word in ("--output", "-o") and index + 1 < len(argv):
+            if argv[index + 1] == OutputFormat.JSON:
+                return True
+        elif word in ("--output=json", "-ojson"):
+            return True
+    return False
 
-    typer runs standalone: usage errors exit 2 with click's message and ``typer.Exit``
-    carries each command's own code; only netmend's errors reach the handler below.
+
+def _fail(code: str, message: str, exit_code: int, *, as_json: bool) -> NoReturn:
+    if as_json:
+        emit_json({"error": {"code": code, "message": message}})
+    else:
+        error_console().print(f"netmend: error: {message}", markup=False, highlight=False)
+    sys.exit(exit_code)
+
+
+def main() -> None:
+    """Console-script entry: every failure is one line (or one JSON document) and a code.
+
+    typer runs with ``standalone_mode=False`` so that click's usage errors (``--port
+    abc``, an unknown option) reach this handler instead of a rich box: one line on
+    stderr, exit 2, or ``{"error": {"code": "usage", ...}}`` on stdout under ``--output
+    json``. ``typer.Exit`` carries each command's own code; NetmendError its
+    ``exit_code`` and ``kind``.
     """
+    as_json = _wants_json(sys.argv[1:])
     try:
-        app()
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as error:  # `netmend` or `netmend runs` alone: the help
+        if error.ctx is not None:
+            typer.echo(error.ctx.get_help())
+        sys.exit(0)
+    except UsageError as error:
+        hint = f" (see `{error.ctx.command_path} --help`)" if error.ctx is not None else ""
+        _fail("usage", f"{error.format_message()}{hint}", error.exit_code, as_json=as_json)
+    except ClickException as error:
+        _fail("usage", error.format_message(), error.exit_code, as_json=as_json)
+    except typer.Abort:
+        _fail("aborted", "aborted", 1, as_json=as_json)
     except NetmendError as error:
-        error_console().print(f"netmend: error: {error}", markup=False, highlight=False)
-        sys.exit(error.exit_code)
+        _fail(error.kind, str(error), error.exit_code, as_json=as_json)
+    sys.exit(code if isinstance(code, int) else 0)

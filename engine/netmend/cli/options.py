@@ -87,8 +87,11 @@ def load_estate(
         return load_inventory(inventory_file)
     from netmend.aws.collector import collect_inventory
     from netmend.aws.session import make_clients
+    from netmend.render.progress import collection_progress
 
-    return collect_inventory(make_clients(aws_options(region, profile, endpoint_url)))
+    clients = make_clients(aws_options(region, profile, endpoint_url))
+    with collection_progress() as progress:
+        return collect_inventory(clients, progress=progress)
 
 
 ConfigFile = Annotated[

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -98,11 +96,14 @@ def playbooks_validate(
 
 
 @playbooks_app.command("schema")
-def playbooks_schema() -> None:
-    """Print the playbook JSON Schema (for editors that complete and check YAML)."""
+def playbooks_schema(output: Output = OutputFormat.JSON) -> None:
+    """Print the playbook JSON Schema (for editors that complete and check YAML).
+
+    The schema is JSON whichever ``--output`` is asked for: it is the document itself.
+    """
     from netmend.playbook import playbook_json_schema
 
-    sys.stdout.write(json.dumps(playbook_json_schema(), indent=2) + "\n")
+    emit_json(playbook_json_schema())
 
 
 def iam_policy_command(
@@ -114,10 +115,14 @@ def iam_policy_command(
         list[Path] | None,
         typer.Option("--playbooks", help="Another folder of playbooks (repeatable)."),
     ] = None,
+    output: Output = OutputFormat.JSON,
 ) -> None:
-    """Print the IAM policy netmend needs: describe calls plus the playbooks' actions."""
+    """Print the IAM policy netmend needs: describe calls plus the playbooks' actions.
+
+    The policy is a JSON document whichever ``--output`` is asked for (paste it into IAM).
+    """
     from netmend.playbook import iam_policy, load_playbooks
 
     loaded = load_playbooks(playbook_dirs(playbooks_dir))
     chosen = [loaded.require(i) for i in playbook] if playbook else list(loaded)
-    sys.stdout.write(json.dumps(iam_policy(chosen), indent=2) + "\n")
+    emit_json(iam_policy(chosen))

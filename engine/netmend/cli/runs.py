@@ -12,6 +12,7 @@ from netmend.cli.options import (
     EndpointUrl,
     IcmpCode,
     IcmpType,
+    InventoryFile,
     Output,
     PlaybookDirs,
     Port,
@@ -26,8 +27,8 @@ from netmend.render.console import OutputFormat, emit_json, error_console, stdou
 from netmend.render.run import (
     FIX_SUCCESS,
     ROLLBACK_SUCCESS,
-    render_plan_for,
     render_run_result,
+    write_plan,
 )
 from netmend.run.plan import Plan
 
@@ -58,6 +59,14 @@ def fix(
         str | None,
         typer.Option("--group", help="The security group to change or attach, when several fit."),
     ] = None,
+    peer: Annotated[
+        str,
+        typer.Option(
+            "--peer",
+            help="The peer a new rule names: narrowest (the source's group, else its "
+            "address) or near-miss (the peer of the rule that almost matched).",
+        ),
+    ] = "narrowest",
     apply: Annotated[
         bool, typer.Option("--apply", help="Apply the plan (default: dry run, nothing written).")
     ] = False,
@@ -91,6 +100,7 @@ def fix(
         str, typer.Option("--format", help="Diff: table, awscli, terraform or cloudformation.")
     ] = "table",
     playbooks_dir: PlaybookDirs = None,
+    inventory: InventoryFile = None,
     config: ConfigFile = None,
     region: Region = None,
     profile: Profile = None,
@@ -134,10 +144,15 @@ def fix(
         flow=flow,
         plan_run_id=plan_run_id,
         target=Target(
-            region=region, profile=profile, endpoint_url=endpoint_url, config_file=config
+            region=region,
+            profile=profile,
+            endpoint_url=endpoint_url,
+            config_file=config,
+            inventory_file=inventory,
         ),
         playbook=playbook,
         group=group,
+        peer=peer,
         apply=apply,
         yes=yes,
         change_id=change_id,
@@ -145,15 +160,34 @@ def fix(
         intents_file=intents,
         playbook_dirs=tuple(playbooks_dir or ()),
     )
-    console = stdout_console()
     text = output is OutputFormat.TEXT
+    # In text the diff is printed before the run asks: the prompt shows only a summary.
+    from netmend.approval import TerminalApprover
+
+    asker = None if yes or not text else TerminalApprover(show_diff=False)
+    console = stdout_console()
 
     def show(plan: Plan) -> str:
         if text:
-            console.print(render_plan_for(plan, fmt))
+            write_plan(plan, fmt, console)
         return plan_to_text(plan, "table")
 
-    outcome = fix_core(request, render_diff=plan_to_text, on_plan=show)
+    from netmend.app.fixing import fix_estate
+    from netmend.render.progress import collection_progress, step_lines
+
+    estate = None
+    if request.plan_run_id is None:
+        # The spinner only while collecting: it would draw over the approval prompt.
+        with collection_progress() as collecting:
+            estate = fix_estate(request, progress=collecting)
+    outcome = fix_core(
+        request,
+        estate=estate,
+        approver=asker,
+        render_diff=plan_to_text,
+        on_plan=show,
+        step_progress=step_lines(),
+    )
     result = outcome.result
     if not text:
         emit_json(fix_result_json(outcome, verify))
@@ -197,33 +231,66 @@ def rollback(
         emit_json(result.to_json())
     else:
         stdout_console().print(render_run_result(result))
-    raise typer.Exit(0 if result.status in ROLLBACK_SUCCESS else 1)
+    raise typer.Exit(0 if result.nothing_to_undo or result.status in ROLLBACK_SUCCESS else 1)
 
 
 @runs_app.command("list")
 def runs_list(
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also saved plans (dry runs) and empty plans.")
+    ] = False,
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", help="Only runs with this status (repeatable)."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="At most this many (newest first).")
+    ] = None,
     config: ConfigFile = None,
     output: Output = OutputFormat.TEXT,
 ) -> None:
-    """Every recorded run, newest first (a run killed mid-apply shows as interrupted)."""
-    from rich.table import Table
+    """Runs that wrote (or tried to), newest first; --all adds the saved plans.
 
+    A run killed mid-apply shows as interrupted.
+    """
     from netmend.app.runs import list_runs
+    from netmend.render.runs import render_runs
+    from netmend.store.records import RunStatus
 
-    listed = list_runs(config).to_json()
-    rows = listed["runs"]
+    wanted: set[RunStatus] = set()
+    for name in status or ():
+        try:
+            wanted.add(RunStatus(name))
+        except ValueError:
+            choices = ", ".join(s.value for s in RunStatus)
+            raise BadInputError(f"unknown --status {name!r}: use {choices}") from None
+    listed = list_runs(config, statuses=wanted, show_all=show_all, limit=limit)
     if output is OutputFormat.JSON:
-        emit_json(listed)
+        emit_json(listed.to_json())
         return
-    table = Table("run id", "status", "playbook", "started", "change id", "requester")
-    for row in rows:
-        table.add_row(
-            *(
-                str(row[k] or "-")
-                for k in ("run_id", "status", "playbook", "started_at", "change_id", "requester")
-            )
-        )
-    stdout_console().print(table if rows else "no runs recorded yet")
+    stdout_console().print(render_runs(listed))
+
+
+@runs_app.command("prune")
+def runs_prune(
+    older_than: Annotated[
+        str,
+        typer.Option(
+            "--older-than", help="Age of the saved plans to delete, e.g. 30d, 12h, 90m, 2w."
+        ),
+    ],
+    config: ConfigFile = None,
+    output: Output = OutputFormat.TEXT,
+) -> None:
+    """Delete saved plans (dry runs) older than DURATION; runs that wrote are kept."""
+    from netmend.app.runs import prune_plans
+    from netmend.store.duration import parse_duration
+
+    removed = prune_plans(parse_duration(older_than), config)
+    if output is OutputFormat.JSON:
+        emit_json({"removed": removed, "older_than": older_than})
+    else:
+        stdout_console().print(f"removed {len(removed)} saved plan(s) older than {older_than}")
 
 
 @runs_app.command("show")
@@ -238,13 +305,19 @@ def runs_show(
     from netmend.app.requests import ShowRunRequest
     from netmend.app.runs import show_run
     from netmend.render.diff import render_plan
+    from netmend.render.runs import render_approval_and_verification, started_text
 
     record = show_run(ShowRunRequest(run_id=run_id, config_file=config))
     if output is OutputFormat.JSON:
         emit_json(record.to_json())
         return
     console = stdout_console()
-    console.print(f"run {run_id}: {record.status}")
+    console.print(
+        f"run {run_id}: {record.status}  (started {started_text(record.started_at)}"
+        f"{', requested by ' + record.requester if record.requester else ''})",
+        markup=False,
+    )
+    console.print(render_approval_and_verification(record.approval, record.result))
     console.print(render_plan(record.plan))
     journal = Table(
         "#",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -30,6 +31,7 @@ from netmend.model import Inventory
 from netmend.playbook import PlaybookSet, load_playbooks
 from netmend.reach import Flow, make_flow
 from netmend.render.console import emit_json, stdout_console
+from netmend.render.progress import work_status
 from netmend.render.scan_table import render_scan
 from netmend.run.restore import differences
 from netmend.scan import ScanReport, scan_estate
@@ -159,7 +161,9 @@ def _fix_estate(
 def _inventory_table(reports: list[EstateReport]) -> Table:
     table = Table(title="sandbox estates, collected over HTTP", title_justify="left")
     for column in ("estate", "vpc", "subnets", "groups", "rules", "acls", "enis", "instances"):
-        table.add_column(column, justify="left" if column in ("estate", "vpc") else "right")
+        table.add_column(
+            column, justify="left" if column in ("estate", "vpc") else "right", overflow="fold"
+        )
     for r in reports:
         inv = r.inventory
         table.add_row(
@@ -181,24 +185,32 @@ def _yes_no(value: bool | None) -> Text:
     return Text("yes", style="green") if value else Text("NO", style="bold red")
 
 
-def _diagnosis_table(reports: list[EstateReport]) -> Table:
+def _diagnosis_table(reports: list[EstateReport], width: int) -> Table:
+    narrow = width < 140
     table = Table(
-        title="diagnose → fix (apply, verify) → rollback, per estate", title_justify="left"
+        title="diagnose → fix (apply, verify) → rollback, per estate",
+        title_justify="left",
+        box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
+        pad_edge=not narrow,
     )
     for column in (
         "root cause",
         "flow",
         "blocked at",
-        "detected",
+        "found" if narrow else "detected",
         "change",
         "verified",
-        "rolled back",
+        "undone" if narrow else "rolled back",
     ):
-        # API names are long: the change column must not be the one rich squeezes.
-        table.add_column(column, min_width=46 if column == "change" else None)
+        # API names are long: on a wide page the change column is not the one rich
+        # squeezes; on a narrow one (80 columns) every cell folds instead of overflowing.
+        wide = column == "change" and width >= 140
+        table.add_column(column, min_width=46 if wide else None, overflow="fold")
     for r in reports:
         flow = f"{r.estate.protocol}/{r.estate.port}" if r.estate.port else r.estate.protocol
-        change = "\n".join(r.changes) or r.fix_status
+        # Narrow: the API alone (its resource is the "blocked at" id beside it).
+        shown = [c.rsplit(" ", 1)[0] for c in r.changes] if narrow else r.changes
+        change = "\n".join(shown) or r.fix_status
         rolled = _yes_no(r.restored) if r.restored is not None else Text(r.rollback_status)
         table.add_row(
             r.estate.root_cause,
@@ -234,15 +246,22 @@ def run_demo(*, json_output: bool = False) -> int:
         clients = make_clients(AwsOptions(region=SANDBOX_REGION, endpoint_url=endpoint))
         if not json_output:
             console.print(f"sandbox: moto EC2 at {endpoint} ({SANDBOX_REGION}), no AWS account")
-        estates = build_all(clients.ec2)
-        reports = [_diagnose_estate(clients, e) for e in estates]
-        playbooks = load_playbooks()
-        with tempfile.TemporaryDirectory(prefix="netmend-demo-") as state_dir:
-            for report in reports:
-                _fix_estate(clients, report, playbooks, Path(state_dir))
-        # Last, the estate-wide hygiene scan of everything the demo built (after the
-        # rollbacks: the estates as they were broken).
-        hygiene = _scan_estates(clients, playbooks)
+        with work_status("demo") as step:
+            step("building the runbook's broken estates in moto")
+            estates = build_all(clients.ec2)
+            reports = []
+            for n, estate in enumerate(estates, start=1):
+                step(f"diagnosing {estate.name} ({n}/{len(estates)})")
+                reports.append(_diagnose_estate(clients, estate))
+            playbooks = load_playbooks()
+            with tempfile.TemporaryDirectory(prefix="netmend-demo-") as state_dir:
+                for n, report in enumerate(reports, start=1):
+                    step(f"fix, verify and roll back {report.estate.name} ({n}/{len(reports)})")
+                    _fix_estate(clients, report, playbooks, Path(state_dir))
+            # Last, the estate-wide hygiene scan of everything the demo built (after the
+            # rollbacks: the estates as they were broken).
+            step("scanning the estates for hygiene findings")
+            hygiene = _scan_estates(clients, playbooks)
     failures = [r for r in reports if r.problems]
     if json_output:
         emit_json(
@@ -254,7 +273,7 @@ def run_demo(*, json_output: bool = False) -> int:
         )
     else:
         console.print(_inventory_table(reports))
-        console.print(_diagnosis_table(reports))
+        console.print(_diagnosis_table(reports, console.width))
         console.print(render_scan(hygiene))
         for r in failures:
             console.print(f"[red]{r.estate.name}[/red]: " + "; ".join(r.problems))

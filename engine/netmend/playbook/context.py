@@ -75,6 +75,9 @@ class StepContext:
     evidence: dict[str, Any] = field(default_factory=dict)
     change_id: str | None = None
     group: str | None = None  # --group: the group the user wants the fix on
+    # --peer: "narrowest" (default: the source's group, else its /32) or "near-miss"
+    # (the peer of the rule that almost admits the flow, often a whole VPC)
+    peer: str = "narrowest"
     # --playbook: the one playbook the user named (opt-in steps check it), else None
     requested: str | None = None
     staged: dict[str, ResourceState] = field(default_factory=dict)  # shared by a plan
@@ -91,6 +94,7 @@ class StepContext:
                 "run_id": self.run_id,
                 "change_id": self.change_id,
                 "group": self.group,
+                "peer": self.peer,
                 "playbook": self.requested,
             },
         }

@@ -40,8 +40,13 @@ READ_PERMISSIONS = (
     "servicequotas:GetServiceQuota",
 )
 
+# Reachability Analyzer: the calls netmend.aws.reachability makes. Paths and analyses are
+# tagged as they are created (TagSpecifications, so a leftover is found by its tag), and
+# IAM authorises tag-on-create as ec2:CreateTags. Nothing netmend makes is untagged later
+# (deleting a path or group takes its tags with it), so no ec2:DeleteTags.
 VERIFY_PERMISSIONS = (
     "ec2:CreateNetworkInsightsPath",
+    "ec2:CreateTags",
     "ec2:DeleteNetworkInsightsAnalysis",
     "ec2:DeleteNetworkInsightsPath",
     "ec2:DescribeNetworkInsightsAnalyses",

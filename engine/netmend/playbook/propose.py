@@ -28,6 +28,7 @@ from netmend.reach.result import Evaluation
 from netmend.run.plan import Change, Plan, ResourceState
 
 __all__ = [
+    "PEER_CHOICES",
     "PlaybookOutcome",
     "detect_evidence",
     "explain",
@@ -35,6 +36,10 @@ __all__ = [
     "propose_plan",
     "run_playbook",
 ]
+
+# `fix --peer`: the narrowest peer admitting the source (README's promise), or the peer
+# of the near-miss rule the diagnosis found (what the runbook copies).
+PEER_CHOICES = ("narrowest", "near-miss")
 
 
 @dataclass(frozen=True)
@@ -181,14 +186,16 @@ def propose_plan(
     run_id: str,
     change_id: str | None = None,
     group: str | None = None,
+    peer: str = "narrowest",
 ) -> Plan:
     """One Plan fixing every root cause found (or only playbook ``only``).
 
     A reachable flow gives an empty plan (nothing to do). ``group`` (``--group``) is the
     security group the user wants a new rule on; templates see it as ``run.group`` for
-    each cause whose interface carries it. A playbook refused by a limit (a full group, a
-    taken ACL rule number) leaves a note; if nothing at all can be proposed, the first
-    refusal is raised as ProposalRefusedError.
+    each cause whose interface carries it. ``peer`` (``--peer``) is ``run.peer``: which
+    peer a near-miss playbook names, ``narrowest`` or ``near-miss``. A playbook refused
+    by a limit (a full group, a taken ACL rule number) leaves a note; if nothing at all
+    can be proposed, the first refusal is raised as ProposalRefusedError.
     """
     base: dict[str, Any] = {
         "run_id": run_id,
@@ -202,6 +209,8 @@ def propose_plan(
             "is already allowed: nothing to do"
         )
         return Plan(**base, notes=(note,))
+    if peer not in PEER_CHOICES:
+        raise BadInputError(f"unknown --peer {peer!r}: use {', '.join(PEER_CHOICES)}")
     if group is not None and inventory.security_group(group) is None:
         raise BadInputError(f"unknown security group {group!r} in {inventory.region}")
 
@@ -228,6 +237,7 @@ def propose_plan(
             cause=cause,
             change_id=change_id,
             group=run_group,
+            peer=peer,
             requested=only,
             staged=staged,
         )

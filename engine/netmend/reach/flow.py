@@ -196,6 +196,14 @@ def make_flow(
         canonical = normalise_protocol(protocol)
     except ValueError as exc:
         raise BadInputError(str(exc)) from None
+    if canonical not in (TCP, UDP) and port is not None:
+        # As the intents file does: a port on ICMP or all-traffic is a mistake, not noise.
+        icmp = (
+            " (ICMP flows take --icmp-type and --icmp-code)" if canonical in (ICMP, ICMPV6) else ""
+        )
+        raise BadInputError(f"--port applies to tcp and udp only, not {canonical}{icmp}")
+    if canonical not in (ICMP, ICMPV6) and (icmp_type is not None or icmp_code is not None):
+        raise BadInputError(f"--icmp-type and --icmp-code apply to icmp only, not {canonical}")
     if canonical in (TCP, UDP):
         if port is None:
             raise BadInputError(f"--port is required for {canonical}")

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from netmend.app.diagnosis import BLIND_SPOTS, Diagnosis, flow_limits
 from netmend.reach import Hop
+from netmend.verify.probe import application_probe
 
 __all__ = ["render_diagnosis"]
 
 
-def _path_table(title: str, hops: tuple[Hop, ...]) -> Table:
+def _component(component: str, names: Mapping[str, str]) -> str:
+    name = names.get(component)
+    return f"{component} ({name})" if name else component
+
+
+def _path_table(title: str, hops: tuple[Hop, ...], names: Mapping[str, str]) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
     table.add_column("", width=2)
-    table.add_column("component", no_wrap=True)
+    table.add_column("component", overflow="fold")
     table.add_column("kind")
     table.add_column("dir")
     table.add_column("verdict")
@@ -24,7 +32,7 @@ def _path_table(title: str, hops: tuple[Hop, ...]) -> Table:
         mark, style = ("✔", "green") if hop.allowed else ("✘", "bold red")
         table.add_row(
             Text(mark, style=style),
-            Text(hop.component, style="" if hop.allowed else "bold red"),
+            Text(_component(hop.component, names), style="" if hop.allowed else "bold red"),
             hop.kind,
             hop.direction.value if hop.direction else "",
             Text("allowed" if hop.allowed else "BLOCKED", style=style),
@@ -43,9 +51,9 @@ def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
     parts.append(
         Text.assemble(f"{flow.source.label} → {flow.destination.label}  {flow.service}: ", verdict)
     )
-    parts.append(_path_table("forward path", ev.forward))
+    parts.append(_path_table("forward path", ev.forward, diagnosis.names))
     if ev.return_path:
-        parts.append(_path_table("return path", ev.return_path))
+        parts.append(_path_table("return path", ev.return_path, diagnosis.names))
     if ev.explanations:
         rows = Table(title="where it is dropped", title_justify="left")
         for column in ("code", "component", "leg", "dir", "evidence"):
@@ -111,4 +119,7 @@ def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
     for note in list(ev.notes) + flow_limits(flow):
         parts.append(Text(f"note: {note}", style="dim"))
     parts.append(Text(BLIND_SPOTS, style="dim"))
+    if ev.reachable:
+        probe = application_probe(flow.protocol, flow.destination.address, flow.port)
+        parts.append(Text(f"from the source: {probe}", style="dim"))
     return Group(*parts)

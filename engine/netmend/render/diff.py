@@ -68,7 +68,7 @@ def _table(columns: list[str]) -> Table:
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("", width=1, no_wrap=True)  # the diff mark
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # an id is folded, never cut with "…"
     return table
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shlex
-
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from netmend.app.diagnosis import BLIND_SPOTS
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
+from netmend.verify.probe import application_probe
 from netmend.verify.report import IntentReport, IntentResult
 
 __all__ = ["render_intent_report"]
@@ -17,16 +16,9 @@ __all__ = ["render_intent_report"]
 
 def _probe(result: IntentResult) -> str | None:
     """The command to run from the source to see the application answer (runbook)."""
-    address = shlex.quote(result.destination_address)
-    if result.protocol == TCP:
-        return f"nc -zv {address} {result.port}"
-    if result.protocol == UDP:
-        return f"nc -zuv {address} {result.port}"
-    if result.protocol == ICMP:
-        return f"ping -c 3 {address}"
-    if result.protocol == ICMPV6:
-        return f"ping -6 -c 3 {address}"
-    return None
+    if result.protocol not in (TCP, UDP, ICMP, ICMPV6):
+        return None
+    return application_probe(result.protocol, result.destination_address, result.port)
 
 
 def _why(result: IntentResult) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
+import sys
+from typing import TextIO
+
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from netmend.render.diff import DiffFormat, plan_to_text, render_plan
@@ -10,7 +13,13 @@ from netmend.run.plan import Plan
 from netmend.run.result import RunResult
 from netmend.store.records import RunStatus
 
-__all__ = ["FIX_SUCCESS", "ROLLBACK_SUCCESS", "render_plan_for", "render_run_result"]
+__all__ = [
+    "FIX_SUCCESS",
+    "ROLLBACK_SUCCESS",
+    "render_plan_for",
+    "render_run_result",
+    "write_plan",
+]
 
 # Statuses each command reports with exit 0; anything else is exit 1. A fix that ended
 # rolled back failed (its verification or a write did), a rollback that did succeeded.
@@ -33,6 +42,22 @@ def render_plan_for(plan: Plan, fmt: str) -> RenderableType:
     return Text(plan_to_text(plan, text), no_wrap=True, overflow="ignore")
 
 
+def write_plan(plan: Plan, fmt: str, console: Console, file: TextIO | None = None) -> None:
+    """Print the plan: the table view through rich, code formats byte for byte.
+
+    Code (awscli, terraform, cloudformation) bypasses rich entirely: a console of any
+    width, or one that is not a terminal, would otherwise fold a long ``--change-id`` or
+    JSON argument onto a new line, and the shell, Terraform or YAML would read it wrong.
+    """
+    if fmt == "table":
+        console.print(render_plan(plan))
+        return
+    out = file if file is not None else sys.stdout
+    code: DiffFormat = fmt  # type: ignore[assignment]  # checked by the CLI
+    out.write(plan_to_text(plan, code))
+    out.flush()
+
+
 def render_run_result(result: RunResult) -> RenderableType:
     lines: list[RenderableType] = []
     style = _STYLE.get(result.status, "bold red")
@@ -45,7 +70,9 @@ def render_run_result(result: RunResult) -> RenderableType:
             f"  ({result.message})" if result.message else "",
         )
     )
-    if result.status is RunStatus.PLANNED:
+    if result.nothing_to_undo:
+        pass  # the message says it all; the run's own status is unchanged
+    elif result.status is RunStatus.PLANNED:
         lines.append(
             Text("dry run: nothing was written; add --apply to apply this plan", style="dim")
         )

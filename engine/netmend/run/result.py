@@ -92,6 +92,7 @@ class RunResult(_Frozen):
     rollback: RollbackReport | None = None
     approval: Decision | None = None
     message: str = ""
+    nothing_to_undo: bool = False  # a rollback of a run that never wrote: status unchanged
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -99,6 +99,9 @@ class Runner:
         # (the CLI's table diff); without one, one plain line per change.
         self.render_diff = render_diff or plan_summary
         self.writer = RunWriter(clients, store, audit)
+        # Told each step of a long apply ("applying 2/5: ...", "verifying ..."); a face
+        # shows it to a person (the CLI on a terminal), the core prints nothing.
+        self.progress: Callable[[str], None] = lambda step: None
 
     # -- execute -------------------------------------------------------------------------
 
@@ -124,7 +127,7 @@ class Runner:
         if not apply:
             return self._finish(plan, RunStatus.PLANNED, "dry run: nothing was written")
         return self._approve_and_apply(
-            plan, flow, flow_verifier, intents, self.approver, rendered_diff
+            plan, flow, flow_verifier, intents, self.approver, rendered_diff, verify_method
         )
 
     def apply_saved(
@@ -164,6 +167,7 @@ class Runner:
             intents,
             approver or self.approver,
             rendered_diff,
+            verify_method,
             audit_context,
         )
 
@@ -202,9 +206,20 @@ class Runner:
         intents: Sequence[IntentCheck] | None,
         approver: Approver,
         rendered_diff: str | None,
+        verify_method: str,
         audit_context: Mapping[str, Any] | None = None,
     ) -> RunResult:
         run_id = plan.run_id
+        unavailable = getattr(flow_verifier, "unavailable", None)
+        reason = unavailable(flow) if callable(unavailable) else None
+        if reason is not None:
+            # Writing a change that cannot be verified means writing it and rolling back.
+            return self._finish(
+                plan,
+                RunStatus.REFUSED,
+                f"cannot verify with {verify_method}: {reason}; nothing was written "
+                "(use --verify local or auto)",
+            )
         decision = approver.decide(plan, rendered_diff or self.render_diff(plan))
         record_decision(self.audit, plan, decision, requester=self.requester, context=audit_context)
         approval = decision.model_dump(mode="json")
@@ -291,6 +306,9 @@ class Runner:
         records: list[ChangeRecord] = []
         try:
             for step, change in enumerate(plan.changes):
+                self.progress(
+                    f"applying {step + 1}/{len(plan.changes)}: {change.api} {change.resource}"
+                )
                 outcome, code = self.writer.call(run_id, "apply", step, change)
                 # Recorded as sent: with the real id of a group the run created.
                 records.append(ChangeRecord.of(self.writer.resolved(run_id, change), outcome, code))
@@ -312,6 +330,12 @@ class Runner:
             raise
         # Verification reads the groups the run created by their real ids.
         applied = resolve_plan(plan, self.writer.created_ids(run_id))
+        analyzer = flow_verifier is not None and flow_verifier.method == REACHABILITY_ANALYZER
+        self.progress(
+            "verifying with Reachability Analyzer (an analysis takes about a minute)"
+            if analyzer
+            else "verifying: reading the touched resources again and evaluating the flows"
+        )
         verification = self._verify(applied, flow, flow_verifier, intents, baselines)
         # The playbooks' own `verify:` steps, on top of the flow and "nothing broke" checks.
         verification = run_verify_steps(applied, flow, verification)
@@ -407,7 +431,8 @@ class Runner:
         """Restore a finished or interrupted run's resources to its snapshot.
 
         Idempotent: a second rollback finds nothing to restore. A run that never wrote
-        (no snapshot: dry run, refused, nothing to do) rolls back trivially. With
+        (no snapshot: dry run, refused, nothing to do) keeps its status: the result says
+        ``nothing_to_undo``. With
         ``approver`` the restore calls are shown and must be approved first (the
         ``netmend rollback`` prompt; policies do not apply to going back).
         Restoring a snapshot also undoes whatever later runs changed on the same
@@ -424,16 +449,23 @@ class Runner:
             raise NetmendError(f"run {run_id} is still {record.status.value}{who}: wait for it")
         snapshot = record.snapshot
         if snapshot is None:
-            message = f"nothing had been applied (the run was {record.status.value})"
-            self._record(plan, RunStatus.ROLLED_BACK, message, calls=0)
-            return self._store_result(
-                RunResult(
-                    run_id=run_id,
-                    status=RunStatus.ROLLED_BACK,
-                    playbooks=plan.playbooks,
-                    change_id=plan.change_id,
-                    message=message,
-                )
+            # Never wrote (dry run, refused, nothing to do): nothing to undo, and its status
+            # (a saved plan stays `planned`) is the truth about it, so it is kept.
+            message = f"nothing to undo: the run never wrote (it is {record.status.value})"
+            self.audit.record(
+                "run.rollback_nothing_to_undo",
+                run_id=run_id,
+                change_id=plan.change_id,
+                requester=self.requester,
+                status=record.status.value,
+            )
+            return RunResult(
+                run_id=run_id,
+                status=record.status,
+                playbooks=plan.playbooks,
+                change_id=plan.change_id,
+                message=message,
+                nothing_to_undo=True,
             )
         newer = newer_runs_on(self.store, run_id, snapshot.resources)
         if newer and not force:

@@ -41,6 +41,9 @@ class RunStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
+# Statuses of runs that never tried to write: saved plans, and plans with nothing in them.
+PLAN_STATUSES = frozenset({RunStatus.PLANNED, RunStatus.NOTHING_TO_DO})
+
 # Statuses only a live process may hold: if its owner is gone the run was interrupted.
 ACTIVE_STATUSES = frozenset({RunStatus.APPLYING, RunStatus.VERIFY_FAILED, RunStatus.ROLLING_BACK})
 # Statuses of a run whose recorded plan may still be applied (``fix --apply --plan``).
@@ -77,6 +80,7 @@ class RunMeta(BaseModel):
     owner: ProcessIdentity | None = None  # the process driving an active status
     message: str = ""
     approval: dict[str, Any] | None = None
+    flow: str | None = None  # "tcp/8443 i-... -> i-...": what the run is about, for lists
 
 
 class RunSummary(BaseModel):
@@ -93,6 +97,13 @@ class RunSummary(BaseModel):
     change_id: str | None = None
     requester: str | None = None
     message: str = ""
+    flow: str | None = None
+
+    @property
+    def wrote(self) -> bool:
+        """Whether the run wrote or tried to (an apply, approved or refused), as opposed to
+        a saved plan (a dry run) or a dry run that found nothing to do."""
+        return self.status not in PLAN_STATUSES
 
     @property
     def playbook(self) -> str:

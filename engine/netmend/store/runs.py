@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shutil
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,6 +41,13 @@ __all__ = ["RunStore"]
 _M = TypeVar("_M", bound=BaseModel)
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def _flow_text(plan: Plan) -> str | None:
+    flow = plan.flow
+    if flow is None:
+        return None
+    return f"{flow.service} {flow.source.given} -> {flow.destination.given}"
 
 
 def _dump(model: BaseModel) -> str:
@@ -85,6 +93,7 @@ class RunStore:
             requester=requester,
             region=plan.region,
             resources=plan.resources,
+            flow=_flow_text(plan),
         )
         self.write_meta(meta)
         return meta
@@ -210,10 +219,24 @@ class RunStore:
                     change_id=meta.change_id,
                     requester=meta.requester,
                     message=meta.message,
+                    flow=meta.flow,
                 )
             )
         summaries.sort(key=lambda s: (s.started_at, s.run_id), reverse=True)
         return summaries
+
+    def prune_plans(self, older_than: timedelta, *, now: datetime | None = None) -> list[str]:
+        """Delete saved plans (runs that never tried to write) started before ``now -
+        older_than``; returns their ids. Runs that wrote are kept: their snapshots and
+        journals are what a rollback and an audit need."""
+        cutoff = (now or datetime.now(UTC)) - older_than
+        removed: list[str] = []
+        for summary in self.list_runs():
+            if summary.wrote or summary.started_at >= cutoff:
+                continue
+            shutil.rmtree(self.run_dir(summary.run_id))
+            removed.append(summary.run_id)
+        return removed
 
     def _iter_meta(self) -> Iterator[RunMeta]:
         if not self.runs_dir.is_dir():

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from netmend.aws.reachability import PathAnalysis
+from netmend.aws.reachability import PathAnalysis, analyzer_unavailable
 from netmend.aws.session import AwsClients
 from netmend.reach.flow import Flow
 from netmend.run.plan import Plan
@@ -54,6 +54,15 @@ class AnalyzerRunVerifier:
     def prepare(self, plan: Plan) -> None:
         """Nothing to read before the first write: the analysis runs after the last."""
         return None
+
+    def unavailable(self, flow: Flow | None) -> str | None:
+        """Why Reachability Analyzer cannot answer here (asked before the first write),
+        or None. Under ``auto`` it never blocks a run: a failed analysis falls back to
+        the local evaluator anyway."""
+        if self.auto:
+            return None
+        on_aws = is_aws_endpoint(self.clients.endpoint_url)
+        return analyzer_unavailable(self.clients, flow, on_aws=on_aws)
 
     def verify(
         self,

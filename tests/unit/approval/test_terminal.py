@@ -11,7 +11,7 @@ from rich.console import Console
 from netmend.approval import NO_TERMINAL_MESSAGE, DecisionOutcome, TerminalApprover, YesApprover
 from netmend.approval.yes import invoking_user
 
-from .plans import authorize, plan_of
+from .plans import authorize, plan_of, revoke
 
 
 class FakeTty(io.StringIO):
@@ -70,3 +70,31 @@ def test_invoking_user_falls_back_to_env(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(getpass, "getuser", no_user)
     monkeypatch.setenv("USER", "dana")
     assert invoking_user() == "dana"
+
+
+def test_enter_alone_takes_the_default_without_complaint() -> None:
+    """Enter at `[y/n] (n):` is the shown default (no), not "Please enter Y or N"."""
+    out = io.StringIO()
+    approver = TerminalApprover(console=Console(file=out), stdin=FakeTty("\n"), user="bob")
+    decision = approver.decide(plan_of(authorize()), "THE DIFF")
+    assert decision.outcome is DecisionOutcome.REJECTED
+    assert "Please enter" not in out.getvalue()
+
+
+def test_the_diff_is_shown_once_and_the_summary_beside_the_question() -> None:
+    """With the diff already printed (show_diff=False) only the summary precedes the
+    question: every revocation with its full ids, at 80 columns, no "…"."""
+    out = io.StringIO()
+    approver = TerminalApprover(
+        console=Console(file=out, width=80), stdin=FakeTty("y\n"), user="bob", show_diff=False
+    )
+    plan = plan_of(authorize(), revoke())
+    decision = approver.decide(plan, "THE DIFF")
+    text = out.getvalue()
+    assert decision.approved
+    assert "THE DIFF" not in text
+    assert "2 changes on 1 resource" in text
+    revocation = plan.changes[1]
+    assert f"[revocation] {revocation.api} {revocation.resource}" in text
+    assert "…" not in text
+    assert text.index("Summary") < text.index("Apply 2 changes")

@@ -90,29 +90,52 @@ def revoked_ids(plan: Plan) -> list[str]:
     ]
 
 
-def test_removes_redundant_rules_then_adds_the_needed_one() -> None:
-    """The four covered rules are revoked (each naming its cover), then the rule
-    wrong-cidr needs (from sg-client) is added: the flow passes, within the quota."""
+def test_removes_only_as_many_redundant_rules_as_the_new_rule_needs() -> None:
+    """One rule is needed, so one covered rule is revoked (naming its cover), not all
+    four; then the rule wrong-cidr needs (from sg-client) is added: the flow passes,
+    within the quota; the other redundant rules stay (cleanup is scan's job)."""
     inventory = shadowed_estate()
     flow = flow_of(inventory)
     assert [c.playbook for c in causes_of(inventory, flow)] == ["wrong-cidr", "rule-quota-exceeded"]
     plan = plan_for(inventory, flow)
-    assert revoked_ids(plan) == ["sgr-server2", "sgr-server3", "sgr-server4", "sgr-server6"]
-    assert [c.kinds for c in plan.changes[:4]] == [(ChangeKind.REVOCATION,)] * 4
+    assert revoked_ids(plan) == ["sgr-server2"]
+    assert plan.changes[0].kinds == (ChangeKind.REVOCATION,)
     assert "10.0.5.0/24 (sgr-server1) admits all of it" in plan.changes[0].summary
-    assert "10.0.6.5/32 (sgr-server5) admits all of it" in plan.changes[3].summary
-    assert all(w.startswith("no access change") for c in plan.changes[:4] for w in c.warnings)
+    assert plan.changes[0].warnings[0].startswith("no access change")
     last = plan.changes[-1]
+    assert len(plan.changes) == 2
     assert last.api == "AuthorizeSecurityGroupIngress"
     assert last.params["IpPermissions"][0]["UserIdGroupPairs"][0]["GroupId"] == "sg-client"
     assert last.kinds == (ChangeKind.ADDITION,)
     assert ChangeKind.WIDENING not in plan.kinds
     after = applied(inventory, plan)
     assert reachable(after, flow)
-    assert len(rules_of(plan.after("sg-server"))) == 7
+    assert len(rules_of(plan.after("sg-server"))) == QUOTA
     note = " ".join(next(n for n in plan.notes if n.startswith("rule-quota-exceeded:")).split())
     assert "4 of its rules admit nothing another rule of the group does not" in note
+    assert "removing 1 of them (exact duplicates first" in note
     assert "--service-code vpc --quota-code L-0EA8095F --desired-value 20" in note
+
+
+def test_duplicates_go_first_and_a_temporary_rule_covers_nothing() -> None:
+    """An exact duplicate is removed before a shadowed rule; a described rule is kept
+    when the only broader rule looks temporary (it, not the described one, will go)."""
+    group = SecurityGroup(
+        group_id="sg-server",
+        group_name="server",
+        vpc_id="vpc-1",
+        rules=(
+            web(1, "10.0.9.0/24", description="temporary debug access"),
+            web(2, "10.0.9.7/32", description="billing batch host"),
+            web(3, "10.0.5.0/24"),
+            web(4, "10.0.5.7/32"),
+            web(5, "10.0.6.0/24"),
+            web(6, "10.0.6.0/24"),
+        ),
+    )
+    found = redundant_rules(shadowed_estate(), group, egress=False)
+    assert [r.rule.rule_id for r in found] == ["sgr-server6", "sgr-server4"]
+    assert found[0].covered_by.rule_id == "sgr-server5"  # its twin
 
 
 def test_removing_redundant_rules_admits_exactly_the_same_traffic() -> None:

@@ -281,7 +281,8 @@ def test_full_run_leaves_the_outbound_rule_to_the_sibling_cause() -> None:
     ]
     plan = plan_for(inventory, flow)
     (change,) = plan.changes
-    assert change.params["IpPermissions"][0]["IpRanges"][0]["CidrIp"] == "10.0.2.0/24"
+    # wrong-protocol's rule names the destination's group: narrower than 10.0.2.0/24.
+    assert change.params["IpPermissions"][0]["UserIdGroupPairs"][0]["GroupId"] == "sg-server"
     assert "is wrong-protocol's change in this plan" in _note(
         plan.notes, "stateful-misunderstanding:"
     )

@@ -28,9 +28,10 @@ def _estate(**peer: str) -> Inventory:
     )
 
 
-def test_adds_the_listening_port_with_the_near_miss_peer_and_protocol() -> None:
-    """One inbound tcp 8443 rule on the near-miss rule's group, from the same CIDR peer
-    (10.0.0.0/16), as an addition; the flow becomes reachable."""
+def test_adds_the_listening_port_from_the_narrowest_peer() -> None:
+    """One inbound tcp 8443 rule on the near-miss rule's group, from the source's own
+    group (not the near-miss rule's whole VPC, 10.0.0.0/16), as an addition; the note
+    offers the near-miss peer as the alternative; the flow becomes reachable."""
     inventory = _estate(cidr_ipv4="10.0.0.0/16")
     flow = make_flow(inventory, "i-client", "eni-server", protocol="tcp", port=8443)
     assert [c.playbook for c in causes_of(inventory, flow)] == ["wrong-port"]
@@ -45,12 +46,32 @@ def test_adds_the_listening_port_with_the_near_miss_peer_and_protocol() -> None:
                 "IpProtocol": "tcp",
                 "FromPort": 8443,
                 "ToPort": 8443,
-                "IpRanges": [{"CidrIp": "10.0.0.0/16", "Description": STAMP}],
+                "UserIdGroupPairs": [{"GroupId": "sg-client", "Description": STAMP}],
             }
         ],
     }
     assert change.kinds == (ChangeKind.ADDITION,)
     assert reachable(applied(inventory, plan), flow)
+    note = " ".join(next(n for n in plan.notes if n.startswith("wrong-port:")).split())
+    assert "alternative: `--peer near-miss` names 10.0.0.0/16" in note
+
+
+def test_peer_near_miss_copies_the_near_miss_rules_peer() -> None:
+    """`--peer near-miss`: the runbook's fix, the near-miss rule's CIDR."""
+    inventory = _estate(cidr_ipv4="10.0.0.0/16")
+    flow = make_flow(inventory, "i-client", "eni-server", protocol="tcp", port=8443)
+    (change,) = plan_for(inventory, flow, peer="near-miss").changes
+    permission = change.params["IpPermissions"][0]
+    assert permission["IpRanges"] == [{"CidrIp": "10.0.0.0/16", "Description": STAMP}]
+
+
+def test_a_source_without_a_group_here_is_named_by_its_address() -> None:
+    """An outside (VPC-less) source has no group to reference: its /32 is the peer."""
+    inventory = _estate(cidr_ipv4="0.0.0.0/0")
+    flow = make_flow(inventory, "203.0.113.7", "eni-server", protocol="tcp", port=8443)
+    assert [c.playbook for c in causes_of(inventory, flow)] == ["wrong-port"]
+    (change,) = plan_for(inventory, flow).changes
+    assert change.params["IpPermissions"][0]["IpRanges"][0]["CidrIp"] == "203.0.113.7/32"
 
 
 def test_keeps_the_wrong_rule_and_says_why() -> None:
@@ -105,4 +126,4 @@ def test_udp_near_miss_keeps_udp() -> None:
     (change,) = plan_for(inventory, flow).changes
     permission = change.params["IpPermissions"][0]
     assert (permission["IpProtocol"], permission["FromPort"]) == ("udp", 5354)
-    assert permission["IpRanges"][0]["CidrIp"] == "10.0.1.0/24"
+    assert permission["UserIdGroupPairs"][0]["GroupId"] == "sg-client"  # narrowest

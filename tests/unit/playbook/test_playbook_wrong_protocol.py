@@ -21,8 +21,9 @@ def _server(*rules: SgRule) -> Inventory:
 
 
 def test_udp_53_beside_tcp_53() -> None:
-    """DNS over udp 53 with only tcp 53 open: one inbound udp 53 rule from the same peer
-    (10.0.0.0/16) on the same group; the tcp 53 rule stays; the flow works."""
+    """DNS over udp 53 with only tcp 53 open (to the whole VPC): one inbound udp 53 rule
+    from the client's own group (the narrowest peer) on the same group; the tcp 53 rule
+    stays; the flow works; `--peer near-miss` would copy 10.0.0.0/16."""
     inventory = _server(TCP_53)
     flow = make_flow(inventory, "i-client", "eni-server", protocol="udp", port=53)
     assert [c.playbook for c in causes_of(inventory, flow)] == ["wrong-protocol"]
@@ -36,10 +37,13 @@ def test_udp_53_beside_tcp_53() -> None:
                 "IpProtocol": "udp",
                 "FromPort": 53,
                 "ToPort": 53,
-                "IpRanges": [{"CidrIp": "10.0.0.0/16", "Description": STAMP}],
+                "UserIdGroupPairs": [{"GroupId": "sg-client", "Description": STAMP}],
             }
         ],
     }
+    (copied,) = plan_for(inventory, flow, peer="near-miss").changes
+    ranges = copied.params["IpPermissions"][0]["IpRanges"]
+    assert ranges == [{"CidrIp": "10.0.0.0/16", "Description": STAMP}]
     assert change.kinds == (ChangeKind.ADDITION,)
     assert TCP_53 in rules_of(plan.after("sg-server"))
     assert reachable(applied(inventory, plan), flow)
@@ -63,7 +67,7 @@ def test_ping_where_only_tcp_is_open_adds_echo_request() -> None:
     )
     flow = make_flow(inventory, "i-client", "eni-server", protocol="icmp")
     assert [c.playbook for c in causes_of(inventory, flow)] == ["wrong-protocol"]
-    plan = plan_for(inventory, flow)
+    plan = plan_for(inventory, flow, peer="near-miss")  # the protocol logic, peer copied
     (change,) = plan.changes
     assert change.params == {
         "GroupId": "sg-server",
@@ -92,7 +96,7 @@ def test_echo_reply_only_rule_gets_echo_request_beside_it() -> None:
     )
     inventory = _server(echo_reply)
     flow = make_flow(inventory, "i-client", "eni-server", protocol="icmp", icmp_type=8)
-    plan = plan_for(inventory, flow)
+    plan = plan_for(inventory, flow, peer="near-miss")  # the protocol logic, peer copied
     (change,) = plan.changes
     permission = change.params["IpPermissions"][0]
     assert (permission["IpProtocol"], permission["FromPort"], permission["ToPort"]) == (
@@ -134,7 +138,7 @@ def test_outbound_wrong_protocol_is_fixed_outbound() -> None:
     )
     flow = make_flow(inventory, "i-client", "eni-server", protocol="udp", port=53)
     assert [c.playbook for c in causes_of(inventory, flow)] == ["wrong-protocol"]
-    plan = plan_for(inventory, flow)
+    plan = plan_for(inventory, flow, peer="near-miss")  # the protocol logic, peer copied
     (change,) = plan.changes
     assert change.api == "AuthorizeSecurityGroupEgress"
     assert change.params == {

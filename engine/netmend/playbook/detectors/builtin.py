@@ -93,6 +93,11 @@ class NarrowestPeerParams(Params):
         default="source",
         description="Whose address the new rule names: source (inbound) or destination.",
     )
+    key: str = Field(
+        default="peer",
+        pattern=r"^[a-z_]+$",
+        description="Evidence key for the peer (and KEY_kind), so a cause's own peer stays.",
+    )
 
 
 @detector("flow.narrowest-peer", params=NarrowestPeerParams)
@@ -108,4 +113,4 @@ def flow_narrowest_peer(ctx: StepContext, params: NarrowestPeerParams) -> dict[s
     )
     rule_eni = endpoint_eni(ctx.inventory, rule_end)
     peer, kind = narrowest_peer(ctx.inventory, peer_end, rule_eni.vpc_id if rule_eni else None)
-    return {"peer": peer, "peer_kind": kind}
+    return {params.key: peer, f"{params.key}_kind": kind}

@@ -154,6 +154,7 @@ def room_plan(
         "redundant_count": len(redundant),
         "redundant_freed": freed,
         "redundant_rule_ids": [r.rule.rule_id for r in redundant],
+        "redundant_at_most": len(redundant),
         "strategy": "none",
         "consolidate_free": 0,
         "consolidate_prefix": None,
@@ -166,7 +167,13 @@ def room_plan(
         plan["strategy"] = "fits"  # the group has room after all: just add the rule
         return plan
     if freed >= need:
-        plan["strategy"] = "free-redundant"
+        # The fewest removals that make room: duplicates come first in ``redundant``.
+        taken, enough = 0, 0
+        for item in redundant:
+            taken, enough = taken + 1, enough + item.weight
+            if enough >= need:
+                break
+        plan.update(strategy="free-redundant", redundant_at_most=taken)
         return plan
     if eni is not None:
         room, why = overflow_room(inventory, eni)

@@ -14,6 +14,7 @@ transitive, so every removed rule is still covered by a kept one.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 
 from netmend.model import Inventory, SecurityGroup, SgRule
@@ -21,7 +22,7 @@ from netmend.model.protocol import ALL
 from netmend.reach.causes.match import rule_family, rule_weight
 from netmend.reach.packet import sg_rule_keys
 
-__all__ = ["Redundant", "covers", "redundant_rules", "service_covers"]
+__all__ = ["Redundant", "covers", "looks_temporary", "redundant_rules", "service_covers"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,12 @@ def redundant_rules(
 ) -> list[Redundant]:
     """The group's rules (one direction, optionally one family) another rule covers.
 
-    In the group's rule order; each with a kept rule that covers it.
+    Exact duplicates first, then rules shadowed by a broader rule of the group, each in
+    the group's rule order, so that taking the first N frees room with the least
+    surprise; each with a kept rule that covers it. A rule with a purpose in its
+    description is never removed for a broader rule that looks temporary ("temporary",
+    "debug", "tmp" in its description): that one is the likelier to go, and with it the
+    access the described rule stands for.
     """
     rules = [
         r
@@ -88,11 +94,16 @@ def redundant_rules(
         if r.egress == egress and (family is None or rule_family(inventory, r) == family)
     ]
 
+    def may_cover(other: SgRule, rule: SgRule) -> bool:
+        return covers(other, rule) and not (
+            looks_temporary(other) and bool(rule.description) and not looks_temporary(rule)
+        )
+
     def removable(index: int) -> bool:
         rule = rules[index]
         return any(
             other_index != index
-            and covers(other, rule)
+            and may_cover(other, rule)
             and (not covers(rule, other) or other_index < index)
             for other_index, other in enumerate(rules)
         )
@@ -102,6 +113,19 @@ def redundant_rules(
     found: list[Redundant] = []
     for index in sorted(gone):
         rule = rules[index]
-        cover = next(k for k in kept if covers(k, rule))
+        # An exact duplicate names its twin; a shadowed rule the broader rule.
+        covering = [k for k in kept if may_cover(k, rule)]
+        if not covering:
+            continue  # only covered through a rule that goes too, or a temporary one
+        cover = next((k for k in covering if covers(rule, k)), covering[0])
         found.append(Redundant(rule, cover, rule_weight(inventory, rule)))
+    found.sort(key=lambda r: not covers(r.rule, r.covered_by))  # stable: duplicates first
     return found
+
+
+_TEMPORARY = re.compile(r"\b(temp|temporary|tmp|debug|test)\b", re.IGNORECASE)
+
+
+def looks_temporary(rule: SgRule) -> bool:
+    """A rule whose description says it is meant to go (``temporary``, ``debug``, ``tmp``)."""
+    return bool(rule.description and _TEMPORARY.search(rule.description))
