@@ -158,15 +158,20 @@ def fix_flow(
     verify_method: str = "local",
     intents: Sequence[IntentCheck] | None = None,
     on_plan: Callable[[Plan], str | None] | None = None,
+    diagnosis: Diagnosis | None = None,
 ) -> FixOutcome:
     """Diagnose ``flow``, propose one plan for all its root causes, and run it.
 
     Without ``apply`` this is the dry run: the plan is recorded, nothing is written.
     ``on_plan`` sees the plan before it runs (to show the diff) and may return the
-    diff text the approver shows. Raises ProposalRefusedError when no playbook can
-    propose anything.
+    diff text the approver shows. ``diagnosis`` is the caller's own diagnosis of
+    ``flow`` on ``inventory`` (the demo shows it first): the flow is then not evaluated
+    again; only the plan's projected after-state is. Raises ProposalRefusedError when
+    no playbook can propose anything.
     """
-    found = diagnose(inventory, flow)
+    if diagnosis is not None and diagnosis.flow != flow:
+        raise ValueError("fix_flow: the diagnosis given is of another flow")
+    found = diagnosis if diagnosis is not None else diagnose(inventory, flow)
     plan = propose_plan(
         inventory,
         flow,

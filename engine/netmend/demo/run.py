@@ -17,7 +17,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from netmend.app.diagnosis import diagnose
+from netmend.app.diagnosis import Diagnosis, diagnose
 from netmend.app.fixing import fix_flow, make_runner
 from netmend.approval import YesApprover
 from netmend.aws.collector import collect_inventory
@@ -46,6 +46,7 @@ class EstateReport:
     causes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     flow: Flow | None = None
+    diagnosis: Diagnosis | None = None  # of ``flow``, reused by the fix
     fix_status: str = "-"
     changes: list[str] = field(default_factory=list)
     verified: bool | None = None
@@ -97,6 +98,7 @@ def _diagnose_estate(clients: AwsClients, estate: BuiltEstate) -> EstateReport:
     )
     report.flow = flow
     result = diagnose(inventory, flow)
+    report.diagnosis = result
     report.reachable = result.reachable
     blocking = result.evaluation.blocking
     report.blocked_at = blocking.component if blocking else None
@@ -123,7 +125,13 @@ def _fix_estate(
     )
     try:
         outcome = fix_flow(
-            runner, report.inventory, report.flow, playbooks, apply=True, change_id="DEMO-1"
+            runner,
+            report.inventory,
+            report.flow,
+            playbooks,
+            apply=True,
+            change_id="DEMO-1",
+            diagnosis=report.diagnosis,
         )
     except NetmendError as error:
         report.fix_status = "refused"
