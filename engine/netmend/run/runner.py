@@ -34,7 +34,6 @@ from netmend.audit import AuditLog
 from netmend.aws.mutations import read_resources, snapshot_kind
 from netmend.aws.session import AwsClients
 from netmend.errors import BadInputError, NetmendError
-from netmend.model.protocol import TCP, UDP
 from netmend.reach.flow import Flow
 from netmend.run.new_resources import resolve_plan
 from netmend.run.plan import Plan
@@ -49,7 +48,7 @@ from netmend.store.records import (
     Snapshot,
 )
 from netmend.store.runs import RunStore
-from netmend.verify.flow import METHODS, REACHABILITY_ANALYZER
+from netmend.verify.flow import METHODS, REACHABILITY_ANALYZER, resolve_method
 from netmend.verify.run import IntentCheck, LocalRunVerifier, RunVerifier
 from netmend.verify.steps import run_verify_steps
 
@@ -223,21 +222,23 @@ class Runner:
             return self._finish(plan, RunStatus.REFUSED, f"locked: {error}", decision=decision)
 
     def _flow_verifier(self, method: str, flow: Flow | None) -> RunVerifier | None:
-        """The verifier for the flow when it is not the local one (None: local)."""
-        if method not in VERIFY_METHODS:
-            raise BadInputError(
-                f"unknown verification method {method!r}: use {', '.join(VERIFY_METHODS)}"
-            )
+        """The verifier for the flow when it is not the local one (None: local).
+
+        ``auto`` is resolved by ``verify.flow.resolve_method``; a registered analyzer
+        means Reachability Analyzer can answer here (``runner_verifiers``).
+        """
         analyzer = self.verifiers.get(REACHABILITY_ANALYZER)
+        choice = resolve_method(
+            method,
+            flow,
+            unavailable=None if analyzer else "no Reachability Analyzer verifier registered",
+        )  # bad method: BadInputError before anything
         if method == REACHABILITY_ANALYZER:
             if analyzer is None:
                 raise BadInputError("verification by Reachability Analyzer is not available here")
+            return analyzer  # it checks a flow it cannot analyse locally, saying why
+        if flow is not None and choice.method == REACHABILITY_ANALYZER:
             return analyzer
-        if method == "auto" and analyzer is not None and flow is not None:
-            # The analyzer's own say on what it can analyse, else TCP/UDP (AWS's limit).
-            supports = getattr(analyzer, "supports", None)
-            can = supports(flow) if callable(supports) else flow.protocol in (TCP, UDP)
-            return analyzer if can else None
         return None
 
     def _apply_locked(
