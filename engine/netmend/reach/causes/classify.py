@@ -49,14 +49,14 @@ from __future__ import annotations
 from netmend.model import Inventory
 from netmend.reach.causes.acl import acl_hop, nacl_cause
 from netmend.reach.causes.attach import not_attached_cause
-from netmend.reach.causes.model import PathPosition, Playbook, RootCause
+from netmend.reach.causes.model import PathPosition, RootCause
 from netmend.reach.causes.quota import quota_cause
 from netmend.reach.causes.sg import RULE_PLAYBOOKS, rule_cause, sg_side
 from netmend.reach.causes.stateful import stateful_cause
 from netmend.reach.flow import Flow
 from netmend.reach.result import Code, Direction, Evaluation, Explanation, Leg
 
-__all__ = ["PathPosition", "Playbook", "RootCause", "classify"]
+__all__ = ["PathPosition", "RootCause", "classify"]
 
 _SG_CODES = frozenset({Code.ENI_SG_RULES_MISMATCH.value, Code.SG_HAS_NO_RULES.value})
 _ACL_CODES = frozenset({Code.SUBNET_ACL_RESTRICTION.value})
@@ -91,8 +91,8 @@ def _sg_causes(inventory: Inventory, flow: Flow, direction: Direction) -> list[R
     # Attaching the ready-made group is the fix when no attached rule came near; a near
     # miss stays beside it (someone meant that rule), and the lead picks per playbook.
     superseded = attach is not None and needing.playbook in (
-        Playbook.MISSING_INGRESS,
-        Playbook.MISSING_EGRESS,
+        "missing-ingress",
+        "missing-egress",
     )
     causes = [] if superseded else [needing]
     if stateful is not None:
