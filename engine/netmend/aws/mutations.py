@@ -5,7 +5,9 @@ other error becomes ``AwsCallError``). Calls are idempotent where AWS lets them 
 an authorize that finds its rule (``InvalidPermission.Duplicate``), a revoke or delete
 that finds nothing to remove (``*.NotFound``) already had its effect, so they count as
 done. ``NetworkAclEntryAlreadyExists`` counts as done only if the entry there is the
-one wanted; a different entry under that number is a real conflict.
+one wanted; a different entry under that number is a real conflict. A call whose
+answer never came (connection reset, read timeout) is resolved by reading the resource
+back against the change's before and after, never by guessing or blindly re-sending.
 
 CreateSecurityGroup is made for a group a plan creates (an overflow group); its answer's
 GroupId is returned so the runner can name the group in later calls. DeleteSecurityGroup
@@ -33,7 +35,7 @@ from netmend.aws.collector import (
 from netmend.aws.created import interfaces_carrying
 from netmend.aws.parse import parse_acl_entry
 from netmend.aws.session import AwsClients
-from netmend.errors import AwsCallError, NetmendError
+from netmend.errors import AwsCallError, AwsOutcomeUnknownError, NetmendError
 from netmend.new_resources import (
     CREATE_GROUP_API,
     CREATED_BY_TAG,
@@ -42,7 +44,7 @@ from netmend.new_resources import (
     has_placeholder,
 )
 from netmend.plan import Change, ResourceState
-from netmend.restore import acl_entry_content
+from netmend.restore import acl_entry_content, differences
 
 __all__ = [
     "WRITE_APIS",
@@ -164,9 +166,16 @@ def apply_change(clients: AwsClients, change: Change) -> ChangeOutcome:
             code="InvalidGroup.NotFound",
             message="the group is gone",
         )
+    try:
+        return _send(clients, change)
+    except AwsOutcomeUnknownError as error:
+        return _resolve_unknown(clients, change, error)
+
+
+def _send(clients: AwsClients, change: Change) -> ChangeOutcome:
     method = getattr(_client(clients, change.service), xform_name(change.api))
     try:
-        response: dict[str, Any] = clients.call(method, **change.params)
+        response: dict[str, Any] = clients.call.write(method, **change.params)
     except AwsCallError as error:
         done = error.code in _DONE_CODES.get(change.api, frozenset()) or (
             change.api == "CreateNetworkAclEntry"
@@ -194,6 +203,48 @@ def apply_change(clients: AwsClients, change: Change) -> ChangeOutcome:
         status="ok",
         created_rule_ids=created,
         created_id=str(new_id) if new_id else None,
+    )
+
+
+def _read_back(clients: AwsClients, change: Change) -> str | None:
+    """``"after"`` if the change's effect is in place, ``"before"`` if the resource is as
+    the change found it, None if it is neither or cannot be read back."""
+    if change.before is None or change.after is None or snapshot_kind(change.resource) is None:
+        return None
+    live = read_resource(clients, change.resource)
+    if not differences(live, change.after):
+        return "after"
+    if not differences(live, change.before):
+        return "before"
+    return None
+
+
+def _resolve_unknown(
+    clients: AwsClients, change: Change, error: AwsOutcomeUnknownError
+) -> ChangeOutcome:
+    """The call went out and no answer came back: read the resource to learn what
+    happened, never guess. The effect is there: done. The resource is as before: the
+    call never took effect, so it is sent once more (a second silence is read back
+    again). Anything else raises, and the run rolls back from its snapshot."""
+    for attempt in (1, 2):
+        found = _read_back(clients, change)
+        if found == "after":
+            return ChangeOutcome(
+                api=change.api,
+                resource=change.resource,
+                status="ok",
+                code="OutcomeUnknown",
+                message=f"no answer ({error}); read back: the change is in place",
+            )
+        if found != "before" or attempt == 2:
+            break
+        try:
+            return _send(clients, change)
+        except AwsOutcomeUnknownError as again:
+            error = again
+    raise AwsOutcomeUnknownError(
+        f"{error}; read back, {change.resource} shows neither the state before nor after "
+        f"{change.api}: outcome unknown"
     )
 
 
