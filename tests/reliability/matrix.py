@@ -45,6 +45,7 @@ from netmend.aws.collector import collect_inventory
 from netmend.aws.session import AwsClients, AwsOptions, make_clients
 from netmend.demo.built import ROOT_CAUSES, BuiltEstate
 from netmend.demo.estates import build_estate
+from netmend.demo.scaffold import permission
 from netmend.restore import differences
 from netmend.store import RunStore
 from tests.cli_runner import CliResult, run_cli
@@ -63,6 +64,7 @@ from tests.reliability.wire import (
 
 __all__ = [
     "FAULTS",
+    "OVERFLOW",
     "PLAYBOOKS",
     "Case",
     "CaseResult",
@@ -70,8 +72,10 @@ __all__ = [
     "all_cases",
 ]
 
-# The eight runbook root causes and missing-ingress (no rule near the flow at all).
-PLAYBOOKS: tuple[str, ...] = (*ROOT_CAUSES, "missing-ingress")
+# The eight runbook root causes and missing-ingress (no rule near the flow at all), and
+# rule-quota-exceeded's second strategy: an overflow group the run creates and attaches.
+OVERFLOW = "rule-quota-exceeded+overflow"
+PLAYBOOKS: tuple[str, ...] = (*ROOT_CAUSES, "missing-ingress", OVERFLOW)
 FAULTS: tuple[str, ...] = (
     "throttle",
     "unavailable",
@@ -124,12 +128,31 @@ def _strip_ingress(ec2: Any, group_id: str) -> None:
         ec2.revoke_security_group_ingress(GroupId=group_id, SecurityGroupRuleIds=ingress)
 
 
+def _spread_rules(ec2: Any, group: str) -> None:
+    """60 unrelated /16s on 443 instead of the group's rules: none redundant, so the rule
+    the flow needs goes into an overflow group (as tests/integration's overflow test)."""
+    _strip_ingress(ec2, group)
+    for start in range(0, 60, 20):
+        ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[
+                permission("tcp", 443, cidr=f"100.{64 + n}.0.0/16")
+                for n in range(start, start + 20)
+            ],
+        )
+
+
 def build_playbook_estate(ec2: Any, playbook: str) -> BuiltEstate:
     """The demo estate whose root cause is ``playbook``; missing-ingress is wrong-port's
-    estate with every inbound rule of the server's group removed (tests/integration)."""
+    estate with every inbound rule of the server's group removed, the overflow variant
+    rule-quota-exceeded's with 60 rules nothing can free (both as in tests/integration)."""
     if playbook == "missing-ingress":
         estate = build_estate(ec2, "wrong-port")
         _strip_ingress(ec2, estate.ids["server_sg"])
+        return estate
+    if playbook == OVERFLOW:
+        estate = build_estate(ec2, "rule-quota-exceeded")
+        _spread_rules(ec2, estate.ids["server_sg"])
         return estate
     return build_estate(ec2, playbook)
 

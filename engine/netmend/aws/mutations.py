@@ -32,7 +32,7 @@ from netmend.aws.collector import (
     collect_network_interfaces,
     collect_security_groups,
 )
-from netmend.aws.created import interfaces_carrying
+from netmend.aws.created import groups_tagged_for_run, interfaces_carrying
 from netmend.aws.parse import parse_acl_entry
 from netmend.aws.session import AwsClients
 from netmend.errors import AwsCallError, AwsOutcomeUnknownError, NetmendError
@@ -41,6 +41,7 @@ from netmend.new_resources import (
     CREATED_BY_TAG,
     CREATED_BY_VALUE,
     DELETE_GROUP_API,
+    RUN_ID_TAG,
     has_placeholder,
 )
 from netmend.plan import Change, ResourceState
@@ -206,28 +207,49 @@ def _send(clients: AwsClients, change: Change) -> ChangeOutcome:
     )
 
 
-def _read_back(clients: AwsClients, change: Change) -> str | None:
-    """``"after"`` if the change's effect is in place, ``"before"`` if the resource is as
-    the change found it, None if it is neither or cannot be read back."""
-    if change.before is None or change.after is None or snapshot_kind(change.resource) is None:
+def _created_group(clients: AwsClients, change: Change) -> str | None:
+    """The group a CreateSecurityGroup made, found by its run tag and name, if any."""
+    tags = {
+        t["Key"]: t["Value"]
+        for spec in change.params.get("TagSpecifications", ())
+        for t in spec.get("Tags", ())
+    }
+    run_id = tags.get(RUN_ID_TAG)
+    if not run_id:
         return None
+    ids = groups_tagged_for_run(clients, run_id)
+    for group in collect_security_groups(clients, list(ids)) if ids else ():
+        if group.group_name == change.params.get("GroupName"):
+            return group.group_id
+    return None
+
+
+def _read_back(clients: AwsClients, change: Change) -> tuple[str | None, str | None]:
+    """``("after", created id)`` if the change's effect is in place, ``("before", None)``
+    if the resource is as the change found it, ``(None, None)`` if neither or unreadable."""
+    if change.api == CREATE_GROUP_API:
+        created = _created_group(clients, change)
+        return ("after", created) if created else ("before", None)
+    if change.before is None or change.after is None or snapshot_kind(change.resource) is None:
+        return None, None
     live = read_resource(clients, change.resource)
     if not differences(live, change.after):
-        return "after"
+        return "after", None
     if not differences(live, change.before):
-        return "before"
-    return None
+        return "before", None
+    return None, None
 
 
 def _resolve_unknown(
     clients: AwsClients, change: Change, error: AwsOutcomeUnknownError
 ) -> ChangeOutcome:
     """The call went out and no answer came back: read the resource to learn what
-    happened, never guess. The effect is there: done. The resource is as before: the
-    call never took effect, so it is sent once more (a second silence is read back
-    again). Anything else raises, and the run rolls back from its snapshot."""
+    happened, never guess. The effect is there: done (a created group is found by its
+    run tag and name). The resource is as before: the call never took effect, so it is
+    sent once more (a second silence is read back again). Anything else raises, and the
+    run rolls back from its snapshot."""
     for attempt in (1, 2):
-        found = _read_back(clients, change)
+        found, created_id = _read_back(clients, change)
         if found == "after":
             return ChangeOutcome(
                 api=change.api,
@@ -235,6 +257,7 @@ def _resolve_unknown(
                 status="ok",
                 code="OutcomeUnknown",
                 message=f"no answer ({error}); read back: the change is in place",
+                created_id=created_id,
             )
         if found != "before" or attempt == 2:
             break
