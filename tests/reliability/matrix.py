@@ -196,7 +196,7 @@ class FaultLab:
 
     def fresh(self, playbook: str) -> tuple[BuiltEstate, Path]:
         """A reset moto server with the playbook's estate, and a new state dir."""
-        requests.post(f"{self.moto_url}/moto-api/reset", timeout=10).raise_for_status()
+        requests.post(f"{self.moto_url}/moto-api/reset", timeout=120).raise_for_status()
         self._counter += 1
         state = self.workdir / f"state-{self._counter}"
         return build_playbook_estate(self.ec2, playbook), state
