@@ -46,8 +46,8 @@ from netmend.aws.session import AwsClients, AwsOptions, make_clients
 from netmend.demo.built import ROOT_CAUSES, BuiltEstate
 from netmend.demo.estates import build_estate
 from netmend.demo.scaffold import permission
-from netmend.new_resources import created_group_ids, resolve_plan
-from netmend.restore import differences
+from netmend.run.new_resources import created_group_ids, resolve_plan
+from netmend.run.restore import differences
 from netmend.store import RunStore
 from tests.cli_runner import CliResult, run_cli
 from tests.integration.fix_cycle import vpc_states

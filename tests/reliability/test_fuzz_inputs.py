@@ -34,7 +34,7 @@ from netmend.inventory_file import load_inventory, save_inventory
 from netmend.playbook import load_playbook_text
 from netmend.playbook.errors import PlaybookError
 from netmend.reach import make_flow
-from netmend.verify_intents import IntentsError, load_intents_text
+from netmend.verify.intents import IntentsError, load_intents_text
 from tests.cli_runner import run_cli
 from tests.reliability.wire import FaultProxy
 from tests.unit.reach.builders import Estate, egress, ingress

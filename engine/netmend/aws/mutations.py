@@ -36,7 +36,7 @@ from netmend.aws.created import groups_tagged_for_run, interfaces_carrying
 from netmend.aws.parse import parse_acl_entry
 from netmend.aws.session import AwsClients
 from netmend.errors import AwsCallError, AwsOutcomeUnknownError, NetmendError
-from netmend.new_resources import (
+from netmend.run.new_resources import (
     CREATE_GROUP_API,
     CREATED_BY_TAG,
     CREATED_BY_VALUE,
@@ -44,8 +44,8 @@ from netmend.new_resources import (
     RUN_ID_TAG,
     has_placeholder,
 )
-from netmend.plan import Change, ResourceState
-from netmend.restore import acl_entry_content, differences
+from netmend.run.plan import Change, ResourceState
+from netmend.run.restore import acl_entry_content, differences
 
 __all__ = [
     "WRITE_APIS",

@@ -16,16 +16,16 @@ from pydantic import BaseModel, ValidationError
 
 from netmend.errors import BadInputError
 from netmend.model import Inventory, NetworkInterface
-from netmend.plan import Change, Plan, ResourceState
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import PlaybookError, PlaybookIssue, ProposalRefusedError
 from netmend.playbook.loader import PlaybookSet
 from netmend.playbook.registry import get_action, get_detector
 from netmend.playbook.schema import Playbook, Step
 from netmend.playbook.templating import render_text, render_value, render_when
-from netmend.reach.causes_model import RootCause
+from netmend.reach.causes.model import RootCause
 from netmend.reach.flow import Flow
 from netmend.reach.result import Evaluation
+from netmend.run.plan import Change, Plan, ResourceState
 
 __all__ = ["PlaybookOutcome", "propose_plan", "run_playbook"]
 
@@ -185,6 +185,7 @@ def propose_plan(
     changes: list[Change] = []
     seen: set[str] = set()
     used: list[str] = []
+    required: list[str] = []
     refusals: list[ProposalRefusedError] = []
     group_used = False
     for playbook, cause in jobs:
@@ -220,8 +221,9 @@ def propose_plan(
         if playbook.id not in used:
             used.append(playbook.id)
         notes.append(f"{playbook.id}: {outcome.explanation}")
-        if playbook.approval is not None and playbook.approval.required:
+        if playbook.approval is not None and playbook.approval.required and outcome.changes:
             notes.append(f"{playbook.id}: approval required: {playbook.approval.reason}")
+            required.append(f"{playbook.id}: {playbook.approval.reason}")
     if group is not None and not group_used:
         raise BadInputError(
             f"--group {group} is on no interface where this flow is blocked; "
@@ -236,6 +238,7 @@ def propose_plan(
         playbooks=tuple(used),
         changes=tuple(changes),
         notes=tuple(notes),
+        approval_required=tuple(dict.fromkeys(required)),
         group_names=_group_names(inventory, changes),
     )
 

@@ -1,0 +1,105 @@
+"""Plan and Change: what a fix would do, decided before anything is written.
+
+A ``Plan`` is frozen. Dry run renders it and stops; ``apply`` takes only an approved plan.
+Each ``Change`` is one AWS API call with its exact parameters, the resource it touches and
+that resource's state before and after the call, so the diff, the approval, the drift
+check and the rollback all read the same object. No mutating code asks "is this a dry
+run?": the dry run is simply a Plan nobody applied.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from netmend.model import NetworkAcl, NetworkInterface, SecurityGroup
+from netmend.reach.flow import Flow
+
+__all__ = ["Change", "ChangeKind", "Plan", "ResourceState", "new_run_id"]
+
+# The state of one touched resource: the model object itself. A snapshot is a set of these.
+ResourceState = SecurityGroup | NetworkAcl | NetworkInterface
+
+
+class ChangeKind(StrEnum):
+    """What a change does to access; approval policies decide on these."""
+
+    ADDITION = "addition"  # admits more traffic through a new, narrow rule
+    REVOCATION = "revocation"  # removes a rule or entry
+    WIDENING = "widening"  # a broader peer or range than the flow needs
+    ENI_GROUPS = "eni-groups"  # changes which groups an ENI carries
+    DENY_OVERRIDE = "deny-override"  # an ACL allow placed before someone's explicit deny
+    QUOTA = "quota"  # a Service Quotas request, no access change
+
+
+class Change(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    action: str  # registered action name, e.g. "sg.authorize-ingress"
+    api: str  # AWS operation, e.g. "AuthorizeSecurityGroupIngress"
+    service: str = "ec2"
+    resource: str  # the id of the resource the call touches
+    params: dict[str, Any]  # exactly what is sent to the API
+    kinds: tuple[ChangeKind, ...] = ()
+    summary: str = ""
+    before: ResourceState | None = None
+    after: ResourceState | None = None
+    warnings: tuple[str, ...] = ()  # e.g. "untracked: existing connections are cut at once"
+
+
+def new_run_id() -> str:
+    """Sortable and unique: UTC timestamp plus a random suffix."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    run_id: str = Field(default_factory=new_run_id)
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    flow: Flow | None = None
+    playbooks: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = ()
+    notes: tuple[str, ...] = ()
+    change_id: str | None = None
+    region: str | None = None
+    # A playbook's `approval: required` ("<id>: <reason>" each): a person must approve
+    # this plan whatever the policy would auto-approve.
+    approval_required: tuple[str, ...] = ()
+    # Names of the groups the plan mentions by id only (an ENI's group list), for the diff.
+    group_names: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    @property
+    def resources(self) -> tuple[str, ...]:
+        """Every touched resource id, in the order the plan first touches it."""
+        seen: dict[str, None] = {}
+        for change in self.changes:
+            seen.setdefault(change.resource, None)
+        return tuple(seen)
+
+    def before(self, resource: str) -> ResourceState | None:
+        """The resource as the plan found it (the first change's ``before``)."""
+        for change in self.changes:
+            if change.resource == resource:
+                return change.before
+        return None
+
+    def after(self, resource: str) -> ResourceState | None:
+        """The resource as the plan leaves it (the last change's ``after``)."""
+        found: ResourceState | None = None
+        for change in self.changes:
+            if change.resource == resource:
+                found = change.after
+        return found
+
+    @property
+    def kinds(self) -> frozenset[ChangeKind]:
+        return frozenset(k for change in self.changes for k in change.kinds)
