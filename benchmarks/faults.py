@@ -7,6 +7,7 @@ any case is lost.
 
     .venv/bin/python benchmarks/faults.py                      # the whole matrix
     .venv/bin/python benchmarks/faults.py --playbook wrong-port --fault kill
+    .venv/bin/python benchmarks/faults.py --playbook rule-quota-exceeded --write 1 --write 15
     .venv/bin/python benchmarks/faults.py --json               # totals as JSON
 """
 
@@ -48,6 +49,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--playbook", action="append", help="only these playbooks")
     parser.add_argument("--fault", action="append", help="only these faults")
+    parser.add_argument("--write", action="append", type=int, help="only these writes k")
     parser.add_argument("--json", action="store_true", help="print the totals as JSON")
     args = parser.parse_args()
     _isolate_aws()
@@ -69,7 +71,11 @@ def main() -> int:
             lab = FaultLab(moto_url, proxy, Path(work))
             playbooks = tuple(args.playbook or PLAYBOOKS)
             faults = tuple(args.fault or FAULTS)
-            cases = all_cases(lab, playbooks, faults)
+            cases = [
+                c
+                for c in all_cases(lab, playbooks, faults)
+                if not args.write or c.write in args.write
+            ]
             results = []
             for case in cases:
                 result = lab.run(case)
