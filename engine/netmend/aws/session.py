@@ -133,6 +133,11 @@ class AwsClients:
         client: ServiceQuotasClient = self._client_or_raise("service-quotas")
         return client
 
+    @cached_property
+    def cloudwatch(self) -> Any:
+        """CloudWatch, for the ENA metrics ``netmend scan`` reads (made on first use)."""
+        return self._client_or_raise("cloudwatch")
+
     @property
     def endpoint_url(self) -> str:
         """The EC2 endpoint in use (the one given, or AWS's regional one)."""

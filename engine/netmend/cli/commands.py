@@ -33,6 +33,7 @@ from netmend.cli.options import (
 )
 from netmend.cli.playbooks import iam_policy_command, playbooks_app
 from netmend.cli.runs import fix, rollback, runs_app
+from netmend.cli.scan import scan
 from netmend.errors import BadInputError, NetmendError
 from netmend.log import configure_logging
 from netmend.render.console import OutputFormat, emit_json, error_console, stdout_console
@@ -80,7 +81,17 @@ def diagnose(
     from netmend.reach import make_flow
 
     configure_logging(verbose=verbose)
-    estate = load_estate(inventory, region, profile, endpoint_url)
+    rises: dict[str, float] | None = None
+    if inventory is None:
+        from netmend.aws.collector import collect_inventory
+        from netmend.aws.session import make_clients
+        from netmend.aws.signals import read_conntrack_rises
+
+        clients = make_clients(aws_options(region, profile, endpoint_url))
+        estate = collect_inventory(clients)
+        rises = read_conntrack_rises(clients)
+    else:
+        estate = load_estate(inventory, region, profile, endpoint_url)
     flow = make_flow(
         estate,
         source,
@@ -90,7 +101,7 @@ def diagnose(
         icmp_type=icmp_type,
         icmp_code=icmp_code,
     )
-    result = diagnose(estate, flow)
+    result = diagnose(estate, flow, conntrack_rises=rises)
     if output is OutputFormat.JSON:
         emit_json(diagnosis_to_json(result))
     else:
@@ -102,6 +113,7 @@ def diagnose(
 app.command()(fix)
 app.command()(rollback)
 app.add_typer(runs_app, name="runs")
+app.command()(scan)
 
 
 @app.command()
