@@ -6,17 +6,24 @@ the command has it and JSON log lines (``NETMEND_LOG_FORMAT=json``), on success 
 errors: bad input, an unreachable endpoint, an unknown run, a throttled write (retry
 warnings), a refused write (rollback), credentials AWS rejects. Then stdout, stderr,
 the audit trail, every run record and the saved inventory are searched for each value.
-``netmend demo`` (its own in-process moto, no credentials of the user's) is left out
-for time; ``netmend serve slack`` does not exist on this branch yet.
-TODO(issue 13): add ``serve slack`` (with a signed and a badly signed request) here.
+``netmend serve slack`` runs as a child process against a fake Slack Web API on
+loopback and answers a signed command, a forged one and an unsigned one; its stdout and
+stderr are searched too. ``netmend demo`` (its own in-process moto, no credentials of the
+user's) is left out for time.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
 
+from netmend.chatops.slack.fake import FakeSlackApi, FakeSlackSender
 from tests.cli_runner import CliResult, run_cli
 from tests.conftest import MotoAws
 from tests.reliability.matrix import build_playbook_estate
@@ -24,6 +31,7 @@ from tests.reliability.wire import AwsCall, Fault, FaultProxy, throttle, unautho
 
 pytestmark = pytest.mark.integration
 
+NETMEND = [sys.executable, "-c", "from netmend.cli import main; main()"]
 SECRETS = {
     "AWS_ACCESS_KEY_ID": "AKIASENTINEL7QX3ZK9P",
     "AWS_SECRET_ACCESS_KEY": "sentinelSecret/k8Jw2+Qz5Lm0Vb7Yt4Rn1Xc6Hd9Fg3",
@@ -111,7 +119,11 @@ def test_no_command_prints_or_stores_a_secret(
     assert applied.json()["status"] == "applied", applied
     assert any("aws call retrying" in r.stderr for r in outputs), "no retry was logged"
 
+    slack_output = _serve_slack(tmp_path)
+    assert "serving Slack on" in slack_output
+
     texts = {f"output {i}": r.stdout + r.stderr for i, r in enumerate(outputs)}
+    texts["serve slack"] = slack_output
     for path in [*state.rglob("*"), tmp_path / "estate.json"]:
         if path.is_file():
             texts[str(path)] = path.read_text(encoding="utf-8", errors="replace")
@@ -124,3 +136,40 @@ def test_no_command_prints_or_stores_a_secret(
         if value in text
     ]
     assert leaks == []
+
+
+def _serve_slack(tmp_path: Path) -> str:
+    """`netmend serve slack -v` in a child process (the environment holds the sentinels):
+    a signed `/netmend runs`, a forged and an unsigned request; its whole output."""
+    api = FakeSlackApi(SECRETS["SLACK_BOT_TOKEN"]).start()
+    log = tmp_path / "serve-slack.log"
+    env = {**os.environ, "SLACK_API_URL": api.api_url}
+    with log.open("w") as sink:
+        child = subprocess.Popen(  # noqa: S603 (our interpreter running netmend)
+            [*NETMEND, "serve", "slack", "--host", "127.0.0.1", "--port", "0", "-v"],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = ""
+        for _ in range(1200):
+            text = log.read_text()
+            if "serving Slack on " in text:
+                url = text.split("serving Slack on ", 1)[1].split()[0]
+                break
+            if child.poll() is not None:
+                pytest.fail(f"serve slack ended: {text}")
+            time.sleep(0.1)
+        assert url, log.read_text()
+        sender = FakeSlackSender(url, SECRETS["SLACK_SIGNING_SECRET"])
+        body = sender.command_body("U0ALICE", "runs")
+        assert sender.post(body).status_code == 200
+        assert sender.post(body, secret="forged").status_code == 401
+        assert requests.post(url, data=body, timeout=30).status_code == 401
+        api.wait_for("chat.postMessage", 1)
+    finally:
+        child.terminate()
+        child.wait(60)
+        api.stop()
+    return log.read_text()
