@@ -27,8 +27,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from netmend.approval.chat import ChatopsSettings
 from netmend.approval.policy import Policy
-from netmend.chatops.settings import ChatopsSettings
 from netmend.errors import BadInputError
 from netmend.yaml_lines import YamlInputError, line_of, load_yaml
 

@@ -6,8 +6,9 @@ an authorize that finds its rule (``InvalidPermission.Duplicate``), a revoke or 
 that finds nothing to remove (``*.NotFound``) already had its effect, so they count as
 done. ``NetworkAclEntryAlreadyExists`` counts as done only if the entry there is the
 one wanted; a different entry under that number is a real conflict. A call whose
-answer never came (connection reset, read timeout) is resolved by reading the resource
-back against the change's before and after, never by guessing or blindly re-sending.
+answer never came (connection reset, read timeout) is not re-sent blindly: it raises
+AwsOutcomeUnknownError, which the runner resolves by reading the resource back
+(``netmend.run.unknown``).
 
 CreateSecurityGroup is made for a group a plan creates (an overflow group); its answer's
 GroupId is returned so the runner can name the group in later calls. DeleteSecurityGroup
@@ -35,8 +36,9 @@ from netmend.aws.collector import (
 from netmend.aws.created import groups_tagged_for_run, interfaces_carrying
 from netmend.aws.parse import parse_acl_entry
 from netmend.aws.session import AwsClients
-from netmend.errors import AwsCallError, AwsOutcomeUnknownError, NetmendError
-from netmend.run.new_resources import (
+from netmend.errors import AwsCallError, NetmendError
+from netmend.model.change import Change, ResourceState
+from netmend.model.created import (
     CREATE_GROUP_API,
     CREATED_BY_TAG,
     CREATED_BY_VALUE,
@@ -44,13 +46,13 @@ from netmend.run.new_resources import (
     RUN_ID_TAG,
     has_placeholder,
 )
-from netmend.run.plan import Change, ResourceState
-from netmend.run.restore import acl_entry_content, differences
+from netmend.model.rules import acl_entry_content
 
 __all__ = [
     "WRITE_APIS",
     "ChangeOutcome",
     "apply_change",
+    "created_group_of",
     "read_resource",
     "read_resources",
     "snapshot_kind",
@@ -167,10 +169,7 @@ def apply_change(clients: AwsClients, change: Change) -> ChangeOutcome:
             code="InvalidGroup.NotFound",
             message="the group is gone",
         )
-    try:
-        return _send(clients, change)
-    except AwsOutcomeUnknownError as error:
-        return _resolve_unknown(clients, change, error)
+    return _send(clients, change)
 
 
 def _send(clients: AwsClients, change: Change) -> ChangeOutcome:
@@ -207,8 +206,9 @@ def _send(clients: AwsClients, change: Change) -> ChangeOutcome:
     )
 
 
-def _created_group(clients: AwsClients, change: Change) -> str | None:
-    """The group a CreateSecurityGroup made, found by its run tag and name, if any."""
+def created_group_of(clients: AwsClients, change: Change) -> str | None:
+    """The group a CreateSecurityGroup change made, found by its run tag and name, if any
+    (how a create whose answer was lost is resolved)."""
     tags = {
         t["Key"]: t["Value"]
         for spec in change.params.get("TagSpecifications", ())
@@ -222,53 +222,6 @@ def _created_group(clients: AwsClients, change: Change) -> str | None:
         if group.group_name == change.params.get("GroupName"):
             return group.group_id
     return None
-
-
-def _read_back(clients: AwsClients, change: Change) -> tuple[str | None, str | None]:
-    """``("after", created id)`` if the change's effect is in place, ``("before", None)``
-    if the resource is as the change found it, ``(None, None)`` if neither or unreadable."""
-    if change.api == CREATE_GROUP_API:
-        created = _created_group(clients, change)
-        return ("after", created) if created else ("before", None)
-    if change.before is None or change.after is None or snapshot_kind(change.resource) is None:
-        return None, None
-    live = read_resource(clients, change.resource)
-    if not differences(live, change.after):
-        return "after", None
-    if not differences(live, change.before):
-        return "before", None
-    return None, None
-
-
-def _resolve_unknown(
-    clients: AwsClients, change: Change, error: AwsOutcomeUnknownError
-) -> ChangeOutcome:
-    """The call went out and no answer came back: read the resource to learn what
-    happened, never guess. The effect is there: done (a created group is found by its
-    run tag and name). The resource is as before: the call never took effect, so it is
-    sent once more (a second silence is read back again). Anything else raises, and the
-    run rolls back from its snapshot."""
-    for attempt in (1, 2):
-        found, created_id = _read_back(clients, change)
-        if found == "after":
-            return ChangeOutcome(
-                api=change.api,
-                resource=change.resource,
-                status="ok",
-                code="OutcomeUnknown",
-                message=f"no answer ({error}); read back: the change is in place",
-                created_id=created_id,
-            )
-        if found != "before" or attempt == 2:
-            break
-        try:
-            return _send(clients, change)
-        except AwsOutcomeUnknownError as again:
-            error = again
-    raise AwsOutcomeUnknownError(
-        f"{error}; read back, {change.resource} shows neither the state before nor after "
-        f"{change.api}: outcome unknown"
-    )
 
 
 def snapshot_kind(resource_id: str) -> str | None:

@@ -9,7 +9,6 @@ import typer
 
 from netmend.cli.options import (
     ConfigFile,
-    Destination,
     EndpointUrl,
     IcmpCode,
     IcmpType,
@@ -19,9 +18,7 @@ from netmend.cli.options import (
     Profile,
     Protocol,
     Region,
-    Source,
     Verbose,
-    aws_options,
 )
 from netmend.errors import BadInputError
 from netmend.log import configure_logging
@@ -42,8 +39,14 @@ runs_app = typer.Typer(
 
 
 def fix(
-    source: Source,
-    destination: Destination,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", "-s", help="Instance id, ENI id or IP (not with --plan)."),
+    ] = None,
+    destination: Annotated[
+        str | None,
+        typer.Option("--destination", "-d", help="Instance id, ENI id or IP (not with --plan)."),
+    ] = None,
     port: Port = None,
     protocol: Protocol = "tcp",
     icmp_type: IcmpType = None,
@@ -58,6 +61,14 @@ def fix(
     apply: Annotated[
         bool, typer.Option("--apply", help="Apply the plan (default: dry run, nothing written).")
     ] = False,
+    plan_run_id: Annotated[
+        str | None,
+        typer.Option(
+            "--plan",
+            metavar="RUN_ID",
+            help="With --apply: apply the plan a dry run (or a held run) recorded.",
+        ),
+    ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Approve without asking (the policy still rules).")
     ] = False,
@@ -92,38 +103,48 @@ def fix(
     Exit code: 0 planned, applied or nothing to do; 1 refused, rolled back or failed;
     2 bad input.
     """
-    from netmend.app.fixing import fix_flow, fix_result_json, make_runner
-    from netmend.aws.collector import collect_inventory
-    from netmend.aws.session import make_clients
-    from netmend.config import load_config
-    from netmend.playbook import load_playbooks
-    from netmend.reach import make_flow
+    from netmend.app.fixing import fix as fix_core
+    from netmend.app.fixing import fix_result_json
+    from netmend.app.requests import FixRequest, FlowRequest, Target
     from netmend.render.diff import DIFF_FORMATS, plan_to_text
-    from netmend.run.runner import VERIFY_METHODS
-    from netmend.verify.intents import load_intents
 
     configure_logging(verbose=verbose)
     if fmt not in DIFF_FORMATS:
         raise BadInputError(f"unknown --format {fmt!r}: use {', '.join(DIFF_FORMATS)}")
-    if verify not in VERIFY_METHODS:
-        raise BadInputError(f"unknown --verify {verify!r}: use {', '.join(VERIFY_METHODS)}")
-    settings = load_config(config)
-    loaded = load_playbooks([*settings.playbook_dirs, *(playbooks_dir or [])])
-    if playbook is not None:
-        loaded.require(playbook)
-    declared = load_intents(intents) if intents is not None else None
-    clients = make_clients(aws_options(region, profile, endpoint_url))
-    estate = collect_inventory(clients)
-    flow = make_flow(
-        estate,
-        source,
-        destination,
-        protocol=protocol,
-        port=port,
-        icmp_type=icmp_type,
-        icmp_code=icmp_code,
+    if plan_run_id is None and (source is None or destination is None):
+        raise BadInputError(
+            f"missing option '{'--source' if source is None else '--destination'}' "
+            "(or apply a recorded plan with --apply --plan RUN_ID)"
+        )
+    if plan_run_id is not None and (source is not None or destination is not None):
+        raise BadInputError("--plan applies a recorded plan: leave out --source/--destination")
+    flow = (
+        FlowRequest(
+            source=source,
+            destination=destination,
+            protocol=protocol,
+            port=port,
+            icmp_type=icmp_type,
+            icmp_code=icmp_code,
+        )
+        if source is not None and destination is not None
+        else None
     )
-    runner = make_runner(clients, settings, yes=yes, verify_method=verify)
+    request = FixRequest(
+        flow=flow,
+        plan_run_id=plan_run_id,
+        target=Target(
+            region=region, profile=profile, endpoint_url=endpoint_url, config_file=config
+        ),
+        playbook=playbook,
+        group=group,
+        apply=apply,
+        yes=yes,
+        change_id=change_id,
+        verify=verify,
+        intents_file=intents,
+        playbook_dirs=tuple(playbooks_dir or ()),
+    )
     console = stdout_console()
     text = output is OutputFormat.TEXT
 
@@ -132,19 +153,7 @@ def fix(
             console.print(render_plan_for(plan, fmt))
         return plan_to_text(plan, "table")
 
-    outcome = fix_flow(
-        runner,
-        estate,
-        flow,
-        loaded,
-        apply=apply,
-        only=playbook,
-        group=group,
-        change_id=change_id,
-        verify_method=verify,
-        intents=declared.intents if declared else None,
-        on_plan=show,
-    )
+    outcome = fix_core(request, render_diff=plan_to_text, on_plan=show)
     result = outcome.result
     if not text:
         emit_json(fix_result_json(outcome, verify))
@@ -170,17 +179,20 @@ def rollback(
     verbose: Verbose = False,
 ) -> None:
     """Restore every resource a run touched to its snapshot (finished or interrupted runs)."""
-    from netmend.app.fixing import make_runner
-    from netmend.aws.session import make_clients
-    from netmend.config import load_config
+    from netmend.app.requests import RollbackRequest, Target
+    from netmend.app.runs import rollback_run
+    from netmend.render.diff import plan_to_text
 
     configure_logging(verbose=verbose)
-    settings = load_config(config)
-    runner = make_runner(
-        make_clients(aws_options(region, profile, endpoint_url)), settings, yes=yes
+    request = RollbackRequest(
+        run_id=run_id,
+        yes=yes,
+        force=force,
+        target=Target(
+            region=region, profile=profile, endpoint_url=endpoint_url, config_file=config
+        ),
     )
-    runner.store.load_run(run_id)  # unknown id: exit 2 before anything else
-    result = runner.rollback(run_id, approver=None if yes else runner.approver, force=force)
+    result = rollback_run(request, render_diff=plan_to_text)
     if output is OutputFormat.JSON:
         emit_json(result.to_json())
     else:
@@ -196,23 +208,12 @@ def runs_list(
     """Every recorded run, newest first (a run killed mid-apply shows as interrupted)."""
     from rich.table import Table
 
-    from netmend.config import load_config
-    from netmend.store import RunStore
+    from netmend.app.runs import list_runs
 
-    runs = RunStore(load_config(config).state_dir).list_runs()
-    rows = [
-        {
-            "run_id": r.run_id,
-            "status": str(r.status),
-            "playbook": r.playbook,
-            "started_at": r.started_at.isoformat() if r.started_at else None,
-            "change_id": r.change_id,
-            "requester": r.requester,
-        }
-        for r in runs
-    ]
+    listed = list_runs(config).to_json()
+    rows = listed["runs"]
     if output is OutputFormat.JSON:
-        emit_json({"runs": rows})
+        emit_json(listed)
         return
     table = Table("run id", "status", "playbook", "started", "change id", "requester")
     for row in rows:
@@ -234,22 +235,13 @@ def runs_show(
     """One run: its plan as a diff, its journal of API calls, and its result."""
     from rich.table import Table
 
-    from netmend.config import load_config
+    from netmend.app.requests import ShowRunRequest
+    from netmend.app.runs import show_run
     from netmend.render.diff import render_plan
-    from netmend.store import RunStore
 
-    store = RunStore(load_config(config).state_dir)
-    record = store.load_run(run_id)
+    record = show_run(ShowRunRequest(run_id=run_id, config_file=config))
     if output is OutputFormat.JSON:
-        emit_json(
-            {
-                "run_id": run_id,
-                "status": str(record.status),
-                "plan": record.plan.model_dump(mode="json"),
-                "journal": [entry.model_dump(mode="json") for entry in record.journal],
-                "result": record.result,
-            }
-        )
+        emit_json(record.to_json())
         return
     console = stdout_console()
     console.print(f"run {run_id}: {record.status}")

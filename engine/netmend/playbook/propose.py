@@ -212,6 +212,7 @@ def propose_plan(
     seen: set[str] = set()
     used: list[str] = []
     required: list[str] = []
+    steps: list[str] = []
     refusals: list[ProposalRefusedError] = []
     group_used = False
     for playbook, cause in jobs:
@@ -246,6 +247,8 @@ def propose_plan(
                 changes.append(change)
         if playbook.id not in used:
             used.append(playbook.id)
+        if outcome.changes:
+            steps.extend(step.use for step in playbook.verify)
         notes.append(f"{playbook.id}: {outcome.explanation}")
         if playbook.approval is not None and playbook.approval.required and outcome.changes:
             notes.append(f"{playbook.id}: approval required: {playbook.approval.reason}")
@@ -265,6 +268,7 @@ def propose_plan(
         changes=tuple(changes),
         notes=tuple(notes),
         approval_required=tuple(dict.fromkeys(required)),
+        verify_steps=tuple(dict.fromkeys(steps)),
         group_names=_group_names(inventory, changes),
     )
 

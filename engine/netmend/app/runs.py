@@ -1,0 +1,127 @@
+"""Recorded runs for any face: list them, show one, roll one back.
+
+``list_runs`` and ``show_run`` read the store only (no AWS); ``rollback_run`` restores a
+run's snapshot through the runner. The results are DESIGN.md's JSON contracts
+(``runs list``: ``{"runs": [{run_id, status, playbook, started_at, ...}]}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from netmend.app.requests import RollbackRequest, ShowRunRequest
+from netmend.approval.decision import Approver
+from netmend.run.plan import Plan
+from netmend.run.result import RunResult
+from netmend.store.records import JournalEntry, RunStatus
+
+__all__ = ["RunDetails", "RunList", "RunRow", "list_runs", "rollback_run", "show_run"]
+
+
+class RunRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    status: str
+    playbook: str
+    started_at: str | None
+    change_id: str | None
+    requester: str | None
+
+
+class RunList(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    runs: tuple[RunRow, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"runs": [row.model_dump(mode="json") for row in self.runs]}
+
+
+class RunDetails(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    status: RunStatus
+    plan: Plan
+    journal: tuple[JournalEntry, ...]
+    result: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "status": str(self.status),
+            "plan": self.plan.model_dump(mode="json"),
+            "journal": [entry.model_dump(mode="json") for entry in self.journal],
+            "result": self.result,
+        }
+
+
+def list_runs(config_file: Path | None = None) -> RunList:
+    """Every recorded run, newest first (a run killed mid-apply shows as interrupted)."""
+    from netmend.config import load_config
+    from netmend.store import RunStore
+
+    runs = RunStore(load_config(config_file).state_dir).list_runs()
+    return RunList(
+        runs=tuple(
+            RunRow(
+                run_id=r.run_id,
+                status=str(r.status),
+                playbook=r.playbook,
+                started_at=r.started_at.isoformat() if r.started_at else None,
+                change_id=r.change_id,
+                requester=r.requester,
+            )
+            for r in runs
+        )
+    )
+
+
+def show_run(request: ShowRunRequest) -> RunDetails:
+    """One run: its plan, its journal of API calls and its result (exit 2: unknown id)."""
+    from netmend.config import load_config
+    from netmend.store import RunStore
+
+    record = RunStore(load_config(request.config_file).state_dir).load_run(request.run_id)
+    return RunDetails(
+        run_id=request.run_id,
+        status=record.status,
+        plan=record.plan,
+        journal=record.journal,
+        result=record.result,
+    )
+
+
+def rollback_run(
+    request: RollbackRequest,
+    *,
+    approver: Approver | None = None,
+    render_diff: Callable[[Plan], str] | None = None,
+) -> RunResult:
+    """Restore every resource the run touched to its snapshot.
+
+    Without ``yes`` the restore calls are shown to ``approver`` (default: the terminal)
+    first; policies do not apply to going back.
+    """
+    from netmend.app.fixing import make_runner
+    from netmend.config import load_config
+
+    settings = load_config(request.target.config_file)
+    runner = make_runner(
+        request.target.clients(),
+        settings,
+        yes=request.yes,
+        approver=approver,
+        render_diff=render_diff,
+    )
+    runner.store.load_run(request.run_id)  # unknown id: exit 2 before anything else
+    return runner.rollback(
+        request.run_id,
+        approver=None if request.yes else runner.approver,
+        force=request.force,
+    )
