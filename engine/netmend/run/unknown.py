@@ -11,6 +11,8 @@ second silence is read back again); anything else raises, and the run rolls back
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from netmend.aws.mutations import (
     ChangeOutcome,
     apply_change,
@@ -45,10 +47,14 @@ def _read_back(clients: AwsClients, change: Change) -> tuple[str | None, str | N
     return None, None
 
 
-def apply_resolving(clients: AwsClients, change: Change) -> ChangeOutcome:
-    """``apply_change``, resolving an unknown outcome by reading the resource back."""
+def apply_resolving(
+    clients: AwsClients,
+    change: Change,
+    send: Callable[[AwsClients, Change], ChangeOutcome] = apply_change,
+) -> ChangeOutcome:
+    """``send`` (``apply_change``), resolving an unknown outcome by reading back."""
     try:
-        return apply_change(clients, change)
+        return send(clients, change)
     except AwsOutcomeUnknownError as lost:
         error = lost
     for attempt in (1, 2):
@@ -65,7 +71,7 @@ def apply_resolving(clients: AwsClients, change: Change) -> ChangeOutcome:
         if found != "before" or attempt == 2:
             break
         try:
-            return apply_change(clients, change)
+            return send(clients, change)
         except AwsOutcomeUnknownError as again:
             error = again
     raise AwsOutcomeUnknownError(

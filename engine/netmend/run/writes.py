@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from netmend.audit import AuditLog
-from netmend.aws.mutations import read_resources
+from netmend.aws.mutations import apply_change, read_resources
 from netmend.aws.session import AwsClients
 from netmend.errors import NetmendError
 from netmend.model.change import Change
@@ -150,7 +150,7 @@ class RunWriter:
         )
         self.store.append_journal(run_id, intent)
         try:
-            outcome = apply_resolving(self.clients, change)
+            outcome = apply_resolving(self.clients, change, apply_change)
         except NetmendError as error:
             code = getattr(error, "code", None)
             self._outcome(run_id, intent, "failed", code, str(error))
