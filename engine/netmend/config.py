@@ -25,13 +25,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from netmend.approval.chat import ChatopsSettings
 from netmend.approval.policy import Policy
 from netmend.errors import BadInputError
-from netmend.yaml_lines import line_of
+from netmend.yaml_lines import YamlInputError, line_of, load_yaml
 
 __all__ = ["NetmendConfig", "default_state_dir", "find_config_file", "load_config"]
 
@@ -101,7 +100,9 @@ def load_config(
     except OSError as error:
         raise BadInputError(f"cannot read config file {found}: {error.strerror}") from error
     try:
-        document = YAML(typ="rt").load(text)
+        document = load_yaml(text)
+    except YamlInputError as error:
+        raise BadInputError(f"{found}:{error.line}: {error.reason}") from error
     except MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{found}:{mark.line + 1}" if mark is not None else str(found)

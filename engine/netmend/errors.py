@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "AwsCallError",
     "AwsConnectionError",
+    "AwsOutcomeUnknownError",
     "BadInputError",
     "InventoryFileError",
     "NetmendError",
@@ -35,6 +36,11 @@ class AwsConnectionError(NetmendError):
     """AWS (or the endpoint given) could not be reached or configured at all."""
 
     exit_code = 2
+
+
+class AwsOutcomeUnknownError(AwsConnectionError):
+    """The request may have reached AWS but no answer came back (connection reset, read
+    timeout): whether it took effect is unknown until the state is read back."""
 
 
 class AwsCallError(NetmendError):

@@ -214,6 +214,53 @@ def demo(
     raise typer.Exit(run_demo(json_output=output is OutputFormat.JSON))
 
 
+audit_app = typer.Typer(help="The audit trail: check that it is intact.", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", help="An audit trail file (default: the state dir's).", dir_okay=False
+        ),
+    ] = None,
+    config: ConfigFile = None,
+    output: Output = OutputFormat.TEXT,
+) -> None:
+    """Check the audit trail's hash chain; name the first edited, removed or inserted record.
+
+    Exit code: 0 intact, 1 broken, 2 bad input.
+    """
+    from netmend.audit import AuditLog
+    from netmend.config import load_config
+
+    path = file if file is not None else load_config(config).audit_path
+    if file is not None and not file.is_file():
+        raise BadInputError(f"audit trail {file} not found")
+    report = AuditLog(path).verify()
+    if output is OutputFormat.JSON:
+        emit_json(
+            {
+                "file": str(path),
+                "records": report.records,
+                "intact": report.intact,
+                "first_broken": None
+                if report.intact
+                else {"record": report.broken_line, "reason": report.reason},
+            }
+        )
+    elif report.intact:
+        stdout_console().print(f"{path}: {report.records} record(s), hash chain intact")
+    else:
+        stdout_console().print(
+            f"{path}:{report.broken_line}: record {report.broken_line} is broken: {report.reason}",
+            markup=False,
+            highlight=False,
+        )
+    raise typer.Exit(0 if report.intact else 1)
+
+
 @serve_app.command("slack")
 def serve_slack_command(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -264,6 +311,7 @@ def serve_slack_command(
 
 app.add_typer(serve_app, name="serve")
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(audit_app, name="audit")
 app.add_typer(playbooks_app, name="playbooks")
 app.command("iam-policy")(iam_policy_command)
 

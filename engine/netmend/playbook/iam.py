@@ -22,6 +22,14 @@ READ_PERMISSIONS = (
     "cloudwatch:GetMetricData",
     "cloudwatch:ListMetrics",
     "ec2:DescribeVpcEndpoints",
+    # the collector's gateways and public addresses (real-account shapes): found
+    # missing by tests/reliability/test_least_privilege.py, which records every call
+    "ec2:DescribeAddresses",
+    "ec2:DescribeEgressOnlyInternetGateways",
+    "ec2:DescribeTransitGateways",
+    "ec2:DescribeTransitGatewayVpcAttachments",
+    "ec2:DescribeVpnConnections",
+    "ec2:DescribeVpnGateways",
     "ec2:DescribeInstances",
     "ec2:DescribeInternetGateways",
     "ec2:DescribeManagedPrefixLists",
