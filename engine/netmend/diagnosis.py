@@ -106,6 +106,7 @@ def diagnosis_to_json(diagnosis: Diagnosis) -> dict[str, Any]:
                 "leg": e.leg.value,
                 "rules": list(e.rules),
                 "detail": e.detail,
+                "segment": e.segment,
             }
             for e in ev.explanations
         ],

@@ -14,6 +14,7 @@ from typing import Any
 
 import structlog
 
+from netmend.aws.balancing import read_load_balancing
 from netmend.aws.quotas import read_quotas
 from netmend.aws.readers import (
     read_instances,
@@ -115,6 +116,7 @@ def collect_inventory(
         include_aws_managed=_referenced_prefix_lists(groups, route_tables),
         page_size=page_size,
     )
+    load_balancers, target_groups = read_load_balancing(clients, vpc_ids=scope)
     inventory = Inventory(
         account_id=_account_id(vpcs, groups),
         region=clients.region,
@@ -134,6 +136,8 @@ def collect_inventory(
             clients, vpc_ids=scope, page_size=page_size
         ),
         quotas=read_quotas(clients) if quotas else Quotas(),
+        load_balancers=load_balancers,
+        target_groups=target_groups,
     )
     log.info(
         "inventory collected",

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from netmend.model.balancing import (
+    Listener,
+    LoadBalancer,
+    LoadBalancerZone,
+    Target,
+    TargetGroup,
+    TargetHealth,
+)
 from netmend.model.compute import Instance, NetworkInterface
 from netmend.model.inventory import SCHEMA_VERSION, Inventory, Quotas
 from netmend.model.network import (
@@ -29,6 +37,9 @@ __all__ = [
     "Instance",
     "InternetGateway",
     "Inventory",
+    "Listener",
+    "LoadBalancer",
+    "LoadBalancerZone",
     "ManagedPrefixList",
     "NatGateway",
     "NetworkAcl",
@@ -42,6 +53,9 @@ __all__ = [
     "SecurityGroup",
     "SgRule",
     "Subnet",
+    "Target",
+    "TargetGroup",
+    "TargetHealth",
     "TransitGatewayAttachment",
     "Vpc",
     "VpcPeeringConnection",

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from netmend.model.balancing import LoadBalancer, TargetGroup
 from netmend.model.compute import Instance, NetworkInterface
 from netmend.model.network import (
     InternetGateway,
@@ -64,6 +65,9 @@ class Inventory(BaseModel):
     peering_connections: tuple[VpcPeeringConnection, ...] = ()
     transit_gateway_attachments: tuple[TransitGatewayAttachment, ...] = ()
     quotas: Quotas = Field(default_factory=Quotas)
+    # Elastic Load Balancing v2 (model/balancing.py; the evaluator's hop: reach/balancer.py)
+    load_balancers: tuple[LoadBalancer, ...] = ()
+    target_groups: tuple[TargetGroup, ...] = ()
 
     _by_id: dict[str, Any] = PrivateAttr(default_factory=dict)
     _eni_by_ip: dict[str, NetworkInterface] = PrivateAttr(default_factory=dict)
@@ -115,6 +119,11 @@ class Inventory(BaseModel):
             by_id[pcx.vpc_peering_connection_id] = pcx
         for tgw in self.transit_gateway_attachments:
             by_id[tgw.transit_gateway_attachment_id] = tgw
+        # load balancers and target groups by ARN (lookups by name: reach/balancer.py)
+        for balancer in self.load_balancers:
+            by_id[balancer.load_balancer_arn] = balancer
+        for target_group in self.target_groups:
+            by_id[target_group.target_group_arn] = target_group
         self._by_id = by_id
 
     # -- lookups ---------------------------------------------------------------------

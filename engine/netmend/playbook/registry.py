@@ -56,6 +56,7 @@ _BUILTIN_MODULES = (
     "netmend.playbook.actions_sg_room",
     "netmend.playbook.quota_room",
     "netmend.playbook.actions_sg_create",
+    "netmend.playbook.actions_sg_many",
 )
 
 

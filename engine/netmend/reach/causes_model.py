@@ -29,6 +29,7 @@ class Playbook(StrEnum):
     SG_NOT_ATTACHED = "sg-not-attached"
     RULE_QUOTA_EXCEEDED = "rule-quota-exceeded"
     MISSING_INGRESS = "missing-ingress"
+    LB_TARGET_BLOCKED = "lb-target-blocked"  # a load balancer cannot reach its targets
 
 
 class PathPosition(IntEnum):

@@ -57,6 +57,7 @@ from collections import OrderedDict
 from netmend.model import Inventory, NetworkInterface, RouteTargetKind
 from netmend.model.protocol import TCP, UDP
 from netmend.reach.acl import AclVerdict, CompiledAcl, walk
+from netmend.reach.balancer import Balancers
 from netmend.reach.ephemeral import ANY_CLIENT, coverage, summary
 from netmend.reach.flow import EndpointKind, Flow
 from netmend.reach.index import RuleIndex
@@ -93,9 +94,14 @@ class Evaluator:
         self._subnets = {s.subnet_id for s in inventory.subnets}
         self._instances = {i.instance_id: i for i in inventory.instances}
         self._untracked: dict[tuple[tuple[str, ...], bool, int, str, frozenset[int]], bool] = {}
+        self.balancers = Balancers(inventory)
 
     def evaluate(self, flow: Flow, *, client_ephemeral: Interval | None = None) -> Evaluation:
         """Walk ``flow``'s forward and return path; see the module docstring."""
+        # A load balancer on the way is a hop of its own (listener, then its targets).
+        balancer = self.balancers.of_destination(flow)
+        if balancer is not None:
+            return self.balancers.evaluate(self, flow, balancer, client_ephemeral=client_ephemeral)
         trace = Trace()
         src, src_ok = self._endpoint(flow, source=True, trace=trace)
         dst, dst_ok = self._endpoint(flow, source=False, trace=trace)
@@ -119,7 +125,24 @@ class Evaluator:
                 "leaves the host, so no group, ACL or route applies"
             )
             return self._result(flow, trace, tracked=True)
+        tracked = self.walk(trace, flow, src, dst, client_ephemeral=client_ephemeral)
+        return self._result(flow, trace, tracked=tracked)
 
+    def walk(
+        self,
+        trace: Trace,
+        flow: Flow,
+        src: NetworkInterface | None,
+        dst: NetworkInterface | None,
+        *,
+        client_ephemeral: Interval | None = None,
+    ) -> bool | None:
+        """The forward and return path between two resolved ends (None: outside) into
+        ``trace``; returns whether the flow is tracked (None when it is blocked).
+
+        ``evaluate`` resolves the ends from the flow; the load-balancer hop
+        (balancer.py) calls this for each leg, with its nodes as one end.
+        """
         packet = forward_packet(flow)
         crosses = not (src is not None and dst is not None and src.subnet_id == dst.subnet_id)
         src_sg = dst_sg = None
@@ -158,7 +181,7 @@ class Evaluator:
         if not trace.explanations:
             sides = ((dst, dst_sg, False), (src, src_sg, True))
             tracked = self._tracked(trace, flow, packet, sides=sides, via=via)
-        return self._result(flow, trace, tracked=tracked)
+        return tracked
 
     # -- pieces of the path --------------------------------------------------------------
 
@@ -228,6 +251,16 @@ class Evaluator:
         peer: NetworkInterface | None,
     ) -> SgVerdict:
         table = self.rules.rules(eni.group_ids, egress=egress)
+        if eni.network_interface_id in self.balancers.unfiltered:
+            # A load balancer without groups (an NLB may have none) filters nothing.
+            trace.hop(
+                Leg.FORWARD,
+                eni.network_interface_id,
+                "security-groups",
+                direction=_direction(egress),
+                detail="not filtered by security groups: the load balancer has none",
+            )
+            return SgVerdict(allowed=True, admitting=(), table=table, notes=())
         verdict = check_groups(table, packet, peer.group_ids if peer is not None else ())
         for note in verdict.notes:
             trace.note(note)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from netmend.errors import BadInputError
 from netmend.model import Inventory, NetworkInterface
+from netmend.model.balancing import balancer_nodes, find_load_balancer
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP, normalise_protocol
 
 __all__ = ["Endpoint", "EndpointKind", "Flow", "make_flow", "resolve_endpoint"]
@@ -31,6 +32,9 @@ class Endpoint(BaseModel):
     eni_id: str | None = None
     instance_id: str | None = None
     given: str  # what the user typed, for messages
+    # Set when the user named a load balancer (ARN, name or DNS name): the evaluator
+    # walks through it to its targets (reach/balancer.py).
+    load_balancer_arn: str | None = None
 
     @property
     def label(self) -> str:
@@ -116,6 +120,9 @@ def resolve_endpoint(inventory: Inventory, text: str) -> Endpoint:
         if eni is None:
             raise BadInputError(f"unknown network interface {value!r} in {inventory.region}")
         return _from_eni(eni, value)
+    balancer = _load_balancer_endpoint(inventory, value)
+    if balancer is not None:
+        return balancer
     try:
         address = str(ipaddress.ip_address(value))
     except ValueError:
@@ -126,6 +133,33 @@ def resolve_endpoint(inventory: Inventory, text: str) -> Endpoint:
     if eni is not None:
         return _from_eni(eni, value, address)
     return Endpoint(kind=EndpointKind.EXTERNAL, address=address, given=value)
+
+
+def _load_balancer_endpoint(inventory: Inventory, value: str) -> Endpoint | None:
+    """A load balancer named by ARN, name or DNS name: its first node stands for it."""
+    balancer = find_load_balancer(inventory.load_balancers, value)
+    if balancer is None:
+        return None
+    nodes = balancer_nodes(balancer, inventory.network_interfaces, inventory.subnets)
+    if not nodes:
+        raise BadInputError(f"load balancer {balancer.name} has no enabled subnet in the inventory")
+    node = nodes[0]
+    collected = inventory.network_interface(node.network_interface_id) is not None
+    return Endpoint(
+        kind=EndpointKind.ENI if collected else EndpointKind.EXTERNAL,
+        address=node.primary_ip,
+        eni_id=node.network_interface_id if collected else None,
+        given=value,
+        load_balancer_arn=balancer.load_balancer_arn,
+    )
+
+
+def _split_port(inventory: Inventory, destination: str) -> tuple[str, int | None]:
+    """``LOAD_BALANCER:PORT`` (a name, DNS name or ARN with a port) into its two parts."""
+    head, sep, tail = destination.strip().rpartition(":")
+    if sep and tail.isdigit() and find_load_balancer(inventory.load_balancers, head):
+        return head, int(tail)
+    return destination, None
 
 
 def make_flow(
@@ -143,6 +177,11 @@ def make_flow(
         canonical = normalise_protocol(protocol)
     except ValueError as exc:
         raise BadInputError(str(exc)) from None
+    destination, listener_port = _split_port(inventory, destination)
+    if listener_port is not None:
+        if port is not None and port != listener_port:
+            raise BadInputError(f"--port {port} contradicts {destination}:{listener_port}")
+        port = listener_port
     if canonical in (TCP, UDP):
         if port is None:
             raise BadInputError(f"--port is required for {canonical}")
