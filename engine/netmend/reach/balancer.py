@@ -440,7 +440,9 @@ def _record_listener(trace: Trace, flow: Flow, found: BalancerPath) -> None:
             if found.listener_code is Code.ELBV2_LISTENERS_MISMATCH
             else f"{balancer.name} has no listener on port {flow.port} (listeners: {ports})"
         )
-        trace.hop(Leg.FORWARD, balancer.load_balancer_arn, "listener", allowed=False, detail=detail)
+        trace.hop(
+            Leg.FORWARD, f"{balancer.name}:{flow.port}", "listener", allowed=False, detail=detail
+        )
         trace.block(
             found.listener_code or Code.ELBV2_LISTENER_PORT_RESTRICTION,
             balancer.load_balancer_arn,
@@ -452,7 +454,7 @@ def _record_listener(trace: Trace, flow: Flow, found: BalancerPath) -> None:
     names = ", ".join(a.rsplit("/", 2)[-2] for a in listener.target_group_arns) or "no group"
     trace.hop(
         Leg.FORWARD,
-        listener.listener_arn,
+        f"{balancer.name}:{listener.port}",
         "listener",
         detail=f"{listener.protocol}:{listener.port} {action}"
         + (f" to {names}" if action == "forward" else ""),

@@ -38,6 +38,8 @@ class Endpoint(BaseModel):
 
     @property
     def label(self) -> str:
+        if self.load_balancer_arn:
+            return f"{self.given} ({self.address})"
         if self.instance_id:
             return f"{self.instance_id} ({self.address})"
         if self.eni_id:
@@ -156,10 +158,18 @@ def _load_balancer_endpoint(inventory: Inventory, value: str) -> Endpoint | None
 
 def _split_port(inventory: Inventory, destination: str) -> tuple[str, int | None]:
     """``LOAD_BALANCER:PORT`` (a name, DNS name or ARN with a port) into its two parts."""
-    head, sep, tail = destination.strip().rpartition(":")
-    if sep and tail.isdigit() and find_load_balancer(inventory.load_balancers, head):
-        return head, int(tail)
-    return destination, None
+    value = destination.strip()
+    try:
+        ipaddress.ip_address(value)
+        return destination, None  # an IPv6 address has colons of its own
+    except ValueError:
+        pass
+    head, sep, tail = value.rpartition(":")
+    if not (sep and tail.isdigit()) or head.startswith("arn:") and ":loadbalancer/" not in head:
+        return destination, None
+    if find_load_balancer(inventory.load_balancers, head) is None:
+        raise BadInputError(f"unknown load balancer {head!r} in {inventory.region}")
+    return head, int(tail)
 
 
 def make_flow(
