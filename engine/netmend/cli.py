@@ -15,17 +15,18 @@ import typer
 
 from netmend import __version__
 from netmend.cli_options import (
-    Destination,
     EndpointUrl,
     IcmpCode,
     IcmpType,
     InventoryFile,
+    OptionalDestination,
+    OptionalSource,
     Output,
     Port,
     Profile,
     Protocol,
     Region,
-    Source,
+    TargetHealthOption,
     Verbose,
     aws_options,
     load_estate,
@@ -57,8 +58,9 @@ inventory_app = typer.Typer(
 
 @app.command()
 def diagnose(
-    source: Source,
-    destination: Destination,
+    source: OptionalSource = None,
+    destination: OptionalDestination = None,
+    target_health: TargetHealthOption = None,
     port: Port = None,
     protocol: Protocol = "tcp",
     icmp_type: IcmpType = None,
@@ -72,12 +74,19 @@ def diagnose(
 ) -> None:
     """Say whether SRC can reach DST, where the flow is dropped, and which root cause.
 
+    DST may be a load balancer (ARN, name or DNS name, with :PORT). With
+    --target-health TARGET_GROUP instead: why each target is unhealthy (network or host).
     Exit code: 0 reachable, 3 blocked, 2 bad input.
     """
     from netmend.diagnosis import EXIT_BLOCKED, diagnose, diagnosis_to_json, render_diagnosis
-    from netmend.reach import make_flow
 
     configure_logging(verbose=verbose)
+    if target_health is not None:
+        _diagnose_target_health(target_health, inventory, region, profile, endpoint_url, output)
+    if source is None or destination is None:
+        raise BadInputError("give --source and --destination (or --target-health TARGET_GROUP)")
+    from netmend.reach import make_flow
+
     estate = load_estate(inventory, region, profile, endpoint_url)
     flow = make_flow(
         estate,
@@ -94,6 +103,27 @@ def diagnose(
     else:
         stdout_console().print(render_diagnosis(result))
     raise typer.Exit(0 if result.reachable else EXIT_BLOCKED)
+
+
+def _diagnose_target_health(
+    reference: str,
+    inventory: Path | None,
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    output: OutputFormat,
+) -> None:
+    """``diagnose --target-health``: exit 0 when the network admits every health check."""
+    from netmend.diagnosis import EXIT_BLOCKED, render_target_health, target_health_to_json
+    from netmend.reach.target_health import target_health
+
+    estate = load_estate(inventory, region, profile, endpoint_url)
+    report = target_health(estate, reference)
+    if output is OutputFormat.JSON:
+        emit_json(target_health_to_json(report))
+    else:
+        stdout_console().print(render_target_health(report))
+    raise typer.Exit(0 if report.network_ok else EXIT_BLOCKED)
 
 
 # Help lists commands in registration order: the order an engineer uses them in.

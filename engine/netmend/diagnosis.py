@@ -18,6 +18,7 @@ from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
 from netmend.reach import Evaluation, Flow, Hop, evaluate
 from netmend.reach.causes import classify
 from netmend.reach.causes_model import RootCause
+from netmend.reach.target_health import TargetHealthReport
 
 __all__ = [
     "BLIND_SPOTS",
@@ -26,6 +27,8 @@ __all__ = [
     "diagnose",
     "diagnosis_to_json",
     "render_diagnosis",
+    "render_target_health",
+    "target_health_to_json",
 ]
 
 # diagnose's exit code for a flow that is blocked (0 reachable, 2 bad input).
@@ -228,5 +231,127 @@ def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
         )
     for note in list(ev.notes) + _limits(flow):
         parts.append(Text(f"note: {note}", style="dim"))
+    parts.append(Text(BLIND_SPOTS, style="dim"))
+    return Group(*parts)
+
+
+def _cause_json(cause: RootCause) -> dict[str, Any]:
+    return {
+        "playbook": cause.playbook,
+        "resource": cause.resource,
+        "summary": cause.summary,
+        "leg": cause.leg.value,
+        "direction": cause.direction.value if cause.direction else None,
+        "evidence": cause.evidence,
+    }
+
+
+def target_health_to_json(report: TargetHealthReport) -> dict[str, Any]:
+    """``diagnose --target-health --output json``: each target, its health-check flow and
+    where it is dropped, and the root causes (``lb-target-blocked``)."""
+    group = report.target_group
+    targets = []
+    for verdict in report.targets:
+        check = verdict.check
+        health = check.target.health
+        targets.append(
+            {
+                "target": check.target.target_id,
+                "port": check.port,
+                "health_check_port": check.health_port,
+                "load_balancer": check.load_balancer.name,
+                "network_interface": check.eni.network_interface_id if check.eni else None,
+                "state": health.state,
+                "reason": health.reason,
+                "description": health.description,
+                "network_blocks": verdict.network_blocks,
+                "verdict": verdict.verdict,
+                "health_checks": [
+                    {
+                        "from": leg.node.primary_ip,
+                        "node": leg.node.network_interface_id,
+                        "reachable": leg.evaluation.reachable,
+                        "explanations": [
+                            {
+                                "code": e.code,
+                                "component": e.component,
+                                "direction": e.direction.value if e.direction else None,
+                                "detail": e.detail,
+                            }
+                            for e in leg.evaluation.explanations
+                        ],
+                    }
+                    for leg in check.health_checks
+                ],
+            }
+        )
+    return {
+        "target_group": group.name,
+        "target_group_arn": group.target_group_arn,
+        "load_balancers": [b.name for b in report.load_balancers],
+        "health_check": {
+            "protocol": group.health_check_protocol,
+            "port": group.health_check_port,
+            "path": group.health_check_path,
+        },
+        "network_ok": report.network_ok,
+        "targets": targets,
+        "root_causes": [_cause_json(c) for c in report.causes],
+    }
+
+
+def render_target_health(report: TargetHealthReport) -> RenderableType:
+    """One row per target: AWS's health, the health-check flow, and netmend's verdict."""
+    group = report.target_group
+    parts: list[RenderableType] = []
+    balancers = ", ".join(b.name for b in report.load_balancers) or "no load balancer"
+    parts.append(
+        Text(
+            f"target group {group.name} ({balancers}): health check "
+            f"{group.health_check_protocol or '-'} port {group.health_check_port}"
+            + (f" {group.health_check_path}" if group.health_check_path else ""),
+            style="bold",
+        )
+    )
+    table = Table(title="targets", title_justify="left")
+    for column in ("", "target", "AWS says", "health check", "verdict"):
+        table.add_column(column, overflow="fold")
+    for verdict in report.targets:
+        check = verdict.check
+        health = check.target.health
+        blocked = len(check.health_check_blocked)
+        mark, style = ("✘", "bold red") if verdict.network_blocks else ("✔", "green")
+        table.add_row(
+            Text(mark, style=style),
+            check.label,
+            health.state + (f" ({health.reason})" if health.reason else ""),
+            f"tcp/{check.health_port}: "
+            + (
+                f"dropped from {blocked} of {len(check.health_checks)} node(s)"
+                if blocked
+                else "admitted from every node"
+            ),
+            verdict.verdict,
+        )
+    parts.append(table)
+    if not report.targets:
+        parts.append(Text("no target is registered (or no load balancer uses the group)"))
+    if report.causes:
+        parts.append(Text("root causes:", style="bold"))
+        for number, cause in enumerate(report.causes, start=1):
+            parts.append(
+                Text.assemble(
+                    f"  {number}. ",
+                    (cause.playbook, "bold cyan"),
+                    f" on {cause.resource}: ",
+                    cause.summary,
+                )
+            )
+        parts.append(
+            Text(
+                "  fix: `netmend fix --source CLIENT --destination LOAD_BALANCER:PORT`",
+                style="dim",
+            )
+        )
     parts.append(Text(BLIND_SPOTS, style="dim"))
     return Group(*parts)

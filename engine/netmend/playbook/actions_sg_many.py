@@ -62,9 +62,7 @@ class AuthorizeRules(Action[AuthorizeRulesParams]):
                 peer=spec.peer,
                 description=words,
             )
-            step: Action[AuthorizeParams] = (
-                _INGRESS if spec.direction == "ingress" else _EGRESS
-            )
+            step: Action[AuthorizeParams] = _INGRESS if spec.direction == "ingress" else _EGRESS
             for change in step.propose(ctx, single):
                 ctx.stage(change)
                 changes.append(change)

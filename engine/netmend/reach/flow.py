@@ -165,7 +165,7 @@ def _split_port(inventory: Inventory, destination: str) -> tuple[str, int | None
     except ValueError:
         pass
     head, sep, tail = value.rpartition(":")
-    if not (sep and tail.isdigit()) or head.startswith("arn:") and ":loadbalancer/" not in head:
+    if not (sep and tail.isdigit()) or (head.startswith("arn:") and ":loadbalancer/" not in head):
         return destination, None
     if find_load_balancer(inventory.load_balancers, head) is None:
         raise BadInputError(f"unknown load balancer {head!r} in {inventory.region}")
