@@ -46,9 +46,11 @@ def test_alb_target_blocked_cycle(aws: MotoAws, cli_env: Path) -> None:
     kinds = [h["kind"] for h in hops]
     assert kinds.index("load-balancer") < kinds.index("listener") < kinds.index("target")
     listener = next(h for h in hops if h["kind"] == "listener")
-    assert listener["allowed"] and "HTTP:80 forward to shop-app-tg" in listener["detail"]
+    assert listener["allowed"]
+    assert "HTTP:80 forward to shop-app-tg" in listener["detail"]
     target = next(h for h in hops if h["kind"] == "target")
-    assert target["component"] == estate.ids["server_instance"] and not target["allowed"]
+    assert target["component"] == estate.ids["server_instance"]
+    assert not target["allowed"]
     blocked = [e for e in diagnosis["explanations"] if e["segment"]]
     assert {e["component"] for e in blocked} == {app_sg}
     assert {e["code"] for e in blocked} == {"ENI_SG_RULES_MISMATCH"}
@@ -89,9 +91,9 @@ def test_target_health_names_the_network_then_passes_after_the_fix(
     assert target["network_blocks"] is True
     assert len(target["health_checks"]) == 2
     assert all(not leg["reachable"] for leg in target["health_checks"])
-    assert {
-        e["component"] for leg in target["health_checks"] for e in leg["explanations"]
-    } == {estate.ids["server_sg"]}
+    assert {e["component"] for leg in target["health_checks"] for e in leg["explanations"]} == {
+        estate.ids["server_sg"]
+    }
     assert [c["playbook"] for c in report["root_causes"]] == ["lb-target-blocked"]
 
     applied = run_cli(*["fix", *estate.flow_args(), "--apply", "--yes", "--output", "json"])

@@ -29,9 +29,9 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "NETWORK_LOAD_BALANCER",
     "NLB_ARN",
     "NLB_ENI_DESCRIPTION",
-    "NETWORK_LOAD_BALANCER",
     "TARGET_GROUP",
     "TARGET_GROUP_ARN",
     "TARGET_HEALTH_TIMEOUT",
@@ -40,8 +40,7 @@ __all__ = [
 ]
 
 NLB_ARN = (
-    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/api-nlb/"
-    "5d1b75f4f1cee11e"
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/api-nlb/5d1b75f4f1cee11e"
 )
 NLB_ENI_DESCRIPTION = "ELB net/api-nlb/5d1b75f4f1cee11e"
 TARGET_GROUP_ARN = (

@@ -96,7 +96,10 @@ def _estate(balancers: tuple[LoadBalancer, ...], groups: tuple[TargetGroup, ...]
     )
     estate.eni("eni-client", "subnet-client", "10.0.2.100", "sg-client", instance="i-client")
     estate.eni("eni-app", "subnet-app", "10.0.1.50", "sg-app", instance="i-app")
-    for name, subnet, ip in (("a", "subnet-lb-a", "10.0.10.25"), ("b", "subnet-lb-b", "10.0.11.25")):
+    for name, subnet, ip in (
+        ("a", "subnet-lb-a", "10.0.10.25"),
+        ("b", "subnet-lb-b", "10.0.11.25"),
+    ):
         estate.enis.append(
             NetworkInterface(
                 network_interface_id=f"eni-nlb-{name}",
@@ -163,7 +166,8 @@ def test_client_ip_preservation_needs_the_client_admitted(
     assert blocked.segment == "target i-app tcp/8080"
     assert "from 10.0.2.100" in blocked.detail
     unfiltered = [h for h in evaluation.forward if "not filtered by security groups" in h.detail]
-    assert unfiltered and all(h.component.startswith("eni-nlb-") for h in unfiltered)
+    assert unfiltered
+    assert all(h.component.startswith("eni-nlb-") for h in unfiltered)
     (cause,) = classify(inventory, flow, evaluation)
     assert cause.playbook == "lb-target-blocked"
     assert cause.evidence["rules"] == [
@@ -196,7 +200,9 @@ def test_timeout_with_an_open_path_points_at_the_host(clients: AwsClients, stub:
     inventory = _estate(*read_load_balancing(clients))
     report = target_health(inventory, "api-tg")
     (verdict,) = report.targets
-    assert not verdict.network_blocks and verdict.unhealthy
+    assert not verdict.network_blocks
+    assert verdict.unhealthy
     assert len(verdict.check.health_checks) == 2
     assert "OS firewall" in verdict.verdict
-    assert report.network_ok and report.causes == ()
+    assert report.network_ok
+    assert report.causes == ()
