@@ -18,6 +18,7 @@ from tenacity import wait_none
 from netmend.aws.balancing import read_load_balancing
 from netmend.aws.retry import RetryPolicy
 from netmend.aws.session import AwsClients, AwsOptions, make_clients
+from netmend.playbook.iam import READ_PERMISSIONS
 from netmend.model import Inventory, LoadBalancer, NetworkInterface, TargetGroup
 from netmend.reach import evaluate, make_flow
 from netmend.reach.causes import classify
@@ -120,9 +121,17 @@ def test_collector_reads_a_groupless_nlb_with_its_health_and_attributes(
     clients: AwsClients, stub: Stubber
 ) -> None:
     """Marker paging, the node addresses, the forward target group, AWS's health reason and
-    preserve_client_ip come through as the model carries them; no groups on the NLB."""
+    preserve_client_ip come through as the model carries them; no groups on the NLB; and
+    every call made is one `netmend iam-policy` grants."""
     _answer(stub, preserve=True, split_pages=True)
+    called: list[str] = []
+    clients.elbv2.meta.events.register(
+        "before-parameter-build.elastic-load-balancing-v2",
+        lambda model, **_: called.append(f"elasticloadbalancing:{model.name}"),
+    )
     balancers, groups = read_load_balancing(clients)
+    assert len(called) == 6
+    assert set(called) <= set(READ_PERMISSIONS)
     (nlb,) = balancers
     assert (nlb.name, nlb.type, nlb.security_group_ids) == ("api-nlb", "network", ())
     assert [z.private_ipv4_addresses for z in nlb.zones] == [("10.0.10.25",), ("10.0.11.25",)]
