@@ -18,8 +18,8 @@ from tenacity import wait_none
 from netmend.aws.balancing import read_load_balancing
 from netmend.aws.retry import RetryPolicy
 from netmend.aws.session import AwsClients, AwsOptions, make_clients
-from netmend.playbook.iam import READ_PERMISSIONS
 from netmend.model import Inventory, LoadBalancer, NetworkInterface, TargetGroup
+from netmend.playbook.iam import READ_PERMISSIONS
 from netmend.reach import evaluate, make_flow
 from netmend.reach.causes import classify
 from netmend.reach.target_health import target_health
