@@ -22,6 +22,10 @@ back (EphemeralCoverage). The return path counts as blocked only when *no* port 
 says whose clients fail. ``client_ephemeral=(lo, hi)`` asks for one client's range instead:
 then the return path is blocked unless all of it passes.
 
+A flow to a load balancer (its name, DNS name, ARN, or one of its nodes) is walked by
+balancer.py: client to node (``walk`` below), the listener, then each registered target
+and each node's health check, as walks of their own; ``Explanation.segment`` says which.
+
 Every blocking point is reported in path order (the walk goes on after the first), so a
 flow blocked by a group and an ACL has two explanations; the flow is reachable when there
 are none. Explanation codes are Reachability Analyzer's: a group miss is
