@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from netmend.errors import BadInputError
 from netmend.model import Inventory, LoadBalancer, TargetGroup
 from netmend.reach.balancer import TargetCheck
-from netmend.reach.causes_balancer import target_causes
-from netmend.reach.causes_model import RootCause
+from netmend.reach.causes.balancer import target_causes
+from netmend.reach.causes.model import RootCause
 from netmend.reach.evaluate import evaluator_for
 
 __all__ = ["TargetHealthReport", "TargetVerdict", "find_target_group", "target_health"]

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from netmend.errors import BadInputError, NetmendError
-from netmend.plan import Plan
+from netmend.run.plan import Plan
 from netmend.store.atomic import append_line, atomic_write_text
 from netmend.store.locks import hold_locks
 from netmend.store.process import current_process, process_alive

@@ -21,7 +21,7 @@ from netmend.aws.session import AwsClients, AwsOptions, make_clients
 from netmend.model import Inventory, LoadBalancer, NetworkInterface, TargetGroup
 from netmend.playbook.iam import READ_PERMISSIONS
 from netmend.reach import evaluate, make_flow
-from netmend.reach.causes import classify
+from netmend.reach.causes.classify import classify
 from netmend.reach.target_health import target_health
 from tests.unit.aws import elbv2_recorded as recorded
 from tests.unit.reach.builders import Estate, egress, ingress

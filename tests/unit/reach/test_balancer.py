@@ -19,7 +19,7 @@ from netmend.model import (
     TargetHealth,
 )
 from netmend.reach import evaluate, make_flow
-from netmend.reach.causes import classify
+from netmend.reach.causes.classify import classify
 from tests.unit.reach.builders import Estate, egress, ingress
 
 _LB = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web-alb/0f1e2d3c"
