@@ -173,8 +173,13 @@ class Balancers:
             for arn, nodes in self._nodes.items()
             for node in nodes
         }
+        # An address typed by hand is a load balancer's only when AWS says it is (an NLB's
+        # static node addresses); a stand-in node's address is netmend's guess.
         self._of_address = {
-            node.primary_ip: by_arn[arn] for arn, nodes in self._nodes.items() for node in nodes
+            address: balancer
+            for balancer in inventory.load_balancers
+            for zone in balancer.zones
+            for address in zone.private_ipv4_addresses
         }
         # The nodes of load balancers without groups: not filtered by security groups.
         self.unfiltered = frozenset(

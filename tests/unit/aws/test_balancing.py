@@ -177,6 +177,8 @@ def test_client_ip_preservation_needs_the_client_admitted(
     unfiltered = [h for h in evaluation.forward if "not filtered by security groups" in h.detail]
     assert unfiltered
     assert all(h.component.startswith("eni-nlb-") for h in unfiltered)
+    by_address = evaluate(inventory, make_flow(inventory, "i-client", "10.0.10.25", port=443))
+    assert by_address.explanations == evaluation.explanations  # a node's ENI is the NLB too
     (cause,) = classify(inventory, flow, evaluation)
     assert cause.playbook == "lb-target-blocked"
     assert cause.evidence["rules"] == [
