@@ -258,7 +258,14 @@ class Balancers:
                     empty.append(arn)
                     continue
                 checks.extend(
-                    self.target_checks(evaluator, balancer, group, entry=node, client=flow.source)
+                    self.target_checks(
+                        evaluator,
+                        balancer,
+                        group,
+                        entry=node,
+                        client=flow.source,
+                        flow_protocol=flow.protocol,
+                    )
                 )
         return BalancerPath(
             balancer, node, listener, None, tuple(checks), tuple(empty), tuple(missing)
@@ -272,11 +279,16 @@ class Balancers:
         *,
         entry: NetworkInterface | None = None,
         client: Endpoint | None = None,
+        flow_protocol: str | None = None,
     ) -> tuple[TargetCheck, ...]:
         """Every target of ``group``: the traffic leg from ``entry`` (the client's node;
-        None: health checks only) and the health check from every node."""
+        None: health checks only) and the health check from every node. ``flow_protocol``
+        is the client's (a TCP_UDP group forwards UDP as UDP, TCP as TCP)."""
         nodes = self.nodes(balancer)
-        protocol = UDP if group.protocol == "UDP" else TCP
+        udp = group.protocol == "UDP" or (
+            group.protocol == "TCP_UDP" and client is not None and flow_protocol == UDP
+        )
+        protocol = UDP if udp else TCP
         preserved = preserves_client_ip(balancer, group)
         checks: list[TargetCheck] = []
         for target in group.targets:
