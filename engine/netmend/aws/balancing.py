@@ -8,8 +8,9 @@ targets see; an Application Load Balancer never preserves it). Classic load bala
 (the elb API) are not read.
 
 An account whose credentials may not describe load balancers (an older netmend IAM
-policy) still gets an inventory: the load balancers are left out, with a warning, and a
-flow to one then fails as an unknown destination rather than the whole collection.
+policy), or an endpoint that serves EC2 alone, still gets an inventory: the load
+balancers are left out, with a warning, and a flow to one then fails as an unknown
+destination rather than the whole collection.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import structlog
 
 from netmend.aws.session import AwsClients
-from netmend.errors import AwsCallError
+from netmend.errors import AwsCallError, AwsConnectionError
 from netmend.model.balancing import (
     TRAFFIC_PORT,
     Listener,
@@ -213,5 +214,10 @@ def read_load_balancing(
             operation=error.operation,
             code=error.code,
         )
+        return (), ()
+    except AwsConnectionError as error:
+        # EC2 answered (it was read first); an endpoint that serves EC2 alone (a proxy,
+        # an interface endpoint given as --endpoint-url) has no ELBv2 behind it.
+        log.warning("load balancers not read: the ELBv2 endpoint is unreachable", error=str(error))
         return (), ()
     return balancers, tuple(groups)

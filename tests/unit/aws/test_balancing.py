@@ -217,3 +217,11 @@ def test_timeout_with_an_open_path_points_at_the_host(clients: AwsClients, stub:
     assert "OS firewall" in verdict.verdict
     assert report.network_ok
     assert report.causes == ()
+
+
+def test_unreachable_elbv2_endpoint_leaves_load_balancers_out(clients: AwsClients) -> None:
+    """Nothing listens on 127.0.0.1:9: the ELBv2 part is left out with a warning (EC2,
+    read first, decides whether the collection as a whole works)."""
+    with capture_logs() as logs:
+        assert read_load_balancing(clients) == ((), ())
+    assert any("ELBv2 endpoint is unreachable" in entry["event"] for entry in logs)
