@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from netmend.app.diagnosis import diagnose
 from netmend.errors import BadInputError
 from netmend.model import (
     Inventory,
@@ -18,6 +19,7 @@ from netmend.model import (
     TargetGroup,
     TargetHealth,
 )
+from netmend.playbook import load_playbooks, propose_plan
 from netmend.reach import evaluate, make_flow
 from netmend.reach.causes.classify import classify
 from tests.unit.reach.builders import Estate, egress, ingress
@@ -32,13 +34,14 @@ def _inventory(
     targets: tuple[Target, ...] = (Target(target_id="i-app", port=8080),),
     action: str = "forward",
     app_rules: tuple = (ingress("tcp", 8080, "sg-alb"),),
+    alb_rules: tuple = (ingress("tcp", 443, "sg-client"), egress()),
 ) -> Inventory:
     estate = Estate()
     estate.subnet("subnet-client", "10.0.2.0/24")
     estate.subnet("subnet-app", "10.0.1.0/24")
     estate.subnet("subnet-lb", "10.0.10.0/24")
     estate.group("sg-client", egress())
-    estate.group("sg-alb", ingress("tcp", 443, "sg-client"), egress())
+    estate.group("sg-alb", *alb_rules)
     estate.group("sg-app", *app_rules)
     estate.eni("eni-client", "subnet-client", "10.0.2.100", "sg-client", instance="i-client")
     estate.eni("eni-app", "subnet-app", "10.0.1.50", "sg-app", instance="i-app")
@@ -138,3 +141,23 @@ def test_inventory_with_load_balancers_round_trips_through_json() -> None:
     again = Inventory.model_validate_json(inventory.model_dump_json())
     assert again == inventory
     assert again.get(_LB) == inventory.load_balancers[0]
+
+
+def test_stand_in_node_blocking_the_client_is_missing_ingress_on_its_group() -> None:
+    """The ALB's group admits nothing from the web tier and its node is a stand-in (no
+    ENI to hang the ordinary classifier on): missing-ingress on sg-alb, from sg-client,
+    on the listener's port; the built-in playbook proposes exactly that rule."""
+    inventory = _inventory(alb_rules=(egress(),))
+    flow = make_flow(inventory, "i-client", "web-alb:443")
+    found = diagnose(inventory, flow)
+    (cause,) = found.causes
+    assert (cause.playbook, cause.resource) == ("missing-ingress", "sg-alb")
+    assert (cause.evidence["peer"], cause.evidence["port"]) == ("sg-client", 443)
+    plan = propose_plan(
+        inventory, flow, found.evaluation, found.causes, load_playbooks(), run_id="r-1"
+    )
+    (change,) = plan.changes
+    assert (change.api, change.resource) == ("AuthorizeSecurityGroupIngress", "sg-alb")
+    (permission,) = change.params["IpPermissions"]
+    assert permission["FromPort"] == permission["ToPort"] == 443
+    assert [p["GroupId"] for p in permission["UserIdGroupPairs"]] == ["sg-client"]

@@ -17,6 +17,10 @@ Evidence: load_balancer, load_balancer_arn, load_balancer_type, target_group,
 target_group_arn, targets, group_id, direction, protocol, ports, peers, peer_kind,
 rules (a list of {group, direction, protocol, port, peer, why}), current_groups.
 ACL drops on these legs are reported by their explanations only (no playbook yet).
+
+Beside it, for a load balancer whose nodes are stand-ins (no ENI collected: moto, or a
+saved inventory without them): ``missing-ingress`` on the load balancer's group when it
+does not admit the client, with the evidence keys of causes/sg.py's missing-ingress.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import Any
 from netmend.model import Inventory, NetworkInterface
 from netmend.model.balancing import LoadBalancer
 from netmend.reach.balancer import BalancerPath, TargetCheck
-from netmend.reach.causes.match import fix_group, host_cidr
+from netmend.reach.causes.match import fix_group, host_cidr, narrowest_peer
 from netmend.reach.causes.model import PathPosition, Playbook, RootCause
 from netmend.reach.evaluate import evaluator_for
 from netmend.reach.flow import Endpoint, Flow
@@ -178,16 +182,68 @@ def target_causes(
     return causes
 
 
+def _entry_cause(
+    inventory: Inventory, flow: Flow, evaluation: Evaluation, balancer: LoadBalancer
+) -> RootCause | None:
+    """``missing-ingress`` on the load balancer's group when a stand-in node (no ENI in
+    the inventory, so the ordinary classifier cannot see it) does not admit the client.
+    With the node's real ENI collected, the ordinary classifier names the cause."""
+    if flow.destination.eni_id or not balancer.security_group_ids:
+        return None
+    group_id = balancer.security_group_ids[0]
+    if not any(
+        e.segment is None
+        and e.code in _SG_CODES
+        and e.direction is Direction.INGRESS
+        and e.component in balancer.security_group_ids
+        for e in evaluation.explanations
+    ):
+        return None
+    peer, kind = narrowest_peer(inventory, flow.source, balancer.vpc_id)
+    return RootCause(
+        playbook=Playbook.MISSING_INGRESS.value,
+        resource=group_id,
+        summary=f"{balancer.name}'s group {group_id} admits no {flow.service} from "
+        f"{flow.source.label}",
+        evidence={
+            "direction": Direction.INGRESS.value,
+            "eni_id": None,
+            "instance_id": None,
+            "current_groups": list(balancer.security_group_ids),
+            "protocol": flow.protocol,
+            "port": flow.port,
+            "icmp_type": flow.icmp_type,
+            "icmp_code": flow.icmp_code,
+            "service": flow.service,
+            "source_address": flow.source.address,
+            "destination_address": flow.destination.address,
+            "group_id": group_id,
+            "peer": peer,
+            "peer_kind": kind,
+            "load_balancer": balancer.name,
+        },
+        leg=Leg.FORWARD,
+        direction=Direction.INGRESS,
+        position=PathPosition.DESTINATION_SG_INGRESS.value,
+    )
+
+
 def balancer_causes(inventory: Inventory, flow: Flow, evaluation: Evaluation) -> list[RootCause]:
-    """The ``lb-target-blocked`` causes of a flow sent to a load balancer (else none)."""
-    if evaluation.reachable or not any(e.segment for e in evaluation.explanations):
+    """The causes of a flow sent to a load balancer that the ordinary classifier cannot
+    name: ``lb-target-blocked`` for its targets, and ``missing-ingress`` on its group
+    when its node is a stand-in. None for other flows."""
+    if evaluation.reachable:
         return []
     evaluator = evaluator_for(inventory)
     balancer = evaluator.balancers.of_destination(flow)
     if balancer is None:
         return []
+    entry = _entry_cause(inventory, flow, evaluation, balancer)
+    causes = [entry] if entry is not None else []
+    if not any(e.segment for e in evaluation.explanations):
+        return causes
     client = None
     if flow.source.eni_id:
         client = inventory.network_interface(flow.source.eni_id)
     found: BalancerPath = evaluator.balancers.path(evaluator, flow, balancer, client)
-    return target_causes(inventory, found.checks, flow.source)
+    return causes + target_causes(inventory, found.checks, flow.source)
