@@ -5,6 +5,7 @@ runs/<run_id>/meta.json      RunMeta: status, playbooks, who, when (rewritten at
 runs/<run_id>/snapshot.json  every touched resource before the first write
 runs/<run_id>/journal.jsonl  one fsynced line per API call: intent, then outcome
 runs/<run_id>/result.json    the RunResult as returned to the caller
+runs/<run_id>/approval_request.json  the ApprovalRequest a held run waits on (if any)
 """
 
 from __future__ import annotations
@@ -126,7 +127,19 @@ class RunStore:
         )
         atomic_write_text(self.run_dir(run_id) / "result.json", text)
 
+    def write_approval_request(self, run_id: str, request: BaseModel) -> None:
+        """Store the approval request a held run waits on (one per run, rewritten whole)."""
+        atomic_write_text(self._existing_dir(run_id) / "approval_request.json", _dump(request))
+
     # -- reading ---------------------------------------------------------------------
+
+    def read_approval_request(self, run_id: str) -> dict[str, Any] | None:
+        """The stored approval request as JSON data (None: the run never waited for one)."""
+        path = self._existing_dir(run_id) / "approval_request.json"
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else None
 
     def read_meta(self, run_id: str) -> RunMeta:
         folder = self._existing_dir(run_id)
