@@ -65,7 +65,7 @@ class Inventory(BaseModel):
     peering_connections: tuple[VpcPeeringConnection, ...] = ()
     transit_gateway_attachments: tuple[TransitGatewayAttachment, ...] = ()
     quotas: Quotas = Field(default_factory=Quotas)
-    # Elastic Load Balancing v2 (model/balancing.py; the evaluator's hop: reach/balancer.py)
+    # Elastic Load Balancing v2 (model/balancing.py; the evaluator's hop: reach/balancer/)
     load_balancers: tuple[LoadBalancer, ...] = ()
     target_groups: tuple[TargetGroup, ...] = ()
 
@@ -119,7 +119,7 @@ class Inventory(BaseModel):
             by_id[pcx.vpc_peering_connection_id] = pcx
         for tgw in self.transit_gateway_attachments:
             by_id[tgw.transit_gateway_attachment_id] = tgw
-        # load balancers and target groups by ARN (lookups by name: reach/balancer.py)
+        # load balancers and target groups by ARN (by name or DNS name: model.balancing.find_load_balancer)
         for balancer in self.load_balancers:
             by_id[balancer.load_balancer_arn] = balancer
         for target_group in self.target_groups:

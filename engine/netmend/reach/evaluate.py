@@ -23,7 +23,7 @@ says whose clients fail. ``client_ephemeral=(lo, hi)`` asks for one client's ran
 then the return path is blocked unless all of it passes.
 
 A flow to a load balancer (its name, DNS name, ARN, or one of its nodes) is walked by
-balancer.py: client to node (``walk`` below), the listener, then each registered target
+reach/balancer/: client to node (``walk`` below), the listener, then each registered target
 and each node's health check, as walks of their own; ``Explanation.segment`` says which.
 
 Every blocking point is reported in path order (the walk goes on after the first), so a
@@ -145,7 +145,7 @@ class Evaluator:
         ``trace``; returns whether the flow is tracked (None when it is blocked).
 
         ``evaluate`` resolves the ends from the flow; the load-balancer hop
-        (balancer.py) calls this for each leg, with its nodes as one end.
+        (reach/balancer/) calls this for each leg, with its nodes as one end.
         """
         packet = forward_packet(flow)
         crosses = not (src is not None and dst is not None and src.subnet_id == dst.subnet_id)

@@ -33,7 +33,7 @@ class Endpoint(BaseModel):
     instance_id: str | None = None
     given: str  # what the user typed, for messages
     # Set when the user named a load balancer (ARN, name or DNS name): the evaluator
-    # walks through it to its targets (reach/balancer.py).
+    # walks through it to its targets (reach/balancer/).
     load_balancer_arn: str | None = None
 
     @property

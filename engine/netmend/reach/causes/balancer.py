@@ -1,6 +1,6 @@
 """``lb-target-blocked``: a load balancer cannot reach (or health-check) its targets.
 
-The cause comes from the load-balancer hop's own walks (balancer.py), not from the
+The cause comes from the load-balancer hop's own walks (reach/balancer/), not from the
 flow's explanations: per target, the traffic leg (the node to the target port) and the
 health check (every node to the health-check port). Where a leg stops at the target's
 security groups inbound, the target's group (its first purpose-made one) needs a rule;

@@ -1,32 +1,12 @@
-"""The load-balancer hop: a flow to an ALB or NLB goes to a listener, then to its targets.
+"""The load balancers of one inventory, their nodes, and the walk through them.
 
-A flow whose destination is a load balancer (named by ARN, name or DNS name, or one of
-its nodes' addresses or ENIs) is walked in three parts, as Reachability Analyzer does:
-
-1. client to the load balancer's node (the one in the client's zone, else the first):
-   the client's groups and ACL, the route, the node's ACL and the load balancer's groups
-   (a load balancer without groups, an NLB may have none, filters nothing);
-2. the listener: none on the flow's port is ELBV2_LISTENER_PORT_RESTRICTION, one on the
-   port for another protocol (udp to an HTTP listener) ELBV2_LISTENERS_MISMATCH, a
-   forward to a target group without targets ELBV2_LISTENER_HAS_NO_TG;
-3. per registered target of the listener's groups, the node's own connection to the
-   target's port (its source is the node's address; an NLB that preserves client IPs
-   sends the client's), and the health check from every node on the health-check port
-   (always from the nodes' own addresses, always TCP). Each is an ordinary walk through
-   the node's groups (egress), both ACLs, the route and the target's groups (ingress);
-   what blocks it is reported with ``segment`` saying which target and which leg.
-
-The flow is reachable only when every part passes for every target: a target the load
-balancer cannot reach, or cannot health-check, fails the requests sent to it (or is
-taken out as unhealthy). Targets outside the inventory (on-premises IPs, Lambda
-functions, ALBs behind an NLB) are noted, not judged. Nodes come from
-``model.balancing.balancer_nodes``: the real ENIs where collected, else stand-ins with
-one address of their subnet (so a rule must admit the subnet, or the group, for them).
+See the package docstring for the three parts of a flow to a load balancer; this
+module finds the load balancer a flow is sent to, picks the client's node, matches the
+listener and walks every target's legs with the evaluator's own ``walk``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from netmend.model import Inventory, NetworkInterface
@@ -39,96 +19,27 @@ from netmend.model.balancing import (
     find_load_balancer,
 )
 from netmend.model.protocol import TCP, UDP
+from netmend.reach.balancer.checks import (
+    BalancerPath,
+    HealthCheckLeg,
+    TargetCheck,
+    preserves_client_ip,
+    target_address,
+)
+from netmend.reach.balancer.record import record_listener, record_target, result
 from netmend.reach.flow import Endpoint, EndpointKind, Flow
 from netmend.reach.intervals import Interval
-from netmend.reach.result import Code, Evaluation, Explanation, Leg
+from netmend.reach.result import Code, Evaluation, Leg
 from netmend.reach.trace import Trace
 
 if TYPE_CHECKING:
     from netmend.reach.evaluate import Evaluator
 
-__all__ = [
-    "BalancerPath",
-    "Balancers",
-    "HealthCheckLeg",
-    "TargetCheck",
-    "preserves_client_ip",
-    "target_address",
-]
+__all__ = ["Balancers"]
 
 _TCP_LISTENERS = frozenset({"HTTP", "HTTPS", "TCP", "TLS", "TCP_UDP"})
 _UDP_LISTENERS = frozenset({"UDP", "TCP_UDP"})
 _SERVING = frozenset({"active", "active_impaired"})
-
-
-def preserves_client_ip(balancer: LoadBalancer, group: TargetGroup) -> bool:
-    """Whether targets see the client's address (NLB only; AWS's defaults when unread:
-    on for instance targets and for UDP / TCP_UDP groups, off for ip targets)."""
-    if balancer.type != "network":
-        return False
-    if group.preserve_client_ip is not None:
-        return group.preserve_client_ip
-    return group.target_type == "instance" or group.protocol in ("UDP", "TCP_UDP")
-
-
-def target_address(
-    inventory: Inventory, group: TargetGroup, target: Target
-) -> NetworkInterface | None:
-    """The ENI a target's traffic goes to: an instance's primary ENI, or the ENI that
-    owns an ip target's address; None when it is not in the inventory."""
-    if group.target_type == "instance":
-        enis = inventory.enis_of_instance(target.target_id)
-        return enis[0] if enis else None
-    if group.target_type == "ip":
-        return inventory.eni_by_private_ip(target.target_id)
-    return None
-
-
-@dataclass(frozen=True)
-class HealthCheckLeg:
-    node: NetworkInterface
-    evaluation: Evaluation
-
-
-@dataclass(frozen=True)
-class TargetCheck:
-    """One registered target as the load balancer sees it: traffic and health checks."""
-
-    load_balancer: LoadBalancer
-    target_group: TargetGroup
-    target: Target
-    eni: NetworkInterface | None  # None: not in the inventory, not judged
-    port: int | None
-    health_port: int | None
-    client_ip_preserved: bool
-    traffic: Evaluation | None
-    health_checks: tuple[HealthCheckLeg, ...]
-
-    @property
-    def label(self) -> str:
-        return f"{self.target.target_id}:{self.port}" if self.port else self.target.target_id
-
-    @property
-    def health_check_blocked(self) -> tuple[HealthCheckLeg, ...]:
-        return tuple(h for h in self.health_checks if not h.evaluation.reachable)
-
-    @property
-    def reachable(self) -> bool:
-        traffic = self.traffic is None or self.traffic.reachable
-        return traffic and not self.health_check_blocked
-
-
-@dataclass(frozen=True)
-class BalancerPath:
-    """What a flow to a load balancer meets past the node: listener and targets."""
-
-    load_balancer: LoadBalancer
-    node: NetworkInterface | None
-    listener: Listener | None
-    listener_code: Code | None  # why no listener takes the flow
-    checks: tuple[TargetCheck, ...]
-    empty_groups: tuple[str, ...]  # forward target groups without targets
-    missing_groups: tuple[str, ...]  # target groups not in the inventory
 
 
 def _node_endpoint(node: NetworkInterface, balancer: LoadBalancer, address: str) -> Endpoint:
@@ -388,7 +299,7 @@ class Balancers:
                     leg=Leg.FORWARD,
                     detail=f"{flow.source.label} is not in the inventory",
                 )
-                return _result(flow, trace, tracked=None)
+                return result(flow, trace, tracked=None)
         found = self.path(evaluator, flow, balancer, client)
         node = found.node
         if node is None:
@@ -398,7 +309,7 @@ class Balancers:
                 leg=Leg.FORWARD,
                 detail=f"{balancer.name} has no enabled subnet in the inventory",
             )
-            return _result(flow, trace, tracked=None)
+            return result(flow, trace, tracked=None)
         if balancer.state not in _SERVING:
             trace.block(
                 Code.BAD_STATE,
@@ -425,128 +336,10 @@ class Balancers:
             detail=f"{balancer.kind} ({balancer.scheme}), node {node.primary_ip} in "
             f"{node.subnet_id}",
         )
-        _record_listener(trace, flow, found)
+        record_listener(trace, flow, found)
         for check in found.checks:
-            _record_target(trace, check)
+            record_target(trace, check)
         if balancer.type == "network" and tracked is not None:
             trace.note("the flow passes a Network Load Balancer, which always tracks it")
             tracked = True
-        return _result(flow, trace, tracked=tracked)
-
-
-def _result(flow: Flow, trace: Trace, *, tracked: bool | None) -> Evaluation:
-    return Evaluation(
-        flow=flow,
-        reachable=not trace.explanations,
-        forward=tuple(trace.forward),
-        return_path=tuple(trace.return_path),
-        explanations=tuple(trace.explanations),
-        ephemeral=tuple(trace.ephemeral),
-        tracked=tracked if not trace.explanations else None,
-        notes=tuple(trace.notes),
-    )
-
-
-def _record_listener(trace: Trace, flow: Flow, found: BalancerPath) -> None:
-    balancer = found.load_balancer
-    listener = found.listener
-    if listener is None:
-        ports = ", ".join(f"{x.protocol}:{x.port}" for x in balancer.listeners) or "none"
-        detail = (
-            f"{balancer.name} has no listener for {flow.service} (listeners: {ports})"
-            if found.listener_code is Code.ELBV2_LISTENERS_MISMATCH
-            else f"{balancer.name} has no listener on port {flow.port} (listeners: {ports})"
-        )
-        trace.hop(
-            Leg.FORWARD, f"{balancer.name}:{flow.port}", "listener", allowed=False, detail=detail
-        )
-        trace.block(
-            found.listener_code or Code.ELBV2_LISTENER_PORT_RESTRICTION,
-            balancer.load_balancer_arn,
-            leg=Leg.FORWARD,
-            detail=detail,
-        )
-        return
-    action = listener.default_action
-    names = ", ".join(a.rsplit("/", 2)[-2] for a in listener.target_group_arns) or "no group"
-    trace.hop(
-        Leg.FORWARD,
-        f"{balancer.name}:{listener.port}",
-        "listener",
-        detail=f"{listener.protocol}:{listener.port} {action}"
-        + (f" to {names}" if action == "forward" else ""),
-    )
-    if action != "forward":
-        trace.note(f"listener {listener.protocol}:{listener.port} answers itself ({action})")
-    for arn in found.empty_groups:
-        detail = f"target group {arn.rsplit('/', 2)[-2]} has no registered target"
-        trace.hop(Leg.FORWARD, arn, "target-group", allowed=False, detail=detail)
-        trace.block(Code.ELBV2_LISTENER_HAS_NO_TG, arn, leg=Leg.FORWARD, detail=detail)
-    for arn in found.missing_groups:
-        trace.note(f"target group {arn} is not in the inventory: its targets were not checked")
-
-
-def _merge(trace: Trace, evaluation: Evaluation, segment: str, *, hops: bool) -> None:
-    if hops:
-        trace.forward.extend(evaluation.forward)
-        trace.return_path.extend(evaluation.return_path)
-    for explanation in evaluation.explanations:
-        marked: Explanation = explanation.model_copy(
-            update={"segment": segment, "detail": f"{segment}: {explanation.detail}"}
-        )
-        if marked not in trace.explanations:
-            trace.explanations.append(marked)
-    for note in evaluation.notes:
-        trace.note(note)
-
-
-def _record_target(trace: Trace, check: TargetCheck) -> None:
-    health = check.target.health
-    said = health.state + (f" ({health.reason})" if health.reason else "")
-    group = check.target_group
-    if check.eni is None:
-        trace.hop(
-            Leg.FORWARD,
-            check.target.target_id,
-            "target",
-            detail=f"{group.name}: {check.label}, {said}; not in the inventory, not checked",
-        )
-        trace.note(f"target {check.target.target_id} of {group.name} was not checked")
-        return
-    via = " (client IP preserved)" if check.client_ip_preserved else ""
-    trace.hop(
-        Leg.FORWARD,
-        check.target.target_id,
-        "target",
-        allowed=check.reachable,
-        detail=f"{group.name}: {check.label} ({check.eni.network_interface_id}), "
-        f"AWS says {said}{via}",
-    )
-    if check.traffic is not None:
-        segment = f"target {check.target.target_id} {check.traffic.flow.service}"
-        _merge(trace, check.traffic, segment, hops=True)
-    if not check.health_checks:
-        return
-    blocked = check.health_check_blocked
-    service = check.health_checks[0].evaluation.flow.service
-    if not blocked:
-        trace.hop(
-            Leg.FORWARD,
-            check.target.target_id,
-            "health-check",
-            detail=f"{service} from every node ({len(check.health_checks)}): allowed",
-        )
-        return
-    for leg in blocked:
-        where = leg.evaluation.blocking
-        segment = f"health-check {check.target.target_id} {service} from {leg.node.primary_ip}"
-        trace.hop(
-            Leg.FORWARD,
-            where.component if where else check.target.target_id,
-            "health-check",
-            direction=where.direction if where else None,
-            allowed=False,
-            detail=f"{service} from {leg.node.primary_ip}: dropped"
-            + (f" ({where.code})" if where else ""),
-        )
-        _merge(trace, leg.evaluation, segment, hops=False)
+        return result(flow, trace, tracked=tracked)
