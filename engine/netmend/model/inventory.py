@@ -119,7 +119,7 @@ class Inventory(BaseModel):
             by_id[pcx.vpc_peering_connection_id] = pcx
         for tgw in self.transit_gateway_attachments:
             by_id[tgw.transit_gateway_attachment_id] = tgw
-        # load balancers and target groups by ARN (by name or DNS name: model.balancing.find_load_balancer)
+        # load balancers and target groups by ARN (by name: model.balancing.find_load_balancer)
         for balancer in self.load_balancers:
             by_id[balancer.load_balancer_arn] = balancer
         for target_group in self.target_groups:
