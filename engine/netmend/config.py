@@ -12,6 +12,10 @@ variable) that does not exist is an error; the two conventional places are optio
       allow_world_on: [443]
       protected_tags: {"netmend:protected": "true"}   # or a list: ["key", "key=value"]
       max_changes: 20
+    chatops:
+      approvers: [U0123ABCD, S0NETOPS]   # Slack user ids or user-group ids
+      four_eyes: true
+      approval_ttl: 15m
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from netmend.approval.policy import Policy
+from netmend.chatops.settings import ChatopsSettings
 from netmend.errors import BadInputError
 from netmend.yaml_lines import line_of
 
@@ -46,6 +51,7 @@ class NetmendConfig(BaseModel):
     state_dir: Path = Field(default_factory=default_state_dir)
     playbook_dirs: tuple[Path, ...] = ()
     policy: Policy = Field(default_factory=Policy)
+    chatops: ChatopsSettings = Field(default_factory=ChatopsSettings)
     source: Path | None = Field(default=None, exclude=True)  # the file it came from
 
     @property

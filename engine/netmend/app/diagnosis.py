@@ -6,6 +6,7 @@ is DESIGN.md's JSON contract and ``render_diagnosis`` the hop-by-hop text view.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,16 +49,36 @@ class Diagnosis:
     flow: Flow
     evaluation: Evaluation
     causes: tuple[RootCause, ...]
+    # Packets each end's instance dropped at its connection-tracking allowance in the
+    # last hour (the ENA metric conntrack_allowance_exceeded, seed 002): dropped although
+    # every rule allows them. None when the metric was not read (or is not published).
+    conntrack: dict[str, float] | None = None
 
     @property
     def reachable(self) -> bool:
         return self.evaluation.reachable
 
 
-def diagnose(inventory: Inventory, flow: Flow) -> Diagnosis:
-    """Evaluate the flow and, when it is blocked, name its root causes in path order."""
+def diagnose(
+    inventory: Inventory, flow: Flow, *, conntrack_rises: Mapping[str, float] | None = None
+) -> Diagnosis:
+    """Evaluate the flow and, when it is blocked, name its root causes in path order.
+
+    ``conntrack_rises`` (instance id -> rise of conntrack_allowance_exceeded in the last
+    hour, as ``netmend.aws.signals.conntrack_rises`` reads it) adds that evidence for the
+    flow's ends, the same as ``netmend scan``'s conntrack-allowance-exceeded.
+    """
     evaluation = evaluate(inventory, flow)
-    return Diagnosis(flow=flow, evaluation=evaluation, causes=classify(inventory, flow, evaluation))
+    conntrack = None
+    if conntrack_rises is not None:
+        ends = [e.instance_id for e in (flow.source, flow.destination) if e.instance_id]
+        conntrack = {i: float(conntrack_rises[i]) for i in ends if i in conntrack_rises}
+    return Diagnosis(
+        flow=flow,
+        evaluation=evaluation,
+        causes=classify(inventory, flow, evaluation),
+        conntrack=conntrack,
+    )
 
 
 def _limits(flow: Flow) -> list[str]:
@@ -139,6 +160,7 @@ def diagnosis_to_json(diagnosis: Diagnosis) -> dict[str, Any]:
             for c in ev.ephemeral
         ],
         "tracked": ev.tracked,
+        "conntrack_allowance_exceeded": diagnosis.conntrack,
         "notes": list(ev.notes) + _limits(diagnosis.flow),
     }
 
@@ -229,6 +251,16 @@ def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
                 style="yellow",
             )
         )
+    for instance, dropped in (diagnosis.conntrack or {}).items():
+        if dropped > 0:
+            parts.append(
+                Text(
+                    f"{instance} dropped {dropped:.0f} packet(s) at its connection-tracking "
+                    "allowance in the last hour (conntrack_allowance_exceeded): dropped "
+                    "although every rule allows them",
+                    style="yellow",
+                )
+            )
     for note in list(ev.notes) + _limits(flow):
         parts.append(Text(f"note: {note}", style="dim"))
     parts.append(Text(BLIND_SPOTS, style="dim"))

@@ -139,6 +139,11 @@ class AwsClients:
         client: ElasticLoadBalancingv2Client = self._client_or_raise("elbv2")
         return client
 
+    @cached_property
+    def cloudwatch(self) -> Any:
+        """CloudWatch, for the ENA metrics ``netmend scan`` reads (made on first use)."""
+        return self._client_or_raise("cloudwatch")
+
     @property
     def endpoint_url(self) -> str:
         """The EC2 endpoint in use (the one given, or AWS's regional one)."""

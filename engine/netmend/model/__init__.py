@@ -10,7 +10,15 @@ from netmend.model.balancing import (
     TargetGroup,
     TargetHealth,
 )
-from netmend.model.compute import Instance, NetworkInterface
+from netmend.model.compute import GROUPLESS_INTERFACE_TYPES, Instance, NetworkInterface
+from netmend.model.gateways import (
+    EgressOnlyInternetGateway,
+    ElasticIp,
+    TransitGateway,
+    VpcEndpoint,
+    VpnConnection,
+    VpnGateway,
+)
 from netmend.model.inventory import SCHEMA_VERSION, Inventory, Quotas
 from netmend.model.network import (
     AclEntry,
@@ -29,11 +37,15 @@ from netmend.model.network import (
 )
 from netmend.model.protocol import normalise_protocol, protocol_number
 from netmend.model.security import ManagedPrefixList, PrefixListEntry, SecurityGroup, SgRule
+from netmend.model.skipped import SkippedItem
 
 __all__ = [
+    "GROUPLESS_INTERFACE_TYPES",
     "SCHEMA_VERSION",
     "AclEntry",
     "AclRuleAction",
+    "EgressOnlyInternetGateway",
+    "ElasticIp",
     "Instance",
     "InternetGateway",
     "Inventory",
@@ -52,13 +64,18 @@ __all__ = [
     "RouteTargetKind",
     "SecurityGroup",
     "SgRule",
+    "SkippedItem",
     "Subnet",
     "Target",
     "TargetGroup",
     "TargetHealth",
+    "TransitGateway",
     "TransitGatewayAttachment",
     "Vpc",
+    "VpcEndpoint",
     "VpcPeeringConnection",
+    "VpnConnection",
+    "VpnGateway",
     "normalise_protocol",
     "protocol_number",
 ]

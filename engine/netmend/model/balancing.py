@@ -163,7 +163,7 @@ def is_synthetic_node(eni_id: str) -> bool:
 def _stand_in_address(subnet: Subnet | None, zone: LoadBalancerZone) -> str | None:
     if zone.private_ipv4_addresses:
         return zone.private_ipv4_addresses[0]
-    if subnet is None:
+    if subnet is None or subnet.cidr_block is None:  # an IPv6-only subnet: not modelled
         return None
     network = ipaddress.ip_network(subnet.cidr_block, strict=False)
     # The subnet's last usable address (AWS reserves the broadcast one): a node's address

@@ -56,6 +56,15 @@ _BUILTIN_MODULES = (
     "netmend.playbook.actions.make_room",
     "netmend.playbook.detectors.quota_room",
     "netmend.playbook.actions.create_group",
+    # estate-wide detectors (netmend scan)
+    "netmend.playbook.detectors.estate.exposure",
+    "netmend.playbook.detectors.estate.groups",
+    "netmend.playbook.detectors.estate.references",
+    "netmend.playbook.detectors.estate.rules",
+    "netmend.playbook.detectors.estate.quota",
+    "netmend.playbook.detectors.estate.acls",
+    "netmend.playbook.detectors.estate.ssm",
+    "netmend.playbook.detectors.estate.conntrack",
     "netmend.playbook.actions.authorize_rules",
 )
 

@@ -92,13 +92,6 @@ class Balancers:
             for zone in balancer.zones
             for address in zone.private_ipv4_addresses
         }
-        # The nodes of load balancers without groups: not filtered by security groups.
-        self.unfiltered = frozenset(
-            node.network_interface_id
-            for arn, nodes in self._nodes.items()
-            if not by_arn[arn].security_group_ids
-            for node in nodes
-        )
 
     def nodes(self, balancer: LoadBalancer) -> tuple[NetworkInterface, ...]:
         return self._nodes.get(balancer.load_balancer_arn, ())
@@ -264,18 +257,7 @@ class Balancers:
             protocol=protocol,
             port=port,
         )
-        trace = Trace()
-        tracked = evaluator.walk(trace, flow, node, eni)
-        return Evaluation(
-            flow=flow,
-            reachable=not trace.explanations,
-            forward=tuple(trace.forward),
-            return_path=tuple(trace.return_path),
-            explanations=tuple(trace.explanations),
-            ephemeral=tuple(trace.ephemeral),
-            tracked=tracked if not trace.explanations else None,
-            notes=tuple(trace.notes),
-        )
+        return evaluator.walk(Trace(), flow, node, eni)
 
     # -- the whole flow -----------------------------------------------------------------
 
@@ -328,7 +310,9 @@ class Balancers:
                 )
             }
         )
-        tracked = evaluator.walk(trace, to_node, client, node, client_ephemeral=client_ephemeral)
+        tracked = evaluator.walk(
+            trace, to_node, client, node, client_ephemeral=client_ephemeral
+        ).tracked
         trace.hop(
             Leg.FORWARD,
             balancer.name,

@@ -47,7 +47,7 @@ def _balancer_peers(inventory: Inventory, balancer: LoadBalancer) -> tuple[list[
     cidrs = []
     for zone in balancer.zones:
         subnet = inventory.subnet(zone.subnet_id)
-        if subnet is not None and subnet.cidr_block not in cidrs:
+        if subnet is not None and subnet.cidr_block and subnet.cidr_block not in cidrs:
             cidrs.append(subnet.cidr_block)
     return cidrs, "cidr"
 
