@@ -28,6 +28,7 @@ from netmend.errors import AwsConnectionError
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
     from mypy_boto3_service_quotas import ServiceQuotasClient
 
 __all__ = ["AwsClients", "AwsOptions", "make_clients", "resolve_region", "valid_region_name"]
@@ -111,7 +112,7 @@ def _dedupe_search_paths() -> None:
 class AwsClients:
     """The clients for one account and region, and the caller that retries their calls.
 
-    ``ec2`` is made at once; ``service_quotas`` only when first used.
+    ``ec2`` is made at once; ``service_quotas`` and ``elbv2`` only when first used.
     """
 
     def __init__(
@@ -131,6 +132,11 @@ class AwsClients:
     @cached_property
     def service_quotas(self) -> ServiceQuotasClient:
         client: ServiceQuotasClient = self._client_or_raise("service-quotas")
+        return client
+
+    @cached_property
+    def elbv2(self) -> ElasticLoadBalancingv2Client:
+        client: ElasticLoadBalancingv2Client = self._client_or_raise("elbv2")
         return client
 
     @cached_property

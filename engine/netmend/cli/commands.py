@@ -9,24 +9,25 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from netmend import __version__
 from netmend.cli.options import (
     ConfigFile,
-    Destination,
     EndpointUrl,
     IcmpCode,
     IcmpType,
     InventoryFile,
+    OptionalDestination,
+    OptionalSource,
     Output,
     Port,
     Profile,
     Protocol,
     Region,
-    Source,
+    TargetHealthOption,
     Verbose,
     aws_options,
     load_estate,
@@ -37,6 +38,9 @@ from netmend.cli.scan import scan
 from netmend.errors import BadInputError, NetmendError
 from netmend.log import configure_logging
 from netmend.render.console import OutputFormat, emit_json, error_console, stdout_console
+
+if TYPE_CHECKING:
+    from netmend.app.requests import Target
 
 __all__ = ["app", "main"]
 
@@ -60,8 +64,9 @@ serve_app = typer.Typer(help="Serve netmend to a chat platform.", no_args_is_hel
 
 @app.command()
 def diagnose(
-    source: Source,
-    destination: Destination,
+    source: OptionalSource = None,
+    destination: OptionalDestination = None,
+    target_health: TargetHealthOption = None,
     port: Port = None,
     protocol: Protocol = "tcp",
     icmp_type: IcmpType = None,
@@ -75,6 +80,8 @@ def diagnose(
 ) -> None:
     """Say whether SRC can reach DST, where the flow is dropped, and which root cause.
 
+    DST may be a load balancer (ARN, name or DNS name, with :PORT). With
+    --target-health TARGET_GROUP instead: why each target is unhealthy (network or host).
     Exit code: 0 reachable, 3 blocked, 2 bad input.
     """
     from netmend.app.diagnosis import EXIT_BLOCKED, diagnose_request, diagnosis_to_json
@@ -82,6 +89,13 @@ def diagnose(
     from netmend.render.diagnosis import render_diagnosis
 
     configure_logging(verbose=verbose)
+    target = Target(
+        region=region, profile=profile, endpoint_url=endpoint_url, inventory_file=inventory
+    )
+    if target_health is not None:
+        _diagnose_target_health(target_health, target, output)
+    if source is None or destination is None:
+        raise BadInputError("give --source and --destination (or --target-health TARGET_GROUP)")
     result = diagnose_request(
         DiagnoseRequest(
             flow=FlowRequest(
@@ -92,9 +106,7 @@ def diagnose(
                 icmp_type=icmp_type,
                 icmp_code=icmp_code,
             ),
-            target=Target(
-                region=region, profile=profile, endpoint_url=endpoint_url, inventory_file=inventory
-            ),
+            target=target,
         )
     )
     if output is OutputFormat.JSON:
@@ -102,6 +114,19 @@ def diagnose(
     else:
         stdout_console().print(render_diagnosis(result))
     raise typer.Exit(0 if result.reachable else EXIT_BLOCKED)
+
+
+def _diagnose_target_health(reference: str, target: Target, output: OutputFormat) -> None:
+    """``diagnose --target-health``: exit 0 when the network admits every health check."""
+    from netmend.app.diagnosis import EXIT_BLOCKED, diagnose_target_health, target_health_to_json
+    from netmend.render.diagnosis import render_target_health
+
+    report = diagnose_target_health(target, reference)
+    if output is OutputFormat.JSON:
+        emit_json(target_health_to_json(report))
+    else:
+        stdout_console().print(render_target_health(report))
+    raise typer.Exit(0 if report.network_ok else EXIT_BLOCKED)
 
 
 # Help lists commands in registration order: the order an engineer uses them in.

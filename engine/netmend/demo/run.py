@@ -23,6 +23,7 @@ from netmend.approval import YesApprover
 from netmend.aws.collector import collect_inventory
 from netmend.aws.session import AwsClients, AwsOptions, make_clients
 from netmend.config import NetmendConfig
+from netmend.demo.balanced import build_unhealthy_targets
 from netmend.demo.estates import BuiltEstate, build_all
 from netmend.demo.sandbox import SANDBOX_REGION, sandbox_endpoint
 from netmend.errors import NetmendError
@@ -241,8 +242,12 @@ def run_demo(*, json_output: bool = False) -> int:
     with sandbox_endpoint() as endpoint:
         clients = make_clients(AwsOptions(region=SANDBOX_REGION, endpoint_url=endpoint))
         if not json_output:
-            console.print(f"sandbox: moto EC2 at {endpoint} ({SANDBOX_REGION}), no AWS account")
+            console.print(
+                f"sandbox: moto EC2 and ELBv2 at {endpoint} ({SANDBOX_REGION}), no AWS account"
+            )
         estates = build_all(clients.ec2)
+        # The load-balancer estate needs ELBv2 beside EC2 (moto's server has both).
+        estates.append(build_unhealthy_targets(clients.ec2, clients.elbv2))
         reports = [_diagnose_estate(clients, e) for e in estates]
         playbooks = load_playbooks()
         with tempfile.TemporaryDirectory(prefix="netmend-demo-") as state_dir:
