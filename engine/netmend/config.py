@@ -12,6 +12,9 @@ variable) that does not exist is an error; the two conventional places are optio
       allow_world_on: [443]
       protected_tags: {"netmend:protected": "true"}   # or a list: ["key", "key=value"]
       max_changes: 20
+      max_changes_per_hour: 50          # across all workers (the event worker's runs)
+      change_windows: ["Mon-Fri 08:00-18:00 Europe/Berlin"]
+    lock_table: netmend-locks           # DynamoDB run locks, with state_dir: s3://B/P
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -47,6 +51,18 @@ class NetmendConfig(BaseModel):
     playbook_dirs: tuple[Path, ...] = ()
     policy: Policy = Field(default_factory=Policy)
     source: Path | None = Field(default=None, exclude=True)  # the file it came from
+    # -- many workers (issue 14): `state_dir: s3://BUCKET/PREFIX` lands in state_url, the
+    # local state_dir then only keeps its default; `lock_table` names the DynamoDB table.
+    state_url: str | None = Field(default=None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,62}(/.*)?$")
+    lock_table: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _state_in_s3(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and str(data.get("state_dir", "")).startswith("s3://"):
+            data = dict(data)
+            data["state_url"] = str(data.pop("state_dir"))
+        return data
 
     @property
     def audit_path(self) -> Path:
@@ -123,7 +139,7 @@ def load_config(
     return config.model_copy(
         update={
             "state_dir": _resolve(config.state_dir, base)
-            if "state_dir" in data
+            if "state_dir" in data and config.state_url is None
             else default_state_dir(env),
             "playbook_dirs": tuple(_resolve(p, base) for p in config.playbook_dirs),
             "source": found,

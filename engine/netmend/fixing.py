@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from netmend.approval import Approver, PolicyApprover, TerminalApprover, YesApprover
-from netmend.audit import AuditLog
 from netmend.aws.session import AwsClients
 from netmend.config import NetmendConfig
 from netmend.diagnosis import Diagnosis, diagnose
@@ -23,7 +22,6 @@ from netmend.reach import Flow, evaluate
 from netmend.runner import Runner
 from netmend.runner_result import RunResult
 from netmend.runner_verify import IntentCheck, with_states
-from netmend.store import RunStore
 
 __all__ = ["FixOutcome", "NoFixError", "fix_flow", "fix_result_json", "make_runner"]
 
@@ -53,15 +51,16 @@ def make_runner(
     Without ``approver``: ``--yes`` approves what the policy lets through, else the
     person at the terminal is asked (and without a terminal the run is refused).
     """
+    from netmend.store.state import open_state
     from netmend.verify_runner import runner_verifiers
 
     fallback = approver or (YesApprover() if yes else TerminalApprover())
-    store = RunStore(config.state_dir)
+    state = open_state(config, clients)  # local folder, or S3 + DynamoDB (many workers)
     return Runner(
         clients,
-        store,
+        state.runs,
         PolicyApprover(config.policy, fallback),
-        AuditLog(config.audit_path),
+        state.audit,
         # Reachability Analyzer exists only on AWS itself: `auto` elsewhere (moto, a
         # proxy) verifies locally.
         verifiers=runner_verifiers(clients, verify_method),

@@ -99,13 +99,22 @@ class Runner:
         verify_method: str = "local",
         intents: Sequence[IntentCheck] | None = None,
         rendered_diff: str | None = None,
+        stored: bool = False,
     ) -> RunResult:
-        """Record the plan and, with ``apply``, run it through approval to verification."""
+        """Record the plan and, with ``apply``, run it through approval to verification.
+
+        ``stored``: the plan is already recorded (a dry run or a held run, applied later
+        with ``fix --apply --plan RUN_ID``): it is not recorded again, and it is applied
+        exactly as stored, after approval and the drift check.
+        """
         flow = flow if flow is not None else plan.flow
         flow_verifier = self._flow_verifier(verify_method, flow)  # bad method: before anything
         run_id = plan.run_id
-        self.store.create_run(plan, requester=self.requester)
-        self._audit("run.recorded", plan, changes=len(plan.changes), apply=apply)
+        if stored:
+            self._check_stored(plan)
+        else:
+            self.store.create_run(plan, requester=self.requester)
+            self._audit("run.recorded", plan, changes=len(plan.changes), apply=apply)
         if plan.empty:
             return self._finish(
                 plan, RunStatus.NOTHING_TO_DO, "the estate already holds what the playbooks want"
@@ -116,6 +125,10 @@ class Runner:
         record_decision(self.audit, plan, decision, requester=self.requester)
         approval = decision.model_dump(mode="json")
         self.store.set_status(run_id, RunStatus.PLANNED, approval=approval)
+        if decision.outcome is DecisionOutcome.PENDING:
+            # Held for a person (unattended runs): nothing written, applied later on
+            # approval with `fix --apply --plan RUN_ID` or a ChatOps click.
+            return self._finish(plan, RunStatus.NEEDS_APPROVAL, decision.reason, decision=decision)
         if not decision.approved:
             return self._finish(
                 plan,
@@ -125,9 +138,21 @@ class Runner:
             )
         try:
             with self.store.lock(plan.resources, run_id):
+                if stored:  # another process may have applied it while this one waited
+                    self._check_stored(plan)
                 return self._apply_locked(plan, flow, flow_verifier, list(intents or ()), decision)
         except ResourceLockedError as error:
             return self._finish(plan, RunStatus.REFUSED, f"locked: {error}", decision=decision)
+
+    def _check_stored(self, plan: Plan) -> None:
+        """A stored plan may be applied once: while it is planned or held, never after."""
+        status = self.store.load_run(plan.run_id).status
+        if status not in (RunStatus.PLANNED, RunStatus.NEEDS_APPROVAL):
+            raise BadInputError(
+                f"run {plan.run_id} is {status.value}: only a planned or held run "
+                "(needs_approval) can be applied from its stored plan"
+            )
+        self._audit("run.resumed", plan, changes=len(plan.changes), was=status.value)
 
     def _flow_verifier(self, method: str, flow: Flow | None) -> Verifier | None:
         """The verifier for the flow when it is not the local one (None: local)."""

@@ -15,12 +15,13 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 from netmend.errors import NetmendError
 from netmend.store.atomic import fsync_dir
 from netmend.store.process import ProcessIdentity, current_process, process_alive
 
-__all__ = ["ResourceLockedError", "hold_locks"]
+__all__ = ["FileLocks", "LockManager", "ResourceLockedError", "hold_locks"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._:-]")
 # A lock file is written right after its exclusive creation; a reader that finds it
@@ -147,3 +148,27 @@ def hold_locks(folder: Path, resources: Iterable[str], run_id: str) -> Iterator[
             if holder and holder.get("run_id") == run_id:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
+
+
+class LockManager(Protocol):
+    """Per-resource run locks: lock files on one machine, DynamoDB for many workers
+    (``netmend.aws.lock_table``)."""
+
+    def hold(
+        self, resources: Iterable[str], run_id: str
+    ) -> contextlib.AbstractContextManager[None]:
+        """Hold every resource's lock for the ``with`` block; ResourceLockedError if a
+        live holder has one."""
+        ...
+
+
+class FileLocks:
+    """Lock files under one folder (``state_dir/locks``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def hold(
+        self, resources: Iterable[str], run_id: str
+    ) -> contextlib.AbstractContextManager[None]:
+        return hold_locks(self.folder, resources, run_id)

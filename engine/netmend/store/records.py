@@ -28,6 +28,7 @@ __all__ = [
 
 class RunStatus(StrEnum):
     PLANNED = "planned"
+    NEEDS_APPROVAL = "needs_approval"  # held for a person: `fix --apply --plan RUN_ID`
     REFUSED = "refused"
     APPLYING = "applying"
     APPLIED = "applied"
