@@ -32,6 +32,7 @@ from netmend.cli_options import (
 )
 from netmend.cli_playbooks import iam_policy_command, playbooks_app
 from netmend.cli_runs import fix, rollback, runs_app
+from netmend.cli_watch import watch
 from netmend.console import OutputFormat, emit_json, error_console, stdout_console
 from netmend.errors import BadInputError, NetmendError
 from netmend.log import configure_logging
@@ -100,6 +101,7 @@ def diagnose(
 app.command()(fix)
 app.command()(rollback)
 app.add_typer(runs_app, name="runs")
+app.command()(watch)  # issue 14: the event worker
 
 
 @app.command()

@@ -9,7 +9,6 @@ import typer
 
 from netmend.cli_options import (
     ConfigFile,
-    Destination,
     EndpointUrl,
     IcmpCode,
     IcmpType,
@@ -19,7 +18,6 @@ from netmend.cli_options import (
     Profile,
     Protocol,
     Region,
-    Source,
     Verbose,
     aws_options,
 )
@@ -33,6 +31,7 @@ from netmend.render_run import (
     render_plan_for,
     render_run_result,
 )
+from netmend.store.runs import RunStore
 
 __all__ = ["fix", "rollback", "runs_app"]
 
@@ -41,9 +40,24 @@ runs_app = typer.Typer(
 )
 
 
+# Optional here: `fix --apply --plan RUN_ID` takes the flow from the stored plan.
+FixSource = Annotated[str | None, typer.Option("--source", "-s", help="Instance id, ENI id or IP.")]
+FixDestination = Annotated[
+    str | None, typer.Option("--destination", "-d", help="Instance id, ENI id or IP.")
+]
+StoredPlan = Annotated[
+    str | None,
+    typer.Option(
+        "--plan",
+        metavar="RUN_ID",
+        help="Apply exactly this stored plan (a dry run or a held run) after the drift check.",
+    ),
+]
+
+
 def fix(
-    source: Source,
-    destination: Destination,
+    source: FixSource = None,
+    destination: FixDestination = None,
     port: Port = None,
     protocol: Protocol = "tcp",
     icmp_type: IcmpType = None,
@@ -80,6 +94,7 @@ def fix(
         str, typer.Option("--format", help="Diff: table, awscli, terraform or cloudformation.")
     ] = "table",
     playbooks_dir: PlaybookDirs = None,
+    plan_id: StoredPlan = None,
     config: ConfigFile = None,
     region: Region = None,
     profile: Profile = None,
@@ -88,6 +103,9 @@ def fix(
     verbose: Verbose = False,
 ) -> None:
     """Diagnose a flow and fix every root cause in one plan: a dry-run diff unless --apply.
+
+    ``--apply --plan RUN_ID`` applies a stored plan instead (a dry run, or a run the
+    event worker held for approval): exactly as stored, after approval and drift check.
 
     Exit code: 0 planned, applied or nothing to do; 1 refused, rolled back or failed;
     2 bad input.
@@ -107,6 +125,26 @@ def fix(
         raise BadInputError(f"unknown --format {fmt!r}: use {', '.join(DIFF_FORMATS)}")
     if verify not in VERIFY_METHODS:
         raise BadInputError(f"unknown --verify {verify!r}: use {', '.join(VERIFY_METHODS)}")
+    if plan_id is not None:
+        if source is not None or destination is not None or playbook is not None:
+            raise BadInputError("--plan takes the flow from the stored plan: drop --source, ...")
+        if not apply:
+            raise BadInputError("--plan RUN_ID applies a stored plan: add --apply")
+        _apply_stored_plan(
+            plan_id,
+            yes=yes,
+            verify=verify,
+            intents=intents,
+            fmt=fmt,
+            config=config,
+            region=region,
+            profile=profile,
+            endpoint_url=endpoint_url,
+            output=output,
+        )
+        return
+    if source is None or destination is None:
+        raise BadInputError("fix needs --source and --destination (or --apply --plan RUN_ID)")
     settings = load_config(config)
     loaded = load_playbooks([*settings.playbook_dirs, *(playbooks_dir or [])])
     if playbook is not None:
@@ -188,18 +226,34 @@ def rollback(
     raise typer.Exit(0 if result.status in ROLLBACK_SUCCESS else 1)
 
 
+def _run_store(
+    config: Path | None, region: str | None, profile: str | None, endpoint_url: str | None
+) -> RunStore:
+    """The config's run records: a local folder, or S3 + DynamoDB (AWS clients then)."""
+    from netmend.config import load_config
+    from netmend.store.state import needs_aws, open_state
+
+    settings = load_config(config)
+    clients = None
+    if needs_aws(settings):
+        from netmend.aws.session import make_clients
+
+        clients = make_clients(aws_options(region, profile, endpoint_url))
+    return open_state(settings, clients).runs
+
+
 @runs_app.command("list")
 def runs_list(
     config: ConfigFile = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
     output: Output = OutputFormat.TEXT,
 ) -> None:
     """Every recorded run, newest first (a run killed mid-apply shows as interrupted)."""
     from rich.table import Table
 
-    from netmend.config import load_config
-    from netmend.store import RunStore
-
-    runs = RunStore(load_config(config).state_dir).list_runs()
+    runs = _run_store(config, region, profile, endpoint_url).list_runs()
     rows = [
         {
             "run_id": r.run_id,
@@ -229,16 +283,17 @@ def runs_list(
 def runs_show(
     run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="The run to show.")],
     config: ConfigFile = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
     output: Output = OutputFormat.TEXT,
 ) -> None:
     """One run: its plan as a diff, its journal of API calls, and its result."""
     from rich.table import Table
 
-    from netmend.config import load_config
     from netmend.diff import render_plan
-    from netmend.store import RunStore
 
-    store = RunStore(load_config(config).state_dir)
+    store = _run_store(config, region, profile, endpoint_url)
     record = store.load_run(run_id)
     if output is OutputFormat.JSON:
         emit_json(
@@ -279,3 +334,55 @@ def runs_show(
             outcome,
         )
     console.print(journal)
+
+
+def _apply_stored_plan(
+    run_id: str,
+    *,
+    yes: bool,
+    verify: str,
+    intents: Path | None,
+    fmt: str,
+    config: Path | None,
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    output: OutputFormat,
+) -> None:
+    """`fix --apply --plan RUN_ID`: the stored plan, approved as usual, drift-checked, applied."""
+    from netmend.aws.session import make_clients
+    from netmend.config import load_config
+    from netmend.diff import plan_to_text
+    from netmend.fixing import make_runner
+    from netmend.verify_intents import load_intents
+
+    settings = load_config(config)
+    declared = load_intents(intents) if intents is not None else None
+    runner = make_runner(
+        make_clients(aws_options(region, profile, endpoint_url)),
+        settings,
+        yes=yes,
+        verify_method=verify,
+    )
+    plan = runner.store.read_plan(run_id)  # unknown id: exit 2
+    text = output is OutputFormat.TEXT
+    console = stdout_console()
+    if text:
+        console.print(render_plan_for(plan, fmt))
+    result = runner.execute(
+        plan,
+        apply=True,
+        flow=plan.flow,
+        verify_method=verify,
+        intents=declared.intents if declared else None,
+        rendered_diff=plan_to_text(plan, "table"),
+        stored=True,
+    )
+    if text:
+        console.print(render_run_result(result))
+    else:
+        document = result.to_json()
+        if document.get("verification") is None:
+            document["verification"] = {"method": verify, "reachable": None}
+        emit_json(document)
+    raise typer.Exit(0 if result.status in FIX_SUCCESS else 1)

@@ -6,6 +6,8 @@ build their worker here, so they behave alike.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from netmend.aws.session import AwsClients
@@ -21,10 +23,18 @@ from netmend.watch.queue import MessageQueue
 from netmend.watch.repair import HeldRunHook, Repairer
 from netmend.watch.worker import Worker, WorkerSettings
 
-__all__ = ["WATCH_REQUESTER", "build_worker"]
+__all__ = ["OWN_ROLES_ENV", "WATCH_REQUESTER", "build_worker", "own_principals"]
 
 # The requester recorded on the worker's runs (four-eyes: it can never approve them).
 WATCH_REQUESTER = "netmend-watch"
+# Comma-separated ARNs of netmend's own roles: events they caused start no repair.
+OWN_ROLES_ENV = "NETMEND_OWN_ROLE_ARNS"
+
+
+def own_principals(given: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The ``--own-role`` ARNs plus those in $NETMEND_OWN_ROLE_ARNS."""
+    from_env = [arn.strip() for arn in os.environ.get(OWN_ROLES_ENV, "").split(",")]
+    return tuple(dict.fromkeys(a for a in [*(given or ()), *from_env] if a))
 
 
 def build_worker(
