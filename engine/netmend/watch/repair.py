@@ -162,7 +162,7 @@ class Repairer:
         flow: Flow,
         notes: list[str],
     ) -> RunResult | None:
-        log.info("repairing intent", intent=intent.name, flow=flow.service, event=event.event_id)
+        log.info("repairing intent", intent=intent.name, flow=flow.service, event_id=event.event_id)
         others: Sequence[Intent] = self.intents.intents
         try:
             outcome = fix_flow(
