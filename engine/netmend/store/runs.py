@@ -96,10 +96,6 @@ class RunStore:
     def exists(self, run_id: str) -> bool:
         return self.backend.read(self._key(run_id, "meta.json")) is not None
 
-    def _require(self, run_id: str) -> None:
-        if not self.exists(run_id):
-            raise BadInputError(f"unknown run {run_id!r}: `netmend runs list` shows the runs")
-
     # -- writing ---------------------------------------------------------------------
 
     def create_run(self, plan: Plan, *, requester: str | None) -> RunMeta:
@@ -164,17 +160,15 @@ class RunStore:
     # -- reading ---------------------------------------------------------------------
 
     def read_meta(self, run_id: str) -> RunMeta:
-        self._require(run_id)
-        return self._parse(RunMeta, self._key(run_id, "meta.json"))
+        return self._parse(RunMeta, self._key(run_id, "meta.json"), run_id)
 
     def read_plan(self, run_id: str) -> Plan:
-        self._require(run_id)
-        return self._parse(Plan, self._key(run_id, "plan.json"))
+        return self._parse(Plan, self._key(run_id, "plan.json"), run_id)
 
     def read_snapshot(self, run_id: str) -> Snapshot | None:
-        self._require(run_id)
         key = self._key(run_id, "snapshot.json")
-        return self._parse(Snapshot, key) if self.backend.read(key) is not None else None
+        data = self.backend.read(key)
+        return None if data is None else self._validate(Snapshot, data, key)
 
     def read_journal(self, run_id: str) -> list[JournalEntry]:
         entries: list[JournalEntry] = []
@@ -187,7 +181,6 @@ class RunStore:
         return entries
 
     def read_result(self, run_id: str) -> dict[str, Any] | None:
-        self._require(run_id)
         data = self.backend.read(self._key(run_id, "result.json"))
         if data is None:
             return None
@@ -239,20 +232,28 @@ class RunStore:
             if not _RUN_ID.fullmatch(run_id):
                 continue
             key = self._key(run_id, "meta.json")
-            with contextlib.suppress(NetmendError):
-                if self.backend.read(key) is not None:
-                    yield self._parse(RunMeta, key)
+            data = self.backend.read(key)
+            if data is not None:
+                with contextlib.suppress(NetmendError):
+                    yield self._validate(RunMeta, data, key)
 
-    def _parse(self, model: type[_M], key: str) -> _M:
-        where = f"{self.location.rstrip('/')}/{key}"
+    def _parse(self, model: type[_M], key: str, run_id: str | None = None) -> _M:
         data = self.backend.read(key)
         if data is None:
-            raise NetmendError(f"damaged run record {where}: missing")
+            if run_id is not None and not self.exists(run_id):
+                raise BadInputError(f"unknown run {run_id!r}: `netmend runs list` shows the runs")
+            raise NetmendError(f"damaged run record {self._where(key)}: missing")
+        return self._validate(model, data, key)
+
+    def _where(self, key: str) -> str:
+        return f"{self.location.rstrip('/')}/{key}"
+
+    def _validate(self, model: type[_M], data: bytes, key: str) -> _M:
         try:
             return model.model_validate_json(data)
         except ValidationError as error:
             first = str(error).splitlines()[0]
-            raise NetmendError(f"damaged run record {where}: {first}") from error
+            raise NetmendError(f"damaged run record {self._where(key)}: {first}") from error
 
     # -- locks -----------------------------------------------------------------------
 
