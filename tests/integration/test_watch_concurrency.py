@@ -52,14 +52,19 @@ def test_two_workers_on_one_queue_never_run_on_the_same_resource_at_once(
     results = [r for s in summaries.values() for r in s.results]
     assert sorted(r.action for r in results) == ["checked", "repaired"], results
     spans = []
-    for worker, result in zip(workers, (summaries[w.worker_id].results[0] for w in workers)):
+    for worker, result in zip(
+        workers, (summaries[w.worker_id].results[0] for w in workers), strict=True
+    ):
         assert result.event_id is not None
         record = worker.ledger.read(result.event_id)
-        assert record is not None and record.outcome is not None
+        assert record is not None
+        assert record.outcome is not None
         assert record.worker == worker.worker_id
         spans.append((record.outcome.started_at, record.outcome.finished_at))
-    (a_start, a_end), (b_start, b_end) = sorted(spans, key=lambda s: str(s[0]))
-    assert a_start is not None and a_end is not None and b_start is not None
+    (a_start, a_end), (b_start, _b_end) = sorted(spans, key=lambda s: str(s[0]))
+    assert a_start is not None
+    assert a_end is not None
+    assert b_start is not None
     assert a_end <= b_start  # one after the other, never both on the group
     runs = open_state(load_config(watch.config), aws.clients()).runs.list_runs()
     assert [r.status.value for r in runs] == ["applied"]
@@ -83,7 +88,8 @@ def test_a_dead_workers_dynamodb_lock_expires_and_is_taken_over(
 
     with live.hold(["sg-0123456789abcdef0"], "run-new"):
         holder = live.holder_of("sg-0123456789abcdef0")
-        assert holder is not None and holder["run_id"] == "run-new"
+        assert holder is not None
+        assert holder["run_id"] == "run-new"
         assert float(holder["expires_at"]) > time.time()
         assert not dead.renew("sg-0123456789abcdef0", "run-dead")
         dead.release("sg-0123456789abcdef0", "run-dead")  # conditional: leaves it alone

@@ -79,14 +79,16 @@ def test_deny_override_is_held_as_needs_approval_then_applied_by_plan_id(
 
     [result] = summary.results
     assert result.action == "held", result
-    assert result.ack and watch.waiting() == 0
+    assert result.ack
+    assert watch.waiting() == 0
     [run] = result.runs
     assert run["status"] == "needs_approval"
     assert _state(aws, estate.vpc_id, estate.source, estate.destination) == broken  # unwritten
     runs = open_state(load_config(watch.config), aws.clients()).runs
     record = runs.load_run(run["run_id"])
     assert record.status.value == "needs_approval"
-    assert record.snapshot is None and record.journal == ()
+    assert record.snapshot is None
+    assert record.journal == ()
     assert "deny-override" in {k.value for k in record.plan.kinds}
     assert "deny-override" in record.meta.message
     listed = run_cli("runs", "list", "--config", str(watch.config), "--output", "json")
@@ -105,7 +107,9 @@ def test_deny_override_is_held_as_needs_approval_then_applied_by_plan_id(
     planned = [(c.api, c.resource, c.params) for c in record.plan.changes]
     assert [(c["api"], c["resource"], c["params"]) for c in document["changes"]] == planned
     reachable, inbound = _state(aws, estate.vpc_id, estate.source, estate.destination)
-    assert reachable and 90 in inbound and len(inbound) == 3
+    assert reachable
+    assert 90 in inbound
+    assert len(inbound) == 3
 
     again = run_cli(
         "fix", "--apply", "--plan", run["run_id"], "--yes", "--config", str(watch.config),

@@ -82,16 +82,20 @@ def test_revoked_rule_is_repaired_from_its_event_and_a_duplicate_is_ignored(
     record = state.runs.load_run(run["run_id"])
     assert record.status.value == "applied"
     assert record.meta.requester == "netmend-watch"
-    assert record.snapshot is not None and server_sg in record.snapshot.resources
+    assert record.snapshot is not None
+    assert server_sg in record.snapshot.resources
     event_id = event["detail"]["eventID"]
     assert record.plan.change_id == f"event {event_id}"
     ledger = worker.ledger.read(event_id)
-    assert ledger is not None and ledger.status == "done"
-    assert ledger.outcome is not None and ledger.outcome.runs[0]["run_id"] == run["run_id"]
+    assert ledger is not None
+    assert ledger.status == "done"
+    assert ledger.outcome is not None
+    assert ledger.outcome.runs[0]["run_id"] == run["run_id"]
     # One run only: the duplicate started none.
     assert [s.run_id for s in state.runs.list_runs()] == [run["run_id"]]
     audit = [e["event"] for e in state.audit.entries()]
-    assert "watch.event" in audit and "run.applied" in audit
+    assert "watch.event" in audit
+    assert "run.applied" in audit
 
     listed = run_cli("runs", "list", "--config", str(watch.config), "--output", "json")
     assert listed.exit_code == 0, listed.stderr

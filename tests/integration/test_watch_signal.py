@@ -72,7 +72,8 @@ def test_sigterm_finishes_the_current_message_and_exits_zero(
     assert document["stopped_by_signal"] is True
     assert document["received"] == 1
     [message] = document["messages"]
-    assert message["action"] == "repaired" and message["acknowledged"] is True
+    assert message["action"] == "repaired"
+    assert message["acknowledged"] is True
     assert _reachable(aws, estate.vpc_id, estate.source, estate.destination)
     assert watch.waiting() == 1  # the second message was not taken
     events = [json.loads(line).get("event") for line in log_lines if line.startswith("{")]

@@ -63,9 +63,7 @@ class WatchAws:
             attributes["ApproximateNumberOfMessagesNotVisible"]
         )
 
-    def worker(
-        self, intents: Path, *, worker_id: str | None = None, **settings: Any
-    ) -> Worker:
+    def worker(self, intents: Path, *, worker_id: str | None = None, **settings: Any) -> Worker:
         from netmend.aws.queue import SqsQueue
 
         clients: AwsClients = self.aws.clients()
@@ -90,9 +88,9 @@ def make_watch_aws(
     dynamodb = session.client("dynamodb", endpoint_url=aws.endpoint_url)
     suffix = uuid.uuid4().hex[:8]
     dlq_url = sqs.create_queue(QueueName=f"netmend-events-dlq-{suffix}")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     queue_url = sqs.create_queue(
         QueueName=f"netmend-events-{suffix}",
         Attributes={
