@@ -31,7 +31,7 @@ from netmend.demo.estates import (
     build_estate,
     fix_by_hand,
 )
-from netmend.verify_intents import Intent, dump_intents
+from netmend.verify.intents import Intent, dump_intents
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

@@ -16,7 +16,7 @@ from netmend.aws.session import AwsClients
 from netmend.demo.estates import BuiltEstate
 from netmend.model import Inventory
 from netmend.reach import evaluate, make_flow
-from netmend.restore import differences
+from netmend.run.restore import differences
 from tests.cli_runner import run_cli
 
 __all__ = ["FixCycle", "reachable_pairs", "run_fix_cycle", "vpc_states"]

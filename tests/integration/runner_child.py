@@ -15,8 +15,8 @@ from typing import Any
 from netmend.approval import YesApprover
 from netmend.audit import AuditLog
 from netmend.aws.session import AwsOptions, make_clients
-from netmend.plan import Plan
-from netmend.runner import Runner
+from netmend.run.plan import Plan
+from netmend.run.runner import Runner
 from netmend.store import RunStore
 
 WRITE_PREFIXES = ("Authorize", "Revoke", "Create", "Delete", "Replace", "Modify")

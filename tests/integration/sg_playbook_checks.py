@@ -6,7 +6,7 @@ from typing import Any
 
 from netmend.aws.collector import collect_inventory
 from netmend.demo.estates import BuiltEstate, fix_by_hand
-from netmend.restore import differences
+from netmend.run.restore import differences
 from tests.cli_runner import run_cli
 from tests.conftest import MotoAws
 from tests.integration.fix_cycle import vpc_states

@@ -17,11 +17,11 @@ from netmend.audit import AuditLog
 from netmend.aws.collector import collect_inventory
 from netmend.aws.mutations import apply_change
 from netmend.errors import NetmendError
-from netmend.plan import Change, new_run_id
 from netmend.playbook import load_playbooks, propose_plan
 from netmend.reach import evaluate, make_flow
-from netmend.reach.causes import classify
-from netmend.runner import Runner
+from netmend.reach.causes.classify import classify
+from netmend.run.plan import Change, new_run_id
+from netmend.run.runner import Runner
 from netmend.store import RunStatus, RunStore
 
 pytestmark = pytest.mark.integration

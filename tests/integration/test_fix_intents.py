@@ -8,7 +8,7 @@ import pytest
 
 from netmend.aws.collector import collect_inventory
 from netmend.demo.estates import build_estate
-from netmend.restore import differences
+from netmend.run.restore import differences
 from tests.cli_runner import run_cli
 from tests.conftest import MotoAws
 from tests.integration.test_fix_cli import _strip_ingress_to_nothing

@@ -21,15 +21,15 @@ from typing import Any
 
 import pytest
 
+from netmend.app.diagnosis import diagnose
 from netmend.aws.collector import collect_inventory
 from netmend.demo.estates import BuiltEstate, build_estate
 from netmend.demo.scaffold import permission
-from netmend.diagnosis import diagnose
 from netmend.model import Inventory
-from netmend.plan import Plan, new_run_id
 from netmend.playbook import load_playbooks, propose_plan
 from netmend.reach import make_flow
-from netmend.restore import sg_rule_key
+from netmend.run.plan import Plan, new_run_id
+from netmend.run.restore import sg_rule_key
 from netmend.store import RunStatus, RunStore
 from tests.cli_runner import run_cli
 from tests.conftest import MotoAws

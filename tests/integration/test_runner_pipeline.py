@@ -20,10 +20,10 @@ from netmend.audit import AuditLog
 from netmend.aws.mutations import read_resources
 from netmend.aws.session import AwsClients
 from netmend.errors import AwsCallError, BadInputError, NetmendError
-from netmend.plan import Plan
-from netmend.restore import differences
-from netmend.runner import Runner
-from netmend.runner_result import Verification
+from netmend.run.plan import Plan
+from netmend.run.restore import differences
+from netmend.run.result import Verification
+from netmend.run.runner import Runner
 from netmend.store import RunStatus, RunStore
 
 pytestmark = pytest.mark.integration

@@ -15,12 +15,12 @@ import pytest
 from netmend.aws.collector import collect_inventory
 from netmend.aws.reachability import ReachabilityAnalyzerError
 from netmend.demo.estates import HEALTHY, OCTETS, BuiltEstate, build_all, fix_by_hand
-from netmend.plan import Plan
 from netmend.reach import make_flow
-from netmend.verify import LocalVerifier, MethodVerifier, select_verifier
-from netmend.verify_intents import Intent, IntentsError, dump_intents, load_intents
-from netmend.verify_report import check_intents, intent_report_to_json, intents_hold_after
-from netmend.verify_runner import AnalyzerRunVerifier, runner_verifiers
+from netmend.run.plan import Plan
+from netmend.verify.analyzer import AnalyzerRunVerifier, runner_verifiers
+from netmend.verify.flow import LocalVerifier, MethodVerifier, select_verifier
+from netmend.verify.intents import Intent, IntentsError, dump_intents, load_intents
+from netmend.verify.report import check_intents, intent_report_to_json, intents_hold_after
 
 pytestmark = pytest.mark.integration
 

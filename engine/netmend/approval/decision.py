@@ -8,7 +8,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from netmend.plan import Plan
+from netmend.run.plan import Plan
 
 __all__ = ["Approver", "Decision", "DecisionOutcome"]
 

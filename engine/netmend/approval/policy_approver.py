@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from netmend.approval.decision import Approver, Decision, DecisionOutcome
 from netmend.approval.policy import Policy, never_violations
-from netmend.plan import Plan
+from netmend.run.plan import Plan
 
 __all__ = ["POLICY_APPROVER", "PolicyApprover"]
 

@@ -14,7 +14,7 @@ from rich.prompt import Confirm
 
 from netmend.approval.decision import Decision, DecisionOutcome
 from netmend.approval.yes import invoking_user
-from netmend.plan import Plan
+from netmend.run.plan import Plan
 
 __all__ = ["NO_TERMINAL_MESSAGE", "TerminalApprover"]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from netmend.approval.decision import Decision
 from netmend.audit import AuditLog
-from netmend.plan import Plan
+from netmend.run.plan import Plan
 
 __all__ = ["record_decision"]
 

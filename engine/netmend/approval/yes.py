@@ -7,7 +7,7 @@ import getpass
 import os
 
 from netmend.approval.decision import Decision, DecisionOutcome
-from netmend.plan import Plan
+from netmend.run.plan import Plan
 
 __all__ = ["YesApprover", "invoking_user"]
 

@@ -17,20 +17,20 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from netmend.app.diagnosis import diagnose
+from netmend.app.fixing import fix_flow, make_runner
 from netmend.approval import YesApprover
 from netmend.aws.collector import collect_inventory
 from netmend.aws.session import AwsClients, AwsOptions, make_clients
 from netmend.config import NetmendConfig
-from netmend.console import emit_json, stdout_console
 from netmend.demo.estates import BuiltEstate, build_all
 from netmend.demo.sandbox import SANDBOX_REGION, sandbox_endpoint
-from netmend.diagnosis import diagnose
 from netmend.errors import NetmendError
-from netmend.fixing import fix_flow, make_runner
 from netmend.model import Inventory
 from netmend.playbook import PlaybookSet, load_playbooks
 from netmend.reach import Flow, make_flow
-from netmend.restore import differences
+from netmend.render.console import emit_json, stdout_console
+from netmend.run.restore import differences
 
 __all__ = ["EstateReport", "run_demo"]
 

@@ -1,6 +1,9 @@
 """Playbooks: declarative fixes that compose registered, typed detectors and actions.
 
-The public surface the CLI and the runner use; see DESIGN.md, "Playbooks".
+The public surface the CLI and the runner use; see DESIGN.md, "Playbooks". The lists of
+registered steps are ``netmend.playbook.registry.actions()``/``detectors()``/``verifiers()``:
+the names ``actions``, ``detectors`` and ``verifiers`` here are the sub-packages and module
+that hold the built-in steps.
 """
 
 from __future__ import annotations
@@ -14,13 +17,10 @@ from netmend.playbook.registry import (
     Action,
     Detector,
     Verifier,
-    actions,
-    detectors,
     get_action,
     get_detector,
     get_verifier,
     invert_change,
-    verifiers,
 )
 from netmend.playbook.schema import Approval, Playbook, Step, playbook_json_schema
 
@@ -37,8 +37,6 @@ __all__ = [
     "Step",
     "StepContext",
     "Verifier",
-    "actions",
-    "detectors",
     "get_action",
     "get_detector",
     "get_verifier",
@@ -51,5 +49,4 @@ __all__ = [
     "run_playbook",
     "sanitize_description",
     "validate_path",
-    "verifiers",
 ]

@@ -22,7 +22,7 @@ from typing import Literal
 from netmend.model import AclEntry, AclRuleAction, Inventory, NetworkAcl
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP
 from netmend.reach.acl import CompiledAcl, walk
-from netmend.reach.causes_match import endpoint_eni, host_cidr
+from netmend.reach.causes.match import endpoint_eni, host_cidr
 from netmend.reach.flow import Flow
 from netmend.reach.intervals import Interval
 from netmend.reach.packet import ALL_KEYS, Packet, acl_entry_keys, forward_packet, reply_packet

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from netmend.model.protocol import normalise_protocol
-from netmend.new_resources import is_placeholder
+from netmend.run.new_resources import is_placeholder
 
 __all__ = [
     "AclId",

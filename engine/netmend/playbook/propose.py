@@ -16,16 +16,16 @@ from pydantic import BaseModel, ValidationError
 
 from netmend.errors import BadInputError
 from netmend.model import Inventory, NetworkInterface
-from netmend.plan import Change, Plan, ResourceState
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import PlaybookError, PlaybookIssue, ProposalRefusedError
 from netmend.playbook.loader import PlaybookSet
 from netmend.playbook.registry import get_action, get_detector
 from netmend.playbook.schema import Playbook, Step
 from netmend.playbook.templating import render_text, render_value, render_when
-from netmend.reach.causes_model import RootCause
+from netmend.reach.causes.model import RootCause
 from netmend.reach.flow import Flow
 from netmend.reach.result import Evaluation
+from netmend.run.plan import Change, Plan, ResourceState
 
 __all__ = ["PlaybookOutcome", "propose_plan", "run_playbook"]
 

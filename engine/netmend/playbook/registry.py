@@ -17,9 +17,9 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from netmend.plan import Change
 from netmend.playbook.context import StepContext
 from netmend.playbook.params import Params
+from netmend.run.plan import Change
 
 __all__ = [
     "Action",
@@ -43,19 +43,19 @@ A = TypeVar("A", bound="Action[Any]")
 
 # Modules whose import registers the built-in steps.
 _BUILTIN_MODULES = (
-    "netmend.playbook.detectors",
+    "netmend.playbook.detectors.builtin",
     "netmend.playbook.verifiers",
-    "netmend.playbook.actions_sg",
-    "netmend.playbook.actions_eni",
-    "netmend.playbook.actions_acl",
-    "netmend.playbook.actions_quota",
-    "netmend.playbook.actions_sg_revoke",
-    "netmend.playbook.detectors_stateless",
-    "netmend.playbook.actions_acl_flow",
-    "netmend.playbook.attach_group",
-    "netmend.playbook.actions_sg_room",
-    "netmend.playbook.quota_room",
-    "netmend.playbook.actions_sg_create",
+    "netmend.playbook.actions.sg",
+    "netmend.playbook.actions.eni",
+    "netmend.playbook.actions.acl",
+    "netmend.playbook.actions.quota",
+    "netmend.playbook.actions.revoke_rules",
+    "netmend.playbook.detectors.stateless",
+    "netmend.playbook.actions.allow_flow",
+    "netmend.playbook.actions.attach_group",
+    "netmend.playbook.actions.make_room",
+    "netmend.playbook.detectors.quota_room",
+    "netmend.playbook.actions.create_group",
 )
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from netmend.plan import Plan, ResourceState
+from netmend.run.plan import Plan, ResourceState
 from netmend.store.process import ProcessIdentity
 
 __all__ = [

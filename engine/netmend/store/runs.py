@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from netmend.errors import BadInputError, NetmendError
-from netmend.plan import Plan
+from netmend.run.plan import Plan
 from netmend.store.backend import LocalBackend, RecordBackend
 from netmend.store.locks import FileLocks, LockManager
 from netmend.store.process import current_process, process_alive

@@ -18,7 +18,7 @@ from netmend.approval.decision import Decision, DecisionOutcome
 from netmend.approval.policy import Policy
 from netmend.approval.policy_approver import POLICY_APPROVER, PolicyApprover
 from netmend.approval.windows import in_any_window
-from netmend.plan import Plan
+from netmend.run.plan import Plan
 from netmend.store.budget import ChangeBudget
 
 __all__ = ["HOLD_APPROVER", "HoldForPerson", "UnattendedApprover"]

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import structlog
 
-from netmend.runner_result import RunResult
+from netmend.run.result import RunResult
 from netmend.watch.repair import HeldRunHook
 
 __all__ = ["CHANNEL_ENV", "chatops_hook", "log_held_run"]

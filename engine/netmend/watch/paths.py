@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 
 from netmend.model import Inventory
 from netmend.reach.flow import Endpoint, Flow
-from netmend.verify_intents import Intent
+from netmend.verify.intents import Intent
 
 __all__ = ["affected_intents", "path_resources"]
 

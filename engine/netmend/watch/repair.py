@@ -18,17 +18,17 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from netmend.app.fixing import NoFixError, fix_flow
 from netmend.aws.collector import collect_inventory, refresh_inventory
 from netmend.aws.session import AwsClients
 from netmend.errors import BadInputError, NetmendError
-from netmend.fixing import NoFixError, fix_flow
 from netmend.model import Inventory
 from netmend.playbook import PlaybookSet, ProposalRefusedError
 from netmend.reach import Flow, evaluate
-from netmend.runner import Runner
-from netmend.runner_result import RunResult
+from netmend.run.result import RunResult
+from netmend.run.runner import Runner
 from netmend.store.records import RunStatus
-from netmend.verify_intents import Intent, IntentsFile, resolve_intents
+from netmend.verify.intents import Intent, IntentsFile, resolve_intents
 from netmend.watch.events import CloudTrailEvent
 from netmend.watch.ledger import EventOutcome
 from netmend.watch.paths import affected_intents

@@ -13,10 +13,10 @@ from pathlib import Path
 from netmend.aws.session import AwsClients
 from netmend.config import NetmendConfig
 from netmend.playbook import load_playbooks
-from netmend.runner import Runner
+from netmend.run.runner import Runner
 from netmend.store.state import open_state
-from netmend.verify_intents import load_intents
-from netmend.verify_runner import runner_verifiers
+from netmend.verify.analyzer import runner_verifiers
+from netmend.verify.intents import load_intents
 from netmend.watch.approver import UnattendedApprover
 from netmend.watch.held import chatops_hook
 from netmend.watch.queue import MessageQueue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netmend.model import SecurityGroup, SgRule
-from netmend.plan import Change, ChangeKind, Plan
+from netmend.run.plan import Change, ChangeKind, Plan
 
 GROUP = SecurityGroup(group_id="sg-1", group_name="web", vpc_id="vpc-1")
 

@@ -14,7 +14,7 @@ from netmend.approval import (
     never_violations,
 )
 from netmend.model import SecurityGroup
-from netmend.plan import ChangeKind, Plan
+from netmend.run.plan import ChangeKind, Plan
 
 from .plans import GROUP, authorize, plan_of, revoke
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from netmend.model import Inventory, NetworkInterface, SecurityGroup, SgRule
-from netmend.plan import Plan
 from netmend.playbook import load_playbooks, propose_plan
-from netmend.reach.causes import RootCause, classify
+from netmend.reach.causes.classify import RootCause, classify
 from netmend.reach.evaluate import evaluate
 from netmend.reach.flow import Flow
+from netmend.run.plan import Plan
 from playbook.estate import RUN_ID, with_resources
 
 __all__ = ["add_interface", "applied", "causes_of", "plan_for", "reachable", "rules_of"]

@@ -14,12 +14,12 @@ import pytest
 
 from netmend.approval.policy import Policy
 from netmend.model import AclEntry, Inventory, NetworkAcl
-from netmend.plan import ChangeKind, Plan
 from netmend.playbook import ProposalRefusedError, invert_change
 from netmend.playbook.acl_crossings import crossings, place_entry
 from netmend.reach.evaluate import evaluate
 from netmend.reach.flow import Flow, make_flow
 from netmend.reach.result import Leg
+from netmend.run.plan import ChangeKind, Plan
 from playbook.estate import acl_entry, build_inventory, sg_rule
 from playbook.planning import applied, causes_of, plan_for, reachable
 

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from netmend.model import Inventory, SecurityGroup, SgRule
-from netmend.plan import ChangeKind, Plan
 from netmend.playbook import ProposalRefusedError, get_action, invert_change
-from netmend.playbook.quota_room import quota_increase
-from netmend.playbook.sg_consolidate import consolidation
-from netmend.playbook.sg_redundancy import covers, redundant_rules
+from netmend.playbook.detectors.quota_room import quota_increase
+from netmend.playbook.sg.consolidate import consolidation
+from netmend.playbook.sg.redundancy import covers, redundant_rules
 from netmend.reach.flow import make_flow
+from netmend.run.plan import ChangeKind, Plan
 from playbook.estate import build_inventory, make_context, sg_rule
 from playbook.planning import applied, causes_of, plan_for, reachable, rules_of
 
@@ -371,7 +371,7 @@ def test_invert_of_a_consolidation_rewrites_the_host_back() -> None:
 def test_room_plan_strategies() -> None:
     """fits when the group has room after all; free-redundant when the covered rules
     free enough; consolidate when they do not; none when nothing helps."""
-    from netmend.playbook.quota_room import needed_rule, room_plan
+    from netmend.playbook.detectors.quota_room import needed_rule, room_plan
 
     inventory = shadowed_estate()
     flow = flow_of(inventory)

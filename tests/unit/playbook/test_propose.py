@@ -12,7 +12,6 @@ import pytest
 
 from netmend.errors import BadInputError
 from netmend.model import Inventory, SecurityGroup
-from netmend.plan import ChangeKind, Plan
 from netmend.playbook import (
     PlaybookError,
     PlaybookSet,
@@ -22,10 +21,11 @@ from netmend.playbook import (
     propose_plan,
 )
 from netmend.playbook.registry import get_detector
-from netmend.reach.causes import RootCause, classify
+from netmend.reach.causes.classify import RootCause, classify
 from netmend.reach.evaluate import evaluate
 from netmend.reach.flow import Flow, make_flow
 from netmend.reach.result import Direction, Leg
+from netmend.run.plan import ChangeKind, Plan
 from playbook.estate import (
     RUN_ID,
     acl_entry,

@@ -10,7 +10,7 @@ import pytest
 
 from netmend.errors import BadInputError, NetmendError
 from netmend.model import NetworkAcl, NetworkInterface, SecurityGroup, SgRule
-from netmend.plan import Change, ChangeKind, Plan
+from netmend.run.plan import Change, ChangeKind, Plan
 from netmend.store import (
     JournalEntry,
     RunStatus,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from netmend.approval.decision import DecisionOutcome
 from netmend.approval.policy import Policy
-from netmend.plan import ChangeKind, Plan
+from netmend.run.plan import ChangeKind, Plan
 from netmend.store.backend import LocalBackend
 from netmend.store.budget import RecordBudget
 from netmend.watch.approver import UnattendedApprover

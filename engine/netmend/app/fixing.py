@@ -1,0 +1,162 @@
+"""Fixing one flow: diagnose, propose one plan from every root cause, run it.
+
+The CLI, the demo and ChatOps all fix a flow through ``fix_flow`` so that they share one
+pipeline: detect → propose → approve → snapshot → apply → verify (→ roll back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from netmend.app.diagnosis import Diagnosis, diagnose
+from netmend.approval import Approver, PolicyApprover, TerminalApprover, YesApprover
+from netmend.aws.session import AwsClients
+from netmend.config import NetmendConfig
+from netmend.errors import NetmendError
+from netmend.model import Inventory
+from netmend.playbook import PlaybookSet, propose_plan
+from netmend.reach import Flow, evaluate
+from netmend.run.plan import Plan, new_run_id
+from netmend.run.result import RunResult
+from netmend.run.runner import Runner
+from netmend.verify.run import IntentCheck, with_states
+
+__all__ = ["FixOutcome", "NoFixError", "fix_flow", "fix_result_json", "make_runner"]
+
+
+class NoFixError(NetmendError):
+    """The flow is blocked but no playbook (of those asked for) proposes a change."""
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    diagnosis: Diagnosis
+    plan: Plan
+    result: RunResult
+
+
+def make_runner(
+    clients: AwsClients,
+    config: NetmendConfig,
+    *,
+    yes: bool = False,
+    approver: Approver | None = None,
+    requester: str | None = None,
+    verify_method: str = "auto",
+) -> Runner:
+    """A Runner on the config's state dir; the policy always decides first.
+
+    Without ``approver``: ``--yes`` approves what the policy lets through, else the
+    person at the terminal is asked (and without a terminal the run is refused).
+    """
+    from netmend.store.state import open_state
+    from netmend.verify.analyzer import runner_verifiers
+
+    fallback = approver or (YesApprover() if yes else TerminalApprover())
+    state = open_state(config, clients)  # local folder, or S3 + DynamoDB (many workers)
+    return Runner(
+        clients,
+        state.runs,
+        PolicyApprover(config.policy, fallback),
+        state.audit,
+        # Reachability Analyzer exists only on AWS itself: `auto` elsewhere (moto, a
+        # proxy) verifies locally.
+        verifiers=runner_verifiers(clients, verify_method),
+        requester=requester,
+    )
+
+
+def fix_flow(
+    runner: Runner,
+    inventory: Inventory,
+    flow: Flow,
+    playbooks: PlaybookSet,
+    *,
+    apply: bool,
+    only: str | None = None,
+    group: str | None = None,
+    change_id: str | None = None,
+    verify_method: str = "local",
+    intents: Sequence[IntentCheck] | None = None,
+    on_plan: Callable[[Plan], str | None] | None = None,
+) -> FixOutcome:
+    """Diagnose ``flow``, propose one plan for all its root causes, and run it.
+
+    Without ``apply`` this is the dry run: the plan is recorded, nothing is written.
+    ``on_plan`` sees the plan before it runs (to show the diff) and may return the
+    diff text the approver shows. Raises ProposalRefusedError when no playbook can
+    propose anything.
+    """
+    found = diagnose(inventory, flow)
+    plan = propose_plan(
+        inventory,
+        flow,
+        found.evaluation,
+        found.causes,
+        playbooks,
+        only=only,
+        run_id=new_run_id(),
+        change_id=change_id,
+        group=group,
+    )
+    if plan.empty and not found.reachable:
+        # "nothing to do" would claim the flow works; say what was found instead.
+        causes = ", ".join(f"{c.playbook} on {c.resource}" for c in found.causes) or "none"
+        notes = "; ".join(plan.notes)
+        raise NoFixError(
+            f"{flow.service} from {flow.source.label} to {flow.destination.label} is blocked "
+            f"(root causes: {causes}) but no playbook proposes a change"
+            + (f": {notes}" if notes else "")
+        )
+    still = _still_blocked(inventory, flow, plan)
+    if still is not None:
+        plan = plan.model_copy(update={"notes": (*plan.notes, still)})
+        if apply:
+            # Applying would only be rolled back by verification: say so before writing.
+            if on_plan is not None:
+                on_plan(plan)
+            raise NoFixError(f"not applied: {still}")
+    rendered_diff = on_plan(plan) if on_plan is not None else None
+    result = runner.execute(
+        plan,
+        apply=apply,
+        flow=flow,
+        verify_method=verify_method,
+        intents=intents,
+        rendered_diff=rendered_diff,
+    )
+    return FixOutcome(diagnosis=found, plan=plan, result=result)
+
+
+def _still_blocked(inventory: Inventory, flow: Flow, plan: Plan) -> str | None:
+    """Why the flow would stay blocked once the plan is applied, or None if it would pass.
+
+    The plan's after-states are evaluated offline; a block no playbook fixes (a missing
+    route, say) is reported here rather than discovered by a verification that fails.
+    """
+    if plan.empty:
+        return None
+    after = [state for rid in plan.resources if (state := plan.after(rid)) is not None]
+    projected = evaluate(with_states(inventory, after), flow)
+    if projected.reachable:
+        return None
+    where = "; ".join(f"{e.code} at {e.component}" for e in projected.explanations)
+    return (
+        f"this plan alone does not make {flow.service} reachable: it would still be "
+        f"blocked ({where}), which no playbook here fixes"
+    )
+
+
+def fix_result_json(outcome: FixOutcome, verify_method: str) -> dict[str, Any]:
+    """DESIGN.md's ``fix --output json``: run_id, status, playbook, changes, verification."""
+    document = outcome.result.to_json()
+    if document.get("verification") is None:
+        document["verification"] = {"method": verify_method, "reachable": None}
+    document["root_causes"] = [
+        {"playbook": c.playbook, "resource": c.resource, "summary": c.summary}
+        for c in outcome.diagnosis.causes
+    ]
+    document["notes"] = list(outcome.plan.notes)
+    return document

@@ -1,0 +1,236 @@
+"""The ``netmend`` command (typer + rich).
+
+Every command takes ``--region``, ``--profile``, ``--endpoint-url`` and ``--output``;
+errors netmend expects (bad input, AWS unreachable, an AWS call that failed) print one
+line on stderr and exit with the error's code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from netmend import __version__
+from netmend.cli.options import (
+    Destination,
+    EndpointUrl,
+    IcmpCode,
+    IcmpType,
+    InventoryFile,
+    Output,
+    Port,
+    Profile,
+    Protocol,
+    Region,
+    Source,
+    Verbose,
+    aws_options,
+    load_estate,
+)
+from netmend.cli.playbooks import iam_policy_command, playbooks_app
+from netmend.cli.runs import fix, rollback, runs_app
+from netmend.cli.watch import watch
+from netmend.errors import BadInputError, NetmendError
+from netmend.log import configure_logging
+from netmend.render.console import OutputFormat, emit_json, error_console, stdout_console
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="netmend",
+    help=(
+        "Find out why traffic inside AWS is silently dropped (security groups, network "
+        "ACLs, routes, quotas) and fix it safely: dry-run diff, approval, snapshot, "
+        "apply, verify, rollback."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+inventory_app = typer.Typer(
+    help="Collect an account and region's estate, or save it to a file.", no_args_is_help=True
+)
+
+
+@app.command()
+def diagnose(
+    source: Source,
+    destination: Destination,
+    port: Port = None,
+    protocol: Protocol = "tcp",
+    icmp_type: IcmpType = None,
+    icmp_code: IcmpCode = None,
+    inventory: InventoryFile = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+    output: Output = OutputFormat.TEXT,
+    verbose: Verbose = False,
+) -> None:
+    """Say whether SRC can reach DST, where the flow is dropped, and which root cause.
+
+    Exit code: 0 reachable, 3 blocked, 2 bad input.
+    """
+    from netmend.app.diagnosis import EXIT_BLOCKED, diagnose, diagnosis_to_json, render_diagnosis
+    from netmend.reach import make_flow
+
+    configure_logging(verbose=verbose)
+    estate = load_estate(inventory, region, profile, endpoint_url)
+    flow = make_flow(
+        estate,
+        source,
+        destination,
+        protocol=protocol,
+        port=port,
+        icmp_type=icmp_type,
+        icmp_code=icmp_code,
+    )
+    result = diagnose(estate, flow)
+    if output is OutputFormat.JSON:
+        emit_json(diagnosis_to_json(result))
+    else:
+        stdout_console().print(render_diagnosis(result))
+    raise typer.Exit(0 if result.reachable else EXIT_BLOCKED)
+
+
+# Help lists commands in registration order: the order an engineer uses them in.
+app.command()(fix)
+app.command()(rollback)
+app.add_typer(runs_app, name="runs")
+app.command()(watch)  # issue 14: the event worker
+
+
+@app.command()
+def verify(
+    intents: Annotated[
+        Path,
+        typer.Option(
+            "--intents", help="YAML file of flows that must be allowed or denied.", dir_okay=False
+        ),
+    ],
+    method: Annotated[
+        str, typer.Option("--method", help="local, reachability-analyzer or auto.")
+    ] = "local",
+    inventory: InventoryFile = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+    output: Output = OutputFormat.TEXT,
+    verbose: Verbose = False,
+) -> None:
+    """Check declared intents: which hold, which are violated and where they are blocked.
+
+    Exit code: 0 every intent holds, 3 at least one is violated, 2 bad input.
+    """
+    from netmend.app.diagnosis import EXIT_BLOCKED
+    from netmend.verify.flow import METHODS, MethodVerifier
+    from netmend.verify.intents import load_intents
+    from netmend.verify.report import check_intents, intent_report_to_json, render_intent_report
+
+    configure_logging(verbose=verbose)
+    if method not in METHODS:
+        raise BadInputError(f"unknown --method {method!r}: use {', '.join(METHODS)}")
+    declared = load_intents(intents)
+    if inventory is not None:
+        if method != "local":
+            raise BadInputError("--inventory checks offline: use --method local with it")
+        report = check_intents(load_estate(inventory, None, None, None), declared)
+    else:
+        from netmend.aws.session import make_clients
+
+        clients = make_clients(aws_options(region, profile, endpoint_url))
+        report = check_intents(MethodVerifier(method, clients), declared)
+    if output is OutputFormat.JSON:
+        emit_json(intent_report_to_json(report))
+    else:
+        stdout_console().print(render_intent_report(report))
+    raise typer.Exit(0 if report.all_held else EXIT_BLOCKED)
+
+
+@inventory_app.command("save")
+def inventory_save(
+    file: Annotated[
+        Path, typer.Argument(help="Where to write the inventory (JSON).", dir_okay=False)
+    ],
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+    output: Output = OutputFormat.TEXT,
+    verbose: Verbose = False,
+) -> None:
+    """Collect one account and region and save it, for offline `--inventory FILE` runs."""
+    from netmend.inventory_file import save_inventory
+
+    configure_logging(verbose=verbose)
+    estate = load_estate(None, region, profile, endpoint_url)
+    path = save_inventory(estate, file)
+    counts = {
+        "vpcs": len(estate.vpcs),
+        "subnets": len(estate.subnets),
+        "security_groups": len(estate.security_groups),
+        "security_group_rules": sum(len(g.rules) for g in estate.security_groups),
+        "network_acls": len(estate.network_acls),
+        "route_tables": len(estate.route_tables),
+        "network_interfaces": len(estate.network_interfaces),
+        "instances": len(estate.instances),
+    }
+    if output is OutputFormat.JSON:
+        emit_json({"file": str(path), "region": estate.region, "counts": counts})
+    else:
+        summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
+        stdout_console().print(f"saved {estate.region} to {path}: {summary}")
+
+
+@app.command()
+def demo(
+    output: Output = OutputFormat.TEXT,
+    verbose: Verbose = False,
+) -> None:
+    """Run the embedded sandbox: moto in-process, the runbook's broken estates, no AWS."""
+    from netmend.demo.run import run_demo
+
+    configure_logging(verbose=verbose)
+    raise typer.Exit(run_demo(json_output=output is OutputFormat.JSON))
+
+
+app.add_typer(inventory_app, name="inventory")
+app.add_typer(playbooks_app, name="playbooks")
+app.command("iam-policy")(iam_policy_command)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"netmend {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """netmend: why is my traffic dropped, and a safe fix."""
+
+
+def main() -> None:
+    """Console-script entry: NetmendError becomes one line on stderr and its exit code.
+
+    typer runs standalone: usage errors exit 2 with click's message and ``typer.Exit``
+    carries each command's own code; only netmend's errors reach the handler below.
+    """
+    try:
+        app()
+    except NetmendError as error:
+        error_console().print(f"netmend: error: {error}", markup=False, highlight=False)
+        sys.exit(error.exit_code)

@@ -1,0 +1,123 @@
+"""`netmend playbooks ...` and `netmend iam-policy`: the playbooks and what they need."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from netmend.cli.options import Output, playbook_dirs
+from netmend.render.console import OutputFormat, emit_json, stdout_console
+
+__all__ = ["iam_policy_command", "playbooks_app"]
+
+playbooks_app = typer.Typer(
+    help="List, show and validate playbooks; print their JSON Schema.", no_args_is_help=True
+)
+
+
+@playbooks_app.command("list")
+def playbooks_list(
+    playbooks_dir: Annotated[
+        list[Path] | None,
+        typer.Option("--playbooks", help="Another folder of playbooks (repeatable)."),
+    ] = None,
+    output: Output = OutputFormat.TEXT,
+) -> None:
+    """List the playbooks: built-in ones and those in --playbooks folders."""
+    from rich.table import Table
+
+    from netmend.playbook import load_playbooks
+
+    loaded = load_playbooks(playbook_dirs(playbooks_dir))
+    rows = [
+        {"id": p.id, "scope": p.scope, "severity": p.severity, "title": p.title} for p in loaded
+    ]
+    if output is OutputFormat.JSON:
+        emit_json({"playbooks": rows})
+        return
+    table = Table("id", "scope", "severity", "title")
+    for row in rows:
+        table.add_row(row["id"], str(row["scope"]), str(row["severity"]), row["title"])
+    stdout_console().print(table)
+
+
+@playbooks_app.command("show")
+def playbooks_show(
+    playbook_id: Annotated[str, typer.Argument(metavar="ID", help="The playbook id.")],
+    playbooks_dir: Annotated[
+        list[Path] | None,
+        typer.Option("--playbooks", help="Another folder of playbooks (repeatable)."),
+    ] = None,
+    output: Output = OutputFormat.TEXT,
+) -> None:
+    """Show one playbook: its steps, and each action's IAM permissions."""
+    from netmend.playbook import get_action, load_playbooks
+
+    playbook = load_playbooks(playbook_dirs(playbooks_dir)).require(playbook_id)
+    if output is OutputFormat.JSON:
+        emit_json(playbook.model_dump(mode="json", by_alias=True))
+        return
+    console = stdout_console()
+    console.print(
+        f"[bold]{playbook.id}[/bold]: {playbook.title}  "
+        f"(scope {playbook.scope}, severity {playbook.severity})"
+    )
+    for section in ("detect", "propose", "verify"):
+        console.print(f"[bold]{section}[/bold]")
+        for step in getattr(playbook, section):
+            console.print(f"  - {step.use}", markup=False)
+            if section == "propose":
+                action = get_action(step.use)
+                if action is not None:
+                    console.print(
+                        f"      permissions: {', '.join(action.permissions)}", markup=False
+                    )
+    console.print(Text.assemble(("explain", "bold"), ": ", playbook.explain))
+
+
+@playbooks_app.command("validate")
+def playbooks_validate(
+    path: Annotated[Path, typer.Argument(help="A playbook file or a folder of them.")],
+    output: Output = OutputFormat.TEXT,
+) -> None:
+    """Check playbook files: YAML, schema, registered steps and their parameters."""
+    from netmend.playbook import validate_path
+
+    loaded = validate_path(path)
+    if output is OutputFormat.JSON:
+        emit_json({"valid": True, "playbooks": [p.id for p in loaded]})
+    else:
+        stdout_console().print(
+            f"{len(loaded)} playbook(s) valid: {', '.join(p.id for p in loaded)}"
+        )
+
+
+@playbooks_app.command("schema")
+def playbooks_schema() -> None:
+    """Print the playbook JSON Schema (for editors that complete and check YAML)."""
+    from netmend.playbook import playbook_json_schema
+
+    sys.stdout.write(json.dumps(playbook_json_schema(), indent=2) + "\n")
+
+
+def iam_policy_command(
+    playbook: Annotated[
+        list[str] | None,
+        typer.Option("--playbook", help="Only these playbooks' actions (repeatable)."),
+    ] = None,
+    playbooks_dir: Annotated[
+        list[Path] | None,
+        typer.Option("--playbooks", help="Another folder of playbooks (repeatable)."),
+    ] = None,
+) -> None:
+    """Print the IAM policy netmend needs: describe calls plus the playbooks' actions."""
+    from netmend.playbook import iam_policy, load_playbooks
+
+    loaded = load_playbooks(playbook_dirs(playbooks_dir))
+    chosen = [loaded.require(i) for i in playbook] if playbook else list(loaded)
+    sys.stdout.write(json.dumps(iam_policy(chosen), indent=2) + "\n")

@@ -1,0 +1,6 @@
+"""The built-in detectors playbook steps name by ``use:``; importing a module registers it.
+
+The registry imports them on first use (``netmend.playbook.registry``).
+"""
+
+__all__: list[str] = []

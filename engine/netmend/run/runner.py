@@ -1,0 +1,485 @@
+"""The run pipeline: record → approve → lock → drift check → snapshot → apply → verify,
+and rollback from a snapshot, automatic after a failure or asked for later.
+
+Every step leaves a trace before it acts: the plan and meta are stored first; the
+snapshot is on disk before the first write; each API call writes its intent to the
+journal before the call and its outcome after. So a run killed at any instant can be
+rolled back from what is on disk (``Runner.rollback``), and ``runs list`` shows it as
+``interrupted``, never as applied.
+
+Decisions, documented:
+- a dry run (``apply=False``) stores the plan and returns ``planned``: no AWS call at
+  all, not even a read;
+- an empty plan is ``nothing_to_do``, with or without ``apply``;
+- drift (a touched resource no longer matches the plan's "before") and a resource
+  locked by another live run both end the run as ``refused`` with nothing written; the
+  message starts with ``drift:`` or ``locked:`` to say which;
+- a failed verification or a failed write restores the snapshot: ``rolled_back`` if the
+  live state equals the snapshot afterwards, else ``rollback_failed`` with the
+  differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import structlog
+
+from netmend.approval.decision import Approver, Decision, DecisionOutcome
+from netmend.approval.trail import record_decision
+from netmend.approval.yes import invoking_user
+from netmend.audit import AuditLog
+from netmend.aws.mutations import read_resources, snapshot_kind
+from netmend.aws.session import AwsClients
+from netmend.errors import BadInputError, NetmendError
+from netmend.model.protocol import TCP, UDP
+from netmend.reach.flow import Flow
+from netmend.render.diff import plan_to_text
+from netmend.run.new_resources import resolve_plan
+from netmend.run.plan import Plan
+from netmend.run.restore import differences
+from netmend.run.result import ChangeRecord, RollbackReport, RunResult, Verification
+from netmend.run.writes import RunWriter, WriteFailed, newer_runs_on
+from netmend.store.locks import ResourceLockedError
+from netmend.store.records import (
+    ACTIVE_STATUSES,
+    RunStatus,
+    Snapshot,
+)
+from netmend.store.runs import RunStore
+from netmend.verify.run import IntentCheck, LocalVerifier, Verifier
+
+__all__ = ["VERIFY_METHODS", "Runner"]
+
+log = structlog.get_logger()
+
+VERIFY_METHODS = ("local", "reachability-analyzer", "auto")
+REACHABILITY_ANALYZER = "reachability-analyzer"
+
+
+class Runner:
+    """Runs plans against one account and region, recording everything in ``store``.
+
+    ``verifier`` checks a run after its writes (default: ``LocalVerifier(clients)``);
+    ``verifiers`` adds other methods by name (``"reachability-analyzer"``), used for the
+    flow itself while the local verifier still checks that nothing else broke.
+    """
+
+    def __init__(
+        self,
+        clients: AwsClients,
+        store: RunStore,
+        approver: Approver,
+        audit: AuditLog,
+        verifier: Verifier | None = None,
+        *,
+        verifiers: Mapping[str, Verifier] | None = None,
+        requester: str | None = None,
+        render_diff: Callable[[Plan], str] | None = None,
+    ) -> None:
+        self.clients = clients
+        self.store = store
+        self.approver = approver
+        self.audit = audit
+        self.verifier: Verifier = verifier or LocalVerifier(clients)
+        self.verifiers: dict[str, Verifier] = dict(verifiers or {})
+        self.requester = requester or invoking_user()
+        self.render_diff = render_diff or plan_to_text
+        self.writer = RunWriter(clients, store, audit)
+
+    # -- execute -------------------------------------------------------------------------
+
+    def execute(
+        self,
+        plan: Plan,
+        *,
+        apply: bool,
+        flow: Flow | None = None,
+        verify_method: str = "local",
+        intents: Sequence[IntentCheck] | None = None,
+        rendered_diff: str | None = None,
+        stored: bool = False,
+    ) -> RunResult:
+        """Record the plan and, with ``apply``, run it through approval to verification.
+
+        ``stored``: the plan is already recorded (a dry run or a held run, applied later
+        with ``fix --apply --plan RUN_ID``): it is not recorded again, and it is applied
+        exactly as stored, after approval and the drift check.
+        """
+        flow = flow if flow is not None else plan.flow
+        flow_verifier = self._flow_verifier(verify_method, flow)  # bad method: before anything
+        run_id = plan.run_id
+        if stored:
+            self._check_stored(plan)
+        else:
+            self.store.create_run(plan, requester=self.requester)
+            self._audit("run.recorded", plan, changes=len(plan.changes), apply=apply)
+        if plan.empty:
+            return self._finish(
+                plan, RunStatus.NOTHING_TO_DO, "the estate already holds what the playbooks want"
+            )
+        if not apply:
+            return self._finish(plan, RunStatus.PLANNED, "dry run: nothing was written")
+        decision = self.approver.decide(plan, rendered_diff or self.render_diff(plan))
+        record_decision(self.audit, plan, decision, requester=self.requester)
+        approval = decision.model_dump(mode="json")
+        self.store.set_status(run_id, RunStatus.PLANNED, approval=approval)
+        if decision.outcome is DecisionOutcome.PENDING:
+            # Held for a person (unattended runs): nothing written, applied later on
+            # approval with `fix --apply --plan RUN_ID` or a ChatOps click.
+            return self._finish(plan, RunStatus.NEEDS_APPROVAL, decision.reason, decision=decision)
+        if not decision.approved:
+            return self._finish(
+                plan,
+                RunStatus.REFUSED,
+                f"{decision.outcome.value}: {decision.reason}",
+                decision=decision,
+            )
+        try:
+            with self.store.lock(plan.resources, run_id):
+                if stored:  # another process may have applied it while this one waited
+                    self._check_stored(plan)
+                return self._apply_locked(plan, flow, flow_verifier, list(intents or ()), decision)
+        except ResourceLockedError as error:
+            return self._finish(plan, RunStatus.REFUSED, f"locked: {error}", decision=decision)
+
+    def _check_stored(self, plan: Plan) -> None:
+        """A stored plan may be applied once: while it is planned or held, never after."""
+        status = self.store.load_run(plan.run_id).status
+        if status not in (RunStatus.PLANNED, RunStatus.NEEDS_APPROVAL):
+            raise BadInputError(
+                f"run {plan.run_id} is {status.value}: only a planned or held run "
+                "(needs_approval) can be applied from its stored plan"
+            )
+        self._audit("run.resumed", plan, changes=len(plan.changes), was=status.value)
+
+    def _flow_verifier(self, method: str, flow: Flow | None) -> Verifier | None:
+        """The verifier for the flow when it is not the local one (None: local)."""
+        if method not in VERIFY_METHODS:
+            raise BadInputError(
+                f"unknown verification method {method!r}: use {', '.join(VERIFY_METHODS)}"
+            )
+        analyzer = self.verifiers.get(REACHABILITY_ANALYZER)
+        if method == REACHABILITY_ANALYZER:
+            if analyzer is None:
+                raise BadInputError("verification by Reachability Analyzer is not available here")
+            return analyzer
+        if method == "auto" and analyzer is not None and flow is not None:
+            # The analyzer's own say on what it can analyse, else TCP/UDP (AWS's limit).
+            supports = getattr(analyzer, "supports", None)
+            can = supports(flow) if callable(supports) else flow.protocol in (TCP, UDP)
+            return analyzer if can else None
+        return None
+
+    def _apply_locked(
+        self,
+        plan: Plan,
+        flow: Flow | None,
+        flow_verifier: Verifier | None,
+        intents: list[IntentCheck],
+        decision: Decision,
+    ) -> RunResult:
+        run_id = plan.run_id
+        # Every touched group / ACL / ENI is snapshotted; those the plan describes are
+        # also checked for drift against the plan's "before".
+        restorable = [rid for rid in plan.resources if snapshot_kind(rid)]
+        planned_before = {
+            rid: state for rid in restorable if (state := plan.before(rid)) is not None
+        }
+        try:
+            live = read_resources(self.clients, restorable)
+            drift = [
+                line
+                for rid, state in planned_before.items()
+                for line in differences(live.get(rid), state, strict=True)
+            ]
+            if drift:
+                self._audit("run.drift", plan, differences=drift)
+                return self._finish(
+                    plan,
+                    RunStatus.REFUSED,
+                    "drift: the estate changed since the plan was made, nothing was written: "
+                    + "; ".join(drift),
+                    decision=decision,
+                )
+            baselines = {
+                "local": self.verifier.prepare(plan),
+                **({"flow": flow_verifier.prepare(plan)} if flow_verifier else {}),
+            }
+        except NetmendError as error:
+            # Nothing written yet: record why the run stopped, then let the error report.
+            self._finish(
+                plan,
+                RunStatus.REFUSED,
+                f"cannot read the estate before applying, nothing was written: {error}",
+                decision=decision,
+            )
+            raise
+        snapshot = Snapshot(run_id=run_id, resources={r: live[r] for r in restorable if r in live})
+        self.store.write_snapshot(snapshot)  # durable before the first write
+        self.store.set_status(run_id, RunStatus.APPLYING)
+        self._audit("run.applying", plan, approver=decision.approver)
+        records: list[ChangeRecord] = []
+        try:
+            for step, change in enumerate(plan.changes):
+                outcome, code = self.writer.call(run_id, "apply", step, change)
+                # Recorded as sent: with the real id of a group the run created.
+                records.append(ChangeRecord.of(self.writer.resolved(run_id, change), outcome, code))
+        except WriteFailed as failed:
+            records.append(ChangeRecord.of(plan.changes[failed.step], "failed", failed.code))
+            records += [ChangeRecord.of(c, "not-run") for c in plan.changes[failed.step + 1 :]]
+            return self._roll_back_after(
+                plan,
+                snapshot,
+                records=records,
+                decision=decision,
+                verification=None,
+                why=f"{plan.changes[failed.step].api} failed: {failed.error}",
+            )
+        except BaseException:
+            # A bug or Ctrl-C half-way: put the estate back before letting it propagate.
+            self.writer.restore(run_id, snapshot)
+            raise
+        # Verification reads the groups the run created by their real ids.
+        applied = resolve_plan(plan, self.writer.created_ids(run_id))
+        verification = self._verify(applied, flow, flow_verifier, intents, baselines)
+        if not verification.passed:
+            self.store.set_status(run_id, RunStatus.VERIFY_FAILED)
+            self._audit("run.verify_failed", plan, problems=list(verification.problems))
+            return self._roll_back_after(
+                plan,
+                snapshot,
+                records=records,
+                decision=decision,
+                verification=verification,
+                why=f"verification failed: {verification.detail}",
+            )
+        return self._finish(
+            plan,
+            RunStatus.APPLIED,
+            "applied and verified",
+            decision=decision,
+            changes=records,
+            verification=verification,
+        )
+
+    def _verify(
+        self,
+        plan: Plan,
+        flow: Flow | None,
+        flow_verifier: Verifier | None,
+        intents: list[IntentCheck],
+        baselines: dict[str, Any],
+    ) -> Verification:
+        method = flow_verifier.method if flow_verifier else self.verifier.method
+        try:
+            local = self.verifier.verify(
+                plan, None if flow_verifier else flow, intents, baselines["local"]
+            )
+            if flow_verifier is None:
+                return local
+            remote = flow_verifier.verify(plan, flow, (), baselines["flow"])
+        except NetmendError as error:
+            # Cannot tell whether the fix works: treat as failed, so the snapshot returns.
+            return Verification(
+                method=method,
+                passed=False,
+                detail=f"verification could not run: {error}",
+                problems=(str(error),),
+            )
+        problems = remote.problems + local.problems
+        return Verification(
+            method=remote.method,
+            reachable=remote.reachable,
+            passed=remote.passed and local.passed,
+            detail="; ".join(problems) or f"{remote.detail}; {local.detail}",
+            problems=problems,
+            flows_checked=local.flows_checked,
+        )
+
+    def _roll_back_after(
+        self,
+        plan: Plan,
+        snapshot: Snapshot,
+        *,
+        records: list[ChangeRecord],
+        decision: Decision,
+        verification: Verification | None,
+        why: str,
+    ) -> RunResult:
+        report = self.writer.restore(plan.run_id, snapshot)
+        if report.status is RunStatus.ROLLED_BACK:
+            message = f"{why}; the snapshot was restored"
+        else:
+            message = f"{why}; ROLLBACK FAILED: {report.message}"
+        return self._finish(
+            plan,
+            report.status,
+            message,
+            decision=decision,
+            changes=records,
+            verification=verification,
+            rollback=report,
+        )
+
+    # -- rollback ----------------------------------------------------------------------
+
+    def rollback(
+        self,
+        run_id: str,
+        *,
+        approver: Approver | None = None,
+        rendered_diff: str | None = None,
+        force: bool = False,
+    ) -> RunResult:
+        """Restore a finished or interrupted run's resources to its snapshot.
+
+        Idempotent: a second rollback finds nothing to restore. A run that never wrote
+        (no snapshot: dry run, refused, nothing to do) rolls back trivially. With
+        ``approver`` the restore calls are shown and must be approved first (the
+        ``netmend rollback`` prompt; policies do not apply to going back).
+        Restoring a snapshot also undoes whatever later runs changed on the same
+        resources, so a newer run that may have written there refuses the rollback
+        unless ``force``.
+        Raises BadInputError for an unknown run, NetmendError for a run still active or
+        overtaken by a newer one.
+        """
+        record = self.store.load_run(run_id)
+        plan = record.plan
+        if record.status in ACTIVE_STATUSES:
+            owner = record.meta.owner
+            who = f" (pid {owner.pid} on {owner.host})" if owner else ""
+            raise NetmendError(f"run {run_id} is still {record.status.value}{who}: wait for it")
+        snapshot = record.snapshot
+        if snapshot is None:
+            message = f"nothing had been applied (the run was {record.status.value})"
+            self.store.set_status(run_id, RunStatus.ROLLED_BACK, message=message)
+            self.audit.record(
+                "run.rolled_back",
+                run_id=run_id,
+                change_id=plan.change_id,
+                requester=self.requester,
+                calls=0,
+                message=message,
+            )
+            return self._store_result(
+                RunResult(
+                    run_id=run_id,
+                    status=RunStatus.ROLLED_BACK,
+                    playbooks=plan.playbooks,
+                    change_id=plan.change_id,
+                    message=message,
+                )
+            )
+        newer = newer_runs_on(self.store, run_id, snapshot.resources)
+        if newer and not force:
+            raise NetmendError(
+                f"cannot roll back {run_id}: newer run(s) {', '.join(newer)} changed the same "
+                "resources and would be undone too; roll those back first (or force)"
+            )
+        decision: Decision | None = None
+        try:
+            with self.store.lock(plan.resources, run_id):
+                if approver is not None:
+                    decision = self._approve_rollback(plan, snapshot, approver, rendered_diff)
+                    if not decision.approved:
+                        return RunResult(
+                            run_id=run_id,
+                            status=record.status,
+                            playbooks=plan.playbooks,
+                            change_id=plan.change_id,
+                            approval=decision,
+                            message=f"rollback {decision.outcome.value}: {decision.reason}",
+                        )
+                self.audit.record(
+                    "run.rollback",
+                    run_id=run_id,
+                    change_id=plan.change_id,
+                    requester=self.requester,
+                    was=record.status.value,
+                )
+                report = self.writer.restore(run_id, snapshot)
+        except ResourceLockedError as error:
+            raise NetmendError(f"cannot roll back {run_id}: {error}") from error
+        return self._store_result(
+            RunResult(
+                run_id=run_id,
+                status=report.status,
+                playbooks=plan.playbooks,
+                change_id=plan.change_id,
+                changes=report.calls,
+                rollback=report,
+                approval=decision,
+                message=report.message,
+            )
+        )
+
+    def _approve_rollback(
+        self, plan: Plan, snapshot: Snapshot, approver: Approver, rendered_diff: str | None
+    ) -> Decision:
+        changes = self.writer.restore_changes(snapshot)
+        if not changes:
+            return Decision(
+                outcome=DecisionOutcome.APPROVED,
+                approver="netmend",
+                reason="nothing to restore: live state equals the snapshot",
+            )
+        restore_plan = Plan(
+            run_id=plan.run_id,
+            playbooks=plan.playbooks,
+            changes=changes,
+            change_id=plan.change_id,
+            region=plan.region,
+            notes=("rollback to the snapshot",),
+        )
+        decision = approver.decide(restore_plan, rendered_diff or self.render_diff(restore_plan))
+        record_decision(self.audit, restore_plan, decision, requester=self.requester)
+        return decision
+
+    # -- recording -----------------------------------------------------------------------
+
+    def _audit(self, event: str, plan: Plan, **fields: Any) -> None:
+        self.audit.record(
+            event,
+            run_id=plan.run_id,
+            change_id=plan.change_id,
+            playbooks=list(plan.playbooks),
+            requester=self.requester,
+            **fields,
+        )
+
+    def _finish(
+        self,
+        plan: Plan,
+        status: RunStatus,
+        message: str,
+        *,
+        decision: Decision | None = None,
+        changes: Sequence[ChangeRecord] | None = None,
+        verification: Verification | None = None,
+        rollback: RollbackReport | None = None,
+    ) -> RunResult:
+        self.store.set_status(plan.run_id, status, message=message)
+        if rollback is None:  # a restore already wrote its own audit event
+            extra = {"verification": verification.detail} if verification else {}
+            self._audit(f"run.{status.value}", plan, message=message, **extra)
+        result = RunResult(
+            run_id=plan.run_id,
+            status=status,
+            playbooks=plan.playbooks,
+            change_id=plan.change_id,
+            changes=tuple(
+                changes if changes is not None else [ChangeRecord.of(c) for c in plan.changes]
+            ),
+            verification=verification,
+            rollback=rollback,
+            approval=decision,
+            message=message,
+        )
+        return self._store_result(result)
+
+    def _store_result(self, result: RunResult) -> RunResult:
+        self.store.write_result(result.run_id, result)
+        log.info("run finished", run_id=result.run_id, status=result.status.value)
+        return result

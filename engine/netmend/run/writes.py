@@ -1,0 +1,290 @@
+"""The runner's writes: each API call journalled (intent before, outcome after) and
+audited; and restoring a snapshot with the same journalled calls.
+
+Separate from the pipeline so the one place that sequences writes is small enough to
+read in full: nothing reaches AWS except through ``RunWriter.call``.
+
+A group the plan creates is named by a placeholder until CreateSecurityGroup answers:
+``call`` swaps in the real id (from the journal, where each create's outcome keeps it)
+before journalling and sending a later call. A restore puts the snapshot back first (the
+interfaces lose the new group), then deletes every group the run created, found by the
+journalled id or, if the run died before journalling it, by the run's tag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from netmend.audit import AuditLog
+from netmend.aws.created import groups_tagged_for_run
+from netmend.aws.mutations import apply_change, read_resources
+from netmend.aws.session import AwsClients
+from netmend.errors import NetmendError
+from netmend.run.new_resources import (
+    DELETE_GROUP_API,
+    created_group_ids,
+    creation_attempted,
+    delete_created_group_change,
+    has_placeholder,
+    resolve_change,
+)
+from netmend.run.plan import Change
+from netmend.run.restore import differences, restore_changes
+from netmend.run.result import CallOutcome, ChangeRecord, RollbackReport
+from netmend.store.records import JournalEntry, JournalPhase, RunStatus, Snapshot
+from netmend.store.runs import RunStore
+
+__all__ = ["RunWriter", "WriteFailed", "newer_runs_on"]
+
+# Statuses of a run that may have written to its resources.
+_MAY_HAVE_WRITTEN = frozenset(
+    {
+        RunStatus.APPLIED,
+        RunStatus.APPLYING,
+        RunStatus.VERIFY_FAILED,
+        RunStatus.ROLLING_BACK,
+        RunStatus.ROLLBACK_FAILED,
+        RunStatus.INTERRUPTED,
+    }
+)
+
+
+class WriteFailed(Exception):
+    """A write failed for good; carries the error and the index of the change."""
+
+    def __init__(self, step: int, error: NetmendError) -> None:
+        super().__init__(str(error))
+        self.step = step
+        self.error = error
+
+    @property
+    def code(self) -> str | None:
+        return getattr(self.error, "code", None)
+
+
+class RunWriter:
+    def __init__(self, clients: AwsClients, store: RunStore, audit: AuditLog) -> None:
+        self.clients = clients
+        self.store = store
+        self.audit = audit
+        self._seq: dict[str, int] = {}
+
+    def _next_seq(self, run_id: str) -> int:
+        seq = self._seq.get(run_id)
+        if seq is None:
+            seq = self.store.next_journal_seq(run_id)
+        self._seq[run_id] = seq + 1
+        return seq
+
+    def _outcome(
+        self,
+        run_id: str,
+        intent: JournalEntry,
+        outcome: CallOutcome,
+        code: str | None,
+        message: str,
+        created_id: str | None = None,
+    ) -> None:
+        self.store.append_journal(
+            run_id,
+            JournalEntry(
+                seq=self._next_seq(run_id),
+                phase=intent.phase,
+                step=intent.step,
+                event="outcome",
+                api=intent.api,
+                resource=intent.resource,
+                outcome=outcome,
+                code=code,
+                message=message,
+                intent_seq=intent.seq,
+                created_id=created_id,
+            ),
+        )
+
+    def created_ids(self, run_id: str) -> dict[str, str]:
+        """Placeholder → real id of each group this run has created so far."""
+        return created_group_ids(self.store.read_journal(run_id))
+
+    def resolved(self, run_id: str, change: Change) -> Change:
+        """``change`` naming the real ids of the groups the run created (as it is sent)."""
+        if not has_placeholder(change.resource) and not has_placeholder(change.params):
+            return change
+        return resolve_change(change, self.created_ids(run_id))
+
+    def call(
+        self, run_id: str, phase: JournalPhase, step: int, change: Change
+    ) -> tuple[CallOutcome, str | None]:
+        """One write: intent line, the call, outcome line, audit event.
+
+        Placeholders of groups the run created are replaced by their ids first.
+        Raises WriteFailed when the call failed for good (its outcome is journalled).
+        """
+        change = self.resolved(run_id, change)
+        intent = JournalEntry(
+            seq=self._next_seq(run_id),
+            phase=phase,
+            step=step,
+            event="intent",
+            api=change.api,
+            resource=change.resource,
+            params=change.params,
+        )
+        self.store.append_journal(run_id, intent)
+        try:
+            outcome = apply_change(self.clients, change)
+        except NetmendError as error:
+            code = getattr(error, "code", None)
+            self._outcome(run_id, intent, "failed", code, str(error))
+            self.audit.record(
+                "aws.write",
+                run_id=run_id,
+                phase=phase,
+                api=change.api,
+                resource=change.resource,
+                params=change.params,
+                outcome="failed",
+                code=code,
+                message=str(error),
+            )
+            raise WriteFailed(step, error) from error
+        self._outcome(
+            run_id, intent, outcome.status, outcome.code, outcome.message, outcome.created_id
+        )
+        self.audit.record(
+            "aws.write",
+            run_id=run_id,
+            phase=phase,
+            api=change.api,
+            resource=change.resource,
+            params=change.params,
+            outcome=outcome.status,
+            code=outcome.code,
+        )
+        return outcome.status, outcome.code
+
+    def restore_changes(self, snapshot: Snapshot) -> tuple[Change, ...]:
+        """The calls a restore would make now (for showing before approving a rollback)."""
+        live = read_resources(self.clients, snapshot.resources)
+        restores = tuple(
+            change
+            for rid, saved in snapshot.resources.items()
+            if (current := live.get(rid)) is not None
+            for change in restore_changes(current, saved)
+        )
+        deletes = tuple(
+            delete_created_group_change(group_id, snapshot.run_id)
+            for group_id in self.created_groups(snapshot.run_id)
+        )
+        return restores + deletes
+
+    def created_groups(self, run_id: str) -> list[str]:
+        """Groups this run created that still exist: by journalled id, else by its tag."""
+        journal = self.store.read_journal(run_id)
+        if not creation_attempted(journal):
+            return []
+        ids = set(created_group_ids(journal).values())
+        ids |= set(groups_tagged_for_run(self.clients, run_id))
+        return sorted(read_resources(self.clients, ids))
+
+    def restore(self, run_id: str, snapshot: Snapshot) -> RollbackReport:
+        """Bring every snapshotted resource back, then check live equals the snapshot.
+
+        Records rolling_back while it works, then rolled_back or rollback_failed.
+        """
+        self.store.set_status(run_id, RunStatus.ROLLING_BACK)
+        calls: list[ChangeRecord] = []
+        errors: list[str] = []
+        try:
+            live = read_resources(self.clients, snapshot.resources)
+        except NetmendError as error:
+            live, errors = {}, [f"cannot read the live state: {error}"]
+        step = 0
+        for rid, saved in snapshot.resources.items():
+            current = live.get(rid)
+            if current is None:
+                if not errors:
+                    errors.append(f"{rid}: no longer exists, cannot restore it")
+                continue
+            for change in restore_changes(current, saved):
+                try:
+                    outcome, code = self.call(run_id, "rollback", step, change)
+                    calls.append(ChangeRecord.of(change, outcome, code))
+                except WriteFailed as failed:
+                    calls.append(ChangeRecord.of(change, "failed", failed.code))
+                    errors.append(f"{change.api} on {rid} failed: {failed.error}")
+                step += 1
+        self._delete_created(run_id, step, calls, errors)
+        diffs = self._remaining_differences(snapshot) + self._created_left(run_id)
+        status = RunStatus.ROLLED_BACK if not diffs else RunStatus.ROLLBACK_FAILED
+        if status is RunStatus.ROLLED_BACK:
+            message = f"live state equals the snapshot ({len(calls)} restore call(s))"
+            deleted = [c.resource for c in calls if c.api == DELETE_GROUP_API]
+            if deleted:
+                message += f"; the group(s) the run created are deleted: {', '.join(deleted)}"
+        else:
+            message = "live state differs from the snapshot: " + "; ".join(diffs)
+            if errors:
+                message += " (errors: " + "; ".join(errors) + ")"
+        self.store.set_status(run_id, status, message=message)
+        self.audit.record(
+            f"run.{status.value}", run_id=run_id, calls=len(calls), differences=diffs, errors=errors
+        )
+        return RollbackReport(
+            status=status,
+            calls=tuple(calls),
+            differences=tuple(diffs),
+            errors=tuple(errors),
+            message=message,
+        )
+
+    def _delete_created(
+        self, run_id: str, step: int, calls: list[ChangeRecord], errors: list[str]
+    ) -> None:
+        """Delete the groups the run created (after the snapshot took them off interfaces)."""
+        try:
+            created = self.created_groups(run_id)
+        except NetmendError as error:
+            errors.append(f"cannot look for the groups this run created: {error}")
+            return
+        for group_id in created:
+            change = delete_created_group_change(group_id, run_id)
+            try:
+                outcome, code = self.call(run_id, "rollback", step, change)
+                calls.append(ChangeRecord.of(change, outcome, code))
+            except WriteFailed as failed:
+                calls.append(ChangeRecord.of(change, "failed", failed.code))
+                errors.append(f"{change.api} on {group_id} failed: {failed.error}")
+            step += 1
+
+    def _created_left(self, run_id: str) -> list[str]:
+        try:
+            left = self.created_groups(run_id)
+        except NetmendError as error:
+            return [f"cannot look for the groups this run created: {error}"]
+        return [f"{group_id}: created by run {run_id}, still exists" for group_id in left]
+
+    def _remaining_differences(self, snapshot: Snapshot) -> list[str]:
+        try:
+            final = read_resources(self.clients, snapshot.resources)
+        except NetmendError as error:
+            return [f"cannot read the live state to compare: {error}"]
+        return [
+            line
+            for rid, saved in snapshot.resources.items()
+            for line in differences(final.get(rid), saved)
+        ]
+
+
+def newer_runs_on(store: RunStore, run_id: str, resources: Iterable[str]) -> list[str]:
+    """Runs started after ``run_id`` that may have written to any of these resources."""
+    wanted = set(resources)
+    mine = store.read_meta(run_id)
+    return [
+        summary.run_id
+        for summary in store.list_runs()
+        if summary.run_id != run_id
+        and (summary.started_at, summary.run_id) > (mine.started_at, mine.run_id)
+        and summary.status in _MAY_HAVE_WRITTEN
+        and wanted & set(store.read_meta(summary.run_id).resources)
+    ]

@@ -1,0 +1,274 @@
+"""Checking intents: does each declared flow get the verdict it expects?
+
+``check_intents`` resolves every intent first (a bad id fails the whole file, exit 2,
+before any analysis is paid for), then checks each flow with a ``Verifier``.
+``intent_report_to_json`` is DESIGN.md's contract (``{"intents": [{name, expect, held,
+explanations}], "violated": N}``, plus details); ``render_intent_report`` the table.
+``intents_hold_after`` re-reads the parts of the estate the intents cross, after a fix.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, computed_field
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from netmend.app.diagnosis import BLIND_SPOTS
+from netmend.aws.session import AwsClients
+from netmend.model import Inventory
+from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
+from netmend.reach import Explanation, Flow
+from netmend.verify.flow import LocalVerifier, MethodVerifier, Verifier
+from netmend.verify.intents import Intent, IntentsFile, resolve_intents
+
+__all__ = [
+    "EXIT_VIOLATED",
+    "IntentReport",
+    "IntentResult",
+    "check_intents",
+    "intent_report_to_json",
+    "intents_hold_after",
+    "render_intent_report",
+]
+
+# `netmend verify`'s exit code when an intent is violated (0 all held, 2 bad input, as
+# diagnose's 3 for a blocked flow).
+EXIT_VIOLATED = 3
+
+
+class IntentResult(BaseModel):
+    """One intent's outcome: the verdict on its flow and whether that is what it expects."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    expect: str
+    held: bool
+    reachable: bool
+    method: str
+    explanations: tuple[Explanation, ...] = ()
+    detail: str = ""
+    fallback_reason: str | None = None
+    source: str
+    destination: str
+    destination_address: str
+    protocol: str
+    port: int | None = None
+    service: str
+    where: str = ""
+
+    @property
+    def blocking(self) -> Explanation | None:
+        return None if self.reachable or not self.explanations else self.explanations[0]
+
+
+class IntentReport(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    intents: tuple[IntentResult, ...]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def violated(self) -> int:
+        return sum(1 for r in self.intents if not r.held)
+
+    @property
+    def all_held(self) -> bool:
+        return self.violated == 0
+
+
+def _inventory_of(target: Inventory | Verifier, inventory: Inventory | None) -> Inventory:
+    if inventory is not None:
+        return inventory
+    if isinstance(target, Inventory):
+        return target
+    if isinstance(target, LocalVerifier | MethodVerifier):
+        return target.inventory
+    raise TypeError("check_intents needs an inventory to resolve the intents' ids")
+
+
+def _result(intent: Intent, flow: Flow, verifier: Verifier) -> IntentResult:
+    verdict = verifier.check(flow)
+    return IntentResult(
+        name=intent.name,
+        expect=intent.expect,
+        held=verdict.reachable == (intent.expect == "allowed"),
+        reachable=verdict.reachable,
+        method=verdict.method,
+        explanations=verdict.explanations,
+        detail=verdict.detail,
+        fallback_reason=verdict.fallback_reason,
+        source=intent.source,
+        destination=intent.destination,
+        destination_address=flow.destination.address,
+        protocol=flow.protocol,
+        port=flow.port,
+        service=flow.service,
+        where=intent.where,
+    )
+
+
+def check_intents(
+    target: Inventory | Verifier,
+    intents: IntentsFile | Sequence[Intent],
+    *,
+    inventory: Inventory | None = None,
+) -> IntentReport:
+    """Check every intent: locally against an Inventory, or with a Verifier
+    (``MethodVerifier(method, clients)`` for ``--method``).
+
+    Ids are resolved against ``inventory`` (default: the Inventory given, or the
+    verifier's own); any unknown id raises IntentsError (exit 2) before any check.
+    """
+    verifier: Verifier = LocalVerifier(target) if isinstance(target, Inventory) else target
+    resolved = resolve_intents(_inventory_of(target, inventory), intents)
+    return IntentReport(intents=tuple(_result(i, f, verifier) for i, f in resolved))
+
+
+def _path_ids(inventory: Inventory, flows: Sequence[Flow]) -> tuple[set[str], set[str]]:
+    """The ENIs/instances the flows start and end at; then their groups, ACLs, tables."""
+    ends: set[str] = set()
+    for flow in flows:
+        for end in (flow.source, flow.destination):
+            ends |= {i for i in (end.eni_id, end.instance_id) if i}
+    around: set[str] = set()
+    for eni_id in (i for i in ends if i.startswith("eni-")):
+        eni = inventory.network_interface(eni_id)
+        if eni is None:
+            continue
+        around |= set(eni.group_ids)
+        acl = inventory.acl_of_subnet(eni.subnet_id)
+        table = inventory.route_table_of_subnet(eni.subnet_id)
+        around |= {x for x in (acl and acl.network_acl_id, table and table.route_table_id) if x}
+    return ends, around
+
+
+def intents_hold_after(
+    clients: AwsClients,
+    inventory: Inventory | None,
+    intents: IntentsFile | Sequence[Intent],
+) -> tuple[bool, IntentReport]:
+    """After a fix: read again what the intents cross and check them locally.
+
+    ``inventory`` is the estate as read before the fix (None: read it all now). The
+    intents' ENIs and instances are read again first, then the groups, ACLs and route
+    tables they now use; the intents are then resolved and evaluated on that.
+    """
+    if inventory is None:
+        local = LocalVerifier(clients)
+    else:
+        local = LocalVerifier(inventory, clients=clients)
+        flows = [flow for _, flow in resolve_intents(inventory, intents)]
+        ends, _ = _path_ids(inventory, flows)
+        local.refresh(ends)
+        _, around = _path_ids(local.inventory, flows)
+        local.refresh(around)
+    report = check_intents(local, intents)
+    return report.all_held, report
+
+
+def intent_report_to_json(report: IntentReport) -> dict[str, Any]:
+    """``{"intents": [{name, expect, held, explanations, ...}], "violated": N, "held": M}``."""
+    return {
+        "intents": [
+            {
+                "name": r.name,
+                "expect": r.expect,
+                "held": r.held,
+                "reachable": r.reachable,
+                "method": r.method,
+                "explanations": [
+                    {
+                        "code": e.code,
+                        "component": e.component,
+                        "direction": e.direction.value if e.direction else None,
+                        "leg": e.leg.value,
+                        "rules": list(e.rules),
+                        "detail": e.detail,
+                    }
+                    for e in r.explanations
+                ],
+                "source": r.source,
+                "destination": r.destination,
+                "service": r.service,
+                "detail": r.detail,
+                "fallback_reason": r.fallback_reason,
+            }
+            for r in report.intents
+        ],
+        "violated": report.violated,
+        "held": len(report.intents) - report.violated,
+    }
+
+
+def _probe(result: IntentResult) -> str | None:
+    """The command to run from the source to see the application answer (runbook)."""
+    address = shlex.quote(result.destination_address)
+    if result.protocol == TCP:
+        return f"nc -zv {address} {result.port}"
+    if result.protocol == UDP:
+        return f"nc -zuv {address} {result.port}"
+    if result.protocol == ICMP:
+        return f"ping -c 3 {address}"
+    if result.protocol == ICMPV6:
+        return f"ping -6 -c 3 {address}"
+    return None
+
+
+def _why(result: IntentResult) -> str:
+    if result.held:
+        return ""
+    blocking = result.blocking
+    if blocking is not None:
+        direction = f" {blocking.direction.value}" if blocking.direction else ""
+        return f"{blocking.component or '?'}{direction}: {blocking.code}"
+    if result.reachable:
+        return "nothing blocks it"
+    return result.detail or "blocked"
+
+
+def render_intent_report(report: IntentReport) -> RenderableType:
+    """A table of the intents (held or violated, with the blocking component of each
+    violation), the fallbacks, what no check can see, and what to try from the source."""
+    table = Table(title="intents", title_justify="left")
+    for column in ("", "intent", "flow", "expect", "verdict", "method", "why violated"):
+        table.add_column(column, overflow="fold")
+    for r in report.intents:
+        mark, style = ("✔", "green") if r.held else ("✘", "bold red")
+        table.add_row(
+            Text(mark, style=style),
+            r.name,
+            f"{r.source} → {r.destination} {r.service}",
+            r.expect,
+            Text("held" if r.held else "VIOLATED", style=style),
+            r.method,
+            Text(_why(r), style="red" if not r.held else ""),
+        )
+    parts: list[RenderableType] = [table]
+    held = len(report.intents) - report.violated
+    summary_style = "bold green" if report.all_held else "bold red"
+    parts.append(Text(f"{held} held, {report.violated} violated", style=summary_style))
+    by_reason: dict[str, list[str]] = {}
+    for r in report.intents:
+        if r.fallback_reason:
+            by_reason.setdefault(r.fallback_reason, []).append(r.name)
+    for reason, names in by_reason.items():
+        which = "every intent" if len(names) == len(report.intents) else ", ".join(names)
+        parts.append(Text(f"note ({which}): {reason}", style="dim"))
+    probes = [
+        (r, p)
+        for r in report.intents
+        if r.held and r.expect == "allowed" and (p := _probe(r)) is not None
+    ]
+    if probes:
+        parts.append(
+            Text("allowed by the network; check the application from each source:", style="bold")
+        )
+        parts += [Text(f"  on {r.source}: {p}") for r, p in probes]
+    parts.append(Text(BLIND_SPOTS, style="dim"))
+    return Group(*parts)
