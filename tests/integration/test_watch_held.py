@@ -90,7 +90,13 @@ def test_deny_override_is_held_as_needs_approval_then_applied_by_plan_id(
     assert record.snapshot is None
     assert record.journal == ()
     assert "deny-override" in {k.value for k in record.plan.kinds}
-    assert "deny-override" in record.meta.message
+    assert record.meta.approval is not None
+    assert record.meta.approval["outcome"] == "pending"
+    assert "deny-override" in record.meta.approval["reason"]
+    request = runs.read_approval_request(run["run_id"])  # issue 10's typed request, in S3
+    assert request is not None
+    assert (request["route"], request["requester"]) == ("worker", "netmend-watch")
+    assert "deny-override" in request["summary"]
     listed = run_cli("runs", "list", "--config", str(watch.config), "--output", "json")
     assert [(r["run_id"], r["status"]) for r in listed.json()["runs"]] == [
         (run["run_id"], "needs_approval")

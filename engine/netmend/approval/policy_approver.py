@@ -1,8 +1,9 @@
 """PolicyApprover: the policy decides what it can, and asks ``fallback`` for the rest.
 
 Order: never-rules first (they refuse whatever anyone says, ``--yes`` included), then
-auto-approval when every change is of an auto-approvable kind, else the fallback (the
-terminal prompt, ``--yes``, or ChatOps) decides.
+auto-approval when every change is of an auto-approvable kind and no playbook of the plan
+says ``approval: required``, else the fallback (the terminal prompt, ``--yes``, or
+ChatOps) decides.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class PolicyApprover:
                 reason="never allowed by policy: " + "; ".join(violations),
             )
         needing = [c for c in plan.changes if self.policy.needs_person(c)]
-        if plan.changes and not needing:
+        if plan.changes and not needing and not plan.approval_required:
             kinds = ", ".join(sorted(k.value for k in plan.kinds))
             return Decision(
                 outcome=DecisionOutcome.APPROVED,
@@ -40,6 +41,12 @@ class PolicyApprover:
         decision = self.fallback.decide(plan, rendered_diff)
         if decision.approved:
             return decision
+        if not needing:
+            # Only the playbooks' `approval: required` asked for a person.
+            why = "; ".join(plan.approval_required)
+            return decision.model_copy(
+                update={"reason": f"{decision.reason} (playbook approval required: {why})"}
+            )
         needed = ", ".join(sorted({k.value for c in needing for k in c.kinds} or {"unclassified"}))
         return decision.model_copy(
             update={"reason": f"{decision.reason} (policy: {needed} needs a person)"}

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.prompt import Confirm
 
 from netmend.approval.decision import Decision, DecisionOutcome
+from netmend.approval.request import ApprovalRoute, request_for
 from netmend.approval.yes import invoking_user
 from netmend.run.plan import Plan
 
@@ -48,10 +49,10 @@ class TerminalApprover:
             yes = Confirm.ask(question, default=False, console=console, stream=stdin)
         except (EOFError, KeyboardInterrupt):
             yes = False
-        if yes:
-            return Decision(
-                outcome=DecisionOutcome.APPROVED, approver=user, reason="approved at the terminal"
-            )
-        return Decision(
-            outcome=DecisionOutcome.REJECTED, approver=user, reason="rejected at the terminal"
+        # The person at the terminal answers the same kind of request a chat button does.
+        request = request_for(plan, requester=user, route=ApprovalRoute.TERMINAL)
+        return request.decide(
+            user,
+            approve=yes,
+            reason="approved at the terminal" if yes else "rejected at the terminal",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from netmend.approval.decision import Decision
@@ -12,9 +13,18 @@ __all__ = ["record_decision"]
 
 
 def record_decision(
-    audit: AuditLog, plan: Plan, decision: Decision, *, requester: str | None
+    audit: AuditLog,
+    plan: Plan,
+    decision: Decision,
+    *,
+    requester: str | None,
+    context: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Append one ``approval`` event and return it as written."""
+    """Append one ``approval`` event and return it as written.
+
+    ``context`` adds where the answer came from (a chat face's team and channel, say);
+    it never holds secrets.
+    """
     return audit.record(
         "approval",
         run_id=plan.run_id,
@@ -34,4 +44,5 @@ def record_decision(
             }
             for c in plan.changes
         ],
+        **dict(context or {}),
     )

@@ -6,7 +6,8 @@ import contextlib
 import getpass
 import os
 
-from netmend.approval.decision import Decision, DecisionOutcome
+from netmend.approval.decision import Decision
+from netmend.approval.request import ApprovalRoute, request_for
 from netmend.run.plan import Plan
 
 __all__ = ["YesApprover", "invoking_user"]
@@ -29,8 +30,9 @@ class YesApprover:
 
     def decide(self, plan: Plan, rendered_diff: str) -> Decision:
         count = len(plan.changes)
-        return Decision(
-            outcome=DecisionOutcome.APPROVED,
-            approver=self.user,
+        request = request_for(plan, requester=self.user, route=ApprovalRoute.YES)
+        return request.decide(
+            self.user,
+            approve=True,
             reason=f"approved in advance with --yes ({count} change{'s' * (count != 1)})",
         )

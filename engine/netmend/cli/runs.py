@@ -369,14 +369,11 @@ def _apply_stored_plan(
     console = stdout_console()
     if text:
         console.print(render_plan_for(plan, fmt))
-    result = runner.execute(
-        plan,
-        apply=True,
-        flow=plan.flow,
+    result = runner.apply_saved(
+        run_id,
         verify_method=verify,
         intents=declared.intents if declared else None,
         rendered_diff=plan_to_text(plan, "table"),
-        stored=True,
     )
     if text:
         console.print(render_run_result(result))

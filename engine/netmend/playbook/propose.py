@@ -185,6 +185,7 @@ def propose_plan(
     changes: list[Change] = []
     seen: set[str] = set()
     used: list[str] = []
+    required: list[str] = []
     refusals: list[ProposalRefusedError] = []
     group_used = False
     for playbook, cause in jobs:
@@ -220,8 +221,9 @@ def propose_plan(
         if playbook.id not in used:
             used.append(playbook.id)
         notes.append(f"{playbook.id}: {outcome.explanation}")
-        if playbook.approval is not None and playbook.approval.required:
+        if playbook.approval is not None and playbook.approval.required and outcome.changes:
             notes.append(f"{playbook.id}: approval required: {playbook.approval.reason}")
+            required.append(f"{playbook.id}: {playbook.approval.reason}")
     if group is not None and not group_used:
         raise BadInputError(
             f"--group {group} is on no interface where this flow is blocked; "
@@ -236,6 +238,7 @@ def propose_plan(
         playbooks=tuple(used),
         changes=tuple(changes),
         notes=tuple(notes),
+        approval_required=tuple(dict.fromkeys(required)),
         group_names=_group_names(inventory, changes),
     )
 

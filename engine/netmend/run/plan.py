@@ -67,6 +67,9 @@ class Plan(BaseModel):
     notes: tuple[str, ...] = ()
     change_id: str | None = None
     region: str | None = None
+    # A playbook's `approval: required` ("<id>: <reason>" each): a person must approve
+    # this plan whatever the policy would auto-approve.
+    approval_required: tuple[str, ...] = ()
     # Names of the groups the plan mentions by id only (an ENI's group list), for the diff.
     group_names: dict[str, str] = Field(default_factory=dict)
 

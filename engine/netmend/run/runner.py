@@ -27,6 +27,7 @@ from typing import Any
 import structlog
 
 from netmend.approval.decision import Approver, Decision, DecisionOutcome
+from netmend.approval.request import ApprovalRequest, ApprovalRoute, request_for
 from netmend.approval.trail import record_decision
 from netmend.approval.yes import invoking_user
 from netmend.audit import AuditLog
@@ -44,6 +45,7 @@ from netmend.run.writes import RunWriter, WriteFailed, newer_runs_on
 from netmend.store.locks import ResourceLockedError
 from netmend.store.records import (
     ACTIVE_STATUSES,
+    APPLICABLE_STATUSES,
     RunStatus,
     Snapshot,
 )
@@ -99,36 +101,116 @@ class Runner:
         verify_method: str = "local",
         intents: Sequence[IntentCheck] | None = None,
         rendered_diff: str | None = None,
-        stored: bool = False,
     ) -> RunResult:
-        """Record the plan and, with ``apply``, run it through approval to verification.
-
-        ``stored``: the plan is already recorded (a dry run or a held run, applied later
-        with ``fix --apply --plan RUN_ID``): it is not recorded again, and it is applied
-        exactly as stored, after approval and the drift check.
-        """
+        """Record the plan and, with ``apply``, run it through approval to verification."""
         flow = flow if flow is not None else plan.flow
         flow_verifier = self._flow_verifier(verify_method, flow)  # bad method: before anything
-        run_id = plan.run_id
-        if stored:
-            self._check_stored(plan)
-        else:
-            self.store.create_run(plan, requester=self.requester)
-            self._audit("run.recorded", plan, changes=len(plan.changes), apply=apply)
+        self.store.create_run(plan, requester=self.requester)
+        self._audit("run.recorded", plan, changes=len(plan.changes), apply=apply)
         if plan.empty:
             return self._finish(
                 plan, RunStatus.NOTHING_TO_DO, "the estate already holds what the playbooks want"
             )
         if not apply:
             return self._finish(plan, RunStatus.PLANNED, "dry run: nothing was written")
-        decision = self.approver.decide(plan, rendered_diff or self.render_diff(plan))
-        record_decision(self.audit, plan, decision, requester=self.requester)
+        return self._approve_and_apply(
+            plan, flow, flow_verifier, intents, self.approver, rendered_diff
+        )
+
+    def apply_saved(
+        self,
+        run_id: str,
+        *,
+        approver: Approver | None = None,
+        verify_method: str = "local",
+        intents: Sequence[IntentCheck] | None = None,
+        rendered_diff: str | None = None,
+        audit_context: Mapping[str, Any] | None = None,
+    ) -> RunResult:
+        """Apply exactly the plan a dry run (or a held run) recorded, after the drift check.
+
+        ``fix --apply --plan RUN_ID`` and a chat approval both end here. ``approver``
+        decides (default: the runner's own); a run that is not ``planned`` or
+        ``needs_approval`` (already applied, refused, rolled back...) is refused with a
+        BadInputError before anything happens.
+        """
+        record = self.store.load_run(run_id)
+        if record.status not in APPLICABLE_STATUSES:
+            raise BadInputError(
+                f"run {run_id} is {record.status.value}: only a planned run (a dry run, or one "
+                "held for approval) can be applied"
+            )
+        plan = record.plan
+        flow_verifier = self._flow_verifier(verify_method, plan.flow)
+        self._audit("run.resumed", plan, changes=len(plan.changes), was=record.status.value)
+        if plan.empty:
+            return self._finish(
+                plan, RunStatus.NOTHING_TO_DO, "the estate already holds what the playbooks want"
+            )
+        return self._approve_and_apply(
+            plan,
+            plan.flow,
+            flow_verifier,
+            intents,
+            approver or self.approver,
+            rendered_diff,
+            audit_context,
+        )
+
+    def hold_for_approval(self, request: ApprovalRequest) -> RunResult:
+        """Keep a recorded plan for a person: status ``needs_approval``, the request stored.
+
+        The run stays appliable (``apply_saved``) until someone decides; nothing is written
+        to AWS.
+        """
+        record = self.store.load_run(request.run_id)
+        if record.status not in APPLICABLE_STATUSES:
+            raise BadInputError(
+                f"run {request.run_id} is {record.status.value}: only a planned run can wait "
+                "for approval"
+            )
+        self.store.write_approval_request(request.run_id, request)
+        self._audit(
+            "approval.requested",
+            record.plan,
+            route=request.route.value,
+            approvers=list(request.approvers),
+            expires_at=request.expires_at.isoformat() if request.expires_at else None,
+        )
+        return self._finish(
+            record.plan,
+            RunStatus.NEEDS_APPROVAL,
+            f"waiting for approval via {request.route.value}"
+            + (f" until {request.expires_at.isoformat()}" if request.expires_at else ""),
+        )
+
+    def _approve_and_apply(
+        self,
+        plan: Plan,
+        flow: Flow | None,
+        flow_verifier: Verifier | None,
+        intents: Sequence[IntentCheck] | None,
+        approver: Approver,
+        rendered_diff: str | None,
+        audit_context: Mapping[str, Any] | None = None,
+    ) -> RunResult:
+        run_id = plan.run_id
+        decision = approver.decide(plan, rendered_diff or self.render_diff(plan))
+        record_decision(self.audit, plan, decision, requester=self.requester, context=audit_context)
         approval = decision.model_dump(mode="json")
         self.store.set_status(run_id, RunStatus.PLANNED, approval=approval)
         if decision.outcome is DecisionOutcome.PENDING:
-            # Held for a person (unattended runs): nothing written, applied later on
-            # approval with `fix --apply --plan RUN_ID` or a ChatOps click.
-            return self._finish(plan, RunStatus.NEEDS_APPROVAL, decision.reason, decision=decision)
+            # Held for a person (the event worker's unattended approver): nothing is
+            # written; the typed request is stored with the run, and `fix --apply --plan
+            # RUN_ID` or a ChatOps click applies it later (apply_saved).
+            return self.hold_for_approval(
+                request_for(
+                    plan,
+                    requester=self.requester,
+                    route=ApprovalRoute.WORKER,
+                    summary=decision.reason,
+                )
+            )
         if not decision.approved:
             return self._finish(
                 plan,
@@ -138,21 +220,9 @@ class Runner:
             )
         try:
             with self.store.lock(plan.resources, run_id):
-                if stored:  # another process may have applied it while this one waited
-                    self._check_stored(plan)
                 return self._apply_locked(plan, flow, flow_verifier, list(intents or ()), decision)
         except ResourceLockedError as error:
             return self._finish(plan, RunStatus.REFUSED, f"locked: {error}", decision=decision)
-
-    def _check_stored(self, plan: Plan) -> None:
-        """A stored plan may be applied once: while it is planned or held, never after."""
-        status = self.store.load_run(plan.run_id).status
-        if status not in (RunStatus.PLANNED, RunStatus.NEEDS_APPROVAL):
-            raise BadInputError(
-                f"run {plan.run_id} is {status.value}: only a planned or held run "
-                "(needs_approval) can be applied from its stored plan"
-            )
-        self._audit("run.resumed", plan, changes=len(plan.changes), was=status.value)
 
     def _flow_verifier(self, method: str, flow: Flow | None) -> Verifier | None:
         """The verifier for the flow when it is not the local one (None: local)."""

@@ -7,6 +7,7 @@ from netmend.store.locks import ResourceLockedError
 from netmend.store.process import ProcessIdentity, current_process, process_alive
 from netmend.store.records import (
     ACTIVE_STATUSES,
+    APPLICABLE_STATUSES,
     FINAL_STATUSES,
     JournalEntry,
     RunMeta,
@@ -19,6 +20,7 @@ from netmend.store.runs import RunStore
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "APPLICABLE_STATUSES",
     "FINAL_STATUSES",
     "JournalEntry",
     "ProcessIdentity",

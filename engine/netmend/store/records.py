@@ -13,6 +13,7 @@ from netmend.store.process import ProcessIdentity
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "APPLICABLE_STATUSES",
     "FINAL_STATUSES",
     "JournalEntry",
     "JournalEvent",
@@ -28,7 +29,7 @@ __all__ = [
 
 class RunStatus(StrEnum):
     PLANNED = "planned"
-    NEEDS_APPROVAL = "needs_approval"  # held for a person: `fix --apply --plan RUN_ID`
+    NEEDS_APPROVAL = "needs_approval"  # a recorded plan held for a person's decision
     REFUSED = "refused"
     APPLYING = "applying"
     APPLIED = "applied"
@@ -42,6 +43,8 @@ class RunStatus(StrEnum):
 
 # Statuses only a live process may hold: if its owner is gone the run was interrupted.
 ACTIVE_STATUSES = frozenset({RunStatus.APPLYING, RunStatus.VERIFY_FAILED, RunStatus.ROLLING_BACK})
+# Statuses of a run whose recorded plan may still be applied (``fix --apply --plan``).
+APPLICABLE_STATUSES = frozenset({RunStatus.PLANNED, RunStatus.NEEDS_APPROVAL})
 FINAL_STATUSES = frozenset(
     {
         RunStatus.REFUSED,

@@ -9,6 +9,7 @@ runs/<run_id>/meta.json      RunMeta: status, playbooks, who, when (rewritten at
 runs/<run_id>/snapshot.json  every touched resource before the first write
 runs/<run_id>/journal.jsonl  one fsynced line per API call: intent, then outcome
 runs/<run_id>/result.json    the RunResult as returned to the caller
+runs/<run_id>/approval_request.json  the ApprovalRequest a held run waits on (if any)
 """
 
 from __future__ import annotations
@@ -157,7 +158,20 @@ class RunStore:
         )
         self.backend.write(self._key(run_id, "result.json"), text.encode("utf-8"))
 
+    def write_approval_request(self, run_id: str, request: BaseModel) -> None:
+        """Store the approval request a held run waits on (one per run, rewritten whole)."""
+        self.read_meta(run_id)  # unknown run: BadInputError
+        self.backend.write(self._key(run_id, "approval_request.json"), _dump(request).encode())
+
     # -- reading ---------------------------------------------------------------------
+
+    def read_approval_request(self, run_id: str) -> dict[str, Any] | None:
+        """The stored approval request as JSON data (None: the run never waited for one)."""
+        data = self.backend.read(self._key(run_id, "approval_request.json"))
+        if data is None:
+            return None
+        document = json.loads(data)
+        return document if isinstance(document, dict) else None
 
     def read_meta(self, run_id: str) -> RunMeta:
         return self._parse(RunMeta, self._key(run_id, "meta.json"), run_id)

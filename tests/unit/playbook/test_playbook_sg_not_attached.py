@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from netmend.approval import Decision, DecisionOutcome, PolicyApprover
 from netmend.approval.policy import Policy
 from netmend.errors import BadInputError
 from netmend.model import Inventory, NetworkInterface, SecurityGroup
@@ -82,6 +83,32 @@ def test_attaches_the_only_candidate_beside_the_current_groups() -> None:
     assert any("current groups (sg-server, sg-extra) are sent again" in w for w in change.warnings)
     assert reachable(applied(inventory, plan), flow)
     assert "sg-not-attached: approval required" in " ".join(plan.notes)
+
+
+class AskedPerson:
+    """The person a PolicyApprover falls back to: records that they were asked, says no."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def decide(self, plan: object, rendered_diff: str) -> Decision:
+        self.asked += 1
+        return Decision(outcome=DecisionOutcome.REJECTED, approver="carol", reason="asked")
+
+
+def test_approval_required_needs_a_person_whatever_the_policy_auto_approves() -> None:
+    """The playbook says `approval: required`: a policy that auto-approves eni-groups and
+    requires a person for nothing still hands the plan to a person, who is asked."""
+    inventory = estate(api_group("sg-api", "orders-api-sg"))
+    plan = plan_for(inventory, flow_of(inventory))
+    assert [p.split(":")[0] for p in plan.approval_required] == ["sg-not-attached"]
+    policy = Policy(auto_approve=(ChangeKind.ADDITION, ChangeKind.ENI_GROUPS), require_person=())
+    assert not any(policy.needs_person(c) for c in plan.changes)  # the policy alone would pass
+    person = AskedPerson()
+    decision = PolicyApprover(policy, person).decide(plan, "diff")
+    assert person.asked == 1
+    assert decision.outcome is DecisionOutcome.REJECTED
+    assert "playbook approval required: sg-not-attached" in decision.reason
 
 
 def test_the_candidate_named_for_the_instance_wins() -> None:
