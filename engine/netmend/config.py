@@ -35,13 +35,26 @@ from netmend.yaml_lines import line_of
 __all__ = ["NetmendConfig", "default_state_dir", "find_config_file", "load_config"]
 
 CONFIG_ENV = "NETMEND_CONFIG"
-STATE_DIR_ENV = "NETMEND_STATE_DIR"
+STATE_DIR_ENV = "NETMEND_STATE_DIR"  # a folder, or s3://BUCKET/PREFIX
+LOCK_TABLE_ENV = "NETMEND_LOCK_TABLE"  # the DynamoDB lock table, when the file names none
 
 
 def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     given = env.get(STATE_DIR_ENV)
-    return Path(given).expanduser() if given else Path("~/.local/state/netmend").expanduser()
+    if given and not given.startswith("s3://"):
+        return Path(given).expanduser()
+    return Path("~/.local/state/netmend").expanduser()
+
+
+def _state_from_env(config: NetmendConfig, env: Mapping[str, str]) -> NetmendConfig:
+    """``NETMEND_STATE_DIR=s3://BUCKET/PREFIX`` (a Lambda function's, a container's)."""
+    given = env.get(STATE_DIR_ENV, "")
+    if not given.startswith("s3://"):
+        return config
+    return NetmendConfig.model_validate(
+        {**config.model_dump(exclude={"source"}), "state_url": given}
+    )
 
 
 class NetmendConfig(BaseModel):
@@ -105,7 +118,10 @@ def load_config(
     env = os.environ if env is None else env
     found = find_config_file(path, env=env, cwd=cwd, home=home)
     if found is None:
-        return NetmendConfig(state_dir=default_state_dir(env))
+        defaults = _state_from_env(NetmendConfig(state_dir=default_state_dir(env)), env)
+        if env.get(LOCK_TABLE_ENV):
+            defaults = defaults.model_copy(update={"lock_table": env[LOCK_TABLE_ENV]})
+        return defaults
     try:
         text = found.read_text(encoding="utf-8")
     except OSError as error:
@@ -136,6 +152,10 @@ def load_config(
         key = ".".join(str(p) for p in location) or "(top level)"
         raise BadInputError(f"{where}: {key}: {issue['msg']}") from error
     base = found.parent
+    if "state_dir" not in data and "state_url" not in data:
+        config = _state_from_env(config, env)
+    if "lock_table" not in data and env.get(LOCK_TABLE_ENV):
+        config = config.model_copy(update={"lock_table": env[LOCK_TABLE_ENV]})
     return config.model_copy(
         update={
             "state_dir": _resolve(config.state_dir, base)

@@ -59,3 +59,17 @@ def test_local_state_stays_the_default(tmp_path: Path) -> None:
     )
     assert state.runs.location == str(tmp_path)
     assert state.runs.list_runs() == []
+
+
+def test_state_and_lock_table_from_the_environment(tmp_path: Path) -> None:
+    """A Lambda function names its bucket and table in variables; a file still wins."""
+    env = {"NETMEND_STATE_DIR": "s3://netmend-state/fn", "NETMEND_LOCK_TABLE": "locks"}
+    config = load_config(env=env, cwd=tmp_path, home=tmp_path)
+    assert (config.state_url, config.lock_table) == ("s3://netmend-state/fn", "locks")
+    config_file = tmp_path / "netmend.yaml"
+    config_file.write_text("policy:\n  auto_approve: [addition]\n")
+    from_file = load_config(config_file, env=env)
+    assert (from_file.state_url, from_file.lock_table) == ("s3://netmend-state/fn", "locks")
+    config_file.write_text(f"state_dir: {tmp_path}\n")
+    local = load_config(config_file, env=env)
+    assert local.state_url is None and local.state_dir == tmp_path
