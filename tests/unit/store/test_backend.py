@@ -72,4 +72,5 @@ def test_state_and_lock_table_from_the_environment(tmp_path: Path) -> None:
     assert (from_file.state_url, from_file.lock_table) == ("s3://netmend-state/fn", "locks")
     config_file.write_text(f"state_dir: {tmp_path}\n")
     local = load_config(config_file, env=env)
-    assert local.state_url is None and local.state_dir == tmp_path
+    assert local.state_url is None
+    assert local.state_dir == tmp_path
