@@ -51,7 +51,15 @@ class WorkerSettings:
     wait_seconds: int = 20  # SQS long polling
     lock_wait_seconds: float = 120.0  # how long to wait for another worker on a resource
     own_principals: Collection[str] = ()  # netmend's own role ARNs: their events are skipped
-    lease: timedelta = timedelta(minutes=15)  # an event claim, renewed while working
+    # An event claim, renewed with the visibility while working. A little shorter than
+    # the visibility: a dead worker's message comes back after it, and finding the claim
+    # still leased would spend one of the message's receives (maxReceiveCount).
+    lease: timedelta | None = None
+
+    @property
+    def claim_lease(self) -> timedelta:
+        margin = min(5.0, self.visibility_seconds / 10)
+        return self.lease or timedelta(seconds=self.visibility_seconds - margin)
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,7 @@ class Worker:
         self.queue = queue
         self.settings = settings or WorkerSettings()
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:12]}"
-        self.ledger = EventLedger(state.backend, self.worker_id, lease=self.settings.lease)
+        self.ledger = EventLedger(state.backend, self.worker_id, lease=self.settings.claim_lease)
         self._stop = threading.Event()
 
     # -- the loop ------------------------------------------------------------------------
@@ -252,4 +260,4 @@ class Worker:
             yield
         finally:
             stop.set()
-            thread.join(timeout=5)
+            thread.join()  # a beat in flight must not rewrite the claim after completion
