@@ -48,6 +48,9 @@ class S3Backend:
         self.bucket, self.prefix = parse_s3_url(url)
         self._clients = clients
         self._s3: Any = clients.client("s3")
+        # Next line number per journal: one writer per run (it holds the run's locks), so
+        # listing once and counting on saves a LIST per line; a conflict moves it on.
+        self._next_line: dict[str, int] = {}
 
     @property
     def location(self) -> str:
@@ -109,11 +112,11 @@ class S3Backend:
         if "\n" in line:
             raise ValueError("a journal line must not contain a newline")
         folder = f"{key}.d/"
-        existing = self._keys(folder)
-        number = len(existing) + 1
+        number = self._next_line.get(folder) or len(self._keys(folder)) + 1
         # Another writer may take a number between the listing and the PUT: try the next.
         while not self.create(f"{folder}{number:0{_LINE_DIGITS}d}", line.encode("utf-8")):
             number += 1
+        self._next_line[folder] = number + 1
 
     def lines(self, key: str) -> list[str]:
         found: list[str] = []

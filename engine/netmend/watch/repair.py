@@ -111,6 +111,7 @@ class Repairer:
         resolved, notes = self._resolved(inventory)
         affected = affected_intents(inventory, resolved, event.resources)
         runs: list[dict[str, str]] = []
+        unrepaired = 0  # violated intents no run could repair (no playbook, denied flows)
         for intent, flow in affected:
             reachable = evaluate(inventory, flow).reachable
             if reachable == (intent.expect == "allowed"):
@@ -120,9 +121,11 @@ class Repairer:
                     f"intent {intent.name!r} must be denied but {flow.service} passes: "
                     "netmend does not close flows unattended"
                 )
+                unrepaired += 1
                 continue
             result = self._repair(event, inventory, intent, flow, notes)
             if result is None:
+                unrepaired += 1
                 continue
             runs.append(
                 {"run_id": result.run_id, "status": result.status.value, "intent": intent.name}
@@ -140,7 +143,7 @@ class Repairer:
             else "repaired"
             if RunStatus.APPLIED.value in statuses
             else "failed"
-            if statuses - {RunStatus.NOTHING_TO_DO.value}
+            if unrepaired or statuses - {RunStatus.NOTHING_TO_DO.value}
             else "checked"
         )
         return EventOutcome(
