@@ -12,12 +12,16 @@ import pytest
 from netmend.aws.lock_table import DynamoLocks
 from netmend.config import load_config
 from netmend.demo.estates import build_estate
+from netmend.run.plan import Plan
 from netmend.store.locks import ResourceLockedError
+from netmend.store.process import ProcessIdentity
+from netmend.store.records import RunStatus
 from netmend.store.state import open_state
 from netmend.watch.worker import WatchSummary
 from tests.conftest import MotoAws
 from tests.integration.test_watch_repair import _reachable, _revoke_https
 from tests.integration.watch_support import intents_file, make_watch_aws, revoke_ingress_event
+from tests.unit.approval.plans import authorize
 
 pytestmark = pytest.mark.integration
 
@@ -86,7 +90,9 @@ def test_a_dead_workers_dynamodb_lock_expires_and_is_taken_over(
     live = DynamoLocks(clients, watch.table, lease_seconds=30)
     other = DynamoLocks(clients, watch.table, lease_seconds=30)
 
+    assert not live.lease_alive("sg-0123456789abcdef0", "run-dead")  # its run: interrupted
     with live.hold(["sg-0123456789abcdef0"], "run-new"):
+        assert live.lease_alive("sg-0123456789abcdef0", "run-new")
         holder = live.holder_of("sg-0123456789abcdef0")
         assert holder is not None
         assert holder["run_id"] == "run-new"
@@ -101,3 +107,23 @@ def test_a_dead_workers_dynamodb_lock_expires_and_is_taken_over(
 
     assert live.holder_of("sg-0123456789abcdef0") is None
     other.acquire("sg-0123456789abcdef0", "run-third")  # free again
+
+
+def test_a_run_of_a_dead_worker_on_another_host_shows_as_interrupted(
+    aws: MotoAws, tmp_path: Path
+) -> None:
+    """In S3 state a run mid-apply on another host is `applying` while its DynamoDB
+    lease lives and `interrupted` once no lease of its resources does."""
+    watch = make_watch_aws(aws, tmp_path, policy="  auto_approve: [addition]\n")
+    state = open_state(load_config(watch.config), aws.clients())
+    plan = Plan(changes=(authorize(),))
+    state.runs.create_run(plan, requester="netmend-watch")
+    meta = state.runs.read_meta(plan.run_id)
+    elsewhere = ProcessIdentity(pid=4242, host="worker-on-another-host")
+    state.runs.write_meta(
+        meta.model_copy(update={"status": RunStatus.APPLYING, "owner": elsewhere})
+    )
+    other_host = DynamoLocks(aws.clients(), watch.table, lease_seconds=30)
+    with other_host.hold(plan.resources, plan.run_id):
+        assert state.runs.list_runs()[0].status is RunStatus.APPLYING
+    assert state.runs.list_runs()[0].status is RunStatus.INTERRUPTED

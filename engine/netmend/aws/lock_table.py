@@ -106,6 +106,13 @@ class DynamoLocks:
             return None
         return {name: next(iter(value.values())) for name, value in item.items()}
 
+    def lease_alive(self, resource: str, run_id: str) -> bool:
+        """Whether ``run_id`` holds the lock of ``resource`` with a lease not yet expired."""
+        item = self.holder_of(resource)
+        if item is None or item.get("run_id") != run_id:
+            return False
+        return float(item.get("expires_at", "0")) > self._clock()
+
     def renew(self, resource: str, run_id: str) -> bool:
         """Extend the lease; False if the lock is no longer this holder's."""
         try:

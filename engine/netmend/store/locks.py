@@ -15,13 +15,13 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from netmend.errors import NetmendError
 from netmend.store.atomic import fsync_dir
 from netmend.store.process import ProcessIdentity, current_process, process_alive
 
-__all__ = ["FileLocks", "LockManager", "ResourceLockedError", "hold_locks"]
+__all__ = ["FileLocks", "LeaseProbe", "LockManager", "ResourceLockedError", "hold_locks"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._:-]")
 # A lock file is written right after its exclusive creation; a reader that finds it
@@ -160,6 +160,14 @@ class LockManager(Protocol):
         """Hold every resource's lock for the ``with`` block; ResourceLockedError if a
         live holder has one."""
         ...
+
+
+@runtime_checkable
+class LeaseProbe(Protocol):
+    """Locks with leases (DynamoDB) can say whether a run on another host still holds
+    one: if none of its resources' leases is alive, its worker is gone."""
+
+    def lease_alive(self, resource: str, run_id: str) -> bool: ...
 
 
 class FileLocks:

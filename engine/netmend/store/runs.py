@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from netmend.errors import BadInputError, NetmendError
 from netmend.run.plan import Plan
 from netmend.store.backend import LocalBackend, RecordBackend
-from netmend.store.locks import FileLocks, LockManager
+from netmend.store.locks import FileLocks, LeaseProbe, LockManager
 from netmend.store.process import current_process, process_alive
 from netmend.store.records import (
     ACTIVE_STATUSES,
@@ -208,6 +208,10 @@ class RunStore:
         if meta.owner is None:
             return RunStatus.INTERRUPTED
         alive = process_alive(meta.owner)
+        if alive is None and isinstance(self.locks, LeaseProbe) and meta.resources:
+            # Another host's run: its locks' leases say whether its worker still lives.
+            held = any(self.locks.lease_alive(r, meta.run_id) for r in meta.resources)
+            return meta.status if held else RunStatus.INTERRUPTED
         return RunStatus.INTERRUPTED if alive is False else meta.status
 
     def load_run(self, run_id: str) -> RunRecord:
