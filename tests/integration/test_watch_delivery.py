@@ -4,6 +4,7 @@ queue by the queue's own redrive policy; the Lambda handler reports partial fail
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,11 +14,13 @@ import pytest
 from netmend import aws_lambda
 from netmend.demo.estates import build_estate
 from tests.conftest import MotoAws
+from tests.integration.test_watch_repair import _revoke_https
 from tests.integration.watch_support import (
     cloudtrail_event,
     intents_file,
     lambda_record,
     make_watch_aws,
+    revoke_ingress_event,
 )
 
 pytestmark = pytest.mark.integration
@@ -83,3 +86,42 @@ def test_lambda_handler_reports_partial_batch_failures(
         "batchItemFailures": [{"itemIdentifier": "m-4"}]
     }
     aws_lambda.reset()
+
+
+def test_visibility_is_extended_while_a_run_is_in_progress(
+    aws: MotoAws, tmp_path: Path, cli_env: Path
+) -> None:
+    """With a 2-second visibility and a repair that takes longer, nobody else receives
+    the message while the worker is on it (the heartbeat extends it), and it is deleted
+    at the end."""
+    estate = build_estate(aws.ec2, "healthy")
+    server_sg, client_sg = estate.ids["server_sg"], estate.ids["client_sg"]
+    watch = make_watch_aws(aws, tmp_path, policy="  auto_approve: [addition]\n")
+    intents = intents_file(tmp_path, estate.source, estate.destination, 443)
+    _revoke_https(aws, server_sg, client_sg)
+    watch.send(revoke_ingress_event(server_sg, client_sg, 443))
+    worker = watch.worker(intents, visibility_seconds=2)
+    done = threading.Event()
+    summaries = []
+
+    def work() -> None:
+        summaries.append(worker.run(max_messages=1))
+        done.set()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    stolen = 0
+    polls = 0
+    while not done.is_set():
+        answer = watch.sqs.receive_message(
+            QueueUrl=watch.queue_url, WaitTimeSeconds=1, VisibilityTimeout=0
+        )
+        stolen += len(answer.get("Messages", []))
+        polls += 1
+    thread.join()
+
+    [result] = summaries[0].results
+    assert result.action == "repaired"
+    assert polls >= 3  # the run outlived the 2-second visibility more than once over
+    assert stolen == 0
+    assert watch.waiting() == 0
