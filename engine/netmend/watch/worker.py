@@ -123,7 +123,9 @@ class Worker:
                 break
             messages = self.queue.receive(
                 max_messages=room,
-                wait_seconds=0 if once else self.settings.wait_seconds,
+                # Long polling even with --once: a short poll samples only some of
+                # SQS's servers and may answer "empty" while messages wait.
+                wait_seconds=1 if once else self.settings.wait_seconds,
                 visibility_seconds=self.settings.visibility_seconds,
             )
             if not messages and once:
