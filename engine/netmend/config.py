@@ -15,6 +15,10 @@ variable) that does not exist is an error; the two conventional places are optio
       max_changes_per_hour: 50          # across all workers (the event worker's runs)
       change_windows: ["Mon-Fri 08:00-18:00 Europe/Berlin"]
     lock_table: netmend-locks           # DynamoDB run locks, with state_dir: s3://B/P
+    chatops:
+      approvers: [U0123ABCD, S0NETOPS]   # Slack user ids or user-group ids
+      four_eyes: true
+      approval_ttl: 15m
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from netmend.approval.policy import Policy
+from netmend.chatops.settings import ChatopsSettings
 from netmend.errors import BadInputError
 from netmend.yaml_lines import line_of
 
@@ -52,9 +57,7 @@ def _state_from_env(config: NetmendConfig, env: Mapping[str, str]) -> NetmendCon
     given = env.get(STATE_DIR_ENV, "")
     if not given.startswith("s3://"):
         return config
-    return NetmendConfig.model_validate(
-        {**config.model_dump(exclude={"source"}), "state_url": given}
-    )
+    return config.model_copy(update={"state_url": given})
 
 
 class NetmendConfig(BaseModel):
@@ -63,6 +66,7 @@ class NetmendConfig(BaseModel):
     state_dir: Path = Field(default_factory=default_state_dir)
     playbook_dirs: tuple[Path, ...] = ()
     policy: Policy = Field(default_factory=Policy)
+    chatops: ChatopsSettings = Field(default_factory=ChatopsSettings)
     source: Path | None = Field(default=None, exclude=True)  # the file it came from
     # -- many workers (issue 14): `state_dir: s3://BUCKET/PREFIX` lands in state_url, the
     # local state_dir then only keeps its default; `lock_table` names the DynamoDB table.

@@ -8,11 +8,13 @@ which the policy gives to a person.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from netmend.aws.collector import collect_inventory
+from netmend.chatops.slack.fake import FakeSlackApi
 from netmend.config import load_config
 from netmend.demo.estates import build_estate
 from netmend.reach import evaluate, make_flow
@@ -38,11 +40,16 @@ def _state(aws: MotoAws, vpc: str, source: str, destination: str) -> tuple[bool,
 
 
 def test_deny_override_is_held_as_needs_approval_then_applied_by_plan_id(
-    aws: MotoAws, tmp_path: Path, cli_env: Path
+    aws: MotoAws, tmp_path: Path, cli_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The held run writes nothing and is recorded needs_approval with its plan; the
-    message is still acknowledged (its outcome is recorded); `fix --apply --plan` applies
-    exactly that plan; `rollback` undoes it; all against the S3 state."""
+    message is still acknowledged (its outcome is recorded); with ChatOps configured it
+    is posted for approval (a fake Slack Web API on loopback); `fix --apply --plan`
+    applies exactly that plan; `rollback` undoes it; all against the S3 state."""
+    slack = FakeSlackApi("xoxb-watch-test").start()
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-watch-test")
+    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+    monkeypatch.setenv("NETMEND_APPROVAL_CHANNEL", "C0NETOPS")
     estate = build_estate(aws.ec2, "healthy")
     acl = estate.ids["network_acl"]
     web_subnet = estate.ids["client_cidr"]
@@ -75,7 +82,11 @@ def test_deny_override_is_held_as_needs_approval_then_applied_by_plan_id(
         )
     )
 
-    summary = watch.worker(intents).run(once=True)
+    try:
+        summary = watch.worker(intents).run(once=True)
+        posted = slack.calls("chat.postMessage")
+    finally:
+        slack.stop()
 
     [result] = summary.results
     assert result.action == "held", result
@@ -95,8 +106,15 @@ def test_deny_override_is_held_as_needs_approval_then_applied_by_plan_id(
     assert "deny-override" in record.meta.approval["reason"]
     request = runs.read_approval_request(run["run_id"])  # issue 10's typed request, in S3
     assert request is not None
-    assert (request["route"], request["requester"]) == ("worker", "netmend-watch")
-    assert "deny-override" in request["summary"]
+    assert request["requester"] == "netmend-watch"
+    assert request["route"] == "chat"  # re-held for the chat approvers when posted
+    audit = open_state(load_config(watch.config), aws.clients()).audit.entries()
+    routes = [e["route"] for e in audit if e["event"] == "approval.requested"]
+    assert routes == ["worker", "chat"]
+    [message] = posted
+    assert message.params["channel"] == "C0NETOPS"
+    assert run["run_id"] in json.dumps(message.params)
+    assert "netmend.approve" in json.dumps(message.params)
     listed = run_cli("runs", "list", "--config", str(watch.config), "--output", "json")
     assert [(r["run_id"], r["status"]) for r in listed.json()["runs"]] == [
         (run["run_id"], "needs_approval")

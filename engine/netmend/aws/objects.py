@@ -144,6 +144,14 @@ class S3Backend:
             if not page.get("IsTruncated") or not token:
                 return sorted(names)
 
+    def files(self, prefix: str) -> list[str]:
+        base = self._key(f"{prefix.strip('/')}/")
+        return sorted(
+            name
+            for full in self._keys(f"{prefix.strip('/')}/")
+            if "/" not in (name := full.removeprefix(base))
+        )
+
     # -- the audit trail (AuditSink) ----------------------------------------------------
 
     def put_event(self, line: str, at: datetime) -> None:

@@ -15,6 +15,7 @@ import typer
 
 from netmend import __version__
 from netmend.cli.options import (
+    ConfigFile,
     Destination,
     EndpointUrl,
     IcmpCode,
@@ -54,6 +55,7 @@ app = typer.Typer(
 inventory_app = typer.Typer(
     help="Collect an account and region's estate, or save it to a file.", no_args_is_help=True
 )
+serve_app = typer.Typer(help="Serve netmend to a chat platform.", no_args_is_help=True)
 
 
 @app.command()
@@ -187,16 +189,77 @@ def inventory_save(
 
 @app.command()
 def demo(
+    chat: Annotated[
+        bool,
+        typer.Option("--chat", help="Show the Slack approval flow against a fake Slack."),
+    ] = False,
     output: Output = OutputFormat.TEXT,
     verbose: Verbose = False,
 ) -> None:
     """Run the embedded sandbox: moto in-process, the runbook's broken estates, no AWS."""
+    configure_logging(verbose=verbose)
+    if chat:
+        try:
+            from netmend.demo.chat import run_chat_demo
+        except ImportError as error:
+            raise BadInputError(
+                f"the chat demo needs the slack extra: pip install 'netmend[slack]' ({error.name})"
+            ) from None
+        raise typer.Exit(run_chat_demo(json_output=output is OutputFormat.JSON))
     from netmend.demo.run import run_demo
 
-    configure_logging(verbose=verbose)
     raise typer.Exit(run_demo(json_output=output is OutputFormat.JSON))
 
 
+@serve_app.command("slack")
+def serve_slack_command(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", help="Port to listen on.", min=0, max=65535)
+    ] = 3000,
+    socket_mode: Annotated[
+        bool,
+        typer.Option("--socket-mode", help="Connect out over Socket Mode (SLACK_APP_TOKEN)."),
+    ] = False,
+    config: ConfigFile = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+    verbose: Verbose = False,
+) -> None:
+    """Serve /netmend and its approval buttons to Slack on /slack/events.
+
+    Reads SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (and SLACK_API_URL for another Web API
+    base URL; SLACK_APP_TOKEN with --socket-mode) from the environment.
+    """
+    try:
+        from netmend.chatops.slack import SlackSettings, serve_slack
+    except ImportError as error:
+        raise BadInputError(
+            f"the Slack app needs the slack extra: pip install 'netmend[slack]' ({error.name})"
+        ) from None
+    from netmend.aws.session import make_clients
+    from netmend.config import load_config
+
+    configure_logging(verbose=verbose)
+    settings = SlackSettings.from_env(socket_mode=socket_mode)
+    clients = make_clients(aws_options(region, profile, endpoint_url))
+
+    def ready(where: str) -> None:
+        error_console().print(f"netmend: serving Slack on {where}", markup=False, highlight=False)
+
+    serve_slack(
+        load_config(config),
+        clients,
+        settings,
+        host=host,
+        port=port,
+        socket_mode=socket_mode,
+        on_ready=ready,
+    )
+
+
+app.add_typer(serve_app, name="serve")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(playbooks_app, name="playbooks")
 app.command("iam-policy")(iam_policy_command)

@@ -54,6 +54,10 @@ class RecordBackend(Protocol):
         """Names directly under the folder ``prefix`` (run ids under ``runs``)."""
         ...
 
+    def files(self, prefix: str) -> list[str]:
+        """Names of the documents directly in the folder ``prefix`` (not sub-folders)."""
+        ...
+
 
 class LocalBackend:
     """Records in a folder on this machine (the default ``state_dir``)."""
@@ -114,3 +118,9 @@ class LocalBackend:
         if not folder.is_dir():
             return []
         return sorted(entry.name for entry in folder.iterdir() if entry.is_dir())
+
+    def files(self, prefix: str) -> list[str]:
+        folder = self.path(prefix)
+        if not folder.is_dir():
+            return []
+        return sorted(entry.name for entry in folder.iterdir() if entry.is_file())

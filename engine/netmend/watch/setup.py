@@ -68,6 +68,6 @@ def build_worker(
         declared,
         playbooks,
         verify_method=verify_method,
-        on_held=on_held or chatops_hook(),
+        on_held=on_held or chatops_hook(config, clients),
     )
     return Worker(repairer, state, queue, settings, worker_id=worker_id)
