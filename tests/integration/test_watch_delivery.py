@@ -12,10 +12,12 @@ from types import SimpleNamespace
 import pytest
 
 from netmend import aws_lambda
+from netmend.aws.lock_table import DynamoLocks
 from netmend.demo.estates import build_estate
 from tests.conftest import MotoAws
 from tests.integration.test_watch_repair import _revoke_https
 from tests.integration.watch_support import (
+    WatchAws,
     cloudtrail_event,
     intents_file,
     lambda_record,
@@ -88,40 +90,43 @@ def test_lambda_handler_reports_partial_batch_failures(
     aws_lambda.reset()
 
 
+def _in_flight(watch: WatchAws) -> bool:
+    attributes = watch.sqs.get_queue_attributes(
+        QueueUrl=watch.queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessagesNotVisible"]) == 1
+
+
 def test_visibility_is_extended_while_a_run_is_in_progress(
     aws: MotoAws, tmp_path: Path, cli_env: Path
 ) -> None:
-    """With a 2-second visibility and a repair that takes longer, nobody else receives
-    the message while the worker is on it (the heartbeat extends it), and it is deleted
-    at the end."""
+    """Another worker holds the group's lock for more than twice the message's 6-second
+    visibility, so this worker's handling lasts that long; meanwhile nobody else
+    receives the message (the heartbeat extends it), and it is deleted at the end."""
     estate = build_estate(aws.ec2, "healthy")
     server_sg, client_sg = estate.ids["server_sg"], estate.ids["client_sg"]
     watch = make_watch_aws(aws, tmp_path, policy="  auto_approve: [addition]\n")
     intents = intents_file(tmp_path, estate.source, estate.destination, 443)
     _revoke_https(aws, server_sg, client_sg)
     watch.send(revoke_ingress_event(server_sg, client_sg, 443))
-    worker = watch.worker(intents, visibility_seconds=2)
-    done = threading.Event()
+    worker = watch.worker(intents, visibility_seconds=6)
+    other = DynamoLocks(aws.clients(), watch.table, lease_seconds=60)
     summaries = []
-
-    def work() -> None:
-        summaries.append(worker.run(max_messages=1))
-        done.set()
-
-    thread = threading.Thread(target=work)
-    thread.start()
+    thread = threading.Thread(target=lambda: summaries.append(worker.run(max_messages=1)))
     stolen = 0
-    polls = 0
-    while not done.is_set():
-        answer = watch.sqs.receive_message(
-            QueueUrl=watch.queue_url, WaitTimeSeconds=1, VisibilityTimeout=0
-        )
-        stolen += len(answer.get("Messages", []))
-        polls += 1
+    with other.hold([f"watch:{server_sg}"], "event-held-by-another-worker"):
+        thread.start()
+        while not _in_flight(watch):  # the worker has it (and waits for the lock)
+            time.sleep(0.1)
+        until = time.monotonic() + 14  # > 2 x the visibility
+        while time.monotonic() < until:
+            answer = watch.sqs.receive_message(
+                QueueUrl=watch.queue_url, WaitTimeSeconds=1, VisibilityTimeout=0
+            )
+            stolen += len(answer.get("Messages", []))
     thread.join()
 
     [result] = summaries[0].results
     assert result.action == "repaired"
-    assert polls >= 3  # the run outlived the 2-second visibility more than once over
     assert stolen == 0
     assert watch.waiting() == 0
