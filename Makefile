@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check engine tests benchmarks examples
 	$(VENV)/bin/ruff format --check engine tests benchmarks examples
 	$(VENV)/bin/mypy
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit/test_architecture.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_evaluate.py

@@ -32,8 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from netmend.approval.chat import ChatopsSettings
 from netmend.approval.policy import Policy
-from netmend.chatops.settings import ChatopsSettings
 from netmend.errors import BadInputError
 from netmend.yaml_lines import line_of
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from netmend.approval.chat import ChatopsSettings
 from netmend.aws.collector import collect_inventory
-from netmend.chatops.settings import ChatopsSettings
 from netmend.chatops.slack import SlackServer, SlackSettings
 from netmend.chatops.slack.fake import FakeSlackApi, FakeSlackSender
 from netmend.chatops.slack.server import make_chatops

@@ -33,5 +33,12 @@ def test_demo_runs_every_estate_end_to_end(tmp_path: Path, monkeypatch: pytest.M
     healthy = by_cause[HEALTHY]
     assert healthy["reachable"] is True
     assert healthy["fix"]["status"] == "nothing_to_do"
+    # It ends with the hygiene scan of its estates (each finding once), which sees the
+    # quota estate's full group and its redundant rules.
+    scanned = {(f["playbook"], f["resource"]) for f in document["scan"]["findings"]}
+    assert len(scanned) == len(document["scan"]["findings"])
+    assert {"rule-quota-near-limit", "redundant-rule", "default-sg-in-use"} <= {
+        playbook for playbook, _ in scanned
+    }
     # The demo keeps its runs in a temporary folder, never the user's state dir.
     assert not (tmp_path / "state").exists()

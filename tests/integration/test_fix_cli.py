@@ -111,3 +111,31 @@ def test_a_plan_that_cannot_make_the_flow_reachable_is_not_applied(
         Filters=[{"Name": "group-id", "Values": [group]}]
     )["SecurityGroupRules"]
     assert len(rules_after) == len(rules_before)
+
+
+def test_a_dry_run_is_applied_later_by_its_run_id(aws: MotoAws, cli_env: Path) -> None:
+    """`fix` records a plan; `fix --apply --plan RUN_ID --yes` applies exactly that plan
+    (same run, same calls), verified; the same run cannot be applied twice (exit 2)."""
+    estate = build_estate(aws.ec2, "wrong-port")
+    _strip_ingress_to_nothing(aws, estate.ids["server_sg"])
+    planned = run_cli("fix", *estate.flow_args(), "--output", "json")
+    assert planned.exit_code == 0, planned.stderr
+    dry = planned.json()
+    assert dry["status"] == "planned"
+    applied = run_cli(
+        "fix", "--apply", "--plan", dry["run_id"], "--yes", "--verify", "local", "--output", "json"
+    )
+    assert applied.exit_code == 0, applied.stderr
+    document = applied.json()
+    assert document["run_id"] == dry["run_id"]
+    assert document["status"] == "applied", document
+    assert [c["params"] for c in document["changes"]] == [c["params"] for c in dry["changes"]]
+    assert document["verification"]["reachable"] is True
+    # The playbook's `verify:` step ran after the writes.
+    assert document["verification"]["steps"] == ["reach.flow-allowed: passed"]
+    again = run_cli("fix", "--apply", "--plan", dry["run_id"], "--yes", "--output", "json")
+    assert again.exit_code == 2
+    assert "only a planned run" in again.stderr
+    no_apply = run_cli("fix", "--plan", dry["run_id"])
+    assert no_apply.exit_code == 2
+    assert "add --apply" in no_apply.stderr

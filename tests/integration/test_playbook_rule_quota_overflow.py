@@ -26,10 +26,10 @@ from netmend.aws.collector import collect_inventory
 from netmend.demo.estates import BuiltEstate, build_estate
 from netmend.demo.scaffold import permission
 from netmend.model import Inventory
+from netmend.model.rules import sg_rule_key
 from netmend.playbook import load_playbooks, propose_plan
 from netmend.reach import make_flow
 from netmend.run.plan import Plan, new_run_id
-from netmend.run.restore import sg_rule_key
 from netmend.store import RunStatus, RunStore
 from tests.cli_runner import run_cli
 from tests.conftest import MotoAws

@@ -185,7 +185,13 @@ def test_failed_verification_rolls_back(setup: Setup) -> None:
     assert "still blocked" in result.message
     assert len(setup.writes.calls) == 3 + 3  # three applied, three revoked
     _equal_to_snapshot(setup, plan.run_id)
-    assert "run.verify_failed" in [e["event"] for e in setup.audit.entries()]
+    events = [e["event"] for e in setup.audit.entries() if e["event"].startswith("run.")]
+    assert events == ["run.recorded", "run.applying", "run.verify_failed", "run.rolled_back"]
+    # One event for the end of the run, written once: its message and its restore calls.
+    (ended,) = [e for e in setup.audit.entries() if e["event"] == "run.rolled_back"]
+    assert ended["calls"] == 3
+    assert ended["message"] == result.message
+    assert setup.store.read_meta(plan.run_id).message == result.message
 
 
 def test_killed_between_two_writes_then_rollback(setup: Setup, tmp_path: Path) -> None:

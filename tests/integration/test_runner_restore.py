@@ -11,7 +11,7 @@ from runner_estate import build_estate
 from netmend.aws.mutations import apply_change, read_resource, read_resources
 from netmend.errors import AwsCallError, NetmendError
 from netmend.model import NetworkAcl, NetworkInterface, SecurityGroup
-from netmend.run.plan import Change
+from netmend.model.change import Change
 from netmend.run.restore import differences, restore_changes
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ import pytest
 
 from netmend.config import load_config
 from netmend.errors import BadInputError
-from netmend.run.plan import ChangeKind
+from netmend.model.change import ChangeKind
 
 
 def test_defaults_without_any_file(tmp_path: Path) -> None:

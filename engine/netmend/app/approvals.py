@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from netmend.approval.decided import DecisionApprover
 from netmend.approval.decision import Decision, DecisionOutcome
+from netmend.approval.gate import PolicyApprover
 from netmend.approval.policy import Policy
-from netmend.approval.policy_approver import PolicyApprover
 from netmend.approval.request import ApprovalRequest, ApprovalRoute, request_for
 from netmend.approval.trail import record_decision
 from netmend.errors import BadInputError

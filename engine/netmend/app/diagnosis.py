@@ -1,18 +1,16 @@
 """A diagnosis: the evaluation of one flow plus its root causes, for people and machines.
 
 ``diagnose`` is the whole offline step (evaluate, then classify); ``diagnosis_to_json``
-is DESIGN.md's JSON contract and ``render_diagnosis`` the hop-by-hop text view.
+is DESIGN.md's JSON contract. The hop-by-hop text view is ``netmend.render.diagnosis``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-
+from netmend.app.requests import DiagnoseRequest
 from netmend.model import Inventory
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
 from netmend.reach import Evaluation, Flow, Hop, evaluate
@@ -24,8 +22,9 @@ __all__ = [
     "EXIT_BLOCKED",
     "Diagnosis",
     "diagnose",
+    "diagnose_request",
     "diagnosis_to_json",
-    "render_diagnosis",
+    "flow_limits",
 ]
 
 # diagnose's exit code for a flow that is blocked (0 reachable, 2 bad input).
@@ -45,19 +44,52 @@ class Diagnosis:
     flow: Flow
     evaluation: Evaluation
     causes: tuple[RootCause, ...]
+    # Packets each end's instance dropped at its connection-tracking allowance in the
+    # last hour (the ENA metric conntrack_allowance_exceeded, seed 002): dropped although
+    # every rule allows them. None when the metric was not read (or is not published).
+    conntrack: dict[str, float] | None = None
 
     @property
     def reachable(self) -> bool:
         return self.evaluation.reachable
 
 
-def diagnose(inventory: Inventory, flow: Flow) -> Diagnosis:
-    """Evaluate the flow and, when it is blocked, name its root causes in path order."""
+def diagnose(
+    inventory: Inventory, flow: Flow, *, conntrack_rises: Mapping[str, float] | None = None
+) -> Diagnosis:
+    """Evaluate the flow and, when it is blocked, name its root causes in path order.
+
+    ``conntrack_rises`` (instance id -> rise of conntrack_allowance_exceeded in the last
+    hour, as ``netmend.aws.signals.conntrack_rises`` reads it) adds that evidence for the
+    flow's ends, the same as ``netmend scan``'s conntrack-allowance-exceeded.
+    """
     evaluation = evaluate(inventory, flow)
-    return Diagnosis(flow=flow, evaluation=evaluation, causes=classify(inventory, flow, evaluation))
+    conntrack = None
+    if conntrack_rises is not None:
+        ends = [e.instance_id for e in (flow.source, flow.destination) if e.instance_id]
+        conntrack = {i: float(conntrack_rises[i]) for i in ends if i in conntrack_rises}
+    return Diagnosis(
+        flow=flow,
+        evaluation=evaluation,
+        causes=classify(inventory, flow, evaluation),
+        conntrack=conntrack,
+    )
 
 
-def _limits(flow: Flow) -> list[str]:
+def diagnose_request(request: DiagnoseRequest) -> Diagnosis:
+    """``netmend diagnose`` for any face: the estate (live or saved), the flow, the verdict."""
+    estate = request.target.inventory()
+    flow = request.flow.flow(estate)
+    rises: Mapping[str, float] | None = None
+    if request.target.inventory_file is None:
+        # Live: the ends' conntrack_allowance_exceeded (CloudWatch), as scan reads it.
+        from netmend.aws.signals import read_conntrack_rises
+
+        rises = read_conntrack_rises(request.target.clients())
+    return diagnose(estate, flow, conntrack_rises=rises)
+
+
+def flow_limits(flow: Flow) -> list[str]:
     notes = []
     if flow.protocol not in (TCP, UDP):
         notes.append(
@@ -135,97 +167,6 @@ def diagnosis_to_json(diagnosis: Diagnosis) -> dict[str, Any]:
             for c in ev.ephemeral
         ],
         "tracked": ev.tracked,
-        "notes": list(ev.notes) + _limits(diagnosis.flow),
+        "conntrack_allowance_exceeded": diagnosis.conntrack,
+        "notes": list(ev.notes) + flow_limits(diagnosis.flow),
     }
-
-
-def _path_table(title: str, hops: tuple[Hop, ...]) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
-    table.add_column("", width=2)
-    table.add_column("component", no_wrap=True)
-    table.add_column("kind")
-    table.add_column("dir")
-    table.add_column("verdict")
-    table.add_column("rule / reason", overflow="fold")
-    for hop in hops:
-        mark, style = ("✔", "green") if hop.allowed else ("✘", "bold red")
-        table.add_row(
-            Text(mark, style=style),
-            Text(hop.component, style="" if hop.allowed else "bold red"),
-            hop.kind,
-            hop.direction.value if hop.direction else "",
-            Text("allowed" if hop.allowed else "BLOCKED", style=style),
-            hop.detail,
-        )
-    return table
-
-
-def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
-    """The hop-by-hop path with the blocking hop marked, evidence and root causes."""
-    flow, ev = diagnosis.flow, diagnosis.evaluation
-    parts: list[RenderableType] = []
-    verdict = (
-        Text("REACHABLE", style="bold green") if ev.reachable else Text("BLOCKED", style="bold red")
-    )
-    parts.append(
-        Text.assemble(f"{flow.source.label} → {flow.destination.label}  {flow.service}: ", verdict)
-    )
-    parts.append(_path_table("forward path", ev.forward))
-    if ev.return_path:
-        parts.append(_path_table("return path", ev.return_path))
-    if ev.explanations:
-        rows = Table(title="where it is dropped", title_justify="left")
-        for column in ("code", "component", "leg", "dir", "evidence"):
-            rows.add_column(column, overflow="fold")
-        for e in ev.explanations:
-            evidence = "\n".join(e.rules) or e.detail
-            if e.rules and e.detail:
-                evidence = f"{e.detail}\n{evidence}"
-            rows.add_row(
-                Text(e.code, style="red"),
-                e.component,
-                e.leg.value,
-                e.direction.value if e.direction else "",
-                evidence,
-            )
-        parts.append(rows)
-    for coverage in ev.ephemeral:
-        parts.append(
-            Text(
-                f"ephemeral ports back through {coverage.network_acl_id} "
-                f"({coverage.direction.value} of {coverage.subnet_id}): "
-                f"{coverage.summary}",
-                style="yellow",
-            )
-        )
-    if diagnosis.causes:
-        parts.append(Text("root causes, in path order:", style="bold"))
-        for number, cause in enumerate(diagnosis.causes, start=1):
-            parts.append(
-                Text.assemble(
-                    f"  {number}. ",
-                    (cause.playbook, "bold cyan"),
-                    f" on {cause.resource}: ",
-                    cause.summary,
-                )
-            )
-        parts.append(
-            Text(
-                "  fix: the same command with `netmend fix` shows the change as a dry-run diff",
-                style="dim",
-            )
-        )
-    elif not ev.reachable:
-        parts.append(Text("no root-cause playbook applies (see the explanations)", style="bold"))
-    if ev.reachable and ev.tracked is False:
-        parts.append(
-            Text(
-                "untracked flow (0.0.0.0/0 both ways): removing the rule cuts existing "
-                "connections at once",
-                style="yellow",
-            )
-        )
-    for note in list(ev.notes) + _limits(flow):
-        parts.append(Text(f"note: {note}", style="dim"))
-    parts.append(Text(BLIND_SPOTS, style="dim"))
-    return Group(*parts)

@@ -1,7 +1,9 @@
 """Fixing one flow: diagnose, propose one plan from every root cause, run it.
 
-The CLI, the demo and ChatOps all fix a flow through ``fix_flow`` so that they share one
-pipeline: detect → propose → approve → snapshot → apply → verify (→ roll back).
+The CLI, the demo and ChatOps all fix a flow through ``fix`` (a FixRequest: loads the
+config, playbooks, intents and estate) or ``fix_flow`` (an estate already in hand), so
+that they share one pipeline: detect → propose → approve → snapshot → apply → verify
+(→ roll back). ``fix`` also applies a recorded plan by run id (``fix --apply --plan``).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from netmend.app.diagnosis import Diagnosis, diagnose
+from netmend.app.requests import FixRequest
 from netmend.approval import Approver, PolicyApprover, TerminalApprover, YesApprover
 from netmend.aws.session import AwsClients
 from netmend.config import NetmendConfig
-from netmend.errors import NetmendError
+from netmend.errors import BadInputError, NetmendError
 from netmend.model import Inventory
 from netmend.playbook import PlaybookSet, propose_plan
 from netmend.reach import Flow, evaluate
@@ -23,7 +26,7 @@ from netmend.run.result import RunResult
 from netmend.run.runner import Runner
 from netmend.verify.run import IntentCheck, with_states
 
-__all__ = ["FixOutcome", "NoFixError", "fix_flow", "fix_result_json", "make_runner"]
+__all__ = ["FixOutcome", "NoFixError", "fix", "fix_flow", "fix_result_json", "make_runner"]
 
 
 class NoFixError(NetmendError):
@@ -32,7 +35,9 @@ class NoFixError(NetmendError):
 
 @dataclass(frozen=True)
 class FixOutcome:
-    diagnosis: Diagnosis
+    """The diagnosis (None when a recorded plan was applied by run id), plan and result."""
+
+    diagnosis: Diagnosis | None
     plan: Plan
     result: RunResult
 
@@ -45,6 +50,7 @@ def make_runner(
     approver: Approver | None = None,
     requester: str | None = None,
     verify_method: str = "auto",
+    render_diff: Callable[[Plan], str] | None = None,
 ) -> Runner:
     """A Runner on the config's state dir; the policy always decides first.
 
@@ -65,6 +71,76 @@ def make_runner(
         # proxy) verifies locally.
         verifiers=runner_verifiers(clients, verify_method),
         requester=requester,
+        render_diff=render_diff,
+    )
+
+
+def fix(
+    request: FixRequest,
+    *,
+    approver: Approver | None = None,
+    render_diff: Callable[[Plan], str] | None = None,
+    on_plan: Callable[[Plan], str | None] | None = None,
+) -> FixOutcome:
+    """``netmend fix`` for any face: everything from the request, nothing printed.
+
+    ``approver`` replaces the terminal/``--yes`` fallback behind the policy;
+    ``render_diff`` is how a face shows a plan to a person; ``on_plan`` (see
+    ``fix_flow``) sees the plan before it runs. Bad input raises BadInputError (exit 2)
+    before any AWS call.
+    """
+    from netmend.config import load_config
+    from netmend.playbook import load_playbooks
+    from netmend.run.runner import VERIFY_METHODS
+    from netmend.verify.intents import load_intents
+
+    if request.verify not in VERIFY_METHODS:
+        raise BadInputError(f"unknown --verify {request.verify!r}: use {', '.join(VERIFY_METHODS)}")
+    if request.plan_run_id is not None and not request.apply:
+        raise BadInputError("--plan applies a recorded plan: add --apply")
+    if request.plan_run_id is None and request.flow is None:
+        raise BadInputError("fix needs --source and --destination (or --apply --plan RUN_ID)")
+    settings = load_config(request.target.config_file)
+    loaded = load_playbooks([*settings.playbook_dirs, *request.playbook_dirs])
+    if request.playbook is not None:
+        loaded.require(request.playbook)
+    declared = load_intents(request.intents_file) if request.intents_file is not None else None
+    intents = declared.intents if declared else None
+    clients = request.target.clients()
+    runner = make_runner(
+        clients,
+        settings,
+        yes=request.yes,
+        approver=approver,
+        verify_method=request.verify,
+        render_diff=render_diff,
+    )
+    if request.plan_run_id is not None:
+        plan = runner.store.read_plan(request.plan_run_id)
+        rendered = on_plan(plan) if on_plan is not None else None
+        result = runner.apply_saved(
+            request.plan_run_id,
+            verify_method=request.verify,
+            intents=intents,
+            rendered_diff=rendered,
+        )
+        return FixOutcome(diagnosis=None, plan=plan, result=result)
+    from netmend.aws.collector import collect_inventory
+
+    assert request.flow is not None  # checked above
+    estate = collect_inventory(clients)
+    return fix_flow(
+        runner,
+        estate,
+        request.flow.flow(estate),
+        loaded,
+        apply=request.apply,
+        only=request.playbook,
+        group=request.group,
+        change_id=request.change_id,
+        verify_method=request.verify,
+        intents=intents,
+        on_plan=on_plan,
     )
 
 
@@ -154,9 +230,9 @@ def fix_result_json(outcome: FixOutcome, verify_method: str) -> dict[str, Any]:
     document = outcome.result.to_json()
     if document.get("verification") is None:
         document["verification"] = {"method": verify_method, "reachable": None}
+    causes = outcome.diagnosis.causes if outcome.diagnosis is not None else ()
     document["root_causes"] = [
-        {"playbook": c.playbook, "resource": c.resource, "summary": c.summary}
-        for c in outcome.diagnosis.causes
+        {"playbook": c.playbook, "resource": c.resource, "summary": c.summary} for c in causes
     ]
     document["notes"] = list(outcome.plan.notes)
     return document

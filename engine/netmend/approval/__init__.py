@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from netmend.approval.decided import DecisionApprover
 from netmend.approval.decision import Approver, Decision, DecisionOutcome
+from netmend.approval.gate import POLICY_APPROVER, PolicyApprover
 from netmend.approval.policy import (
     DEFAULT_SENSITIVE_PORTS,
     Policy,
     never_violations,
     world_open_ports,
 )
-from netmend.approval.policy_approver import POLICY_APPROVER, PolicyApprover
 from netmend.approval.request import ApprovalRequest, ApprovalRoute, request_for
 from netmend.approval.terminal import NO_TERMINAL_MESSAGE, TerminalApprover
 from netmend.approval.trail import record_decision

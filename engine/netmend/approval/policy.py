@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from netmend.approval.windows import parse_window
 from netmend.model import SecurityGroup, SgRule
 from netmend.model.protocol import ALL, TCP, UDP, normalise_protocol
+from netmend.model.rules import sg_rule_key
 from netmend.run.plan import Change, ChangeKind, Plan
-from netmend.run.restore import sg_rule_key
 
 __all__ = ["DEFAULT_SENSITIVE_PORTS", "Policy", "never_violations", "world_open_ports"]
 

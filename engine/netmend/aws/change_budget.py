@@ -8,16 +8,20 @@ room. ``expires_at`` lets the table's TTL clean old hours away.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from netmend.aws.session import AwsClients
 from netmend.errors import AwsCallError
-from netmend.store.budget import hour_bucket
 
 __all__ = ["DynamoBudget"]
 
 _KEEP_SECONDS = 2 * 24 * 3600
+
+
+def hour_bucket(moment: datetime) -> str:
+    """The UTC clock hour (as ``netmend.store.budget.hour_bucket``: aws/ stays below store/)."""
+    return moment.astimezone(UTC).strftime("%Y%m%d%H")
 
 
 class DynamoBudget:

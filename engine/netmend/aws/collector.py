@@ -14,6 +14,14 @@ from typing import Any
 
 import structlog
 
+from netmend.aws.gateways import (
+    read_egress_only_internet_gateways,
+    read_elastic_ips,
+    read_transit_gateways,
+    read_vpc_endpoints,
+    read_vpn_connections,
+    read_vpn_gateways,
+)
 from netmend.aws.quotas import read_quotas
 from netmend.aws.readers import (
     read_instances,
@@ -38,6 +46,7 @@ from netmend.model import (
     Quotas,
     RouteTable,
     SecurityGroup,
+    SkippedItem,
     Vpc,
 )
 
@@ -99,15 +108,16 @@ def collect_inventory(
     """
     scope = None if vpc_ids is None else frozenset(vpc_ids)
     started = datetime.now(UTC)
-    vpcs = read_vpcs(clients, vpc_ids=scope, page_size=page_size)
-    subnets = read_subnets(clients, vpc_ids=scope, page_size=page_size)
-    route_tables = read_route_tables(clients, vpc_ids=scope, page_size=page_size)
-    acls = read_network_acls(clients, vpc_ids=scope, page_size=page_size)
-    groups = read_security_groups(clients, vpc_ids=scope, page_size=page_size)
-    enis = read_network_interfaces(clients, vpc_ids=scope, page_size=page_size)
-    every_instance = read_instances(
-        clients, vpc_ids=scope, page_size=page_size, include_terminated=True
-    )
+    # Items that do not parse are skipped (with a warning) and recorded here.
+    skipped: list[SkippedItem] = []
+    kw: dict[str, Any] = {"page_size": page_size, "skipped": skipped}
+    vpcs = read_vpcs(clients, vpc_ids=scope, **kw)
+    subnets = read_subnets(clients, vpc_ids=scope, **kw)
+    route_tables = read_route_tables(clients, vpc_ids=scope, **kw)
+    acls = read_network_acls(clients, vpc_ids=scope, **kw)
+    groups = read_security_groups(clients, vpc_ids=scope, **kw)
+    enis = read_network_interfaces(clients, vpc_ids=scope, **kw)
+    every_instance = read_instances(clients, vpc_ids=scope, include_terminated=True, **kw)
     instances = tuple(i for i in every_instance if i.state != "terminated")
     terminated = {i.instance_id for i in every_instance if i.state == "terminated"}
     prefix_lists = read_prefix_lists(
@@ -127,12 +137,21 @@ def collect_inventory(
         network_interfaces=_without_terminated(enis, terminated),
         instances=instances,
         prefix_lists=prefix_lists,
-        internet_gateways=read_internet_gateways(clients, vpc_ids=scope, page_size=page_size),
-        nat_gateways=read_nat_gateways(clients, vpc_ids=scope, page_size=page_size),
-        peering_connections=read_peering_connections(clients, vpc_ids=scope, page_size=page_size),
-        transit_gateway_attachments=read_transit_gateway_attachments(
-            clients, vpc_ids=scope, page_size=page_size
+        internet_gateways=read_internet_gateways(clients, vpc_ids=scope, **kw),
+        nat_gateways=read_nat_gateways(clients, vpc_ids=scope, **kw),
+        peering_connections=read_peering_connections(clients, vpc_ids=scope, **kw),
+        transit_gateway_attachments=read_transit_gateway_attachments(clients, vpc_ids=scope, **kw),
+        # -- issue 9: the rest of a real account's gateways and addresses ------------
+        egress_only_internet_gateways=read_egress_only_internet_gateways(
+            clients, vpc_ids=scope, **kw
         ),
+        transit_gateways=read_transit_gateways(clients, **kw),
+        vpc_endpoints=read_vpc_endpoints(clients, vpc_ids=scope, **kw),
+        elastic_ips=read_elastic_ips(clients, skipped=skipped),
+        vpn_gateways=read_vpn_gateways(clients, vpc_ids=scope, skipped=skipped),
+        vpn_connections=read_vpn_connections(clients, skipped=skipped),
+        skipped=tuple(skipped),
+        # -- end issue 9 -------------------------------------------------------------
         quotas=read_quotas(clients) if quotas else Quotas(),
     )
     log.info(
@@ -141,6 +160,7 @@ def collect_inventory(
         vpcs=len(inventory.vpcs),
         security_groups=len(inventory.security_groups),
         network_interfaces=len(inventory.network_interfaces),
+        skipped=len(inventory.skipped),
     )
     return inventory
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from netmend.aws.paging import iter_items, page_size_for
 from netmend.aws.session import AwsClients
-from netmend.run.new_resources import RUN_ID_TAG
+from netmend.model.created import RUN_ID_TAG
 
 __all__ = ["groups_tagged_for_run", "interfaces_carrying"]
 

@@ -24,8 +24,7 @@ from typing import Any
 import structlog
 
 from netmend.aws.session import AwsClients
-from netmend.errors import AwsCallError
-from netmend.store.locks import ResourceLockedError
+from netmend.errors import AwsCallError, ResourceLockedError
 
 __all__ = ["DEFAULT_LEASE_SECONDS", "DynamoLocks"]
 

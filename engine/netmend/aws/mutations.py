@@ -34,15 +34,15 @@ from netmend.aws.created import interfaces_carrying
 from netmend.aws.parse import parse_acl_entry
 from netmend.aws.session import AwsClients
 from netmend.errors import AwsCallError, NetmendError
-from netmend.run.new_resources import (
+from netmend.model.change import Change, ResourceState
+from netmend.model.created import (
     CREATE_GROUP_API,
     CREATED_BY_TAG,
     CREATED_BY_VALUE,
     DELETE_GROUP_API,
     has_placeholder,
 )
-from netmend.run.plan import Change, ResourceState
-from netmend.run.restore import acl_entry_content
+from netmend.model.rules import acl_entry_content
 
 __all__ = [
     "WRITE_APIS",

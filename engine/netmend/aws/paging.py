@@ -26,6 +26,7 @@ DEFAULT_MIN_PAGE_SIZE = 5
 # the AWS facts): the service rejects a larger value, botocore a smaller one.
 MAX_PAGE_SIZE: Mapping[str, int] = {
     "describe_route_tables": 100,
+    "describe_egress_only_internet_gateways": 255,
     "describe_managed_prefix_lists": 100,
     "get_managed_prefix_list_entries": 100,
 }

@@ -94,11 +94,13 @@ def parse_subnet(raw: Raw) -> Subnet:
     return Subnet(
         subnet_id=raw["SubnetId"],
         vpc_id=raw["VpcId"],
-        cidr_block=raw["CidrBlock"],
+        # An IPv6-only subnet (Ipv6Native) has no CidrBlock.
+        cidr_block=raw.get("CidrBlock"),
         ipv6_cidr_blocks=_associated(
             raw.get("Ipv6CidrBlockAssociationSet"), "Ipv6CidrBlock", "Ipv6CidrBlockState"
         ),
         availability_zone=raw.get("AvailabilityZone"),
+        ipv6_native=bool(raw.get("Ipv6Native", False)),
         tags=parse_tags(raw.get("Tags")),
     )
 
@@ -259,6 +261,11 @@ def parse_network_interface(raw: Raw) -> NetworkInterface:
     private_ips = tuple(str(a["PrivateIpAddress"]) for a in addresses if a.get("PrivateIpAddress"))
     if not private_ips and raw.get("PrivateIpAddress"):
         private_ips = (str(raw["PrivateIpAddress"]),)
+    public_ips = {
+        str(a["PrivateIpAddress"]): str(a["Association"]["PublicIp"])
+        for a in addresses
+        if a.get("PrivateIpAddress") and (a.get("Association") or {}).get("PublicIp")
+    }
     attachment = raw.get("Attachment") or {}
     attachment_status = attachment.get("Status")
     # A detached attachment no longer ties the ENI to its (possibly gone) instance.
@@ -272,6 +279,16 @@ def parse_network_interface(raw: Raw) -> NetworkInterface:
             str(a["Ipv6Address"]) for a in raw.get("Ipv6Addresses") or () if a.get("Ipv6Address")
         ),
         public_ip=(raw.get("Association") or {}).get("PublicIp"),
+        public_ips=public_ips,
+        ipv4_prefixes=tuple(
+            str(p["Ipv4Prefix"]) for p in raw.get("Ipv4Prefixes") or () if p.get("Ipv4Prefix")
+        ),
+        ipv6_prefixes=tuple(
+            str(p["Ipv6Prefix"]) for p in raw.get("Ipv6Prefixes") or () if p.get("Ipv6Prefix")
+        ),
+        availability_zone=raw.get("AvailabilityZone"),
+        requester_managed=bool(raw.get("RequesterManaged", False)),
+        deny_all_igw_traffic=bool(raw.get("DenyAllIgwTraffic", False)),
         group_ids=tuple(str(g["GroupId"]) for g in raw.get("Groups") or () if g.get("GroupId")),
         instance_id=instance_id,
         attachment_status=attachment_status,
@@ -335,6 +352,7 @@ def parse_nat_gateway(raw: Raw) -> NatGateway:
         vpc_id=raw["VpcId"],
         subnet_id=raw["SubnetId"],
         state=raw.get("State", "available"),
+        connectivity_type=raw.get("ConnectivityType") or "public",
         private_ips=tuple(str(a["PrivateIp"]) for a in addresses if a.get("PrivateIp")),
         public_ips=tuple(str(a["PublicIp"]) for a in addresses if a.get("PublicIp")),
         tags=parse_tags(raw.get("Tags")),
@@ -368,11 +386,18 @@ def parse_peering_connection(raw: Raw) -> VpcPeeringConnection:
 
 
 def parse_transit_gateway_attachment(raw: Raw) -> TransitGatewayAttachment:
+    """An item of DescribeTransitGatewayVpcAttachments (VpcId, SubnetIds, Options) or of
+    DescribeTransitGatewayAttachments (ResourceType, ResourceId)."""
+    options = raw.get("Options") or {}
     return TransitGatewayAttachment(
         transit_gateway_attachment_id=raw["TransitGatewayAttachmentId"],
         transit_gateway_id=raw["TransitGatewayId"],
         resource_type=raw.get("ResourceType", "vpc"),
-        resource_id=raw.get("ResourceId"),
+        resource_id=raw.get("ResourceId") or raw.get("VpcId"),
         state=raw.get("State", "available"),
+        subnet_ids=tuple(str(s) for s in raw.get("SubnetIds") or ()),
+        security_group_referencing_support=options.get("SecurityGroupReferencingSupport")
+        == "enable",
+        appliance_mode_support=options.get("ApplianceModeSupport") == "enable",
         tags=parse_tags(raw.get("Tags")),
     )

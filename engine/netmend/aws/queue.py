@@ -1,4 +1,4 @@
-"""The event worker's SQS queue (``netmend.watch.queue.MessageQueue``).
+"""The event worker's SQS queue (it has the shape of ``netmend.watch.queue.MessageQueue``).
 
 Receives with long polling and an explicit visibility timeout; deletes one message at a
 time, after its outcome is recorded; ``extend`` raises the visibility timeout of a
@@ -10,21 +10,31 @@ recognises the event as done).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 
 from netmend.aws.session import AwsClients
 from netmend.errors import AwsCallError
-from netmend.watch.queue import QueueMessage
 
-__all__ = ["SqsQueue"]
+__all__ = ["QueueMessage", "SqsQueue"]
 
 log = structlog.get_logger()
 
 _STALE_RECEIPT = frozenset(
     {"ReceiptHandleIsInvalid", "InvalidParameterValue", "AWS.SimpleQueueService.NonExistentQueue"}
 )
+
+
+@dataclass(frozen=True)
+class QueueMessage:
+    """One received message (``netmend.watch.queue`` re-exports it for the worker)."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    receive_count: int = 1
 
 
 class SqsQueue:

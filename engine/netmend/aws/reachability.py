@@ -25,8 +25,8 @@ from botocore.parsers import ResponseParserError
 from pydantic import BaseModel, ConfigDict
 from tenacity import RetryCallState, RetryError, Retrying, retry_if_result
 
+from netmend.aws.explanations import component_ids, explanations_from_aws
 from netmend.aws.paging import iter_items
-from netmend.aws.reachability_explain import component_ids, explanations_from_aws
 from netmend.aws.session import AwsClients
 from netmend.errors import AwsCallError, NetmendError
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP

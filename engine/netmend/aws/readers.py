@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
+import structlog
+from pydantic import ValidationError
+
 from netmend.aws.paging import iter_items, page_size_for
 from netmend.aws.parse import (
     parse_instance,
@@ -40,6 +43,7 @@ from netmend.model import (
     RouteTable,
     SecurityGroup,
     SgRule,
+    SkippedItem,
     Subnet,
     TransitGatewayAttachment,
     Vpc,
@@ -47,6 +51,7 @@ from netmend.model import (
 )
 
 __all__ = [
+    "parse_items",
     "read_instances",
     "read_internet_gateways",
     "read_nat_gateways",
@@ -65,6 +70,77 @@ __all__ = [
 T = TypeVar("T")
 
 Raw = dict[str, Any]
+
+log = structlog.get_logger()
+
+# The id field of each describe result's items, to name a skipped item.
+_ID_FIELDS = {
+    "Vpcs": "VpcId",
+    "Subnets": "SubnetId",
+    "RouteTables": "RouteTableId",
+    "NetworkAcls": "NetworkAclId",
+    "SecurityGroups": "GroupId",
+    "SecurityGroupRules": "SecurityGroupRuleId",
+    "NetworkInterfaces": "NetworkInterfaceId",
+    "Instances": "InstanceId",
+    "PrefixLists": "PrefixListId",
+    "InternetGateways": "InternetGatewayId",
+    "NatGateways": "NatGatewayId",
+    "VpcPeeringConnections": "VpcPeeringConnectionId",
+    "TransitGatewayAttachments": "TransitGatewayAttachmentId",
+    "TransitGatewayVpcAttachments": "TransitGatewayAttachmentId",
+    "TransitGateways": "TransitGatewayId",
+    "EgressOnlyInternetGateways": "EgressOnlyInternetGatewayId",
+    "VpcEndpoints": "VpcEndpointId",
+    "Addresses": "PublicIp",
+    "VpnGateways": "VpnGatewayId",
+    "VpnConnections": "VpnConnectionId",
+}
+
+
+def _failure(error: Exception) -> tuple[str, str]:
+    """(field, reason) of a parse failure, as precisely as the error says."""
+    if isinstance(error, KeyError):
+        return str(error.args[0]) if error.args else "?", "missing"
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        return ".".join(str(p) for p in first["loc"]) or "?", str(first["msg"])
+    return "?", f"{type(error).__name__}: {error}"
+
+
+def parse_items(
+    raws: Iterable[Raw],
+    parse: Callable[[Raw], T],
+    result_key: str,
+    skipped: list[SkippedItem] | None,
+) -> tuple[T, ...]:
+    """Each item parsed; one that cannot be is skipped with a warning naming its id and
+    the field, and recorded in ``skipped``: one odd item never aborts the inventory."""
+    parsed: list[T] = []
+    for raw in raws:
+        try:
+            parsed.append(parse(raw))
+        except (KeyError, TypeError, ValueError, ValidationError) as error:
+            field, reason = _failure(error)
+            item = SkippedItem(
+                resource_type=result_key,
+                resource_id=str(raw.get(_ID_FIELDS.get(result_key, ""), "?")),
+                field=field,
+                reason=reason,
+                vpc_id=raw.get("VpcId") if isinstance(raw.get("VpcId"), str) else None,
+                subnet_id=raw.get("SubnetId") if isinstance(raw.get("SubnetId"), str) else None,
+            )
+            log.warning(
+                "describe item skipped",
+                resource_type=result_key,
+                resource_id=item.resource_id,
+                field=field,
+                reason=reason,
+            )
+            if skipped is not None:
+                skipped.append(item)
+    return tuple(parsed)
+
 
 # EC2 filters and id lists are bounded (200 values is the common documented limit).
 _CHUNK = 200
@@ -163,6 +239,7 @@ def _read(
     vpc_ids: Collection[str] | None,
     page_size: int | None,
     vpc_filter: str = "vpc-id",
+    skipped: list[SkippedItem] | None = None,
 ) -> tuple[T, ...]:
     if ids is not None:
         raws = [
@@ -180,17 +257,21 @@ def _read(
                 filters=_vpc_filter(vpc_ids, vpc_filter),
             )
         )
-    return tuple(parse(r) for r in raws)
+    return parse_items(raws, parse, result_key, skipped)
 
 
 def read_vpcs(
-    clients: AwsClients, *, vpc_ids: Collection[str] | None = None, page_size: int | None = None
+    clients: AwsClients,
+    *,
+    vpc_ids: Collection[str] | None = None,
+    page_size: int | None = None,
+    skipped: list[SkippedItem] | None = None,
 ) -> tuple[Vpc, ...]:
     """VPCs of the region, or the given ones (read by filter: unknown ids are absent)."""
     raws = _describe(
         clients, "describe_vpcs", "Vpcs", page_size=page_size, filters=_vpc_filter(vpc_ids)
     )
-    return tuple(parse_vpc(r) for r in raws)
+    return parse_items(raws, parse_vpc, "Vpcs", skipped)
 
 
 def read_subnets(
@@ -199,6 +280,7 @@ def read_subnets(
     vpc_ids: Collection[str] | None = None,
     subnet_ids: Iterable[str] | None = None,
     page_size: int | None = None,
+    skipped: list[SkippedItem] | None = None,
 ) -> tuple[Subnet, ...]:
     return _read(
         clients,
@@ -209,6 +291,7 @@ def read_subnets(
         ids=subnet_ids,
         vpc_ids=vpc_ids,
         page_size=page_size,
+        skipped=skipped,
     )
 
 
@@ -218,6 +301,7 @@ def read_route_tables(
     vpc_ids: Collection[str] | None = None,
     route_table_ids: Iterable[str] | None = None,
     page_size: int | None = None,
+    skipped: list[SkippedItem] | None = None,
 ) -> tuple[RouteTable, ...]:
     return _read(
         clients,
@@ -228,6 +312,7 @@ def read_route_tables(
         ids=route_table_ids,
         vpc_ids=vpc_ids,
         page_size=page_size,
+        skipped=skipped,
     )
 
 
@@ -237,6 +322,7 @@ def read_network_acls(
     vpc_ids: Collection[str] | None = None,
     acl_ids: Iterable[str] | None = None,
     page_size: int | None = None,
+    skipped: list[SkippedItem] | None = None,
 ) -> tuple[NetworkAcl, ...]:
     return _read(
         clients,
@@ -247,6 +333,7 @@ def read_network_acls(
         ids=acl_ids,
         vpc_ids=vpc_ids,
         page_size=page_size,
+        skipped=skipped,
     )
 
 
@@ -255,6 +342,7 @@ def read_security_group_rules(
     *,
     group_ids: Iterable[str] | None = None,
     page_size: int | None = None,
+    skipped: list[SkippedItem] | None = None,
 ) -> dict[str, list[SgRule]]:
     """Rules by group id, one peer per rule (DescribeSecurityGroupRules), in AWS's order.
 
@@ -269,14 +357,14 @@ def read_security_group_rules(
         filter_sets = [[{"Name": "group-id", "Values": c}] for c in _chunks(wanted)]
     rules: dict[str, list[SgRule]] = {}
     for filters in filter_sets:
-        for raw in _describe(
+        raws = _describe(
             clients,
             "describe_security_group_rules",
             "SecurityGroupRules",
             page_size=page_size,
             filters=filters,
-        ):
-            rule = parse_sg_rule(raw)
+        )
+        for rule in parse_items(raws, parse_sg_rule, "SecurityGroupRules", skipped):
             rules.setdefault(rule.group_id, []).append(rule)
     return rules
 
@@ -287,6 +375,7 @@ def read_security_groups(
     vpc_ids: Collection[str] | None = None,
     group_ids: Iterable[str] | None = None,
     page_size: int | None = None,
+    skipped: list[SkippedItem] | None = None,
 ) -> tuple[SecurityGroup, ...]:
     """Groups with their rules: DescribeSecurityGroups for the groups' metadata, then
     DescribeSecurityGroupRules (all rules of the region, or those of the groups read)."""
@@ -310,10 +399,16 @@ def read_security_groups(
     scoped = group_ids is not None or vpc_ids is not None
     rules = read_security_group_rules(
         clients,
-        group_ids=[r["GroupId"] for r in raws] if scoped else None,
+        group_ids=[r["GroupId"] for r in raws if r.get("GroupId")] if scoped else None,
         page_size=page_size,
+        skipped=skipped,
     )
-    return tuple(parse_security_group(r, rules.get(r["GroupId"], ())) for r in raws)
+    return parse_items(
+        raws,
+        lambda r: parse_security_group(r, rules.get(r["GroupId"], ())),
+        "SecurityGroups",
+        skipped,
+    )
 
 
 def read_network_interfaces(
@@ -322,6 +417,7 @@ def read_network_interfaces(
     vpc_ids: Collection[str] | None = None,
     eni_ids: Iterable[str] | None = None,
     page_size: int | None = None,
+    skipped: list[SkippedItem] | None = None,
 ) -> tuple[NetworkInterface, ...]:
     return _read(
         clients,
@@ -332,6 +428,7 @@ def read_network_interfaces(
         ids=eni_ids,
         vpc_ids=vpc_ids,
         page_size=page_size,
+        skipped=skipped,
     )
 
 
@@ -342,6 +439,7 @@ def read_instances(
     instance_ids: Iterable[str] | None = None,
     page_size: int | None = None,
     include_terminated: bool = False,
+    skipped: list[SkippedItem] | None = None,
 ) -> tuple[Instance, ...]:
     """Instances in any state but terminated (a terminated one has no network left),
     unless ``include_terminated``."""
@@ -359,13 +457,14 @@ def read_instances(
                 filters=_vpc_filter(vpc_ids),
             )
         )
-    return tuple(
-        parse_instance(raw)
+    raws = [
+        raw
         for reservation in reservations
         for raw in reservation.get("Instances") or ()
         if (include_terminated or (raw.get("State") or {}).get("Name") != "terminated")
         and (vpc_ids is None or raw.get("VpcId") in vpc_ids)
-    )
+    ]
+    return parse_items(raws, parse_instance, "Instances", skipped)
 
 
 def read_prefix_lists(
@@ -416,7 +515,11 @@ def read_prefix_lists(
 
 
 def read_internet_gateways(
-    clients: AwsClients, *, vpc_ids: Collection[str] | None = None, page_size: int | None = None
+    clients: AwsClients,
+    *,
+    vpc_ids: Collection[str] | None = None,
+    page_size: int | None = None,
+    skipped: list[SkippedItem] | None = None,
 ) -> tuple[InternetGateway, ...]:
     raws = _describe(
         clients,
@@ -425,11 +528,15 @@ def read_internet_gateways(
         page_size=page_size,
         filters=_vpc_filter(vpc_ids, "attachment.vpc-id"),
     )
-    return tuple(parse_internet_gateway(r) for r in raws)
+    return parse_items(raws, parse_internet_gateway, "InternetGateways", skipped)
 
 
 def read_nat_gateways(
-    clients: AwsClients, *, vpc_ids: Collection[str] | None = None, page_size: int | None = None
+    clients: AwsClients,
+    *,
+    vpc_ids: Collection[str] | None = None,
+    page_size: int | None = None,
+    skipped: list[SkippedItem] | None = None,
 ) -> tuple[NatGateway, ...]:
     """NAT gateways that exist (deleted and failed ones linger in the API for a while)."""
     raws = _describe(
@@ -439,11 +546,16 @@ def read_nat_gateways(
         page_size=page_size,
         filters=_vpc_filter(vpc_ids),
     )
-    return tuple(parse_nat_gateway(r) for r in raws if r.get("State") not in _GONE_NAT_STATES)
+    live = (r for r in raws if r.get("State") not in _GONE_NAT_STATES)
+    return parse_items(live, parse_nat_gateway, "NatGateways", skipped)
 
 
 def read_peering_connections(
-    clients: AwsClients, *, vpc_ids: Collection[str] | None = None, page_size: int | None = None
+    clients: AwsClients,
+    *,
+    vpc_ids: Collection[str] | None = None,
+    page_size: int | None = None,
+    skipped: list[SkippedItem] | None = None,
 ) -> tuple[VpcPeeringConnection, ...]:
     """Peerings that exist, touching one of ``vpc_ids`` from either side if given."""
     raws = _describe(
@@ -453,10 +565,11 @@ def read_peering_connections(
         page_size=page_size,
         filters=[],
     )
-    peerings = (
-        parse_peering_connection(r)
-        for r in raws
-        if (r.get("Status") or {}).get("Code") not in _GONE_PEERING_STATES
+    peerings = parse_items(
+        (r for r in raws if (r.get("Status") or {}).get("Code") not in _GONE_PEERING_STATES),
+        parse_peering_connection,
+        "VpcPeeringConnections",
+        skipped,
     )
     return tuple(
         p
@@ -466,19 +579,27 @@ def read_peering_connections(
 
 
 def read_transit_gateway_attachments(
-    clients: AwsClients, *, vpc_ids: Collection[str] | None = None, page_size: int | None = None
+    clients: AwsClients,
+    *,
+    vpc_ids: Collection[str] | None = None,
+    page_size: int | None = None,
+    skipped: list[SkippedItem] | None = None,
 ) -> tuple[TransitGatewayAttachment, ...]:
-    """Attachments that exist; with ``vpc_ids``, only those VPCs' attachments."""
+    """VPC attachments that exist, with their subnets and options
+    (DescribeTransitGatewayVpcAttachments: the evaluator follows only VPC attachments,
+    and needs their SubnetIds and SecurityGroupReferencingSupport); with ``vpc_ids``,
+    only those VPCs' attachments."""
     raws = _describe(
         clients,
-        "describe_transit_gateway_attachments",
-        "TransitGatewayAttachments",
+        "describe_transit_gateway_vpc_attachments",
+        "TransitGatewayVpcAttachments",
         page_size=page_size,
-        filters=[],
+        filters=_vpc_filter(vpc_ids),
     )
-    attachments = (
-        parse_transit_gateway_attachment(r)
-        for r in raws
-        if r.get("State") not in _GONE_TGW_ATTACHMENT_STATES
+    attachments = parse_items(
+        (r for r in raws if r.get("State") not in _GONE_TGW_ATTACHMENT_STATES),
+        parse_transit_gateway_attachment,
+        "TransitGatewayVpcAttachments",
+        skipped,
     )
     return tuple(a for a in attachments if vpc_ids is None or a.resource_id in vpc_ids)

@@ -134,6 +134,11 @@ class AwsClients:
         client: ServiceQuotasClient = self._client_or_raise("service-quotas")
         return client
 
+    @cached_property
+    def cloudwatch(self) -> Any:
+        """CloudWatch, for the ENA metrics ``netmend scan`` reads (made on first use)."""
+        return self._client_or_raise("cloudwatch")
+
     def client(self, service: str) -> Any:
         """A client for another service (sqs, s3, dynamodb) on the same session and
         endpoint, made on first use (the event worker's queue, state and locks)."""

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from netmend.approval import Decision, DecisionOutcome
+from netmend.approval.chat import ChatopsSettings
 from netmend.chatops.requests import ChatActor, ChatRequest, RequestState
-from netmend.chatops.settings import ChatopsSettings
 
 __all__ = ["FINAL_OUTCOMES", "GroupMembers", "Verdict", "judge_click", "member_groups"]
 

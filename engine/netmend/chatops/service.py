@@ -205,7 +205,8 @@ class ChatOps:
             change_id=command.change_id,
             verify_method=self.verify_method,
         )
-        parts = content.diagnosis_parts(outcome.diagnosis)
+        # fix_flow always diagnoses a flow it is given (None only for a saved plan).
+        parts = content.diagnosis_parts(outcome.diagnosis) if outcome.diagnosis else []
         if outcome.result.status is not RunStatus.PLANNED:
             message = f"nothing to do: {outcome.result.message}"
             return ChatReply(ChatMessage(summary=message, parts=(*parts, Section(message))))

@@ -33,6 +33,7 @@ from netmend.cli.options import (
 )
 from netmend.cli.playbooks import iam_policy_command, playbooks_app
 from netmend.cli.runs import fix, rollback, runs_app
+from netmend.cli.scan import scan
 from netmend.cli.watch import watch
 from netmend.errors import BadInputError, NetmendError
 from netmend.log import configure_logging
@@ -77,21 +78,26 @@ def diagnose(
 
     Exit code: 0 reachable, 3 blocked, 2 bad input.
     """
-    from netmend.app.diagnosis import EXIT_BLOCKED, diagnose, diagnosis_to_json, render_diagnosis
-    from netmend.reach import make_flow
+    from netmend.app.diagnosis import EXIT_BLOCKED, diagnose_request, diagnosis_to_json
+    from netmend.app.requests import DiagnoseRequest, FlowRequest, Target
+    from netmend.render.diagnosis import render_diagnosis
 
     configure_logging(verbose=verbose)
-    estate = load_estate(inventory, region, profile, endpoint_url)
-    flow = make_flow(
-        estate,
-        source,
-        destination,
-        protocol=protocol,
-        port=port,
-        icmp_type=icmp_type,
-        icmp_code=icmp_code,
+    result = diagnose_request(
+        DiagnoseRequest(
+            flow=FlowRequest(
+                source=source,
+                destination=destination,
+                protocol=protocol,
+                port=port,
+                icmp_type=icmp_type,
+                icmp_code=icmp_code,
+            ),
+            target=Target(
+                region=region, profile=profile, endpoint_url=endpoint_url, inventory_file=inventory
+            ),
+        )
     )
-    result = diagnose(estate, flow)
     if output is OutputFormat.JSON:
         emit_json(diagnosis_to_json(result))
     else:
@@ -103,7 +109,8 @@ def diagnose(
 app.command()(fix)
 app.command()(rollback)
 app.add_typer(runs_app, name="runs")
-app.command()(watch)  # issue 14: the event worker
+app.command()(scan)
+app.command()(watch)
 
 
 @app.command()
@@ -129,23 +136,21 @@ def verify(
     Exit code: 0 every intent holds, 3 at least one is violated, 2 bad input.
     """
     from netmend.app.diagnosis import EXIT_BLOCKED
-    from netmend.verify.flow import METHODS, MethodVerifier
-    from netmend.verify.intents import load_intents
-    from netmend.verify.report import check_intents, intent_report_to_json, render_intent_report
+    from netmend.app.intents import verify_intents
+    from netmend.app.requests import Target, VerifyIntentsRequest
+    from netmend.render.intents import render_intent_report
+    from netmend.verify.report import intent_report_to_json
 
     configure_logging(verbose=verbose)
-    if method not in METHODS:
-        raise BadInputError(f"unknown --method {method!r}: use {', '.join(METHODS)}")
-    declared = load_intents(intents)
-    if inventory is not None:
-        if method != "local":
-            raise BadInputError("--inventory checks offline: use --method local with it")
-        report = check_intents(load_estate(inventory, None, None, None), declared)
-    else:
-        from netmend.aws.session import make_clients
-
-        clients = make_clients(aws_options(region, profile, endpoint_url))
-        report = check_intents(MethodVerifier(method, clients), declared)
+    report = verify_intents(
+        VerifyIntentsRequest(
+            intents_file=intents,
+            method=method,
+            target=Target(
+                region=region, profile=profile, endpoint_url=endpoint_url, inventory_file=inventory
+            ),
+        )
+    )
     if output is OutputFormat.JSON:
         emit_json(intent_report_to_json(report))
     else:

@@ -19,7 +19,6 @@ from netmend.cli.options import (
     Protocol,
     Region,
     Verbose,
-    aws_options,
 )
 from netmend.errors import BadInputError
 from netmend.log import configure_logging
@@ -31,7 +30,6 @@ from netmend.render.run import (
     render_run_result,
 )
 from netmend.run.plan import Plan
-from netmend.store.runs import RunStore
 
 __all__ = ["fix", "rollback", "runs_app"]
 
@@ -40,24 +38,15 @@ runs_app = typer.Typer(
 )
 
 
-# Optional here: `fix --apply --plan RUN_ID` takes the flow from the stored plan.
-FixSource = Annotated[str | None, typer.Option("--source", "-s", help="Instance id, ENI id or IP.")]
-FixDestination = Annotated[
-    str | None, typer.Option("--destination", "-d", help="Instance id, ENI id or IP.")
-]
-StoredPlan = Annotated[
-    str | None,
-    typer.Option(
-        "--plan",
-        metavar="RUN_ID",
-        help="Apply exactly this stored plan (a dry run or a held run) after the drift check.",
-    ),
-]
-
-
 def fix(
-    source: FixSource = None,
-    destination: FixDestination = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", "-s", help="Instance id, ENI id or IP (not with --plan)."),
+    ] = None,
+    destination: Annotated[
+        str | None,
+        typer.Option("--destination", "-d", help="Instance id, ENI id or IP (not with --plan)."),
+    ] = None,
     port: Port = None,
     protocol: Protocol = "tcp",
     icmp_type: IcmpType = None,
@@ -72,6 +61,14 @@ def fix(
     apply: Annotated[
         bool, typer.Option("--apply", help="Apply the plan (default: dry run, nothing written).")
     ] = False,
+    plan_run_id: Annotated[
+        str | None,
+        typer.Option(
+            "--plan",
+            metavar="RUN_ID",
+            help="With --apply: apply the plan a dry run (or a held run) recorded.",
+        ),
+    ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Approve without asking (the policy still rules).")
     ] = False,
@@ -94,7 +91,6 @@ def fix(
         str, typer.Option("--format", help="Diff: table, awscli, terraform or cloudformation.")
     ] = "table",
     playbooks_dir: PlaybookDirs = None,
-    plan_id: StoredPlan = None,
     config: ConfigFile = None,
     region: Region = None,
     profile: Profile = None,
@@ -104,64 +100,51 @@ def fix(
 ) -> None:
     """Diagnose a flow and fix every root cause in one plan: a dry-run diff unless --apply.
 
-    ``--apply --plan RUN_ID`` applies a stored plan instead (a dry run, or a run the
-    event worker held for approval): exactly as stored, after approval and drift check.
-
     Exit code: 0 planned, applied or nothing to do; 1 refused, rolled back or failed;
     2 bad input.
     """
-    from netmend.app.fixing import fix_flow, fix_result_json, make_runner
-    from netmend.aws.collector import collect_inventory
-    from netmend.aws.session import make_clients
-    from netmend.config import load_config
-    from netmend.playbook import load_playbooks
-    from netmend.reach import make_flow
+    from netmend.app.fixing import fix as fix_core
+    from netmend.app.fixing import fix_result_json
+    from netmend.app.requests import FixRequest, FlowRequest, Target
     from netmend.render.diff import DIFF_FORMATS, plan_to_text
-    from netmend.run.runner import VERIFY_METHODS
-    from netmend.verify.intents import load_intents
 
     configure_logging(verbose=verbose)
     if fmt not in DIFF_FORMATS:
         raise BadInputError(f"unknown --format {fmt!r}: use {', '.join(DIFF_FORMATS)}")
-    if verify not in VERIFY_METHODS:
-        raise BadInputError(f"unknown --verify {verify!r}: use {', '.join(VERIFY_METHODS)}")
-    if plan_id is not None:
-        if source is not None or destination is not None or playbook is not None:
-            raise BadInputError("--plan takes the flow from the stored plan: drop --source, ...")
-        if not apply:
-            raise BadInputError("--plan RUN_ID applies a stored plan: add --apply")
-        _apply_stored_plan(
-            plan_id,
-            yes=yes,
-            verify=verify,
-            intents=intents,
-            fmt=fmt,
-            config=config,
-            region=region,
-            profile=profile,
-            endpoint_url=endpoint_url,
-            output=output,
+    if plan_run_id is None and (source is None or destination is None):
+        raise BadInputError(
+            f"missing option '{'--source' if source is None else '--destination'}' "
+            "(or apply a recorded plan with --apply --plan RUN_ID)"
         )
-        return
-    if source is None or destination is None:
-        raise BadInputError("fix needs --source and --destination (or --apply --plan RUN_ID)")
-    settings = load_config(config)
-    loaded = load_playbooks([*settings.playbook_dirs, *(playbooks_dir or [])])
-    if playbook is not None:
-        loaded.require(playbook)
-    declared = load_intents(intents) if intents is not None else None
-    clients = make_clients(aws_options(region, profile, endpoint_url))
-    estate = collect_inventory(clients)
-    flow = make_flow(
-        estate,
-        source,
-        destination,
-        protocol=protocol,
-        port=port,
-        icmp_type=icmp_type,
-        icmp_code=icmp_code,
+    if plan_run_id is not None and (source is not None or destination is not None):
+        raise BadInputError("--plan applies a recorded plan: leave out --source/--destination")
+    flow = (
+        FlowRequest(
+            source=source,
+            destination=destination,
+            protocol=protocol,
+            port=port,
+            icmp_type=icmp_type,
+            icmp_code=icmp_code,
+        )
+        if source is not None and destination is not None
+        else None
     )
-    runner = make_runner(clients, settings, yes=yes, verify_method=verify)
+    request = FixRequest(
+        flow=flow,
+        plan_run_id=plan_run_id,
+        target=Target(
+            region=region, profile=profile, endpoint_url=endpoint_url, config_file=config
+        ),
+        playbook=playbook,
+        group=group,
+        apply=apply,
+        yes=yes,
+        change_id=change_id,
+        verify=verify,
+        intents_file=intents,
+        playbook_dirs=tuple(playbooks_dir or ()),
+    )
     console = stdout_console()
     text = output is OutputFormat.TEXT
 
@@ -170,19 +153,7 @@ def fix(
             console.print(render_plan_for(plan, fmt))
         return plan_to_text(plan, "table")
 
-    outcome = fix_flow(
-        runner,
-        estate,
-        flow,
-        loaded,
-        apply=apply,
-        only=playbook,
-        group=group,
-        change_id=change_id,
-        verify_method=verify,
-        intents=declared.intents if declared else None,
-        on_plan=show,
-    )
+    outcome = fix_core(request, render_diff=plan_to_text, on_plan=show)
     result = outcome.result
     if not text:
         emit_json(fix_result_json(outcome, verify))
@@ -208,38 +179,25 @@ def rollback(
     verbose: Verbose = False,
 ) -> None:
     """Restore every resource a run touched to its snapshot (finished or interrupted runs)."""
-    from netmend.app.fixing import make_runner
-    from netmend.aws.session import make_clients
-    from netmend.config import load_config
+    from netmend.app.requests import RollbackRequest, Target
+    from netmend.app.runs import rollback_run
+    from netmend.render.diff import plan_to_text
 
     configure_logging(verbose=verbose)
-    settings = load_config(config)
-    runner = make_runner(
-        make_clients(aws_options(region, profile, endpoint_url)), settings, yes=yes
+    request = RollbackRequest(
+        run_id=run_id,
+        yes=yes,
+        force=force,
+        target=Target(
+            region=region, profile=profile, endpoint_url=endpoint_url, config_file=config
+        ),
     )
-    runner.store.load_run(run_id)  # unknown id: exit 2 before anything else
-    result = runner.rollback(run_id, approver=None if yes else runner.approver, force=force)
+    result = rollback_run(request, render_diff=plan_to_text)
     if output is OutputFormat.JSON:
         emit_json(result.to_json())
     else:
         stdout_console().print(render_run_result(result))
     raise typer.Exit(0 if result.status in ROLLBACK_SUCCESS else 1)
-
-
-def _run_store(
-    config: Path | None, region: str | None, profile: str | None, endpoint_url: str | None
-) -> RunStore:
-    """The config's run records: a local folder, or S3 + DynamoDB (AWS clients then)."""
-    from netmend.config import load_config
-    from netmend.store.state import needs_aws, open_state
-
-    settings = load_config(config)
-    clients = None
-    if needs_aws(settings):
-        from netmend.aws.session import make_clients
-
-        clients = make_clients(aws_options(region, profile, endpoint_url))
-    return open_state(settings, clients).runs
 
 
 @runs_app.command("list")
@@ -253,20 +211,15 @@ def runs_list(
     """Every recorded run, newest first (a run killed mid-apply shows as interrupted)."""
     from rich.table import Table
 
-    runs = _run_store(config, region, profile, endpoint_url).list_runs()
-    rows = [
-        {
-            "run_id": r.run_id,
-            "status": str(r.status),
-            "playbook": r.playbook,
-            "started_at": r.started_at.isoformat() if r.started_at else None,
-            "change_id": r.change_id,
-            "requester": r.requester,
-        }
-        for r in runs
-    ]
+    from netmend.app.requests import Target
+    from netmend.app.runs import list_runs
+
+    # The AWS options reach the state when it is in S3 / DynamoDB (issue 14).
+    target = Target(region=region, profile=profile, endpoint_url=endpoint_url, config_file=config)
+    listed = list_runs(config, target).to_json()
+    rows = listed["runs"]
     if output is OutputFormat.JSON:
-        emit_json({"runs": rows})
+        emit_json(listed)
         return
     table = Table("run id", "status", "playbook", "started", "change id", "requester")
     for row in rows:
@@ -291,20 +244,14 @@ def runs_show(
     """One run: its plan as a diff, its journal of API calls, and its result."""
     from rich.table import Table
 
+    from netmend.app.requests import ShowRunRequest, Target
+    from netmend.app.runs import show_run
     from netmend.render.diff import render_plan
 
-    store = _run_store(config, region, profile, endpoint_url)
-    record = store.load_run(run_id)
+    target = Target(region=region, profile=profile, endpoint_url=endpoint_url, config_file=config)
+    record = show_run(ShowRunRequest(run_id=run_id, config_file=config), target)
     if output is OutputFormat.JSON:
-        emit_json(
-            {
-                "run_id": run_id,
-                "status": str(record.status),
-                "plan": record.plan.model_dump(mode="json"),
-                "journal": [entry.model_dump(mode="json") for entry in record.journal],
-                "result": record.result,
-            }
-        )
+        emit_json(record.to_json())
         return
     console = stdout_console()
     console.print(f"run {run_id}: {record.status}")
@@ -334,52 +281,3 @@ def runs_show(
             outcome,
         )
     console.print(journal)
-
-
-def _apply_stored_plan(
-    run_id: str,
-    *,
-    yes: bool,
-    verify: str,
-    intents: Path | None,
-    fmt: str,
-    config: Path | None,
-    region: str | None,
-    profile: str | None,
-    endpoint_url: str | None,
-    output: OutputFormat,
-) -> None:
-    """`fix --apply --plan RUN_ID`: the stored plan, approved as usual, drift-checked, applied."""
-    from netmend.app.fixing import make_runner
-    from netmend.aws.session import make_clients
-    from netmend.config import load_config
-    from netmend.render.diff import plan_to_text
-    from netmend.verify.intents import load_intents
-
-    settings = load_config(config)
-    declared = load_intents(intents) if intents is not None else None
-    runner = make_runner(
-        make_clients(aws_options(region, profile, endpoint_url)),
-        settings,
-        yes=yes,
-        verify_method=verify,
-    )
-    plan = runner.store.read_plan(run_id)  # unknown id: exit 2
-    text = output is OutputFormat.TEXT
-    console = stdout_console()
-    if text:
-        console.print(render_plan_for(plan, fmt))
-    result = runner.apply_saved(
-        run_id,
-        verify_method=verify,
-        intents=declared.intents if declared else None,
-        rendered_diff=plan_to_text(plan, "table"),
-    )
-    if text:
-        console.print(render_run_result(result))
-    else:
-        document = result.to_json()
-        if document.get("verification") is None:
-            document["verification"] = {"method": verify, "reachable": None}
-        emit_json(document)
-    raise typer.Exit(0 if result.status in FIX_SUCCESS else 1)

@@ -19,8 +19,8 @@ from typing import Any
 
 from rich.table import Table
 
+from netmend.approval.chat import ChatopsSettings
 from netmend.aws.session import AwsOptions, make_clients
-from netmend.chatops.settings import ChatopsSettings
 from netmend.chatops.slack import SlackServer, SlackSettings
 from netmend.chatops.slack.fake import FakeSlackApi, FakeSlackSender, signed_headers
 from netmend.chatops.slack.server import make_chatops

@@ -30,7 +30,9 @@ from netmend.model import Inventory
 from netmend.playbook import PlaybookSet, load_playbooks
 from netmend.reach import Flow, make_flow
 from netmend.render.console import emit_json, stdout_console
+from netmend.render.scan_table import render_scan
 from netmend.run.restore import differences
+from netmend.scan import ScanReport, scan_estate
 
 __all__ = ["EstateReport", "run_demo"]
 
@@ -210,6 +212,21 @@ def _diagnosis_table(reports: list[EstateReport]) -> Table:
     return table
 
 
+def _scan_estates(clients: AwsClients, playbooks: PlaybookSet) -> ScanReport:
+    """``netmend scan`` over the sandbox: every estate playbook, graded by reachability."""
+    from netmend.aws.signals import collect_signals
+
+    chosen = [p.id for p in playbooks.by_scope("estate")]
+    signals, notes = collect_signals(clients, chosen)
+    return scan_estate(
+        collect_inventory(clients),
+        playbooks,
+        only=chosen,
+        signals=signals,
+        signal_notes=notes,
+    )
+
+
 def run_demo(*, json_output: bool = False) -> int:
     """Run the demo; returns the exit code (0 when every estate behaved as expected)."""
     console = stdout_console()
@@ -223,12 +240,22 @@ def run_demo(*, json_output: bool = False) -> int:
         with tempfile.TemporaryDirectory(prefix="netmend-demo-") as state_dir:
             for report in reports:
                 _fix_estate(clients, report, playbooks, Path(state_dir))
+        # Last, the estate-wide hygiene scan of everything the demo built (after the
+        # rollbacks: the estates as they were broken).
+        hygiene = _scan_estates(clients, playbooks)
     failures = [r for r in reports if r.problems]
     if json_output:
-        emit_json({"estates": [r.as_json() for r in reports], "failures": len(failures)})
+        emit_json(
+            {
+                "estates": [r.as_json() for r in reports],
+                "failures": len(failures),
+                "scan": hygiene.to_json(),
+            }
+        )
     else:
         console.print(_inventory_table(reports))
         console.print(_diagnosis_table(reports))
+        console.print(render_scan(hygiene))
         for r in failures:
             console.print(f"[red]{r.estate.name}[/red]: " + "; ".join(r.problems))
         console.print(

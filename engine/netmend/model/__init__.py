@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from netmend.model.compute import Instance, NetworkInterface
+from netmend.model.compute import GROUPLESS_INTERFACE_TYPES, Instance, NetworkInterface
+from netmend.model.gateways import (
+    EgressOnlyInternetGateway,
+    ElasticIp,
+    TransitGateway,
+    VpcEndpoint,
+    VpnConnection,
+    VpnGateway,
+)
 from netmend.model.inventory import SCHEMA_VERSION, Inventory, Quotas
 from netmend.model.network import (
     AclEntry,
@@ -21,11 +29,15 @@ from netmend.model.network import (
 )
 from netmend.model.protocol import normalise_protocol, protocol_number
 from netmend.model.security import ManagedPrefixList, PrefixListEntry, SecurityGroup, SgRule
+from netmend.model.skipped import SkippedItem
 
 __all__ = [
+    "GROUPLESS_INTERFACE_TYPES",
     "SCHEMA_VERSION",
     "AclEntry",
     "AclRuleAction",
+    "EgressOnlyInternetGateway",
+    "ElasticIp",
     "Instance",
     "InternetGateway",
     "Inventory",
@@ -41,10 +53,15 @@ __all__ = [
     "RouteTargetKind",
     "SecurityGroup",
     "SgRule",
+    "SkippedItem",
     "Subnet",
+    "TransitGateway",
     "TransitGatewayAttachment",
     "Vpc",
+    "VpcEndpoint",
     "VpcPeeringConnection",
+    "VpnConnection",
+    "VpnGateway",
     "normalise_protocol",
     "protocol_number",
 ]

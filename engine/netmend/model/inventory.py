@@ -13,6 +13,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from netmend.model.compute import Instance, NetworkInterface
+from netmend.model.gateways import (
+    EgressOnlyInternetGateway,
+    ElasticIp,
+    TransitGateway,
+    VpcEndpoint,
+    VpnConnection,
+    VpnGateway,
+)
 from netmend.model.network import (
     InternetGateway,
     NatGateway,
@@ -24,6 +32,7 @@ from netmend.model.network import (
     VpcPeeringConnection,
 )
 from netmend.model.security import ManagedPrefixList, SecurityGroup
+from netmend.model.skipped import SkippedItem
 
 __all__ = ["SCHEMA_VERSION", "Inventory", "Quotas"]
 
@@ -63,10 +72,23 @@ class Inventory(BaseModel):
     nat_gateways: tuple[NatGateway, ...] = ()
     peering_connections: tuple[VpcPeeringConnection, ...] = ()
     transit_gateway_attachments: tuple[TransitGatewayAttachment, ...] = ()
+    # -- issue 9: real-account shapes ------------------------------------------------
+    egress_only_internet_gateways: tuple[EgressOnlyInternetGateway, ...] = ()
+    transit_gateways: tuple[TransitGateway, ...] = ()
+    vpc_endpoints: tuple[VpcEndpoint, ...] = ()
+    elastic_ips: tuple[ElasticIp, ...] = ()
+    vpn_gateways: tuple[VpnGateway, ...] = ()
+    vpn_connections: tuple[VpnConnection, ...] = ()
+    skipped: tuple[SkippedItem, ...] = ()  # describe items that could not be read
+    # -- end issue 9 -----------------------------------------------------------------
     quotas: Quotas = Field(default_factory=Quotas)
 
     _by_id: dict[str, Any] = PrivateAttr(default_factory=dict)
-    _eni_by_ip: dict[str, NetworkInterface] = PrivateAttr(default_factory=dict)
+    _enis_by_ip: dict[str, list[NetworkInterface]] = PrivateAttr(default_factory=dict)
+    _prefix_owners: list[tuple[Any, NetworkInterface]] = PrivateAttr(default_factory=list)
+    _public_owner: dict[str, tuple[NetworkInterface, str]] = PrivateAttr(default_factory=dict)
+    _nat_of_public_ip: dict[str, NatGateway] = PrivateAttr(default_factory=dict)
+    _eip_of_address: dict[tuple[str, str], str] = PrivateAttr(default_factory=dict)
     _enis_of_group: dict[str, tuple[NetworkInterface, ...]] = PrivateAttr(default_factory=dict)
     _acl_of_subnet: dict[str, NetworkAcl] = PrivateAttr(default_factory=dict)
     _route_table_of_subnet: dict[str, RouteTable] = PrivateAttr(default_factory=dict)
@@ -96,13 +118,24 @@ class Inventory(BaseModel):
         members: dict[str, list[NetworkInterface]] = {}
         for eni in self.network_interfaces:
             by_id[eni.network_interface_id] = eni
-            for ip in eni.private_ips:
-                self._eni_by_ip[ip] = eni
-            for ip in eni.ipv6_addresses:
-                self._eni_by_ip[str(ipaddress.ip_address(ip))] = eni
+            # Several VPCs may use one address (CIDRs overlap across unconnected VPCs):
+            # every owner is kept, and resolution prefers the asker's VPC.
+            for ip in (*eni.private_ips, *eni.ipv6_addresses):
+                self._enis_by_ip.setdefault(str(ipaddress.ip_address(ip)), []).append(eni)
+            for prefix in (*eni.ipv4_prefixes, *eni.ipv6_prefixes):
+                self._prefix_owners.append((ipaddress.ip_network(prefix, strict=False), eni))
+            for private, public in eni.public_ips.items():
+                self._public_owner.setdefault(public, (eni, private))
+            if eni.public_ip and eni.primary_ip:
+                self._public_owner.setdefault(eni.public_ip, (eni, eni.primary_ip))
             for group_id in eni.group_ids:
                 members.setdefault(group_id, []).append(eni)
         self._enis_of_group = {k: tuple(v) for k, v in members.items()}
+        for eip in self.elastic_ips:
+            owner = by_id.get(eip.network_interface_id or "")
+            if isinstance(owner, NetworkInterface) and eip.private_ip:
+                self._public_owner[eip.public_ip] = (owner, eip.private_ip)
+                self._eip_of_address[(owner.network_interface_id, eip.private_ip)] = eip.public_ip
         for instance in self.instances:
             by_id[instance.instance_id] = instance
         for plist in self.prefix_lists:
@@ -111,10 +144,22 @@ class Inventory(BaseModel):
             by_id[igw.internet_gateway_id] = igw
         for nat in self.nat_gateways:
             by_id[nat.nat_gateway_id] = nat
+            for public in nat.public_ips:
+                self._nat_of_public_ip[public] = nat
         for pcx in self.peering_connections:
             by_id[pcx.vpc_peering_connection_id] = pcx
         for tgw in self.transit_gateway_attachments:
             by_id[tgw.transit_gateway_attachment_id] = tgw
+        for eigw in self.egress_only_internet_gateways:
+            by_id[eigw.egress_only_internet_gateway_id] = eigw
+        for gateway in self.transit_gateways:
+            by_id[gateway.transit_gateway_id] = gateway
+        for endpoint in self.vpc_endpoints:
+            by_id[endpoint.vpc_endpoint_id] = endpoint
+        for vgw in self.vpn_gateways:
+            by_id[vgw.vpn_gateway_id] = vgw
+        for vpn in self.vpn_connections:
+            by_id[vpn.vpn_connection_id] = vpn
         self._by_id = by_id
 
     # -- lookups ---------------------------------------------------------------------
@@ -148,12 +193,45 @@ class Inventory(BaseModel):
         return found if isinstance(found, ManagedPrefixList) else None
 
     def eni_by_private_ip(self, address: str) -> NetworkInterface | None:
-        """The ENI that owns a private IPv4 (or IPv6) address in this region, if any."""
+        """The ENI that owns a private IPv4 (or IPv6) address in this region, if any
+        (the first inventoried when several VPCs use it; see ``enis_owning``)."""
+        owners = self.enis_owning(address)
+        return owners[0] if owners else None
+
+    def enis_owning(self, address: str) -> tuple[NetworkInterface, ...]:
+        """Every ENI whose private address, IPv6 address or delegated prefix holds
+        ``address`` (several when VPCs overlap), own addresses before prefixes."""
         try:
-            canonical = str(ipaddress.ip_address(address))
+            ip = ipaddress.ip_address(address)
         except ValueError:
-            return None
-        return self._eni_by_ip.get(canonical)
+            return ()
+        own = list(self._enis_by_ip.get(str(ip), ()))
+        own += [eni for net, eni in self._prefix_owners if ip in net and eni not in own]
+        return tuple(own)
+
+    def public_owner(self, address: str) -> tuple[NetworkInterface, str] | None:
+        """(ENI, private address) the internet gateway translates public ``address`` to:
+        a public IP of a private address, or an Elastic IP (DescribeAddresses)."""
+        return self._public_owner.get(address)
+
+    def public_ip_of(self, eni: NetworkInterface, private_ip: str | None) -> str | None:
+        """The public IP (or Elastic IP, DescribeAddresses) of one of ``eni``'s private
+        addresses (its primary when None): public IPs belong to private addresses."""
+        address = private_ip or eni.primary_ip
+        found = eni.public_ip_of(address)
+        return found or self._eip_of_address.get((eni.network_interface_id, address))
+
+    def nat_gateway_of_public_ip(self, address: str) -> NatGateway | None:
+        return self._nat_of_public_ip.get(address)
+
+    def skipped_touching(self, *resource_ids: str) -> tuple[SkippedItem, ...]:
+        """Skipped items that are, or are in, one of these VPCs/subnets/resources."""
+        wanted = {r for r in resource_ids if r}
+        return tuple(
+            item
+            for item in self.skipped
+            if {item.resource_id, item.vpc_id, item.subnet_id} & wanted
+        )
 
     def enis_of_group(self, group_id: str) -> tuple[NetworkInterface, ...]:
         """Every ENI that carries the group (its members, for group-reference peers)."""

@@ -50,9 +50,10 @@ class Vpc(_Frozen):
 class Subnet(_Frozen):
     subnet_id: str
     vpc_id: str
-    cidr_block: str
+    cidr_block: str | None = None  # an IPv6-only subnet (Ipv6Native) has none
     ipv6_cidr_blocks: tuple[str, ...] = ()
     availability_zone: str | None = None
+    ipv6_native: bool = False
     tags: dict[str, str] = Field(default_factory=dict)
 
 
@@ -89,7 +90,12 @@ class Route(_Frozen):
     target_kind: RouteTargetKind
     target_id: str | None = None
     state: RouteState = RouteState.ACTIVE
+    # CreateRouteTable / CreateRoute (static) or EnableVgwRoutePropagation (propagated).
     origin: str | None = None
+
+    @property
+    def propagated(self) -> bool:
+        return self.origin == "EnableVgwRoutePropagation"
 
     @model_validator(mode="after")
     def _one_destination(self) -> Route:
@@ -192,6 +198,7 @@ class NatGateway(_Frozen):
     vpc_id: str
     subnet_id: str
     state: str = "available"
+    connectivity_type: str = "public"  # "private": never reaches the internet
     private_ips: tuple[str, ...] = ()
     public_ips: tuple[str, ...] = ()
     tags: dict[str, str] = Field(default_factory=dict)
@@ -213,4 +220,9 @@ class TransitGatewayAttachment(_Frozen):
     resource_type: str = "vpc"
     resource_id: str | None = None  # the VPC id for VPC attachments
     state: str = "available"
+    # VPC attachments (DescribeTransitGatewayVpcAttachments): the subnets, one per AZ,
+    # through which the gateway reaches the VPC, and the attachment's options.
+    subnet_ids: tuple[str, ...] = ()
+    security_group_referencing_support: bool = False
+    appliance_mode_support: bool = False
     tags: dict[str, str] = Field(default_factory=dict)

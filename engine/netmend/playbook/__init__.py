@@ -16,7 +16,7 @@ from netmend.playbook.propose import PlaybookOutcome, propose_plan, run_playbook
 from netmend.playbook.registry import (
     Action,
     Detector,
-    Verifier,
+    VerifyStep,
     get_action,
     get_detector,
     get_verifier,
@@ -36,7 +36,7 @@ __all__ = [
     "ProposalRefusedError",
     "Step",
     "StepContext",
-    "Verifier",
+    "VerifyStep",
     "get_action",
     "get_detector",
     "get_verifier",

@@ -13,10 +13,10 @@ from typing import Any
 
 from netmend.errors import BadInputError
 from netmend.model import Inventory, NetworkAcl, NetworkInterface, SecurityGroup
+from netmend.model.change import Change, ResourceState
 from netmend.reach.causes.model import RootCause
 from netmend.reach.flow import Flow
 from netmend.reach.result import Evaluation
-from netmend.run.plan import Change, ResourceState
 
 __all__ = [
     "DESCRIPTION_MAX",

@@ -17,6 +17,11 @@ from netmend.playbook.schema import Playbook
 __all__ = ["READ_PERMISSIONS", "VERIFY_PERMISSIONS", "fix_permissions", "iam_policy"]
 
 READ_PERMISSIONS = (
+    # netmend scan's signals (netmend.aws.signals): the ENA conntrack metric, the
+    # SSM interface endpoints
+    "cloudwatch:GetMetricData",
+    "cloudwatch:ListMetrics",
+    "ec2:DescribeVpcEndpoints",
     "ec2:DescribeInstances",
     "ec2:DescribeInternetGateways",
     "ec2:DescribeManagedPrefixLists",

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
+from netmend.model.created import is_placeholder
 from netmend.model.protocol import normalise_protocol
-from netmend.run.new_resources import is_placeholder
 
 __all__ = [
     "AclId",

@@ -27,7 +27,14 @@ from netmend.reach.flow import Flow
 from netmend.reach.result import Evaluation
 from netmend.run.plan import Change, Plan, ResourceState
 
-__all__ = ["PlaybookOutcome", "propose_plan", "run_playbook"]
+__all__ = [
+    "PlaybookOutcome",
+    "detect_evidence",
+    "explain",
+    "propose_changes",
+    "propose_plan",
+    "run_playbook",
+]
 
 
 @dataclass(frozen=True)
@@ -64,12 +71,11 @@ def _runs(step: Step, ctx: StepContext) -> bool:
     return render_when(step.when, ctx.template_context(), step.param_location("when"))
 
 
-def run_playbook(playbook: Playbook, ctx: StepContext) -> PlaybookOutcome:
-    """Detect, then propose: the changes carry out the fix from the state in ``ctx``.
+def detect_evidence(playbook: Playbook, ctx: StepContext) -> dict[str, Any] | None:
+    """Run the playbook's detectors; their merged evidence, or None if one does not hold.
 
     Every detector must hold; their evidence merges into ``ctx.evidence`` in order (a
-    later detector's key wins). Each change is staged in ``ctx`` as it is proposed, so a
-    later change to the same resource starts from the earlier one's ``after``.
+    later detector's key wins).
     """
     for step in playbook.detect:
         found = get_detector(step.use)
@@ -80,8 +86,18 @@ def run_playbook(playbook: Playbook, ctx: StepContext) -> PlaybookOutcome:
         evidence = found.detect(ctx, _params(step, found.params, ctx))
         if evidence is None:
             ctx.note(f"{playbook.id}: does not apply ({step.use} does not hold)")
-            return PlaybookOutcome(playbook=playbook.id, holds=False, evidence=ctx.evidence)
+            return None
         ctx.evidence.update(evidence)
+    return ctx.evidence
+
+
+def propose_changes(playbook: Playbook, ctx: StepContext) -> list[Change]:
+    """The playbook's proposed changes from the evidence and state in ``ctx``.
+
+    Each change is staged in ``ctx`` as it is proposed, so a later change to the same
+    resource starts from the earlier one's ``after``. ``netmend scan --fix`` calls this
+    with one finding's evidence (estate playbooks detect many findings at once).
+    """
     changes: list[Change] = []
     for step in playbook.propose:
         act = get_action(step.use)
@@ -92,13 +108,23 @@ def run_playbook(playbook: Playbook, ctx: StepContext) -> PlaybookOutcome:
         for change in act.propose(ctx, _params(step, act.params, ctx)):
             ctx.stage(change)
             changes.append(change)
-    explanation = render_text(
-        playbook.explain, ctx.template_context(), playbook.explain_location
-    ).strip()
+    return changes
+
+
+def explain(playbook: Playbook, ctx: StepContext) -> str:
+    """The playbook's ``explain`` rendered over ``ctx``."""
+    return render_text(playbook.explain, ctx.template_context(), playbook.explain_location).strip()
+
+
+def run_playbook(playbook: Playbook, ctx: StepContext) -> PlaybookOutcome:
+    """Detect, then propose: the changes carry out the fix from the state in ``ctx``."""
+    if detect_evidence(playbook, ctx) is None:
+        return PlaybookOutcome(playbook=playbook.id, holds=False, evidence=ctx.evidence)
+    changes = propose_changes(playbook, ctx)
     return PlaybookOutcome(
         playbook=playbook.id,
         holds=True,
-        explanation=explanation,
+        explanation=explain(playbook, ctx),
         changes=tuple(changes),
         evidence=ctx.evidence,
     )
@@ -186,6 +212,7 @@ def propose_plan(
     seen: set[str] = set()
     used: list[str] = []
     required: list[str] = []
+    steps: list[str] = []
     refusals: list[ProposalRefusedError] = []
     group_used = False
     for playbook, cause in jobs:
@@ -220,6 +247,8 @@ def propose_plan(
                 changes.append(change)
         if playbook.id not in used:
             used.append(playbook.id)
+        if outcome.changes:
+            steps.extend(step.use for step in playbook.verify)
         notes.append(f"{playbook.id}: {outcome.explanation}")
         if playbook.approval is not None and playbook.approval.required and outcome.changes:
             notes.append(f"{playbook.id}: approval required: {playbook.approval.reason}")
@@ -239,6 +268,7 @@ def propose_plan(
         changes=tuple(changes),
         notes=tuple(notes),
         approval_required=tuple(dict.fromkeys(required)),
+        verify_steps=tuple(dict.fromkeys(steps)),
         group_names=_group_names(inventory, changes),
     )
 

@@ -17,15 +17,15 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from netmend.model.change import Change
 from netmend.playbook.context import StepContext
 from netmend.playbook.params import Params
-from netmend.run.plan import Change
 
 __all__ = [
     "Action",
     "Detector",
     "NoParams",
-    "Verifier",
+    "VerifyStep",
     "action",
     "actions",
     "detector",
@@ -56,6 +56,15 @@ _BUILTIN_MODULES = (
     "netmend.playbook.actions.make_room",
     "netmend.playbook.detectors.quota_room",
     "netmend.playbook.actions.create_group",
+    # estate-wide detectors (netmend scan)
+    "netmend.playbook.detectors.estate.exposure",
+    "netmend.playbook.detectors.estate.groups",
+    "netmend.playbook.detectors.estate.references",
+    "netmend.playbook.detectors.estate.rules",
+    "netmend.playbook.detectors.estate.quota",
+    "netmend.playbook.detectors.estate.acls",
+    "netmend.playbook.detectors.estate.ssm",
+    "netmend.playbook.detectors.estate.conntrack",
 )
 
 
@@ -80,7 +89,7 @@ class Detector:
 
 
 @dataclass(frozen=True)
-class Verifier:
+class VerifyStep:
     """A named check the runner performs after applying (the runner owns the how)."""
 
     name: str
@@ -115,7 +124,7 @@ class Action(ABC, Generic[P]):
 
 _DETECTORS: dict[str, Detector] = {}
 _ACTIONS: dict[str, Action[Any]] = {}
-_VERIFIERS: dict[str, Verifier] = {}
+_VERIFIERS: dict[str, VerifyStep] = {}
 _loaded = False
 _load_lock = threading.Lock()
 
@@ -145,7 +154,7 @@ def detector(
 def verifier(name: str, *, params: type[BaseModel] = NoParams, summary: str) -> None:
     """Declare a verification step the runner knows how to perform."""
     _claim(name)
-    _VERIFIERS[name] = Verifier(name, params, summary)
+    _VERIFIERS[name] = VerifyStep(name, params, summary)
 
 
 def action(
@@ -201,7 +210,7 @@ def actions() -> Mapping[str, Action[Any]]:
     return dict(sorted(_ACTIONS.items()))
 
 
-def verifiers() -> Mapping[str, Verifier]:
+def verifiers() -> Mapping[str, VerifyStep]:
     _ensure_loaded()
     return dict(sorted(_VERIFIERS.items()))
 
@@ -214,7 +223,7 @@ def get_action(name: str) -> Action[Any] | None:
     return actions().get(name)
 
 
-def get_verifier(name: str) -> Verifier | None:
+def get_verifier(name: str) -> VerifyStep | None:
     return verifiers().get(name)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefined, UndefinedError
@@ -143,19 +144,36 @@ def _raise_if_undefined(value: Any) -> None:
             _raise_if_undefined(item)
 
 
+# A scan renders the same few templates for thousands of findings: compile each once.
+# Compiled templates are immutable, so sharing them across threads is safe.
+@lru_cache(maxsize=1024)
+def _checked(text: str, bare: bool) -> str | None:
+    return check_template(text, bare=bare)
+
+
+@lru_cache(maxsize=1024)
+def _expression(expr: str) -> Any:
+    return _ENV.compile_expression(expr, undefined_to_none=False)
+
+
+@lru_cache(maxsize=1024)
+def _template(text: str) -> Any:
+    return _ENV.from_string(text)
+
+
 def _evaluate(
     text: str, context: Mapping[str, Any], where: str, *, bare: bool, native: bool
 ) -> Any:
-    problem = check_template(text, bare=bare)
+    problem = _checked(text, bare)
     if problem is not None:
         raise PlaybookError(f"{where}: {problem}")
     expr = text if bare else (_whole_expression(text) if native else None)
     try:
         if expr is not None:
-            result = _ENV.compile_expression(expr, undefined_to_none=False)(**context)
+            result = _expression(expr)(**context)
             _raise_if_undefined(result)
             return result
-        return _ENV.from_string(text).render(**context)
+        return _template(text).render(**context)
     except SecurityError as exc:
         raise PlaybookError(f"{where}: refused: template {text!r}: {exc}") from None
     except UndefinedError as exc:

@@ -31,21 +31,68 @@ ACL drop is SUBNET_ACL_RESTRICTION with the denying entries (or "no rule matched
 deny 32767") in ``rules``.
 
 Choices worth knowing: an ICMP flow without a code needs every code of its type admitted
-(a rule or entry for one code matches only a flow naming it); a reachable TCP/UDP flow is
+(a rule or entry for one code matches only a flow naming it), except the query types whose
+code is always 0 (echo 8/0, timestamp 13/14, information 15/16, address mask 17/18,
+ICMPv6 echo 128/129), which are matched as code 0; a reachable TCP/UDP flow is
 ``tracked=False`` when either end is untracked (tracking.py), and always tracked through a
 NAT or transit gateway; an ENI talking to itself is reachable (no group or ACL applies).
+
+Real accounts (issue 9):
+
+- an interface without groups (an NLB without groups, a NAT gateway, a transit-gateway
+  attachment, a GWLB endpoint: ``Groups: []``) is not filtered by security groups; a
+  group on an ENI that the inventory lacks makes the verdict unknown (UNKNOWN_RESOURCE,
+  never SG_HAS_NO_RULES), and no root cause ever names an ENI as a group;
+- addresses resolve in the other side's VPC first, then its peered and transit-attached
+  VPCs (flow.py, addresses.py); a delegated prefix is its ENI's; an address inside a VPC's
+  CIDR that no interface owns answers nothing (NO_POSSIBLE_DESTINATION), except the DNS
+  resolver (base + 2);
+- public IPs belong to private addresses (the ENI's per-address associations and
+  DescribeAddresses): the internet gateway lets a private address out, or translates a
+  public IP or EIP in, only when that address has one; a NAT gateway's interface takes
+  in nothing unsolicited (NO_POSSIBLE_DESTINATION); a flow from inside to a public IP is a
+  hairpin (hairpin.py): it leaves by the source's own route and comes back from the
+  address it left with, so references to the source's group do not match it;
+- gateways (routing.py, gateways.py, nat.py): egress-only gateways let IPv6 out and
+  nothing in (NO_PATH); a NAT gateway carries TCP, UDP and ICMP only
+  (PROTOCOL_RESTRICTION), its subnet's ACL is crossed both ways, a public one may send
+  on through a transit or virtual private gateway, a private one never reaches the
+  internet; an interface with DenyAllIgwTraffic takes nothing in from an internet
+  gateway; an appliance route needs the ENI's source/destination check off
+  (ENI_SOURCE_DEST_CHECK_RESTRICTION); a transit gateway needs an attachment subnet in
+  the sender's AZ (TGW_ROUTE_AZ_RESTRICTION); group references across a transit gateway
+  match only inbound with referencing on the gateway and both attachments
+  (SG_REFERENCING_SUPPORT), across peering they match; a VGW with static VPN routing
+  forwards only its static routes, with BGP the path leaves what the API shows
+  (UNKNOWN_DESTINATION); a static route beats a propagated one of the same prefix;
+- describe items the collector could not read are named in a note when the flow touches
+  their VPC, subnet or groups.
 
 Speed: rule tables are indexed once per set of groups and direction (index.py), ACLs and
 route tables parsed once, all per Evaluator; ``evaluate`` keeps the Evaluators of the last
 few inventories it saw, so repeated calls on one inventory reuse the indexes.
 
-Simplifications: instance/ENI state is checked (a stopped instance, a detached ENI), not
-source/destination checks or middleboxes; route targets other than local, peering, transit
-gateway, internet/NAT gateway are assumed to deliver (with a note); a transit gateway
-routes between its available VPC attachments; security-group references match across
-peering and transit gateways alike. A subnet, ACL or route table missing from the
-inventory does not crash the walk: a missing subnet is UNASSOCIATED_COMPONENT, a missing
-ACL is skipped with a note, a missing route table leaves the VPC's local route only.
+Left out, and why:
+
+- transit-gateway route tables (associations, propagations, TGW routes): not collected;
+  a transit gateway is taken to route between its available VPC attachments (a note
+  says so). Reading them costs a call per table and is its own issue.
+- what lies beyond a gateway netmend cannot see: on-premises networks behind a VGW or
+  a transit gateway's VPN/Direct Connect attachments, another account's or region's VPC
+  (a peer VPC not in the inventory is judged by the peering's CIDRs alone).
+- what an appliance does with a packet it forwards (firewall rules, its own routes):
+  the route to it is checked (source/destination check), not the appliance.
+- load balancers as hops (listeners, target groups): issue 17; here their interfaces are
+  plain destinations, not filtered by groups when they have none.
+- gateway VPC endpoints' policies and prefix-list routes to them, interface endpoints'
+  policies, Network Firewall, VPC Block Public Access: read where the API gives
+  them, not evaluated (route targets other than those above are assumed to
+  deliver, with a note).
+- a source address inside a VPC's CIDR that no inventoried interface owns (a skipped
+  ENI, a service's address) is judged by its address alone, with a note.
+- a subnet, ACL or route table missing from the inventory does not crash the walk: a
+  missing subnet is UNASSOCIATED_COMPONENT, a missing ACL is skipped with a note, a
+  missing route table leaves the VPC's local route only.
 """
 
 from __future__ import annotations
@@ -54,17 +101,25 @@ import ipaddress
 import threading
 from collections import OrderedDict
 
-from netmend.model import Inventory, NetworkInterface, RouteTargetKind
+from netmend.model import Inventory, NatGateway, NetworkInterface, RouteTargetKind
 from netmend.model.protocol import TCP, UDP
 from netmend.reach.acl import AclVerdict, CompiledAcl, walk
 from netmend.reach.ephemeral import ANY_CLIENT, coverage, summary
 from netmend.reach.flow import EndpointKind, Flow
+from netmend.reach.hairpin import hairpin
 from netmend.reach.index import RuleIndex
 from netmend.reach.intervals import Interval, IntervalSet, covers, intersect, intersect_sets, text
-from netmend.reach.packet import Address, Packet, forward_packet, keys_text, reply_packet
+from netmend.reach.nat import nat_forward, nat_return
+from netmend.reach.packet import (
+    Address,
+    Packet,
+    forward_packet,
+    keys_text,
+    reply_packet,
+)
 from netmend.reach.result import Code, Direction, Evaluation, Leg
 from netmend.reach.routes import RouteIndex
-from netmend.reach.routing import Router
+from netmend.reach.routing import Router, eni_address
 from netmend.reach.sg import SgVerdict, check_groups, rule_text
 from netmend.reach.trace import Trace
 from netmend.reach.tracking import side_untracked
@@ -120,17 +175,60 @@ class Evaluator:
             )
             return self._result(flow, trace, tracked=True)
 
+        # -- issue 9: skipped items, hairpins, NAT gateways, references across a TGW ----
+        self._skipped_notes(trace, src, dst)
+        if src is not None and flow.destination.public_address and dst is not None:
+            return self._hairpin(flow, src, client_ephemeral=client_ephemeral, trace=trace)
+        if dst is not None and dst.interface_type == "nat_gateway":
+            detail = (
+                f"{dst.network_interface_id} is a NAT gateway's interface: a NAT gateway "
+                "takes in no connection it did not open"
+            )
+            trace.hop(Leg.FORWARD, dst.network_interface_id, "eni", allowed=False, detail=detail)
+            trace.block(
+                Code.NO_POSSIBLE_DESTINATION,
+                dst.network_interface_id,
+                leg=Leg.FORWARD,
+                detail=detail,
+            )
+            return self._result(flow, trace, tracked=None)
+        unmatched = (
+            self._router.references_across(src, dst)
+            if src is not None and dst is not None
+            else None
+        )
+        crosses_tgw = src is not None and dst is not None and self._via_tgw(src, dst)
+        # -- end issue 9 -----------------------------------------------------------------
+
         packet = forward_packet(flow)
         crosses = not (src is not None and dst is not None and src.subnet_id == dst.subnet_id)
         src_sg = dst_sg = None
         via: RouteTargetKind | None = None
+        nat: NatGateway | None = None
         # forward leg
         if src is not None:
             self._state(trace, src)
-            src_sg = self._groups(trace, src, packet, egress=True, peer=dst)
+            src_sg = self._groups(
+                trace,
+                src,
+                packet,
+                egress=True,
+                peer=dst,
+                unmatched="outbound" if crosses_tgw else None,
+            )
             if crosses:
                 self._acl_forward(trace, src, packet, egress=True)
-                via = self._router.toward(trace, Leg.FORWARD, src, packet.destination, dst)
+                via = self._router.toward(
+                    trace,
+                    Leg.FORWARD,
+                    src,
+                    packet.destination,
+                    dst,
+                    own=flow.source.address,
+                    protocol=flow.protocol,
+                )
+                if via is RouteTargetKind.NAT_GATEWAY and dst is None:
+                    nat = self._nat_forward(trace, src, packet)
             else:
                 trace.hop(
                     Leg.FORWARD,
@@ -141,17 +239,23 @@ class Evaluator:
         else:
             trace.hop(Leg.FORWARD, flow.source.address, "external")
             if dst is not None:
-                self._router.entering(trace, dst, packet.source)
+                self._router.entering(trace, dst, packet.source, own=flow.destination.address)
         if dst is not None:
             if crosses:
                 self._acl_forward(trace, dst, packet, egress=False)
-            dst_sg = self._groups(trace, dst, packet, egress=False, peer=src)
+            dst_sg = self._groups(trace, dst, packet, egress=False, peer=src, unmatched=unmatched)
             self._state(trace, dst)
         else:
             trace.hop(Leg.FORWARD, flow.destination.address, "external")
         # return leg
         self._return(
-            trace, flow, src=src, dst=dst, crosses=crosses, client_ephemeral=client_ephemeral
+            trace,
+            flow,
+            src=src,
+            dst=dst,
+            crosses=crosses,
+            client_ephemeral=client_ephemeral,
+            nat=nat,
         )
 
         tracked: bool | None = None
@@ -226,12 +330,62 @@ class Evaluator:
         *,
         egress: bool,
         peer: NetworkInterface | None,
+        unmatched: str | None = None,
     ) -> SgVerdict:
+        """``unmatched``: why references to the peer's groups do not match here (a
+        transit gateway or attachment without referencing support, or "outbound")."""
         table = self.rules.rules(eni.group_ids, egress=egress)
-        verdict = check_groups(table, packet, peer.group_ids if peer is not None else ())
+        peer_groups = peer.group_ids if peer is not None and unmatched is None else ()
+        verdict = check_groups(table, packet, peer_groups)
+        direction = _direction(egress)
+        # -- issue 9: service interfaces without groups; groups missing from inventory --
+        if not eni.filtered_by_groups:
+            # NLB without groups, NAT gateway, TGW attachment, GWLB endpoint: Groups: [].
+            said = f"{eni.network_interface_id} is {eni.kind_text}: not filtered by security groups"
+            trace.hop(
+                Leg.FORWARD,
+                eni.network_interface_id,
+                "security-groups",
+                direction=direction,
+                detail=said,
+            )
+            trace.note(said)
+            return SgVerdict(allowed=True, admitting=(), table=table, notes=())
         for note in verdict.notes:
             trace.note(note)
-        direction = _direction(egress)
+        if not verdict.allowed and table.missing_group_ids:
+            missing = table.missing_group_ids[0]
+            detail = (
+                f"{', '.join(table.missing_group_ids)} on {eni.network_interface_id} "
+                f"{'is' if len(table.missing_group_ids) == 1 else 'are'} not in the "
+                f"inventory: whether {direction.value} {_service(packet)} is admitted is unknown"
+            )
+            trace.hop(
+                Leg.FORWARD,
+                missing,
+                "security-groups",
+                direction=direction,
+                allowed=False,
+                detail=detail,
+            )
+            trace.block(
+                Code.UNKNOWN_RESOURCE,
+                missing,
+                leg=Leg.FORWARD,
+                direction=direction,
+                rules=tuple(eni.group_ids),
+                detail=detail,
+            )
+            return verdict
+        if (
+            not verdict.allowed
+            and unmatched is not None
+            and peer is not None
+            and check_groups(table, packet, peer.group_ids).allowed
+        ):
+            self._referencing_block(trace, eni, direction, unmatched)
+            return verdict
+        # -- end issue 9 -----------------------------------------------------------------
         if verdict.allowed:
             first = verdict.admitting[0]
             more = len(verdict.admitting) - 1
@@ -277,17 +431,120 @@ class Evaluator:
     def _acl_walk(
         self, trace: Trace, eni: NetworkInterface, packet: Packet, *, egress: bool
     ) -> tuple[str, AclVerdict] | None:
-        if eni.subnet_id not in self._acl_of_subnet:
-            acl = self.inventory.acl_of_subnet(eni.subnet_id)
-            self._acl_of_subnet[eni.subnet_id] = (
+        return self._subnet_acl_walk(trace, eni.subnet_id, packet, egress)
+
+    def _subnet_acl_walk(
+        self, trace: Trace, subnet_id: str, packet: Packet, egress: bool
+    ) -> tuple[str, AclVerdict] | None:
+        if subnet_id not in self._acl_of_subnet:
+            acl = self.inventory.acl_of_subnet(subnet_id)
+            self._acl_of_subnet[subnet_id] = (
                 (acl.network_acl_id, CompiledAcl(acl)) if acl is not None else None
             )
-        found = self._acl_of_subnet[eni.subnet_id]
+        found = self._acl_of_subnet[subnet_id]
         if found is None:
-            trace.note(f"no network ACL is known for {eni.subnet_id}: it was not checked")
+            trace.note(f"no network ACL is known for {subnet_id}: it was not checked")
             return None
         acl_id, compiled = found
         return acl_id, walk(compiled, packet, egress=egress)
+
+    # -- issue 9: real-account steps -------------------------------------------------
+
+    def _skipped_notes(
+        self, trace: Trace, src: NetworkInterface | None, dst: NetworkInterface | None
+    ) -> None:
+        ids = [
+            i
+            for eni in (src, dst)
+            if eni is not None
+            for i in (eni.vpc_id, eni.subnet_id, eni.network_interface_id, *eni.group_ids)
+        ]
+        for item in self.inventory.skipped_touching(*ids):
+            trace.note(f"the inventory is incomplete here: {item.text}")
+
+    def _hairpin(
+        self,
+        flow: Flow,
+        src: NetworkInterface,
+        *,
+        client_ephemeral: Interval | None,
+        trace: Trace,
+    ) -> Evaluation:
+        found = hairpin(
+            self.inventory,
+            self._router,
+            src,
+            flow,
+            lambda f: self.evaluate(f, client_ephemeral=client_ephemeral),
+        )
+        if not trace.notes:
+            return found
+        return found.model_copy(
+            update={"notes": tuple(dict.fromkeys(trace.notes + list(found.notes)))}
+        )
+
+    def _via_tgw(self, src: NetworkInterface, dst: NetworkInterface) -> bool:
+        address = eni_address(dst)
+        if src.vpc_id == dst.vpc_id or address is None:
+            return False
+        route = self._router.route_kind(src, address)
+        return route is not None and route.target_kind is RouteTargetKind.TRANSIT_GATEWAY
+
+    @staticmethod
+    def _referencing_block(
+        trace: Trace, eni: NetworkInterface, direction: Direction, unmatched: str
+    ) -> None:
+        if unmatched == "outbound":
+            detail = (
+                f"an outbound rule of {', '.join(eni.group_ids)} references the peer's group "
+                "across a transit gateway: AWS does not support outbound references over "
+                "a transit gateway, so it matches nothing"
+            )
+            component = eni.group_ids[0]
+        else:
+            detail = (
+                f"an inbound rule of {', '.join(eni.group_ids)} references the peer's group, "
+                f"but {unmatched} has security-group referencing off: references across a "
+                "transit gateway match only when the gateway and both VPC attachments "
+                "enable it"
+            )
+            component = unmatched
+        trace.hop(
+            Leg.FORWARD,
+            component,
+            "security-groups",
+            direction=direction,
+            allowed=False,
+            detail=detail,
+        )
+        trace.block(
+            Code.SG_REFERENCING_SUPPORT,
+            component,
+            leg=Leg.FORWARD,
+            direction=direction,
+            rules=tuple(eni.group_ids),
+            detail=detail,
+        )
+
+    def _nat_of_route(self, src: NetworkInterface, packet: Packet) -> NatGateway | None:
+        route = self._router.route_kind(src, packet.destination)
+        nat = self.inventory.get(route.target_id or "") if route is not None else None
+        return nat if isinstance(nat, NatGateway) else None
+
+    def _nat_forward(
+        self, trace: Trace, src: NetworkInterface, packet: Packet
+    ) -> NatGateway | None:
+        nat = self._nat_of_route(src, packet)
+        if nat is not None:
+            nat_forward(trace, self._subnet_acl_walk, nat, src, packet)
+        return nat
+
+    def _nat_return(
+        self, trace: Trace, nat: NatGateway, src: NetworkInterface, reply: Packet
+    ) -> None:
+        nat_return(trace, self._subnet_acl_walk, nat, src, reply)
+
+    # -- end issue 9 -----------------------------------------------------------------
 
     def _acl_forward(
         self, trace: Trace, eni: NetworkInterface, packet: Packet, *, egress: bool
@@ -330,6 +587,7 @@ class Evaluator:
         dst: NetworkInterface | None,
         crosses: bool,
         client_ephemeral: Interval | None,
+        nat: NatGateway | None = None,
     ) -> None:
         wanted = client_ephemeral or ANY_CLIENT
         walked = (min(wanted[0], ANY_CLIENT[0]), max(wanted[1], ANY_CLIENT[1]))
@@ -361,6 +619,8 @@ class Evaluator:
             )
         if dst is not None and crosses:
             self._router.toward(trace, Leg.RETURN, dst, reply.destination, src)
+        if nat is not None and src is not None:
+            self._nat_return(trace, nat, src, reply)
         if client is not None and src is not None:
             self._acl_return_hop(
                 trace,
@@ -392,7 +652,9 @@ class Evaluator:
             eni.group_ids[0] if eni.group_ids else eni.network_interface_id,
             "security-groups",
             direction=_direction(egress),
-            detail="stateful: the reply of an allowed connection passes",
+            detail="stateful: the reply of an allowed connection passes"
+            if eni.filtered_by_groups
+            else "not filtered by security groups",
         )
 
     def _acl_return_hop(

@@ -14,8 +14,17 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from netmend.errors import BadInputError
 from netmend.model import Inventory, NetworkInterface
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP, normalise_protocol
+from netmend.reach.addresses import connected_vpcs, owner_near
 
-__all__ = ["Endpoint", "EndpointKind", "Flow", "make_flow", "resolve_endpoint"]
+# ICMP query types whose code is always 0 (RFC 792, RFC 4443): a flow of one of these
+# types given without a code is matched as code 0 (reach/packet.py), so the default ping
+# (type 8) is 8/0 and a rule for 8/0 admits it.
+FIXED_CODE_TYPES = {
+    ICMP: frozenset({0, 8, 13, 14, 15, 16, 17, 18}),
+    ICMPV6: frozenset({128, 129}),
+}
+
+__all__ = ["FIXED_CODE_TYPES", "Endpoint", "EndpointKind", "Flow", "make_flow", "resolve_endpoint"]
 
 
 class EndpointKind(StrEnum):
@@ -31,9 +40,14 @@ class Endpoint(BaseModel):
     eni_id: str | None = None
     instance_id: str | None = None
     given: str  # what the user typed, for messages
+    # A public IP or Elastic IP the user gave: the internet gateway translates it to
+    # ``address`` (this ENI's private address).
+    public_address: str | None = None
 
     @property
     def label(self) -> str:
+        if self.public_address:
+            return f"{self.public_address} ({self.eni_id} {self.address})"
         if self.instance_id:
             return f"{self.instance_id} ({self.address})"
         if self.eni_id:
@@ -86,21 +100,52 @@ class Flow(BaseModel):
         return f"{self.protocol}/{self.port}"
 
 
-def _from_eni(eni: NetworkInterface, given: str, address: str | None = None) -> Endpoint:
-    if not eni.private_ips and address is None:
-        raise BadInputError(f"{given}: {eni.network_interface_id} has no private IPv4 address")
+def _from_eni(
+    eni: NetworkInterface,
+    given: str,
+    address: str | None = None,
+    public_address: str | None = None,
+) -> Endpoint:
+    # An IPv6-only interface has no private IPv4 address: it is its first IPv6 one.
+    chosen = address or eni.primary_ip or next(iter(eni.ipv6_addresses), "")
+    if not chosen:
+        raise BadInputError(f"{given}: {eni.network_interface_id} has no IP address")
     return Endpoint(
         kind=EndpointKind.ENI,
-        address=address or eni.primary_ip,
+        address=chosen,
         eni_id=eni.network_interface_id,
         instance_id=eni.instance_id,
         given=given,
+        public_address=public_address,
     )
 
 
-def resolve_endpoint(inventory: Inventory, text: str) -> Endpoint:
+def _public(inventory: Inventory, address: str, given: str) -> Endpoint | None:
+    """A public IP or EIP of an ENI (or of a NAT gateway), as that ENI's endpoint."""
+    owner = inventory.public_owner(address)
+    if owner is not None:
+        eni, private = owner
+        return _from_eni(eni, given, private, public_address=address)
+    nat = inventory.nat_gateway_of_public_ip(address)
+    if nat is not None:
+        nat_eni = next(
+            (e for e in (inventory.eni_by_private_ip(p) for p in nat.private_ips) if e), None
+        )
+        if nat_eni is None:
+            raise BadInputError(
+                f"{given} is NAT gateway {nat.nat_gateway_id}'s public IP: a NAT gateway "
+                "takes in no connection it did not open"
+            )
+        return _from_eni(nat_eni, given, nat_eni.primary_ip, public_address=address)
+    return None
+
+
+def resolve_endpoint(inventory: Inventory, text: str, *, near: tuple[str, ...] = ()) -> Endpoint:
     """Resolve an instance id, ENI id or IP address against the inventory.
 
+    An address several VPCs use is resolved in ``near``'s VPCs first (the other side's
+    VPC and those connected to it; see addresses.py); a public IP or Elastic IP to the
+    ENI whose private address it translates to.
     Raises BadInputError (exit 2) for an unknown id or a malformed address.
     """
     value = text.strip()
@@ -122,10 +167,18 @@ def resolve_endpoint(inventory: Inventory, text: str) -> Endpoint:
         raise BadInputError(
             f"{value!r} is neither an instance id (i-...), an ENI id (eni-...) nor an IP address"
         ) from None
-    eni = inventory.eni_by_private_ip(address)
+    eni = owner_near(inventory.enis_owning(address), near)
     if eni is not None:
         return _from_eni(eni, value, address)
+    public = _public(inventory, address, value)
+    if public is not None:
+        return public
     return Endpoint(kind=EndpointKind.EXTERNAL, address=address, given=value)
+
+
+def _near(inventory: Inventory, endpoint: Endpoint) -> tuple[str, ...]:
+    eni = inventory.network_interface(endpoint.eni_id) if endpoint.eni_id else None
+    return connected_vpcs(inventory, eni.vpc_id) if eni is not None else ()
 
 
 def make_flow(
@@ -156,8 +209,12 @@ def make_flow(
         if icmp_code is not None and not 0 <= icmp_code <= 255:
             raise BadInputError(f"ICMP code {icmp_code} is out of range: use 0-255")
         port = None
+    # Each side's address is resolved near the other side's VPC (CIDRs overlap across
+    # unconnected VPCs): a source given by id anchors the destination, else the reverse.
     src = resolve_endpoint(inventory, source)
-    dst = resolve_endpoint(inventory, destination)
+    dst = resolve_endpoint(inventory, destination, near=_near(inventory, src))
+    if len(inventory.enis_owning(src.address)) > 1 and src.given == src.address:
+        src = resolve_endpoint(inventory, source, near=_near(inventory, dst))
     if src.kind is EndpointKind.EXTERNAL and dst.kind is EndpointKind.EXTERNAL:
         raise BadInputError(
             f"neither {source} nor {destination} is in the inventory of {inventory.region}"

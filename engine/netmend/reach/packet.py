@@ -21,14 +21,16 @@ from functools import lru_cache
 
 from netmend.model import AclEntry, SgRule
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP
-from netmend.reach.flow import Flow
+from netmend.reach.flow import FIXED_CODE_TYPES, Flow
 from netmend.reach.intervals import Interval, interval_text
 
 __all__ = [
     "ALL_KEYS",
+    "FIXED_CODE_TYPES",
     "Address",
     "Packet",
     "acl_entry_keys",
+    "fixed_code",
     "forward_packet",
     "icmp_keys",
     "keys_text",
@@ -44,6 +46,17 @@ ALL_KEYS: Interval = (0, 65535)
 # Replies to ICMP queries (RFC 792 / RFC 4443); other ICMP types get no reply.
 _ICMP_REPLY = {8: 0, 13: 14, 15: 16, 17: 18}
 _ICMPV6_REPLY = {128: 129}
+
+
+def fixed_code(protocol: str, icmp_type: int | None, icmp_code: int | None) -> int | None:
+    """The code a flow of this ICMP type carries: 0 for the fixed-code query types (echo
+    8/0, timestamp 13/14, ..., ICMPv6 echo 128/129) when no code is given, else the given
+    code. An echo request always carries code 0, so a rule for type 8 code 0 admits
+    every ping."""
+    fixed = FIXED_CODE_TYPES.get(protocol, frozenset())
+    if icmp_code is None and icmp_type is not None and icmp_type in fixed:
+        return 0
+    return icmp_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +129,8 @@ def forward_packet(flow: Flow) -> Packet:
     if flow.protocol in (TCP, UDP) and flow.port is not None:
         keys: Interval = (flow.port, flow.port)
     elif flow.protocol in (ICMP, ICMPV6):
-        keys = icmp_keys(flow.icmp_type, flow.icmp_code)
+        code = fixed_code(flow.protocol, flow.icmp_type, flow.icmp_code)
+        keys = icmp_keys(flow.icmp_type, code)
     else:
         keys = ALL_KEYS
     return Packet(

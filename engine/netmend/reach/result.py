@@ -37,6 +37,15 @@ class Code(StrEnum):
     IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS = "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS"
     IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS = "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS"
     PCX_REQUIRES_ADDRESS_IN_VPC_CIDR = "PCX_REQUIRES_ADDRESS_IN_VPC_CIDR"
+    # -- issue 9: real-account shapes ----------------------------------------------------
+    UNKNOWN_RESOURCE = "UNKNOWN_RESOURCE"  # a group on the ENI is not in the inventory
+    NO_POSSIBLE_DESTINATION = "NO_POSSIBLE_DESTINATION"  # nothing owns the address
+    NO_PATH = "NO_PATH"  # the source cannot initiate (egress-only gateway from outside)
+    PROTOCOL_RESTRICTION = "PROTOCOL_RESTRICTION"  # NAT gateway: TCP, UDP, ICMP only
+    ENI_SOURCE_DEST_CHECK_RESTRICTION = "ENI_SOURCE_DEST_CHECK_RESTRICTION"
+    TGW_ROUTE_AZ_RESTRICTION = "TGW_ROUTE_AZ_RESTRICTION"
+    SG_REFERENCING_SUPPORT = "SG_REFERENCING_SUPPORT"
+    UNKNOWN_DESTINATION = "UNKNOWN_DESTINATION"  # beyond what the API shows (BGP routes)
 
 
 class Direction(StrEnum):

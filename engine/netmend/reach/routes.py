@@ -3,7 +3,10 @@
 Longest prefix wins. Prefix-list destinations count with the prefix length of the entry
 that contains the address (a list missing from the inventory matches nothing). On equal
 length the local route wins, then a CIDR route over a prefix-list route (AWS gives CIDR
-routes priority over prefix-list routes of the same length). Blackhole routes take part
+routes priority over prefix-list routes of the same length), then a static route over a
+propagated one (Origin EnableVgwRoutePropagation) when the static route's target is one
+AWS lists: internet gateway, NAT gateway, network interface, instance, gateway VPC
+endpoint, transit gateway, VPC peering, Gateway Load Balancer endpoint. Blackhole routes take part
 in the lookup like any other: a packet that picks one is dropped there.
 """
 
@@ -22,7 +25,7 @@ class _Compiled:
     family: int
     first: int
     last: int
-    rank: tuple[int, bool, bool]  # prefix length, local, by CIDR
+    rank: tuple[int, bool, bool, int]  # prefix length, local, by CIDR, static over propagated
     route: Route
 
 
@@ -31,6 +34,26 @@ def route_text(table_id: str, route: Route) -> str:
     target = route.target_id or route.target_kind.value
     state = " (blackhole)" if route.state is RouteState.BLACKHOLE else ""
     return f"{table_id} {route.destination} -> {target}{state}"
+
+
+# Static routes to these beat a propagated route of the same destination.
+_STATIC_WINS = frozenset(
+    {
+        RouteTargetKind.INTERNET_GATEWAY,
+        RouteTargetKind.NAT_GATEWAY,
+        RouteTargetKind.NETWORK_INTERFACE,
+        RouteTargetKind.INSTANCE,
+        RouteTargetKind.VPC_ENDPOINT,
+        RouteTargetKind.TRANSIT_GATEWAY,
+        RouteTargetKind.VPC_PEERING,
+    }
+)
+
+
+def _origin_rank(route: Route) -> int:
+    if route.propagated:
+        return 1
+    return 2 if route.target_kind in _STATIC_WINS else 0
 
 
 def _prefix_length(first: int, last: int, family: int) -> int:
@@ -83,6 +106,11 @@ class RouteIndex:
                 cidrs = tuple(e.cidr for e in plist.entries)
             for each in cidrs:
                 family, first, last = network_interval(each)
-                rank = (_prefix_length(first, last, family), local, cidr is not None)
+                rank = (
+                    _prefix_length(first, last, family),
+                    local,
+                    cidr is not None,
+                    _origin_rank(route),
+                )
                 compiled.append(_Compiled(family, first, last, rank, route))
         return compiled, tuple(unknown)

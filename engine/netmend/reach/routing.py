@@ -3,20 +3,32 @@
 Modelled (simplifications stated where they are made):
 
 - local route: delivers inside the VPC; a destination ENI in another VPC is not reached;
+  an address of the VPC's CIDR that no interface owns answers nothing
+  (NO_POSSIBLE_DESTINATION; gateways.py);
 - VPC peering: the connection must be ``active``, join this VPC, and the address must lie
   in the peer VPC's CIDRs (PCX_REQUIRES_ADDRESS_IN_VPC_CIDR otherwise);
 - transit gateway: both VPCs need an ``available`` VPC attachment to that transit
-  gateway; the transit gateway's own route tables are not modelled (it is assumed to
-  route between its attachments);
-- internet gateway: attached to the VPC; outbound IPv4 needs a public IP on the source
-  ENI (IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS), inbound IPv4 a public IP on the destination
+  gateway, and the sender's attachment a subnet in the sender's Availability Zone
+  (TGW_ROUTE_AZ_RESTRICTION); the transit gateway's own route tables are not modelled
+  (it is assumed to route between its attachments); group references across it match
+  only with referencing enabled on it and both attachments (``references_across``);
+- internet gateway: attached to the VPC; public IPs belong to private addresses:
+  outbound IPv4 needs a public IP or EIP on the source's private address
+  (IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS), inbound IPv4 one on the destination's
   (IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS); it does not deliver to private addresses of
   other VPCs;
-- NAT gateway: ``available``, and its own subnet must route the destination to an
-  attached internet gateway; a NAT gateway takes no inbound connections. Its subnet's ACL
-  is not checked;
-- egress-only internet gateway: IPv6 outbound only;
-- any other target (instance, ENI, VPC endpoint, virtual private gateway, ...) is not
+- NAT gateway: ``available``; TCP, UDP and ICMP only (PROTOCOL_RESTRICTION); its own
+  subnet must route the destination to an attached internet gateway (a public NAT
+  gateway only; a private one never reaches the internet), or on to a transit or
+  virtual private gateway; a NAT gateway takes no inbound connections. Its subnet's ACL
+  is checked by the evaluator (nat.py);
+- an interface with DenyAllIgwTraffic takes nothing in from an internet gateway;
+- egress-only internet gateway: IPv6 outbound only; nothing comes in through it (NO_PATH);
+- a network interface or instance (an appliance): its source/destination check must be
+  off (ENI_SOURCE_DEST_CHECK_RESTRICTION); beyond it the path is not followed;
+- virtual private gateway: static VPN routes are followed; BGP routes are not visible
+  to the API (UNKNOWN_DESTINATION);
+- any other target (VPC endpoint, carrier or local gateway, core network, ...) is not
   followed: the route is assumed to deliver, and a note says so;
 - a subnet whose route table is not in the inventory is given the VPC's local route only
   (every AWS route table has it), with a note.
@@ -35,23 +47,35 @@ from netmend.model import (
     RouteState,
     RouteTable,
     RouteTargetKind,
+    TransitGateway,
     TransitGatewayAttachment,
     VpcPeeringConnection,
 )
-from netmend.reach.packet import Address, network_interval
+from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP
+from netmend.reach import gateways
+from netmend.reach.addresses import vpc_holding
+from netmend.reach.packet import Address, network_interval, parse_address
 from netmend.reach.result import Code, Direction, Leg
 from netmend.reach.routes import RouteIndex, route_text
 from netmend.reach.trace import Trace
 
-__all__ = ["Router"]
+__all__ = ["Router", "eni_address"]
 
 _AVAILABLE = "available"
+# "A NAT gateway supports the following protocols: TCP, UDP, and ICMP."
+_NAT_PROTOCOLS = frozenset({TCP, UDP, ICMP, ICMPV6})
 
 
 def _text(address: Address) -> str:
     if address.family == 4:
         return str(ipaddress.IPv4Address(address.value))
     return str(ipaddress.IPv6Address(address.value))
+
+
+def eni_address(eni: NetworkInterface) -> Address | None:
+    """The ENI's primary address (its first IPv6 one on an IPv6-only interface)."""
+    text = eni.primary_ip or next(iter(eni.ipv6_addresses), "")
+    return parse_address(text) if text else None
 
 
 def _contains(cidrs: tuple[str, ...], address: Address) -> bool:
@@ -116,8 +140,14 @@ class Router:
         eni: NetworkInterface,
         address: Address,
         peer: NetworkInterface | None,
+        *,
+        own: str | None = None,
+        protocol: str | None = None,
     ) -> RouteTargetKind | None:
         """``eni``'s subnet routes a packet to ``address`` (the ENI ``peer``, or outside).
+
+        ``own`` is ``eni``'s address in this flow (public IPs belong to private
+        addresses); ``protocol`` the flow's (a NAT gateway carries TCP, UDP, ICMP only).
 
         Forward: the client's subnet towards the server. Return: the server's subnet
         sending the reply back; gateway checks an outside client already went through
@@ -160,16 +190,41 @@ class Router:
                     f"{peer.network_interface_id} is in {peer.vpc_id}",
                 )
                 return None
-            if peer is None:
-                trace.note(
-                    f"no interface in the inventory owns {where}: the path was "
-                    f"followed as far as {eni.vpc_id}"
-                )
+            if (
+                peer is None
+                and leg is Leg.FORWARD
+                and not gateways.unowned(trace, leg, self._inventory, where, (eni.vpc_id,), text)
+            ):
+                return None
         elif kind is RouteTargetKind.VPC_PEERING:
             ok = self._peering(trace, leg, eni, address=address, peer=peer, target=target)
+            if ok and peer is None and leg is Leg.FORWARD:
+                others = self._peer_vpcs(target)
+                ok = gateways.unowned(trace, leg, self._inventory, where, others, text)
             return kind if ok else None
         elif kind is RouteTargetKind.TRANSIT_GATEWAY:
-            return kind if self._transit(trace, leg, eni, peer, target) else None
+            ok = self._transit(trace, leg, eni, peer, target)
+            if ok and peer is None and leg is Leg.FORWARD:
+                attached = tuple(
+                    a.resource_id or ""
+                    for a in self._inventory.transit_gateway_attachments
+                    if a.transit_gateway_id == target and a.resource_id != eni.vpc_id
+                )
+                ok = gateways.unowned(trace, leg, self._inventory, where, attached, text)
+            return kind if ok else None
+        elif kind is RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY and leg is Leg.FORWARD:
+            if peer is not None:
+                trace.block(
+                    Code.NO_ROUTE_TO_DESTINATION,
+                    component,
+                    leg=leg,
+                    rules=(text,),
+                    detail=f"{text} sends {where} to the internet, which does not "
+                    f"deliver to {peer.network_interface_id}'s private address",
+                )
+                return None
+            ok = gateways.egress_only_out(trace, leg, self._inventory, eni, address.family, target)
+            return kind if ok else None
         elif kind in (
             RouteTargetKind.INTERNET_GATEWAY,
             RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY,
@@ -185,7 +240,7 @@ class Router:
                 )
                 return None
             if leg is Leg.FORWARD and kind is RouteTargetKind.INTERNET_GATEWAY:
-                return kind if self._igw_out(trace, eni, address, target) else None
+                return kind if self._igw_out(trace, eni, address, target, own) else None
             trace.hop(leg, target, "gateway", detail=f"leaves through {target}")
         elif kind is RouteTargetKind.NAT_GATEWAY:
             if peer is not None:
@@ -193,8 +248,14 @@ class Router:
                     f"{text}: traffic to {where} through a NAT gateway was assumed to arrive"
                 )
             elif leg is Leg.FORWARD:
-                return kind if self._nat_out(trace, address, target) else None
+                return kind if self._nat_out(trace, address, target, protocol) else None
             trace.hop(leg, target, "gateway", detail=f"through {target}")
+        elif kind in (RouteTargetKind.NETWORK_INTERFACE, RouteTargetKind.INSTANCE):
+            ok = gateways.middlebox(trace, leg, self._inventory, target, text)
+            return kind if ok else None
+        elif kind is RouteTargetKind.VIRTUAL_PRIVATE_GATEWAY and peer is None:
+            ok = gateways.vpn_gateway(trace, leg, self._inventory, target, where)
+            return kind if ok else None
         else:
             trace.note(
                 f"{text}: {kind.value} targets are not modelled; the route was assumed to deliver"
@@ -202,7 +263,9 @@ class Router:
             trace.hop(leg, target, "gateway", detail=f"through {target} (not modelled)")
         return kind
 
-    def entering(self, trace: Trace, eni: NetworkInterface, source: Address) -> None:
+    def entering(
+        self, trace: Trace, eni: NetworkInterface, source: Address, own: str | None = None
+    ) -> None:
         """An outside client's packet comes into ``eni``'s VPC (forward leg).
 
         The way in is the way the reply goes out: the route ``eni``'s subnet has towards
@@ -214,6 +277,19 @@ class Router:
         if route is None or route.state is RouteState.BLACKHOLE:
             return
         target = route.target_id or route.target_kind.value
+        public = self._inventory.public_ip_of(eni, own)
+        if route.target_kind is RouteTargetKind.LOCAL:
+            where = _text(source)
+            if vpc_holding(self._inventory, where, (eni.vpc_id,)) is not None:
+                # A source no inventoried interface owns (one the collector skipped, a
+                # service's address): its packets are judged by address alone.
+                trace.note(
+                    f"no interface in the inventory owns the source {where}, inside "
+                    f"{eni.vpc_id}'s CIDR: it was judged by its address alone"
+                )
+        if route.target_kind is RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY:
+            gateways.egress_only_in(trace, eni, target)
+            return
         if route.target_kind is RouteTargetKind.INTERNET_GATEWAY:
             igw = self._inventory.get(target)
             if not isinstance(igw, InternetGateway) or eni.vpc_id not in igw.vpc_ids:
@@ -231,14 +307,37 @@ class Router:
                     detail=f"{target} is not attached to {eni.vpc_id}",
                 )
                 return
-            if source.family == 4 and not eni.public_ip:
+            if eni.deny_all_igw_traffic:
+                # DenyAllIgwTraffic: the interface is unreachable from the internet (it
+                # stays reachable from peered VPCs, transit gateways and on premises).
+                detail = (
+                    f"{eni.network_interface_id} has DenyAllIgwTraffic set: {target} drops "
+                    "inbound traffic from the internet to it"
+                )
                 trace.hop(
                     Leg.FORWARD,
                     target,
                     "gateway",
                     direction=Direction.INGRESS,
                     allowed=False,
-                    detail=f"{eni.network_interface_id} has no public IP",
+                    detail=detail,
+                )
+                trace.block(
+                    Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
+                    target,
+                    leg=Leg.FORWARD,
+                    direction=Direction.INGRESS,
+                    detail=detail,
+                )
+                return
+            if source.family == 4 and not public:
+                trace.hop(
+                    Leg.FORWARD,
+                    target,
+                    "gateway",
+                    direction=Direction.INGRESS,
+                    allowed=False,
+                    detail=f"{eni.network_interface_id} has no public IP for {own or 'it'}",
                 )
                 trace.block(
                     Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
@@ -254,7 +353,7 @@ class Router:
                 target,
                 "gateway",
                 direction=Direction.INGRESS,
-                detail=f"enters through {target} to {eni.public_ip or 'IPv6'}",
+                detail=f"enters through {target} to {public or 'IPv6'}",
             )
         elif route.target_kind is RouteTargetKind.NAT_GATEWAY:
             igw = self._igw_of(eni.vpc_id)
@@ -383,10 +482,48 @@ class Router:
                     detail=f"{vpc_id} has no available attachment to {target} ({state})",
                 )
                 return False
+        sender = self._attachment(eni.vpc_id, target)
+        if sender is not None and not gateways.transit_az(trace, leg, self._inventory, eni, sender):
+            return False
         trace.hop(leg, target, "gateway", detail=f"through {target}")
         return True
 
-    def _igw_out(self, trace: Trace, eni: NetworkInterface, address: Address, target: str) -> bool:
+    def references_across(self, src: NetworkInterface, dst: NetworkInterface) -> str | None:
+        """Why group references do not match between ``src`` and ``dst`` (None: they do).
+
+        Across a transit gateway they match only when the gateway and both VPC
+        attachments enable security-group referencing; across peering (same region)
+        and inside a VPC they match.
+        """
+        address = eni_address(dst)
+        if src.vpc_id == dst.vpc_id or address is None:
+            return None
+        route = self.route_kind(src, address)
+        if route is None or route.target_kind is not RouteTargetKind.TRANSIT_GATEWAY:
+            return None
+        target = route.target_id or ""
+        gateway = self._inventory.get(target)
+        ends = [self._attachment(v, target) for v in (src.vpc_id, dst.vpc_id)]
+        off = [
+            a.transit_gateway_attachment_id
+            for a in ends
+            if a is not None and not a.security_group_referencing_support
+        ]
+        if (
+            not isinstance(gateway, TransitGateway)
+            or not gateway.security_group_referencing_support
+        ):
+            off.insert(0, target)
+        return off[0] if off else None
+
+    def _igw_out(
+        self,
+        trace: Trace,
+        eni: NetworkInterface,
+        address: Address,
+        target: str,
+        own: str | None = None,
+    ) -> bool:
         igw = self._inventory.get(target)
         if not isinstance(igw, InternetGateway) or eni.vpc_id not in igw.vpc_ids:
             trace.hop(
@@ -403,14 +540,17 @@ class Router:
                 detail=f"{target} is not attached to {eni.vpc_id}",
             )
             return False
-        if address.family == 4 and not eni.public_ip:
+        # Public IPs belong to private addresses: a secondary address without its own
+        # public IP or EIP cannot use the internet gateway.
+        public = self._inventory.public_ip_of(eni, own)
+        if address.family == 4 and not public:
             trace.hop(
                 Leg.FORWARD,
                 target,
                 "gateway",
                 direction=Direction.EGRESS,
                 allowed=False,
-                detail=f"{eni.network_interface_id} has no public IP",
+                detail=f"{eni.network_interface_id} has no public IP for {own or 'it'}",
             )
             trace.block(
                 Code.IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS,
@@ -426,11 +566,13 @@ class Router:
             target,
             "gateway",
             direction=Direction.EGRESS,
-            detail=f"leaves through {target} as {eni.public_ip or 'itself (IPv6)'}",
+            detail=f"leaves through {target} as {public or 'itself (IPv6)'}",
         )
         return True
 
-    def _nat_out(self, trace: Trace, address: Address, target: str) -> bool:
+    def _nat_out(
+        self, trace: Trace, address: Address, target: str, protocol: str | None = None
+    ) -> bool:
         nat = self._inventory.get(target)
         if not isinstance(nat, NatGateway) or nat.state != _AVAILABLE:
             state = nat.state if isinstance(nat, NatGateway) else "not found"
@@ -442,10 +584,35 @@ class Router:
                 detail=f"NAT gateway {target} is {state}, not available",
             )
             return False
-        trace.note(f"{target}: the NAT gateway's own subnet ACL is not checked")
+        if protocol is not None and protocol not in _NAT_PROTOCOLS:
+            what = "all traffic" if protocol == ALL else f"protocol {protocol}"
+            detail = f"NAT gateway {target} carries TCP, UDP and ICMP only, not {what}"
+            trace.hop(Leg.FORWARD, target, "gateway", allowed=False, detail=detail)
+            trace.block(Code.PROTOCOL_RESTRICTION, target, leg=Leg.FORWARD, detail=detail)
+            return False
         table = self._inventory.route_table_of_subnet(nat.subnet_id)
         route = self._routes.lookup(table, address) if table else None
         component = table.route_table_id if table else nat.subnet_id
+        kind = route.target_kind if route is not None else None
+        if route is not None and route.state is not RouteState.BLACKHOLE:
+            # A public NAT gateway may also send through a transit or virtual private
+            # gateway (to other VPCs or on premises); so may a private one.
+            if kind in (RouteTargetKind.TRANSIT_GATEWAY, RouteTargetKind.VIRTUAL_PRIVATE_GATEWAY):
+                via = route.target_id or (kind.value if kind else "")
+                trace.note(
+                    f"{target} sends {_text(address)} on through {via}; beyond it the path "
+                    "is not followed"
+                )
+                trace.hop(Leg.FORWARD, target, "gateway", detail=f"through {target} and {via}")
+                return True
+            if kind is RouteTargetKind.INTERNET_GATEWAY and nat.connectivity_type == "private":
+                detail = (
+                    f"{target} is a private NAT gateway: the internet gateway drops what it "
+                    "sends, so it never reaches the internet"
+                )
+                trace.hop(Leg.FORWARD, target, "gateway", allowed=False, detail=detail)
+                trace.block(Code.NO_ROUTE_TO_DESTINATION, target, leg=Leg.FORWARD, detail=detail)
+                return False
         igw = self._inventory.get(route.target_id or "") if route else None
         if (
             route is None
@@ -473,3 +640,15 @@ class Router:
             Leg.FORWARD, target, "gateway", detail=f"through {target} and {igw.internet_gateway_id}"
         )
         return True
+
+    # -- issue 9 -------------------------------------------------------------------------
+
+    def _peer_vpcs(self, pcx_id: str) -> tuple[str, ...]:
+        pcx = self._inventory.get(pcx_id)
+        if not isinstance(pcx, VpcPeeringConnection):
+            return ()
+        return (pcx.requester_vpc_id, pcx.accepter_vpc_id)
+
+    def route_kind(self, eni: NetworkInterface, address: Address) -> Route | None:
+        """The route ``eni``'s subnet takes towards ``address``, recording nothing."""
+        return self._route(eni, address, Trace())[2]

@@ -12,8 +12,11 @@ Peers match as follows:
   inventory matches nothing (and the evaluation says so in a note).
 
 ICMP: a flow given without a code stands for every code of its type, so it needs a rule
-that admits the whole type (``type 8`` or all ICMP); a rule for one code matches only a
-flow that names that code. Protocol -1 flows need a -1 rule.
+that admits the whole type (``type 3`` or all ICMP); a rule for one code matches only a
+flow that names that code. Query types with one fixed code (echo 8/0, timestamp 13/14,
+ICMPv6 echo 128/129, ...) are that code: a rule for 8/0 admits every ping (packet.py).
+Protocol -1 flows need a -1 rule. An ENI without groups is not filtered by them at all
+(the evaluator does not ask this module).
 """
 
 from __future__ import annotations

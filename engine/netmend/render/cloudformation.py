@@ -29,7 +29,7 @@ from netmend.render.iac import (
     sg_rule_text,
     stateless_changes,
 )
-from netmend.render.rows import ResourceDiff, resource_diffs, sg_rule_key
+from netmend.render.rows import ResourceDiff, resource_diffs, sg_row_key
 from netmend.run.plan import Plan
 
 __all__ = ["plan_to_cloudformation"]
@@ -62,7 +62,7 @@ def _cfn_sg_rule(group: SecurityGroup, rule: SgRule) -> tuple[str, CommentedMap]
     if rule.description:
         props["Description"] = rule.description
     logical_id = _cfn_id(
-        group.group_id, way, rule_label(rule), digest(group.group_id, sg_rule_key(rule))
+        group.group_id, way, rule_label(rule), digest(group.group_id, sg_row_key(rule))
     )
     return logical_id, CommentedMap(
         [("Type", f"AWS::EC2::SecurityGroup{way}"), ("Properties", props)]

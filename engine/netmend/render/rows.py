@@ -26,8 +26,8 @@ __all__ = [
     "eni_group_diff",
     "protocol_text",
     "resource_diffs",
+    "sg_row_key",
     "sg_rule_diff",
-    "sg_rule_key",
 ]
 
 T = TypeVar("T")
@@ -85,8 +85,14 @@ def _sg_ports(rule: SgRule) -> tuple[int | None, int | None]:
     return None, None
 
 
-def sg_rule_key(rule: SgRule) -> tuple[Hashable, ...]:
-    """What makes two rules the same rule; the rule id and tags are not part of it."""
+def sg_row_key(rule: SgRule) -> tuple[Hashable, ...]:
+    """A rule's row in a diff: its content, description included, rule id and tags not.
+
+    Not the rule's identity (that is ``netmend.model.rules.sg_rule_key``, which AWS
+    uses and which leaves the description out): a diff shows a changed description as a
+    changed row, and the Terraform and CloudFormation names are digests of this key, so
+    it stays as it is to keep generated names stable.
+    """
     from_port, to_port = _sg_ports(rule)
     return (
         rule.egress,
@@ -168,8 +174,8 @@ def sg_rule_diff(
     """Rules of a group before vs after: ingress first, then by protocol, ports and peer."""
     old = before.rules if before is not None else ()
     new = after.rules if after is not None else ()
-    rows = _diff(old, new, sg_rule_key)
-    rows.sort(key=lambda r: (_sortable(sg_rule_key(r.item)), _mark_order(r.mark)))
+    rows = _diff(old, new, sg_row_key)
+    rows.sort(key=lambda r: (_sortable(sg_row_key(r.item)), _mark_order(r.mark)))
     return rows
 
 

@@ -28,7 +28,7 @@ from netmend.render.iac import (
     sg_rule_text,
     stateless_changes,
 )
-from netmend.render.rows import ResourceDiff, protocol_text, resource_diffs, sg_rule_key
+from netmend.render.rows import ResourceDiff, protocol_text, resource_diffs, sg_row_key
 from netmend.run.plan import Plan
 
 __all__ = ["plan_to_terraform"]
@@ -78,7 +78,7 @@ def _tf_sg_rule(group: SecurityGroup, rule: SgRule) -> list[str]:
     ):
         if value:
             attributes.append((key, value, ""))
-    fingerprint = digest(group.group_id, sg_rule_key(rule))
+    fingerprint = digest(group.group_id, sg_row_key(rule))
     name = _tf_name(group.group_id, way, rule_label(rule), fingerprint)
     return _hcl_block(f"aws_vpc_security_group_{way}_rule", name, attributes)
 

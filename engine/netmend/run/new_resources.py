@@ -1,5 +1,11 @@
 """Security groups a plan creates: placeholder ids until AWS names them, and their cleanup.
 
+The whole life of a created group, in order: its placeholder (``new_group_ref``, names in
+``netmend.model.created``), the real id swapped in once created (``resolve_*``), the id
+kept in the journal (``created_group_ids``), and on rollback the group found and deleted
+(``created_groups``, ``delete_created_groups``, ``created_left_behind``); the AWS calls
+themselves are aws/ (guarded: only a group netmend created and nothing carries).
+
 A plan is made before anything exists, so the group it creates (an overflow group for a
 full one) is named by a placeholder, ``new-sg:<run id>:<n>``, in the change that creates
 it and in every later change that names it (the rule authorized on it, the interface's
@@ -9,18 +15,38 @@ which group to delete; the group also carries the ``netmend:run-id`` tag, for th
 where the run died before the answer was journalled.
 
 Placeholders never start with ``sg-``: the snapshot, the drift check and the readers of
-live state pass them by (there is nothing to read before the group exists).
+live state pass them by (there is nothing to read before the group exists). The
+placeholder format and the tags are facts aws/ needs too: they live in
+``netmend.model.created`` (re-exported here).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from netmend.run.plan import Change, ChangeKind, Plan
+from netmend.aws.created import groups_tagged_for_run
+from netmend.aws.mutations import read_resources
+from netmend.errors import NetmendError
+from netmend.model.change import Change, ChangeKind
+from netmend.model.created import (
+    CREATE_GROUP_API,
+    CREATED_BY_TAG,
+    CREATED_BY_VALUE,
+    DELETE_GROUP_API,
+    RUN_ID_TAG,
+    has_placeholder,
+    is_placeholder,
+    new_group_ref,
+    placeholder_variable,
+    resolve_value,
+)
+from netmend.run.plan import Plan
 
 if TYPE_CHECKING:
+    from netmend.aws.session import AwsClients
+    from netmend.run.result import ChangeRecord
+    from netmend.run.writes import RunWriter
     from netmend.store.records import JournalEntry
 
 __all__ = [
@@ -30,8 +56,11 @@ __all__ = [
     "DELETE_GROUP_API",
     "RUN_ID_TAG",
     "created_group_ids",
+    "created_groups",
+    "created_left_behind",
     "creation_attempted",
     "delete_created_group_change",
+    "delete_created_groups",
     "has_placeholder",
     "is_placeholder",
     "new_group_ref",
@@ -40,55 +69,6 @@ __all__ = [
     "resolve_plan",
     "resolve_value",
 ]
-
-CREATE_GROUP_API = "CreateSecurityGroup"
-DELETE_GROUP_API = "DeleteSecurityGroup"
-CREATED_BY_TAG = "netmend:created-by"
-CREATED_BY_VALUE = "netmend"
-RUN_ID_TAG = "netmend:run-id"
-
-_PREFIX = "new-sg:"
-# A run id (store/runs.py's pattern, without ":") and a sequence number.
-_PLACEHOLDER = re.compile(r"new-sg:[A-Za-z0-9][A-Za-z0-9._-]*:[0-9]+")
-
-
-def new_group_ref(run_id: str, number: int) -> str:
-    """The placeholder of the ``number``-th group run ``run_id`` creates (from 1)."""
-    ref = f"{_PREFIX}{run_id}:{number}"
-    if not _PLACEHOLDER.fullmatch(ref):
-        raise ValueError(f"cannot make a placeholder from run id {run_id!r}")
-    return ref
-
-
-def is_placeholder(value: str) -> bool:
-    return _PLACEHOLDER.fullmatch(value) is not None
-
-
-def placeholder_variable(ref: str) -> str:
-    """A shell variable name for a placeholder: ``new-sg:RUN:1`` → ``NEW_SG_1``."""
-    return f"NEW_SG_{ref.rsplit(':', 1)[-1]}"
-
-
-def has_placeholder(value: Any) -> bool:
-    """Whether a placeholder appears anywhere in ``value`` (strings, lists, dicts)."""
-    if isinstance(value, str):
-        return _PLACEHOLDER.search(value) is not None
-    if isinstance(value, Mapping):
-        return any(has_placeholder(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(has_placeholder(v) for v in value)
-    return False
-
-
-def resolve_value(value: Any, ids: Mapping[str, str]) -> Any:
-    """``value`` with every placeholder that ``ids`` knows replaced by its real id."""
-    if isinstance(value, str):
-        return _PLACEHOLDER.sub(lambda m: ids.get(m.group(0), m.group(0)), value)
-    if isinstance(value, Mapping):
-        return {k: resolve_value(v, ids) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [resolve_value(v, ids) for v in value]
-    return value
 
 
 def resolve_change(change: Change, ids: Mapping[str, str]) -> Change:
@@ -135,3 +115,52 @@ def delete_created_group_change(group_id: str, run_id: str) -> Change:
         kinds=(ChangeKind.REVOCATION,),
         summary=f"{group_id}: delete the group run {run_id} created (no interface carries it)",
     )
+
+
+# -- the end of a created group's life: found and deleted on rollback ------------------
+
+
+def created_groups(clients: AwsClients, journal: Iterable[JournalEntry], run_id: str) -> list[str]:
+    """Groups this run created that still exist: by journalled id, else by its tag."""
+    entries = list(journal)
+    if not creation_attempted(entries):
+        return []
+    ids = set(created_group_ids(entries).values())
+    ids |= set(groups_tagged_for_run(clients, run_id))
+    return sorted(read_resources(clients, ids))
+
+
+def delete_created_groups(
+    writer: RunWriter, run_id: str, step: int, calls: list[ChangeRecord], errors: list[str]
+) -> None:
+    """Delete the groups the run created (after the snapshot took them off interfaces).
+
+    Each delete is one journalled call through ``writer``; aws/ refuses to delete a
+    group netmend did not create or that an interface still carries.
+    """
+    from netmend.run.result import ChangeRecord
+    from netmend.run.writes import WriteFailed
+
+    try:
+        created = writer.created_groups(run_id)
+    except NetmendError as error:
+        errors.append(f"cannot look for the groups this run created: {error}")
+        return
+    for group_id in created:
+        change = delete_created_group_change(group_id, run_id)
+        try:
+            outcome, code = writer.call(run_id, "rollback", step, change)
+            calls.append(ChangeRecord.of(change, outcome, code))
+        except WriteFailed as failed:
+            calls.append(ChangeRecord.of(change, "failed", failed.code))
+            errors.append(f"{change.api} on {group_id} failed: {failed.error}")
+        step += 1
+
+
+def created_left_behind(writer: RunWriter, run_id: str) -> list[str]:
+    """One line per group the run created that still exists after its rollback."""
+    try:
+        left = writer.created_groups(run_id)
+    except NetmendError as error:
+        return [f"cannot look for the groups this run created: {error}"]
+    return [f"{group_id}: created by run {run_id}, still exists" for group_id in left]

@@ -1,4 +1,4 @@
-"""Plan and Change: what a fix would do, decided before anything is written.
+"""Plan: what a fix would do, decided before anything is written.
 
 A ``Plan`` is frozen. Dry run renders it and stops; ``apply`` takes only an approved plan.
 Each ``Change`` is one AWS API call with its exact parameters, the resource it touches and
@@ -11,44 +11,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from netmend.model import NetworkAcl, NetworkInterface, SecurityGroup
+from netmend.model.change import Change, ChangeKind, ResourceState
 from netmend.reach.flow import Flow
 
 __all__ = ["Change", "ChangeKind", "Plan", "ResourceState", "new_run_id"]
 
-# The state of one touched resource: the model object itself. A snapshot is a set of these.
-ResourceState = SecurityGroup | NetworkAcl | NetworkInterface
-
-
-class ChangeKind(StrEnum):
-    """What a change does to access; approval policies decide on these."""
-
-    ADDITION = "addition"  # admits more traffic through a new, narrow rule
-    REVOCATION = "revocation"  # removes a rule or entry
-    WIDENING = "widening"  # a broader peer or range than the flow needs
-    ENI_GROUPS = "eni-groups"  # changes which groups an ENI carries
-    DENY_OVERRIDE = "deny-override"  # an ACL allow placed before someone's explicit deny
-    QUOTA = "quota"  # a Service Quotas request, no access change
-
-
-class Change(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    action: str  # registered action name, e.g. "sg.authorize-ingress"
-    api: str  # AWS operation, e.g. "AuthorizeSecurityGroupIngress"
-    service: str = "ec2"
-    resource: str  # the id of the resource the call touches
-    params: dict[str, Any]  # exactly what is sent to the API
-    kinds: tuple[ChangeKind, ...] = ()
-    summary: str = ""
-    before: ResourceState | None = None
-    after: ResourceState | None = None
-    warnings: tuple[str, ...] = ()  # e.g. "untracked: existing connections are cut at once"
+# Change, ChangeKind and ResourceState live in netmend.model.change (re-exported here).
 
 
 def new_run_id() -> str:
@@ -70,6 +41,8 @@ class Plan(BaseModel):
     # A playbook's `approval: required` ("<id>: <reason>" each): a person must approve
     # this plan whatever the policy would auto-approve.
     approval_required: tuple[str, ...] = ()
+    # The `verify:` steps of the playbooks that contributed changes, run after applying.
+    verify_steps: tuple[str, ...] = ()
     # Names of the groups the plan mentions by id only (an ENI's group list), for the diff.
     group_names: dict[str, str] = Field(default_factory=dict)
 

@@ -1,5 +1,7 @@
 """Snapshot restoration: compare a resource with its snapshot, and the calls that undo.
 
+The rule identity and wording it uses are ``netmend.model.rules`` (re-exported here).
+
 Security-group rules are compared by content (direction, protocol, ports, peer): rule
 ids change when a rule is re-created and descriptions do not decide traffic, so neither
 counts. ACL entries are compared per (direction, rule number); the default "*" entries
@@ -13,10 +15,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from netmend.model import AclEntry, NetworkAcl, NetworkInterface, SecurityGroup, SgRule
+from netmend.model import AclEntry, NetworkAcl, NetworkInterface, SecurityGroup
+from netmend.model.change import Change, ChangeKind, ResourceState
 from netmend.model.network import DEFAULT_DENY_RULE_NUMBERS
-from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP, protocol_number
-from netmend.run.plan import Change, ChangeKind, ResourceState
+from netmend.model.protocol import ALL
+from netmend.model.rules import (
+    acl_entry_content,
+    acl_entry_params,
+    resource_id,
+    rule_permission,
+    rule_text,
+    sg_rule_key,
+)
 
 __all__ = [
     "acl_entry_content",
@@ -29,78 +39,8 @@ __all__ = [
     "sg_rule_key",
 ]
 
-SgRuleKey = tuple[bool, str, int | None, int | None, str, str]
-AclContent = tuple[str, str, str, tuple[int | None, int | None] | None, tuple[int, int] | None]
-
-
-def resource_id(state: ResourceState) -> str:
-    if isinstance(state, SecurityGroup):
-        return state.group_id
-    if isinstance(state, NetworkAcl):
-        return state.network_acl_id
-    return state.network_interface_id
-
 
 # -- security groups -----------------------------------------------------------------
-
-
-def _rule_ports(rule: SgRule) -> tuple[int | None, int | None]:
-    if rule.all_ports:
-        return (None, None)
-    if rule.protocol in (ICMP, ICMPV6):
-        return (rule.from_port, -1 if rule.to_port is None else rule.to_port)
-    return (rule.from_port, rule.to_port)
-
-
-def _rule_peer(rule: SgRule) -> tuple[str, str]:
-    if rule.cidr_ipv4 is not None:
-        return ("ipv4", rule.cidr_ipv4)
-    if rule.cidr_ipv6 is not None:
-        return ("ipv6", rule.cidr_ipv6)
-    if rule.referenced_group_id is not None:
-        return ("group", rule.referenced_group_id)
-    return ("prefix-list", rule.prefix_list_id or "")
-
-
-def sg_rule_key(rule: SgRule) -> SgRuleKey:
-    """What a rule admits, without its id or description."""
-    low, high = _rule_ports(rule)
-    kind, peer = _rule_peer(rule)
-    return (rule.egress, rule.protocol, low, high, kind, peer)
-
-
-def rule_text(rule: SgRule) -> str:
-    """``ingress tcp 443 from 10.0.0.0/16``."""
-    direction, preposition = ("egress", "to") if rule.egress else ("ingress", "from")
-    protocol = "all traffic" if rule.protocol == ALL else rule.protocol
-    ports = "" if rule.protocol == ALL else f" {rule.ports_text}"
-    return f"{direction} {protocol}{ports} {preposition} {rule.peer}"
-
-
-def rule_permission(rule: SgRule, *, description: bool = True) -> dict[str, Any]:
-    """The IpPermission that authorizes (or revokes) exactly this rule."""
-    perm: dict[str, Any] = {"IpProtocol": rule.protocol}
-    if rule.protocol in (TCP, UDP):
-        perm["FromPort"] = 0 if rule.from_port is None else rule.from_port
-        perm["ToPort"] = 65535 if rule.to_port is None else rule.to_port
-    elif rule.protocol in (ICMP, ICMPV6):
-        perm["FromPort"] = -1 if rule.from_port is None else rule.from_port
-        perm["ToPort"] = -1 if rule.to_port is None else rule.to_port
-    extra: dict[str, Any] = (
-        {"Description": rule.description} if description and rule.description else {}
-    )
-    if rule.cidr_ipv4 is not None:
-        perm["IpRanges"] = [{"CidrIp": rule.cidr_ipv4, **extra}]
-    elif rule.cidr_ipv6 is not None:
-        perm["Ipv6Ranges"] = [{"CidrIpv6": rule.cidr_ipv6, **extra}]
-    elif rule.referenced_group_id is not None:
-        pair: dict[str, Any] = {"GroupId": rule.referenced_group_id, **extra}
-        if rule.peering_status and rule.referenced_user_id:
-            pair["UserId"] = rule.referenced_user_id  # a group in a peered VPC's account
-        perm["UserIdGroupPairs"] = [pair]
-    else:
-        perm["PrefixListIds"] = [{"PrefixListId": rule.prefix_list_id, **extra}]
-    return perm
 
 
 def _sg_differences(live: SecurityGroup, snapshot: SecurityGroup) -> list[str]:
@@ -161,35 +101,6 @@ def _sg_restore(live: SecurityGroup, snapshot: SecurityGroup) -> list[Change]:
 
 
 # -- network ACLs ----------------------------------------------------------------------
-
-
-def acl_entry_content(entry: AclEntry) -> AclContent:
-    """What an entry decides, without its position (its rule number and direction)."""
-    ports = (entry.port_from, entry.port_to) if entry.protocol in (TCP, UDP) else None
-    icmp = None
-    if entry.protocol in (ICMP, ICMPV6) and entry.icmp_type is not None:
-        icmp = (entry.icmp_type, -1 if entry.icmp_code is None else entry.icmp_code)
-    return (entry.protocol, entry.rule_action.value, entry.cidr, ports, icmp)
-
-
-def acl_entry_params(acl_id: str, entry: AclEntry) -> dict[str, Any]:
-    """Parameters of CreateNetworkAclEntry / ReplaceNetworkAclEntry for this entry."""
-    params: dict[str, Any] = {
-        "NetworkAclId": acl_id,
-        "RuleNumber": entry.rule_number,
-        "Protocol": protocol_number(entry.protocol),
-        "RuleAction": entry.rule_action.value,
-        "Egress": entry.egress,
-    }
-    params["Ipv6CidrBlock" if entry.is_ipv6 else "CidrBlock"] = entry.cidr
-    if entry.port_from is not None or entry.port_to is not None:
-        low = entry.port_from if entry.port_from is not None else entry.port_to
-        high = entry.port_to if entry.port_to is not None else entry.port_from
-        params["PortRange"] = {"From": low, "To": high}
-    if entry.icmp_type is not None:
-        code = -1 if entry.icmp_code is None else entry.icmp_code
-        params["IcmpTypeCode"] = {"Type": entry.icmp_type, "Code": code}
-    return params
 
 
 def _acl_entries(acl: NetworkAcl) -> dict[tuple[bool, int], AclEntry]:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from netmend.approval.decision import Decision
-from netmend.run.plan import Change
+from netmend.model.change import Change
 from netmend.store.records import RunStatus
 
 __all__ = [
@@ -70,6 +70,8 @@ class Verification(_Frozen):
     detail: str = ""
     problems: tuple[str, ...] = ()
     flows_checked: int = 0
+    # The playbooks' `verify:` steps as run: "reach.flow-allowed: passed", ...
+    steps: tuple[str, ...] = ()
 
 
 class RollbackReport(_Frozen):

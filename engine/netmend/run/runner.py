@@ -36,7 +36,6 @@ from netmend.aws.session import AwsClients
 from netmend.errors import BadInputError, NetmendError
 from netmend.model.protocol import TCP, UDP
 from netmend.reach.flow import Flow
-from netmend.render.diff import plan_to_text
 from netmend.run.new_resources import resolve_plan
 from netmend.run.plan import Plan
 from netmend.run.restore import differences
@@ -50,20 +49,29 @@ from netmend.store.records import (
     Snapshot,
 )
 from netmend.store.runs import RunStore
-from netmend.verify.run import IntentCheck, LocalVerifier, Verifier
+from netmend.verify.flow import METHODS, REACHABILITY_ANALYZER
+from netmend.verify.run import IntentCheck, LocalRunVerifier, RunVerifier
+from netmend.verify.steps import run_verify_steps
 
-__all__ = ["VERIFY_METHODS", "Runner"]
+__all__ = ["VERIFY_METHODS", "Runner", "plan_summary"]
 
 log = structlog.get_logger()
 
-VERIFY_METHODS = ("local", "reachability-analyzer", "auto")
-REACHABILITY_ANALYZER = "reachability-analyzer"
+# The one method table lives in verify/flow.py; the name stays for the faces.
+VERIFY_METHODS = METHODS
+
+
+def plan_summary(plan: Plan) -> str:
+    """A plan as plain lines (api, resource, summary): what an approver sees by default."""
+    lines = [f"run {plan.run_id}: {len(plan.changes)} change(s)"]
+    lines += [f"  {c.api} {c.resource}: {c.summary}" for c in plan.changes]
+    return "\n".join(lines)
 
 
 class Runner:
     """Runs plans against one account and region, recording everything in ``store``.
 
-    ``verifier`` checks a run after its writes (default: ``LocalVerifier(clients)``);
+    ``verifier`` checks a run after its writes (default: ``LocalRunVerifier(clients)``);
     ``verifiers`` adds other methods by name (``"reachability-analyzer"``), used for the
     flow itself while the local verifier still checks that nothing else broke.
     """
@@ -74,9 +82,9 @@ class Runner:
         store: RunStore,
         approver: Approver,
         audit: AuditLog,
-        verifier: Verifier | None = None,
+        verifier: RunVerifier | None = None,
         *,
-        verifiers: Mapping[str, Verifier] | None = None,
+        verifiers: Mapping[str, RunVerifier] | None = None,
         requester: str | None = None,
         render_diff: Callable[[Plan], str] | None = None,
     ) -> None:
@@ -84,10 +92,12 @@ class Runner:
         self.store = store
         self.approver = approver
         self.audit = audit
-        self.verifier: Verifier = verifier or LocalVerifier(clients)
-        self.verifiers: dict[str, Verifier] = dict(verifiers or {})
+        self.verifier: RunVerifier = verifier or LocalRunVerifier(clients)
+        self.verifiers: dict[str, RunVerifier] = dict(verifiers or {})
         self.requester = requester or invoking_user()
-        self.render_diff = render_diff or plan_to_text
+        # How a person is shown a plan before approving it: the face passes its renderer
+        # (the CLI's table diff); without one, one plain line per change.
+        self.render_diff = render_diff or plan_summary
         self.writer = RunWriter(clients, store, audit)
 
     # -- execute -------------------------------------------------------------------------
@@ -188,7 +198,7 @@ class Runner:
         self,
         plan: Plan,
         flow: Flow | None,
-        flow_verifier: Verifier | None,
+        flow_verifier: RunVerifier | None,
         intents: Sequence[IntentCheck] | None,
         approver: Approver,
         rendered_diff: str | None,
@@ -224,7 +234,7 @@ class Runner:
         except ResourceLockedError as error:
             return self._finish(plan, RunStatus.REFUSED, f"locked: {error}", decision=decision)
 
-    def _flow_verifier(self, method: str, flow: Flow | None) -> Verifier | None:
+    def _flow_verifier(self, method: str, flow: Flow | None) -> RunVerifier | None:
         """The verifier for the flow when it is not the local one (None: local)."""
         if method not in VERIFY_METHODS:
             raise BadInputError(
@@ -246,7 +256,7 @@ class Runner:
         self,
         plan: Plan,
         flow: Flow | None,
-        flow_verifier: Verifier | None,
+        flow_verifier: RunVerifier | None,
         intents: list[IntentCheck],
         decision: Decision,
     ) -> RunResult:
@@ -309,11 +319,14 @@ class Runner:
             )
         except BaseException:
             # A bug or Ctrl-C half-way: put the estate back before letting it propagate.
-            self.writer.restore(run_id, snapshot)
+            report = self._restore(plan, snapshot)
+            self._record(plan, report.status, report.message, rollback=report)
             raise
         # Verification reads the groups the run created by their real ids.
         applied = resolve_plan(plan, self.writer.created_ids(run_id))
         verification = self._verify(applied, flow, flow_verifier, intents, baselines)
+        # The playbooks' own `verify:` steps, on top of the flow and "nothing broke" checks.
+        verification = run_verify_steps(applied, flow, verification)
         if not verification.passed:
             self.store.set_status(run_id, RunStatus.VERIFY_FAILED)
             self._audit("run.verify_failed", plan, problems=list(verification.problems))
@@ -338,7 +351,7 @@ class Runner:
         self,
         plan: Plan,
         flow: Flow | None,
-        flow_verifier: Verifier | None,
+        flow_verifier: RunVerifier | None,
         intents: list[IntentCheck],
         baselines: dict[str, Any],
     ) -> Verification:
@@ -378,7 +391,7 @@ class Runner:
         verification: Verification | None,
         why: str,
     ) -> RunResult:
-        report = self.writer.restore(plan.run_id, snapshot)
+        report = self._restore(plan, snapshot)
         if report.status is RunStatus.ROLLED_BACK:
             message = f"{why}; the snapshot was restored"
         else:
@@ -424,15 +437,7 @@ class Runner:
         snapshot = record.snapshot
         if snapshot is None:
             message = f"nothing had been applied (the run was {record.status.value})"
-            self.store.set_status(run_id, RunStatus.ROLLED_BACK, message=message)
-            self.audit.record(
-                "run.rolled_back",
-                run_id=run_id,
-                change_id=plan.change_id,
-                requester=self.requester,
-                calls=0,
-                message=message,
-            )
+            self._record(plan, RunStatus.ROLLED_BACK, message, calls=0)
             return self._store_result(
                 RunResult(
                     run_id=run_id,
@@ -462,14 +467,9 @@ class Runner:
                             approval=decision,
                             message=f"rollback {decision.outcome.value}: {decision.reason}",
                         )
-                self.audit.record(
-                    "run.rollback",
-                    run_id=run_id,
-                    change_id=plan.change_id,
-                    requester=self.requester,
-                    was=record.status.value,
-                )
-                report = self.writer.restore(run_id, snapshot)
+                self._audit("run.rollback", plan, was=record.status.value)
+                report = self._restore(plan, snapshot)
+                self._record(plan, report.status, report.message, rollback=report)
         except ResourceLockedError as error:
             raise NetmendError(f"cannot roll back {run_id}: {error}") from error
         return self._store_result(
@@ -519,6 +519,30 @@ class Runner:
             **fields,
         )
 
+    def _restore(self, plan: Plan, snapshot: Snapshot) -> RollbackReport:
+        """Restore the snapshot, recorded as ``rolling_back`` while the calls go out."""
+        self.store.set_status(plan.run_id, RunStatus.ROLLING_BACK)
+        return self.writer.restore(plan.run_id, snapshot)
+
+    def _record(
+        self,
+        plan: Plan,
+        status: RunStatus,
+        message: str,
+        *,
+        rollback: RollbackReport | None = None,
+        **fields: Any,
+    ) -> None:
+        """The one place a run's status and its lifecycle audit event are written."""
+        self.store.set_status(plan.run_id, status, message=message)
+        if rollback is not None:
+            fields |= {
+                "calls": len(rollback.calls),
+                "differences": list(rollback.differences),
+                "errors": list(rollback.errors),
+            }
+        self._audit(f"run.{status.value}", plan, message=message, **fields)
+
     def _finish(
         self,
         plan: Plan,
@@ -530,10 +554,8 @@ class Runner:
         verification: Verification | None = None,
         rollback: RollbackReport | None = None,
     ) -> RunResult:
-        self.store.set_status(plan.run_id, status, message=message)
-        if rollback is None:  # a restore already wrote its own audit event
-            extra = {"verification": verification.detail} if verification else {}
-            self._audit(f"run.{status.value}", plan, message=message, **extra)
+        extra = {"verification": verification.detail} if verification else {}
+        self._record(plan, status, message, rollback=rollback, **extra)
         result = RunResult(
             run_id=plan.run_id,
             status=status,

@@ -4,6 +4,9 @@ audited; and restoring a snapshot with the same journalled calls.
 Separate from the pipeline so the one place that sequences writes is small enough to
 read in full: nothing reaches AWS except through ``RunWriter.call``.
 
+The writer owns the journal and the ``aws.write`` audit events; a run's status and its
+lifecycle events (recorded, applying, rolled_back...) are the Runner's alone.
+
 A group the plan creates is named by a placeholder until CreateSecurityGroup answers:
 ``call`` swaps in the real id (from the journal, where each create's outcome keeps it)
 before journalling and sending a later call. A restore puts the snapshot back first (the
@@ -16,19 +19,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from netmend.audit import AuditLog
-from netmend.aws.created import groups_tagged_for_run
 from netmend.aws.mutations import apply_change, read_resources
 from netmend.aws.session import AwsClients
 from netmend.errors import NetmendError
+from netmend.model.change import Change
 from netmend.run.new_resources import (
+    CREATE_GROUP_API,
     DELETE_GROUP_API,
     created_group_ids,
-    creation_attempted,
+    created_groups,
+    created_left_behind,
     delete_created_group_change,
+    delete_created_groups,
     has_placeholder,
+    is_placeholder,
     resolve_change,
 )
-from netmend.run.plan import Change
 from netmend.run.restore import differences, restore_changes
 from netmend.run.result import CallOutcome, ChangeRecord, RollbackReport
 from netmend.store.records import JournalEntry, JournalPhase, RunStatus, Snapshot
@@ -68,6 +74,9 @@ class RunWriter:
         self.store = store
         self.audit = audit
         self._seq: dict[str, int] = {}
+        # Placeholder -> real id per run: read from the journal once, then kept up to date
+        # from the outcomes this writer journals itself.
+        self._created: dict[str, dict[str, str]] = {}
 
     def _next_seq(self, run_id: str) -> int:
         seq = self._seq.get(run_id)
@@ -85,6 +94,8 @@ class RunWriter:
         message: str,
         created_id: str | None = None,
     ) -> None:
+        if created_id and intent.api == CREATE_GROUP_API and is_placeholder(intent.resource):
+            self._created_map(run_id)[intent.resource] = created_id
         self.store.append_journal(
             run_id,
             JournalEntry(
@@ -104,13 +115,19 @@ class RunWriter:
 
     def created_ids(self, run_id: str) -> dict[str, str]:
         """Placeholder → real id of each group this run has created so far."""
-        return created_group_ids(self.store.read_journal(run_id))
+        return dict(self._created_map(run_id))
+
+    def _created_map(self, run_id: str) -> dict[str, str]:
+        known = self._created.get(run_id)
+        if known is None:
+            known = self._created[run_id] = created_group_ids(self.store.read_journal(run_id))
+        return known
 
     def resolved(self, run_id: str, change: Change) -> Change:
         """``change`` naming the real ids of the groups the run created (as it is sent)."""
         if not has_placeholder(change.resource) and not has_placeholder(change.params):
             return change
-        return resolve_change(change, self.created_ids(run_id))
+        return resolve_change(change, self._created_map(run_id))
 
     def call(
         self, run_id: str, phase: JournalPhase, step: int, change: Change
@@ -179,20 +196,15 @@ class RunWriter:
         return restores + deletes
 
     def created_groups(self, run_id: str) -> list[str]:
-        """Groups this run created that still exist: by journalled id, else by its tag."""
-        journal = self.store.read_journal(run_id)
-        if not creation_attempted(journal):
-            return []
-        ids = set(created_group_ids(journal).values())
-        ids |= set(groups_tagged_for_run(self.clients, run_id))
-        return sorted(read_resources(self.clients, ids))
+        """Groups this run created that still exist (see ``new_resources.created_groups``)."""
+        return created_groups(self.clients, self.store.read_journal(run_id), run_id)
 
     def restore(self, run_id: str, snapshot: Snapshot) -> RollbackReport:
         """Bring every snapshotted resource back, then check live equals the snapshot.
 
-        Records rolling_back while it works, then rolled_back or rollback_failed.
+        Only the calls are journalled and audited here; the run's status and its
+        lifecycle audit events are the Runner's (``Runner._restore``), written in one place.
         """
-        self.store.set_status(run_id, RunStatus.ROLLING_BACK)
         calls: list[ChangeRecord] = []
         errors: list[str] = []
         try:
@@ -214,8 +226,8 @@ class RunWriter:
                     calls.append(ChangeRecord.of(change, "failed", failed.code))
                     errors.append(f"{change.api} on {rid} failed: {failed.error}")
                 step += 1
-        self._delete_created(run_id, step, calls, errors)
-        diffs = self._remaining_differences(snapshot) + self._created_left(run_id)
+        delete_created_groups(self, run_id, step, calls, errors)
+        diffs = self._remaining_differences(snapshot) + created_left_behind(self, run_id)
         status = RunStatus.ROLLED_BACK if not diffs else RunStatus.ROLLBACK_FAILED
         if status is RunStatus.ROLLED_BACK:
             message = f"live state equals the snapshot ({len(calls)} restore call(s))"
@@ -226,10 +238,6 @@ class RunWriter:
             message = "live state differs from the snapshot: " + "; ".join(diffs)
             if errors:
                 message += " (errors: " + "; ".join(errors) + ")"
-        self.store.set_status(run_id, status, message=message)
-        self.audit.record(
-            f"run.{status.value}", run_id=run_id, calls=len(calls), differences=diffs, errors=errors
-        )
         return RollbackReport(
             status=status,
             calls=tuple(calls),
@@ -237,32 +245,6 @@ class RunWriter:
             errors=tuple(errors),
             message=message,
         )
-
-    def _delete_created(
-        self, run_id: str, step: int, calls: list[ChangeRecord], errors: list[str]
-    ) -> None:
-        """Delete the groups the run created (after the snapshot took them off interfaces)."""
-        try:
-            created = self.created_groups(run_id)
-        except NetmendError as error:
-            errors.append(f"cannot look for the groups this run created: {error}")
-            return
-        for group_id in created:
-            change = delete_created_group_change(group_id, run_id)
-            try:
-                outcome, code = self.call(run_id, "rollback", step, change)
-                calls.append(ChangeRecord.of(change, outcome, code))
-            except WriteFailed as failed:
-                calls.append(ChangeRecord.of(change, "failed", failed.code))
-                errors.append(f"{change.api} on {group_id} failed: {failed.error}")
-            step += 1
-
-    def _created_left(self, run_id: str) -> list[str]:
-        try:
-            left = self.created_groups(run_id)
-        except NetmendError as error:
-            return [f"cannot look for the groups this run created: {error}"]
-        return [f"{group_id}: created by run {run_id}, still exists" for group_id in left]
 
     def _remaining_differences(self, snapshot: Snapshot) -> list[str]:
         try:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from netmend.errors import NetmendError
+from netmend.errors import ResourceLockedError
 from netmend.store.atomic import fsync_dir
 from netmend.store.process import ProcessIdentity, current_process, process_alive
 
@@ -27,16 +27,6 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._:-]")
 # A lock file is written right after its exclusive creation; a reader that finds it
 # empty waits this long for the content before calling its creator dead.
 _EMPTY_LOCK_PATIENCE = 2.0
-
-
-class ResourceLockedError(NetmendError):
-    """Another live run holds the lock of a resource this run needs."""
-
-    def __init__(self, resource: str, run_id: str, pid: int | None = None) -> None:
-        self.resource = resource
-        self.holder_run_id = run_id
-        where = f" (pid {pid})" if pid else ""
-        super().__init__(f"{resource} is locked by run {run_id}{where}: wait for it to finish")
 
 
 def _lock_path(folder: Path, resource: str) -> Path:

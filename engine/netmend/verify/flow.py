@@ -1,6 +1,6 @@
 """Verification of one flow: by netmend's own evaluator or by AWS Reachability Analyzer.
 
-A ``Verifier`` answers ``check(flow) -> FlowVerdict``. Three methods, as DESIGN.md has it:
+A ``FlowVerifier`` answers ``check(flow) -> FlowVerdict``. Three methods, as DESIGN.md has it:
 
 - ``local``: the estate is read (once, or the touched part again) and evaluated offline;
 - ``reachability-analyzer``: AWS analyses the path (TCP/UDP over IPv4 only; ~a minute and
@@ -39,16 +39,17 @@ __all__ = [
     "REACHABILITY_ANALYZER",
     "FallbackVerifier",
     "FlowVerdict",
+    "FlowVerifier",
     "LocalVerifier",
     "MethodVerifier",
     "ReachabilityAnalyzerVerifier",
-    "Verifier",
     "VerifyMethod",
     "is_aws_endpoint",
     "select_verifier",
 ]
 
-VerifyMethod = Literal["auto", "local", "reachability-analyzer"]
+# The one table of verification methods (``verify --method``, ``fix --verify``, the runner).
+VerifyMethod = Literal["local", "reachability-analyzer", "auto"]
 METHODS: tuple[str, ...] = get_args(VerifyMethod)
 LOCAL = "local"
 REACHABILITY_ANALYZER = "reachability-analyzer"
@@ -72,7 +73,7 @@ class FlowVerdict(BaseModel):
         return None if self.reachable or not self.explanations else self.explanations[0]
 
 
-class Verifier(Protocol):
+class FlowVerifier(Protocol):
     """Answers whether one flow gets through."""
 
     @property
@@ -206,8 +207,8 @@ def select_verifier(
     flow: Flow,
     *,
     local: LocalVerifier | None = None,
-    analyzer: Verifier | None = None,
-) -> Verifier:
+    analyzer: FlowVerifier | None = None,
+) -> FlowVerifier:
     """The verifier for ``flow`` under ``method`` (auto, local, reachability-analyzer).
 
     ``local`` and ``analyzer`` are reused when given (else made from ``clients``).
@@ -244,7 +245,7 @@ class MethodVerifier:
         clients: AwsClients,
         *,
         local: LocalVerifier | None = None,
-        analyzer: Verifier | None = None,
+        analyzer: FlowVerifier | None = None,
     ) -> None:
         _check_method(method)
         self.method = method

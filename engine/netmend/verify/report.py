@@ -1,29 +1,23 @@
 """Checking intents: does each declared flow get the verdict it expects?
 
 ``check_intents`` resolves every intent first (a bad id fails the whole file, exit 2,
-before any analysis is paid for), then checks each flow with a ``Verifier``.
+before any analysis is paid for), then checks each flow with a ``FlowVerifier``.
 ``intent_report_to_json`` is DESIGN.md's contract (``{"intents": [{name, expect, held,
-explanations}], "violated": N}``, plus details); ``render_intent_report`` the table.
+explanations}], "violated": N}``, plus details); ``netmend.render.intents`` shows it as a table.
 ``intents_hold_after`` re-reads the parts of the estate the intents cross, after a fix.
 """
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
-from netmend.app.diagnosis import BLIND_SPOTS
 from netmend.aws.session import AwsClients
 from netmend.model import Inventory
-from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
 from netmend.reach import Explanation, Flow
-from netmend.verify.flow import LocalVerifier, MethodVerifier, Verifier
+from netmend.verify.flow import FlowVerifier, LocalVerifier, MethodVerifier
 from netmend.verify.intents import Intent, IntentsFile, resolve_intents
 
 __all__ = [
@@ -33,7 +27,6 @@ __all__ = [
     "check_intents",
     "intent_report_to_json",
     "intents_hold_after",
-    "render_intent_report",
 ]
 
 # `netmend verify`'s exit code when an intent is violated (0 all held, 2 bad input, as
@@ -82,7 +75,7 @@ class IntentReport(BaseModel):
         return self.violated == 0
 
 
-def _inventory_of(target: Inventory | Verifier, inventory: Inventory | None) -> Inventory:
+def _inventory_of(target: Inventory | FlowVerifier, inventory: Inventory | None) -> Inventory:
     if inventory is not None:
         return inventory
     if isinstance(target, Inventory):
@@ -92,7 +85,7 @@ def _inventory_of(target: Inventory | Verifier, inventory: Inventory | None) -> 
     raise TypeError("check_intents needs an inventory to resolve the intents' ids")
 
 
-def _result(intent: Intent, flow: Flow, verifier: Verifier) -> IntentResult:
+def _result(intent: Intent, flow: Flow, verifier: FlowVerifier) -> IntentResult:
     verdict = verifier.check(flow)
     return IntentResult(
         name=intent.name,
@@ -114,18 +107,18 @@ def _result(intent: Intent, flow: Flow, verifier: Verifier) -> IntentResult:
 
 
 def check_intents(
-    target: Inventory | Verifier,
+    target: Inventory | FlowVerifier,
     intents: IntentsFile | Sequence[Intent],
     *,
     inventory: Inventory | None = None,
 ) -> IntentReport:
-    """Check every intent: locally against an Inventory, or with a Verifier
+    """Check every intent: locally against an Inventory, or with a FlowVerifier
     (``MethodVerifier(method, clients)`` for ``--method``).
 
     Ids are resolved against ``inventory`` (default: the Inventory given, or the
     verifier's own); any unknown id raises IntentsError (exit 2) before any check.
     """
-    verifier: Verifier = LocalVerifier(target) if isinstance(target, Inventory) else target
+    verifier: FlowVerifier = LocalVerifier(target) if isinstance(target, Inventory) else target
     resolved = resolve_intents(_inventory_of(target, inventory), intents)
     return IntentReport(intents=tuple(_result(i, f, verifier) for i, f in resolved))
 
@@ -204,71 +197,3 @@ def intent_report_to_json(report: IntentReport) -> dict[str, Any]:
         "violated": report.violated,
         "held": len(report.intents) - report.violated,
     }
-
-
-def _probe(result: IntentResult) -> str | None:
-    """The command to run from the source to see the application answer (runbook)."""
-    address = shlex.quote(result.destination_address)
-    if result.protocol == TCP:
-        return f"nc -zv {address} {result.port}"
-    if result.protocol == UDP:
-        return f"nc -zuv {address} {result.port}"
-    if result.protocol == ICMP:
-        return f"ping -c 3 {address}"
-    if result.protocol == ICMPV6:
-        return f"ping -6 -c 3 {address}"
-    return None
-
-
-def _why(result: IntentResult) -> str:
-    if result.held:
-        return ""
-    blocking = result.blocking
-    if blocking is not None:
-        direction = f" {blocking.direction.value}" if blocking.direction else ""
-        return f"{blocking.component or '?'}{direction}: {blocking.code}"
-    if result.reachable:
-        return "nothing blocks it"
-    return result.detail or "blocked"
-
-
-def render_intent_report(report: IntentReport) -> RenderableType:
-    """A table of the intents (held or violated, with the blocking component of each
-    violation), the fallbacks, what no check can see, and what to try from the source."""
-    table = Table(title="intents", title_justify="left")
-    for column in ("", "intent", "flow", "expect", "verdict", "method", "why violated"):
-        table.add_column(column, overflow="fold")
-    for r in report.intents:
-        mark, style = ("✔", "green") if r.held else ("✘", "bold red")
-        table.add_row(
-            Text(mark, style=style),
-            r.name,
-            f"{r.source} → {r.destination} {r.service}",
-            r.expect,
-            Text("held" if r.held else "VIOLATED", style=style),
-            r.method,
-            Text(_why(r), style="red" if not r.held else ""),
-        )
-    parts: list[RenderableType] = [table]
-    held = len(report.intents) - report.violated
-    summary_style = "bold green" if report.all_held else "bold red"
-    parts.append(Text(f"{held} held, {report.violated} violated", style=summary_style))
-    by_reason: dict[str, list[str]] = {}
-    for r in report.intents:
-        if r.fallback_reason:
-            by_reason.setdefault(r.fallback_reason, []).append(r.name)
-    for reason, names in by_reason.items():
-        which = "every intent" if len(names) == len(report.intents) else ", ".join(names)
-        parts.append(Text(f"note ({which}): {reason}", style="dim"))
-    probes = [
-        (r, p)
-        for r in report.intents
-        if r.held and r.expect == "allowed" and (p := _probe(r)) is not None
-    ]
-    if probes:
-        parts.append(
-            Text("allowed by the network; check the application from each source:", style="bold")
-        )
-        parts += [Text(f"  on {r.source}: {p}") for r, p in probes]
-    parts.append(Text(BLIND_SPOTS, style="dim"))
-    return Group(*parts)

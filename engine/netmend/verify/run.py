@@ -22,13 +22,13 @@ from netmend.aws.session import AwsClients
 from netmend.errors import BadInputError, NetmendError
 from netmend.model import Inventory, NetworkAcl, NetworkInterface, SecurityGroup
 from netmend.model.protocol import TCP, UDP
+from netmend.model.rules import acl_entry_content, resource_id, rule_text, sg_rule_key
 from netmend.reach.evaluate import evaluate
 from netmend.reach.flow import Endpoint, EndpointKind, Flow, make_flow
 from netmend.run.plan import Plan, ResourceState
-from netmend.run.restore import acl_entry_content, resource_id, rule_text, sg_rule_key
 from netmend.run.result import Verification
 
-__all__ = ["IntentCheck", "LocalVerifier", "Verifier", "kept_differences", "with_states"]
+__all__ = ["IntentCheck", "LocalRunVerifier", "RunVerifier", "kept_differences", "with_states"]
 
 DEFAULT_MAX_FLOWS = 200
 
@@ -50,7 +50,7 @@ class IntentCheck(Protocol):
     def expect(self) -> str: ...  # "allowed" or "denied"
 
 
-class Verifier(Protocol):
+class RunVerifier(Protocol):
     """Checks a run after its last write; ``prepare`` runs before the first write."""
 
     method: str
@@ -203,7 +203,7 @@ def _candidate_flows(plan: Plan, inventory: Inventory, flow: Flow | None) -> Ite
                     )
 
 
-class LocalVerifier:
+class LocalRunVerifier:
     """Verification with netmend's own evaluator over the estate read again."""
 
     method = "local"

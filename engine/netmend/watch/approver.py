@@ -15,8 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from netmend.approval.decision import Decision, DecisionOutcome
+from netmend.approval.gate import POLICY_APPROVER, PolicyApprover
 from netmend.approval.policy import Policy
-from netmend.approval.policy_approver import POLICY_APPROVER, PolicyApprover
 from netmend.approval.windows import in_any_window
 from netmend.run.plan import Plan
 from netmend.store.budget import ChangeBudget

@@ -6,18 +6,11 @@ queue to call (the event source mapping deletes what the handler reports as done
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
+from netmend.aws.queue import QueueMessage
+
 __all__ = ["MessageQueue", "QueueMessage"]
-
-
-@dataclass(frozen=True)
-class QueueMessage:
-    message_id: str
-    receipt_handle: str
-    body: str
-    receive_count: int = 1
 
 
 class MessageQueue(Protocol):

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from netmend.approval import ApprovalRequest, ApprovalRoute, DecisionOutcome
+from netmend.approval.chat import ChatopsSettings
 from netmend.chatops.approvals import Verdict, judge_click
 from netmend.chatops.requests import ChatActor, ChatRequest, RequestKind, RequestState
-from netmend.chatops.settings import ChatopsSettings
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 REQUESTER = ChatActor(user_id="U0REQ", team_id="T1", channel_id="C1")

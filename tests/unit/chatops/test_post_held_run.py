@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
+from netmend.approval.chat import ChatopsSettings
 from netmend.aws.session import AwsOptions, make_clients
 from netmend.chatops.requests import RequestState
 from netmend.chatops.service import ChatOps
-from netmend.chatops.settings import ChatopsSettings
 from netmend.chatops.slack import SlackServer, SlackSettings, post_approval_request
 from netmend.chatops.slack.fake import FakeSlackApi, FakeSlackSender
 from netmend.chatops.slack.server import make_chatops

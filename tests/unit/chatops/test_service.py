@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from netmend.approval import DecisionOutcome
+from netmend.approval.chat import ChatopsSettings
 from netmend.aws.session import AwsOptions, make_clients
 from netmend.chatops.messages import Section
 from netmend.chatops.requests import ChatActor, RequestState
 from netmend.chatops.service import ChatOps
-from netmend.chatops.settings import ChatopsSettings
 from netmend.config import NetmendConfig
 from netmend.store import RunStatus, RunStore
 from tests.unit.approval.plans import authorize, plan_of

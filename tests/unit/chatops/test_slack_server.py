@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from netmend.approval.chat import ChatopsSettings
 from netmend.aws.session import AwsOptions, make_clients
-from netmend.chatops.settings import ChatopsSettings
 from netmend.chatops.slack import SlackServer, SlackSettings
 from netmend.chatops.slack.fake import FakeSlackApi, FakeSlackSender, signed_headers
 from netmend.chatops.slack.server import make_chatops

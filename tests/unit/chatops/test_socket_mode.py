@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from netmend.approval.chat import ChatopsSettings
 from netmend.aws.session import AwsOptions, make_clients
-from netmend.chatops.settings import ChatopsSettings
 from netmend.chatops.slack import SlackSettings
 from netmend.chatops.slack.fake import FakeSlackApi
 from netmend.chatops.slack.server import make_chatops, socket_mode_handler

@@ -240,12 +240,13 @@ def test_entries_quota_is_respected(with_default: bool) -> None:
 
 
 def test_ping_gets_echo_request_in_and_echo_reply_out() -> None:
-    """ICMP: inbound type 8 (any code) and outbound type 0 code 0, the echo reply."""
+    """ICMP: inbound type 8 code 0 (an echo request always carries code 0) and outbound
+    type 0 code 0, the echo reply."""
     inventory = estate(())
     flow = flow_of(inventory, protocol="icmp", port=None, icmp_type=8)
     plan = plan_for(inventory, flow)
     assert entries(plan) == [
-        ("acl-server", False, "1", "10.0.1.10/32", {"Type": 8, "Code": -1}, 100),
+        ("acl-server", False, "1", "10.0.1.10/32", {"Type": 8, "Code": 0}, 100),
         ("acl-server", True, "1", "10.0.1.10/32", {"Type": 0, "Code": 0}, 100),
     ]
     assert reachable(applied(inventory, plan), flow)

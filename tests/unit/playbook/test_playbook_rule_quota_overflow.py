@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from netmend.model import Inventory, NetworkInterface, SecurityGroup, SgRule
+from netmend.model.rules import sg_rule_key
 from netmend.playbook import ProposalRefusedError, get_action
 from netmend.playbook.detectors.quota_room import (
     needed_rule,
@@ -23,7 +24,6 @@ from netmend.reach.evaluate import evaluate
 from netmend.reach.flow import Flow, make_flow
 from netmend.run.new_resources import new_group_ref
 from netmend.run.plan import ChangeKind, Plan
-from netmend.run.restore import sg_rule_key
 from netmend.verify.run import with_states
 from playbook.estate import RUN_ID, build_inventory, make_context, sg_rule
 from playbook.planning import plan_for, reachable

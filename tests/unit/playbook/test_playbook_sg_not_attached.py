@@ -14,10 +14,10 @@ from netmend.approval import Decision, DecisionOutcome, PolicyApprover
 from netmend.approval.policy import Policy
 from netmend.errors import BadInputError
 from netmend.model import Inventory, NetworkInterface, SecurityGroup
+from netmend.model.change import ChangeKind
 from netmend.playbook import ProposalRefusedError, invert_change
 from netmend.playbook.actions.attach_group import choose_group
 from netmend.reach.flow import Flow, make_flow
-from netmend.run.plan import ChangeKind
 from playbook.estate import build_inventory, sg_rule
 from playbook.planning import applied, causes_of, plan_for, reachable
 

@@ -11,8 +11,8 @@ connection-tracking verdict, and never one a known flow relies on.
 from __future__ import annotations
 
 from netmend.model import Inventory, NetworkInterface, SecurityGroup, SgRule
+from netmend.model.change import ChangeKind
 from netmend.reach.flow import Flow, make_flow
-from netmend.run.plan import ChangeKind
 from playbook.estate import RUN_ID, build_inventory, sg_rule, with_resources
 from playbook.planning import add_interface, applied, causes_of, plan_for, reachable, rules_of
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from netmend.model import Inventory
+from netmend.model.change import ChangeKind
 from netmend.playbook import ProposalRefusedError
 from netmend.reach.flow import make_flow
-from netmend.run.plan import ChangeKind
 from playbook.estate import RUN_ID, build_inventory, sg_rule, with_resources
 from playbook.planning import applied, causes_of, plan_for, reachable, rules_of
 

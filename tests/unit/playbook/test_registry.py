@@ -14,10 +14,10 @@ import pytest
 from botocore.validate import ParamValidator
 
 from netmend.model import Inventory
+from netmend.model.change import Change
 from netmend.playbook import StepContext, get_action, invert_change, load_playbook_text
 from netmend.playbook.registry import actions, detectors, verifiers
 from netmend.reach.flow import make_flow
-from netmend.run.plan import Change
 from playbook.estate import acl_entry, build_inventory, make_context, sg_rule
 
 # One valid use of every action on the estate in estate.py.

@@ -288,17 +288,32 @@ class Estate:
         status: str = "in-use",
         attachment_status: str | None = "attached",
         vpc: str | None = None,
+        interface_type: str = "interface",
+        source_dest_check: bool = True,
+        secondary: dict[str, str | None] | None = None,
+        prefixes: tuple[str, ...] = (),
+        zone: str | None = None,
     ) -> str:
-        """An ENI; ``instance`` (an id) adds an instance in ``state`` it is attached to."""
+        """An ENI; ``instance`` (an id) adds an instance in ``state`` it is attached to.
+
+        ``secondary`` maps secondary private addresses to their public IP (or None);
+        ``prefixes`` are delegated IPv4 prefixes."""
         vpc_id = vpc or next((s.vpc_id for s in self.subnets if s.subnet_id == subnet), "vpc-1")
         self.enis.append(
             NetworkInterface(
                 network_interface_id=eni_id,
                 subnet_id=subnet,
                 vpc_id=vpc_id,
-                private_ips=(ip,),
+                private_ips=(ip, *(secondary or {})) if ip else tuple(secondary or {}),
                 ipv6_addresses=ipv6,
                 public_ip=public_ip,
+                public_ips={
+                    k: v for k, v in ({ip: public_ip} | dict(secondary or {})).items() if k and v
+                },
+                ipv4_prefixes=prefixes,
+                availability_zone=zone,
+                interface_type=interface_type,
+                source_dest_check=source_dest_check,
                 group_ids=groups,
                 instance_id=instance,
                 attachment_status=attachment_status,

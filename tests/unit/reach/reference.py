@@ -8,6 +8,15 @@ packets that contains one packet of every region where the answer can change (ea
 entry's range ends and their neighbours), so the scan is exhaustive in effect.
 
 It returns every blocking point as (code, component, leg, direction), in path order.
+
+Real-account semantics it knows as well (issue 9): interfaces without groups are not
+filtered by groups; a group missing from the inventory makes the verdict unknown
+(UNKNOWN_RESOURCE); an address in the VPC's CIDR that no interface owns answers nothing
+(NO_POSSIBLE_DESTINATION), except the DNS resolver at base + 2; a NAT gateway carries
+TCP, UDP and ICMP only and its subnet's ACL is crossed both ways (replies arrive on its
+ports 1024-65535); an appliance ENI a route names forwards only with its
+source/destination check off; echo requests carry code 0 (and the other fixed-code
+query types).
 """
 
 from __future__ import annotations
@@ -15,7 +24,15 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from netmend.model import AclEntry, Inventory, NetworkAcl, NetworkInterface, Route, SgRule
+from netmend.model import (
+    AclEntry,
+    Inventory,
+    NatGateway,
+    NetworkAcl,
+    NetworkInterface,
+    Route,
+    SgRule,
+)
 from netmend.reach.flow import Flow
 
 __all__ = ["Block", "RefResult", "reference_evaluate"]
@@ -25,6 +42,8 @@ Block = tuple[str, str, str, str | None]  # (code, component, leg, direction)
 Pkt = tuple[str, object]
 
 ANY = "-1"
+NAT_PROTOCOLS = ("tcp", "udp", "icmp", "icmpv6")
+FIXED = {"icmp": {0, 8, 13, 14, 15, 16, 17, 18}, "icmpv6": {128, 129}}
 PORTED = ("tcp", "udp")
 ICMPS = ("icmp", "icmpv6")
 REPLIES = {"icmp": {8: 0, 13: 14, 15: 16, 17: 18}, "icmpv6": {128: 129}}
@@ -108,7 +127,10 @@ def _flow_packets(flow: Flow) -> list[Pkt]:
     if flow.protocol in PORTED:
         return [(flow.protocol, flow.port)]
     if flow.protocol in ICMPS:
-        codes = range(256) if flow.icmp_code is None else [flow.icmp_code]
+        code = flow.icmp_code
+        if code is None and flow.icmp_type in FIXED[flow.protocol]:
+            code = 0  # echo, timestamp, ... always carry code 0
+        codes = range(256) if code is None else [code]
         return [(flow.protocol, (flow.icmp_type, c)) for c in codes]
     return [(flow.protocol, None)]
 
@@ -216,6 +238,7 @@ def _route_toward(
     peer: NetworkInterface | None,
     leg: str,
     blocks: list[Block],
+    protocol: str = "tcp",
 ) -> str | None:
     table = inv.route_table_of_subnet(eni.subnet_id)
     assert table is not None, "the generated estates always have a main table"
@@ -232,6 +255,9 @@ def _route_toward(
         if peer is not None and peer.vpc_id != eni.vpc_id:
             blocks.append(("NO_ROUTE_TO_DESTINATION", table.route_table_id, leg, None))
             return None
+        if peer is None and leg == "forward" and _unowned_in_vpc(inv, eni.vpc_id, address):
+            blocks.append(("NO_POSSIBLE_DESTINATION", eni.vpc_id, leg, None))
+            return None
     elif kind == "internet-gateway":
         if peer is not None:
             blocks.append(("NO_ROUTE_TO_DESTINATION", table.route_table_id, leg, None))
@@ -243,10 +269,20 @@ def _route_toward(
             if ":" not in address and not eni.public_ip:
                 blocks.append(("IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS", target, leg, "egress"))
                 return None
+    elif kind in ("network-interface", "instance"):
+        box = inv.network_interface(target)
+        if box is not None and box.source_dest_check:
+            blocks.append(
+                ("ENI_SOURCE_DEST_CHECK_RESTRICTION", box.network_interface_id, leg, None)
+            )
+            return None
     elif kind == "nat-gateway" and peer is None and leg == "forward":
         nat = next((n for n in inv.nat_gateways if n.nat_gateway_id == target), None)
         if nat is None or nat.state != "available":
             blocks.append(("BAD_STATE", target, leg, None))
+            return None
+        if protocol not in NAT_PROTOCOLS:
+            blocks.append(("PROTOCOL_RESTRICTION", target, leg, None))
             return None
         nat_table = inv.route_table_of_subnet(nat.subnet_id)
         assert nat_table is not None
@@ -260,6 +296,17 @@ def _route_toward(
             blocks.append(("NO_ROUTE_TO_DESTINATION", nat_table.route_table_id, leg, None))
             return None
     return kind
+
+
+def _unowned_in_vpc(inv: Inventory, vpc_id: str, address: str) -> bool:
+    vpc = inv.vpc(vpc_id)
+    assert vpc is not None
+    if not any(_contains(c, address) for c in vpc.cidr_blocks):
+        return False
+    bases = [*vpc.cidr_blocks, *(s.cidr_block for s in inv.subnets if s.cidr_block)]
+    dns = {str(ipaddress.ip_network(c).network_address + 2) for c in bases}
+    owned = any(address in e.private_ips for e in inv.network_interfaces)
+    return not owned and address not in dns
 
 
 def _entering(inv: Inventory, eni: NetworkInterface, source: str, blocks: list[Block]) -> None:
@@ -303,7 +350,15 @@ def _sg_step(
     peer: NetworkInterface | None,
     blocks: list[Block],
 ) -> list[SgRule]:
+    if not eni.group_ids:  # a service interface without groups: not filtered
+        return []
     ok, admitting = _sg_allows(inv, eni, flow, egress, peer)
+    missing = [g for g in eni.group_ids if inv.security_group(g) is None]
+    if not ok and missing:
+        blocks.append(
+            ("UNKNOWN_RESOURCE", missing[0], "forward", "egress" if egress else "ingress")
+        )
+        return admitting
     if not ok:
         empty = not _rules_of(inv, eni, egress)
         component = eni.group_ids[0] if eni.group_ids else eni.network_interface_id
@@ -405,12 +460,32 @@ def reference_evaluate(inv: Inventory, flow: Flow) -> RefResult:
     src_rules: list[SgRule] = []
     dst_rules: list[SgRule] = []
     via = None
+    nat = None
     if src is not None:
         _state(inv, src, blocks)
         src_rules = _sg_step(inv, src, flow, True, dst, blocks)
         if crosses:
             _acl_step(inv, src, True, packets, flow.destination.address, "forward", blocks)
-            via = _route_toward(inv, src, flow.destination.address, dst, "forward", blocks)
+            via = _route_toward(
+                inv, src, flow.destination.address, dst, "forward", blocks, flow.protocol
+            )
+            nat = _nat_used(inv, src, flow) if via == "nat-gateway" and dst is None else None
+            if nat is not None:
+                nat_acl = inv.acl_of_subnet(nat.subnet_id)
+                if (
+                    nat_acl is not None
+                    and nat.subnet_id != src.subnet_id
+                    and not _acl_admits_flow(nat_acl, False, packets, flow.source.address)
+                ):
+                    blocks.append(
+                        ("SUBNET_ACL_RESTRICTION", nat_acl.network_acl_id, "forward", "ingress")
+                    )
+                if nat_acl is not None and not _acl_admits_flow(
+                    nat_acl, True, packets, flow.destination.address
+                ):
+                    blocks.append(
+                        ("SUBNET_ACL_RESTRICTION", nat_acl.network_acl_id, "forward", "egress")
+                    )
     elif dst is not None:
         _entering(inv, dst, flow.source.address, blocks)
     if dst is not None:
@@ -450,6 +525,8 @@ def reference_evaluate(inv: Inventory, flow: Flow) -> RefResult:
             blocks.append(server_block)
         if dst is not None and crosses:
             _route_toward(inv, dst, flow.source.address, src, "return", blocks)
+        if nat is not None and src is not None:
+            blocks += _nat_return_blocks(inv, nat, src, flow, reply)
         if client_block:
             blocks.append(client_block)
 
@@ -463,3 +540,39 @@ def reference_evaluate(inv: Inventory, flow: Flow) -> RefResult:
             if src is not None and _untracked(inv, src, src_rules, True, flow):
                 tracked = False
     return RefResult(blocks, tracked)
+
+
+def _nat_used(inv: Inventory, src: NetworkInterface, flow: Flow) -> NatGateway | None:
+    table = inv.route_table_of_subnet(src.subnet_id)
+    assert table is not None
+    route = _best_route(inv, table.routes, flow.destination.address)
+    return next(
+        (n for n in inv.nat_gateways if route and n.nat_gateway_id == route.target_id), None
+    )
+
+
+def _nat_return_blocks(
+    inv: Inventory, nat: NatGateway, src: NetworkInterface, flow: Flow, reply: object
+) -> list[Block]:
+    """The reply crosses the NAT subnet's ACL in from the destination (on the NAT's ports
+    1024-65535) and out to the client (on its ephemeral ports): some port must pass each."""
+    acl = inv.acl_of_subnet(nat.subnet_id)
+    if acl is None:
+        return []
+    found: list[Block] = []
+    checks = [(False, flow.destination.address, "ingress")]
+    if nat.subnet_id != src.subnet_id:
+        checks.append((True, flow.source.address, "egress"))
+    for egress, address, direction in checks:
+        if flow.protocol in PORTED:
+            ends = [x for e in acl.entries for x in (e.port_from, e.port_to) if x is not None]
+            ok = any(
+                _acl_admits(acl, egress, (flow.protocol, p), address)
+                for p in _samples(ends, 1024, 65535)
+            )
+        else:
+            rp = reply if isinstance(reply, list) else None
+            ok = _acl_admits_flow(acl, egress, rp, address)
+        if not ok:
+            found.append(("SUBNET_ACL_RESTRICTION", acl.network_acl_id, "return", direction))
+    return found

@@ -63,7 +63,10 @@ def test_flow_packets_and_their_replies() -> None:
     assert reply.keys == (1024, 65535)
     assert reply.source == forward_packet(tcp).destination
     ping = flow(inventory, "eni-a", "eni-b", "icmp")
-    assert forward_packet(ping).keys == icmp_keys(8, None)
+    # an echo request always carries code 0: the default ping flow is matched as 8/0
+    assert forward_packet(ping).keys == icmp_keys(8, 0)
+    unreachable = flow(inventory, "eni-a", "eni-b", "icmp", icmp_type=3)
+    assert forward_packet(unreachable).keys == icmp_keys(3, None)  # not a fixed-code type
     echo_reply = reply_packet(ping, (1024, 65535))
     assert echo_reply is not None
     assert echo_reply.keys == (0, 0)

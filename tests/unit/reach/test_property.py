@@ -4,7 +4,11 @@ Random small estates (one VPC, 1-3 subnets, 2-4 ENIs, 1-3 groups with random rul
 few ports, CIDRs, protocols, group and self references and prefix lists; random ACLs with
 allow and deny entries; route tables with local, internet, NAT and blackhole routes;
 stopped instances and detached ENIs now and then) and random flows between ENIs and
-outside addresses.
+outside addresses. Real-account shapes: interfaces without groups, groups missing from
+the inventory, an unowned address inside the VPC's CIDR and its DNS resolver; and, in
+``gateway_estates``, flows of every protocol out through a NAT gateway (whose subnet's
+random ACL is crossed both ways) or to an appliance ENI whose source/destination check
+is on or off.
 """
 
 from __future__ import annotations
@@ -65,7 +69,8 @@ EPHEMERAL: list[Any] = [
     443,
 ]
 PROTOCOLS = ["tcp", "udp", "icmp", "-1", "47"]
-OUTSIDE = ["203.0.113.5", "8.8.8.8", "10.0.3.99"]
+# 10.0.3.99 is inside the VPC's CIDR and owned by nothing; 10.0.0.2 is its DNS resolver.
+OUTSIDE = ["203.0.113.5", "8.8.8.8", "10.0.3.99", "10.0.0.2"]
 
 
 def _ports(draw: st.DrawFn, protocol: str, *, ephemeral: bool = False) -> Any:
@@ -130,7 +135,9 @@ def estates(draw: st.DrawFn) -> Inventory:
         estate.add_routes("rtb-main", route("0.0.0.0/0", "igw-1"))
     estate.prefix_list("pl-vpc", "10.0.0.0/16")
     extra = draw(
-        st.sampled_from(["none", "nat", "blackhole", "igw-narrow", "blackhole-pl", "pl-tie"])
+        st.sampled_from(
+            ["none", "nat", "blackhole", "igw-narrow", "blackhole-pl", "pl-tie", "middlebox"]
+        )
     )
     if extra != "none":
         extra_routes = {
@@ -140,6 +147,8 @@ def estates(draw: st.DrawFn) -> Inventory:
             "blackhole-pl": route("pl-known", "eni-gone", blackhole=True),
             # same length as the local route: the local route must win
             "pl-tie": route("pl-vpc", "eni-gone", blackhole=True),
+            # an appliance: it forwards only with its source/destination check off
+            "middlebox": route("203.0.113.0/24", "eni-0"),
         }[extra]
         chosen = draw(st.lists(st.sampled_from(subnets), unique=True, min_size=1))
         estate.route_table("rtb-custom", route("10.0.0.0/16"), extra_routes, subnets=tuple(chosen))
@@ -148,6 +157,11 @@ def estates(draw: st.DrawFn) -> Inventory:
         subnet = draw(st.sampled_from(subnets))
         octet = int(subnet.split("-")[1]) + 1
         mine = draw(st.lists(st.sampled_from(groups), unique=True, min_size=1, max_size=2))
+        kind = draw(st.sampled_from(["interface"] * 8 + ["network_load_balancer", "gone"]))
+        if kind == "network_load_balancer":
+            mine = []  # a service interface without groups: not filtered by groups
+        elif kind == "gone":
+            mine.append("sg-gone")  # a group the inventory lacks: the verdict is unknown
         estate.eni(
             f"eni-{i}",
             subnet,
@@ -157,6 +171,9 @@ def estates(draw: st.DrawFn) -> Inventory:
             instance=f"i-{i}",
             state=draw(st.sampled_from(["running"] * 9 + ["stopped"])),
             attachment_status=draw(st.sampled_from(["attached"] * 19 + ["detached"])),
+            interface_type="network_load_balancer"
+            if kind == "network_load_balancer"
+            else "interface",
         )
     return estate.build()
 
@@ -268,6 +285,59 @@ def test_acl_paths_agree_with_reference(case: tuple[Inventory, Flow]) -> None:
 
 
 @st.composite
+def gateway_estates(draw: st.DrawFn) -> tuple[Inventory, Flow]:
+    """A client subnet routing the internet through a NAT gateway and 203.0.113.0/24 to
+    an appliance ENI; the NAT subnet has a random ACL; flows leave from the client."""
+    estate = Estate()
+    estate.group("sg-open", ingress("-1"), egress("-1"))
+    public = estate.subnet("subnet-public", "10.0.1.0/24")
+    app = estate.subnet("subnet-app", "10.0.2.0/24")
+    box = draw(st.booleans())
+    estate.eni("eni-box", public, "10.0.1.5", "sg-open", source_dest_check=box)
+    estate.eni("eni-app", app, "10.0.2.10", "sg-open")
+    estate.igw("igw-1", "vpc-1")
+    estate.nat("nat-1", public, state=draw(st.sampled_from(["available"] * 4 + ["failed"])))
+    estate.route_table(
+        "rtb-public", route("10.0.0.0/16"), route("0.0.0.0/0", "igw-1"), subnets=(public,)
+    )
+    estate.route_table(
+        "rtb-app",
+        route("10.0.0.0/16"),
+        route("0.0.0.0/0", "nat-1"),
+        route("203.0.113.0/24", "eni-box"),
+        subnets=(app,),
+    )
+    entries = []
+    for out in (False, True):
+        for number in draw(st.lists(st.integers(1, 9), unique=True, max_size=4)):
+            protocol = draw(st.sampled_from(["tcp", "tcp", "udp", "-1", "icmp"]))
+            ports = (
+                draw(st.sampled_from(FOCUSED_PORTS))
+                if protocol in ("tcp", "udp")
+                else _ports(draw, protocol)
+            )
+            cidr = draw(st.sampled_from(["0.0.0.0/0", "10.0.2.0/24", "8.8.8.0/24"]))
+            action = draw(st.sampled_from(["allow", "allow", "deny"]))
+            entries.append(acl_entry(action, number * 10, protocol, ports, cidr, out))
+    estate.acl("acl-public", *entries, subnets=(public,))
+    inventory = estate.build()
+    protocol = draw(st.sampled_from(["tcp", "udp", "icmp", "-1", "47"]))
+    kwargs: dict[str, Any] = {"protocol": protocol}
+    if protocol in ("tcp", "udp"):
+        kwargs["port"] = draw(st.sampled_from([53, 443, 33000]))
+    destination = draw(st.sampled_from(["8.8.8.8", "203.0.113.5"]))
+    return inventory, make_flow(inventory, "eni-app", destination, **kwargs)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gateway_estates())
+def test_gateway_paths_agree_with_reference(case: tuple[Inventory, Flow]) -> None:
+    """NAT gateway protocols and its subnet's ACL both ways, and appliance routes with the
+    source/destination check on or off, agree with the reference."""
+    _compare(*case)
+
+
+@st.composite
 def ephemeral_estates(draw: st.DrawFn) -> tuple[Inventory, Flow]:
     """Two subnets whose ACLs admit the forward flow and a few ephemeral ranges back."""
     estate = Estate()
@@ -338,6 +408,11 @@ def group_estates(draw: st.DrawFn) -> tuple[Inventory, Flow]:
         subnet = draw(st.sampled_from(subnets))
         octet = int(subnet.split("-")[1]) + 1
         mine = draw(st.lists(st.sampled_from(groups), unique=True, min_size=1, max_size=2))
+        kind = draw(st.sampled_from(["interface"] * 8 + ["network_load_balancer", "gone"]))
+        if kind == "network_load_balancer":
+            mine = []  # a service interface without groups: not filtered by groups
+        elif kind == "gone":
+            mine.append("sg-gone")  # a group the inventory lacks: the verdict is unknown
         estate.eni(f"eni-{i}", subnet, f"10.0.{octet}.{10 + i}", *mine)
     inventory = estate.build()
     return inventory, draw(flows(inventory, outside=False))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from netmend.model import Inventory
 from netmend.reach import Code, Direction, Evaluation, Leg, evaluate
+from netmend.reach.packet import fixed_code
 
 from .builders import Estate, RuleSpec, egress, flow, ingress, route
 
@@ -116,15 +117,23 @@ def test_all_traffic_flow_needs_an_all_traffic_rule() -> None:
 
 
 def test_icmp_matches_type_and_code() -> None:
-    """Echo request (type 8) rule admits ping; an echo-reply (type 0) rule does not; a rule
-    for one code admits a flow naming that code but not a flow of any code."""
+    """Echo request (type 8) rule admits ping; an echo-reply (type 0) rule does not. An
+    echo request always carries code 0, so a rule for 8/0 admits every ping; for a type
+    whose code varies (3, unreachable) a rule for one code admits a flow naming that code
+    but not a flow of any code."""
     echo = _pair((egress(),), (ingress("icmp", 8),))
     assert _run(echo, "icmp", None, icmp_type=8).reachable
     echo_reply_only = _pair((egress(),), (ingress("icmp", 0),))
     assert not _run(echo_reply_only, "icmp", None, icmp_type=8).reachable
     one_code = _pair((egress(),), (ingress("icmp", (8, 0)),))
     assert _run(one_code, "icmp", None, icmp_type=8, icmp_code=0).reachable
-    assert not _run(one_code, "icmp", None, icmp_type=8).reachable
+    assert _run(one_code, "icmp", None, icmp_type=8).reachable
+    for protocol, icmp_type in (("icmp", 13), ("icmp", 0), ("icmpv6", 128), ("icmpv6", 129)):
+        assert fixed_code(protocol, icmp_type, None) == 0
+    assert fixed_code("icmp", 3, None) is None
+    one_unreachable_code = _pair((egress(),), (ingress("icmp", (3, 4)),))
+    assert _run(one_unreachable_code, "icmp", None, icmp_type=3, icmp_code=4).reachable
+    assert not _run(one_unreachable_code, "icmp", None, icmp_type=3).reachable
     all_icmp = _pair((egress(),), (ingress("icmp"),))
     assert _run(all_icmp, "icmp", None, icmp_type=3, icmp_code=4).reachable
 
@@ -230,11 +239,14 @@ def test_outbound_group_is_checked_before_inbound_group() -> None:
     ]
 
 
-def test_interface_without_groups_is_reported_on_the_interface() -> None:
-    """No group at all (an inventory oddity): SG_HAS_NO_RULES with the ENI as component."""
+def test_interface_without_groups_is_not_filtered_by_groups() -> None:
+    """An interface with ``Groups: []`` (an NLB without groups, a NAT gateway, ...) is not
+    filtered by security groups: the flow is admitted, and the path says why."""
     estate = Estate()
     estate.subnet("subnet-a", "10.0.1.0/24")
     estate.group("sg-a", egress())
     estate.eni("eni-a", "subnet-a", "10.0.1.10", "sg-a")
     estate.eni("eni-b", "subnet-a", "10.0.1.20")
-    assert _codes(_run(estate.build())) == [(Code.SG_HAS_NO_RULES, "eni-b", Direction.INGRESS)]
+    evaluation = _run(estate.build())
+    assert evaluation.reachable
+    assert any("not filtered by security groups" in h.detail for h in evaluation.forward)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from netmend.model import Inventory
 from netmend.reach import Code, Endpoint, EndpointKind, Flow, evaluate
+from netmend.reach.causes.classify import classify
 
 from .builders import Estate, egress, flow, ingress
 
@@ -77,7 +78,9 @@ def test_missing_acl_is_skipped_with_a_note() -> None:
 
 
 def test_missing_group_is_noted_and_matches_nothing() -> None:
-    """A group id on the ENI that the inventory lacks: its rules are unknown (none)."""
+    """A group id on the ENI that the inventory lacks: its rules are unknown, so the flow
+    is blocked as UNKNOWN_RESOURCE (its own explanation), never SG_HAS_NO_RULES, and no
+    root cause proposes a rule for it."""
     estate = Estate()
     estate.subnet("subnet-a", "10.0.1.0/24")
     estate.group("sg-open", ingress(), egress())
@@ -86,9 +89,10 @@ def test_missing_group_is_noted_and_matches_nothing() -> None:
     inventory = estate.build()
     result = evaluate(inventory, flow(inventory, "eni-a", "eni-b", "tcp", 443))
     assert [(e.code, e.component) for e in result.explanations] == [
-        (Code.SG_HAS_NO_RULES, "sg-gone")
+        (Code.UNKNOWN_RESOURCE, "sg-gone")
     ]
     assert any("sg-gone" in n for n in result.notes)
+    assert classify(inventory, result.flow, result) == ()
 
 
 def test_interface_unknown_to_the_inventory_is_unassociated_component() -> None:

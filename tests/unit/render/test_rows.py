@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netmend.model import AclEntry, SecurityGroup, SgRule
-from netmend.render.rows import Mark, acl_entry_key, resource_diffs, sg_rule_key
+from netmend.render.rows import Mark, acl_entry_key, resource_diffs, sg_row_key
 from netmend.run.plan import Change, Plan
 
 
@@ -21,17 +21,17 @@ def _tcp(from_port: int | None, to_port: int | None, **extra: str) -> SgRule:
 
 def test_rule_key_ignores_rule_id_and_spellings_of_all_ports() -> None:
     """0-65535, -1/-1 and no ports are one TCP rule; a rule id does not make a rule different."""
-    assert sg_rule_key(_tcp(0, 65535, rule_id="sgr-1")) == sg_rule_key(_tcp(-1, -1))
-    assert sg_rule_key(_tcp(None, None)) == sg_rule_key(_tcp(0, 65535))
-    assert sg_rule_key(_tcp(80, 80)) != sg_rule_key(_tcp(80, 81))
+    assert sg_row_key(_tcp(0, 65535, rule_id="sgr-1")) == sg_row_key(_tcp(-1, -1))
+    assert sg_row_key(_tcp(None, None)) == sg_row_key(_tcp(0, 65535))
+    assert sg_row_key(_tcp(80, 80)) != sg_row_key(_tcp(80, 81))
 
 
 def test_rule_key_keeps_description_and_direction() -> None:
     """A changed description or direction is a different row (shown as - and +)."""
     plain = _tcp(443, 443)
-    assert sg_rule_key(plain) != sg_rule_key(plain.model_copy(update={"description": "x"}))
-    assert sg_rule_key(plain) != sg_rule_key(plain.model_copy(update={"egress": True}))
-    assert sg_rule_key(plain) == sg_rule_key(plain.model_copy(update={"description": ""}))
+    assert sg_row_key(plain) != sg_row_key(plain.model_copy(update={"description": "x"}))
+    assert sg_row_key(plain) != sg_row_key(plain.model_copy(update={"egress": True}))
+    assert sg_row_key(plain) == sg_row_key(plain.model_copy(update={"description": ""}))
 
 
 def test_acl_key_drops_fields_the_protocol_ignores() -> None:

@@ -131,7 +131,8 @@ def fake(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Fak
     monkeypatch.setattr("netmend.run.runner.read_resources", aws.read_resources)
     monkeypatch.setattr("netmend.run.writes.read_resources", aws.read_resources)
     monkeypatch.setattr("netmend.run.writes.apply_change", aws.apply_change)
-    monkeypatch.setattr("netmend.run.writes.groups_tagged_for_run", lambda c, r: ())
+    monkeypatch.setattr("netmend.run.new_resources.read_resources", aws.read_resources)
+    monkeypatch.setattr("netmend.run.new_resources.groups_tagged_for_run", lambda c, r: ())
     return aws
 
 

@@ -39,6 +39,7 @@ from netmend.model import (
     Vpc,
 )
 from netmend.reach import Flow, make_flow
+from netmend.render.intents import render_intent_report
 from netmend.verify.flow import (
     FallbackVerifier,
     FlowVerdict,
@@ -56,11 +57,7 @@ from netmend.verify.intents import (
     load_intents_text,
     resolve_intents,
 )
-from netmend.verify.report import (
-    check_intents,
-    intent_report_to_json,
-    render_intent_report,
-)
+from netmend.verify.report import check_intents, intent_report_to_json
 
 AWS_ENDPOINT = "https://ec2.us-east-1.amazonaws.com"
 MOTO_ENDPOINT = "http://127.0.0.1:5000"

@@ -12,13 +12,13 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from netmend.model import AclEntry, NetworkAcl
+from netmend.model.change import Change, ChangeKind
 from netmend.model.network import AclRuleAction
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP, protocol_number
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import AclId, AclRuleNumber, Cidr, Params, PortRange, ProtocolName
 from netmend.playbook.registry import Action, action
-from netmend.run.plan import Change, ChangeKind
 
 __all__ = [
     "CreateEntry",

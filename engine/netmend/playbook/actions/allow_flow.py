@@ -12,6 +12,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from netmend.model import NetworkAcl
+from netmend.model.change import Change, ChangeKind
 from netmend.playbook.acl_crossings import (
     EPHEMERAL_PORTS,
     Crossing,
@@ -30,7 +31,6 @@ from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import Params, PortRange
 from netmend.playbook.registry import Action, action
 from netmend.reach.result import Leg
-from netmend.run.plan import Change, ChangeKind
 
 __all__ = ["AllowFlow", "AllowFlowParams"]
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from netmend.model import NetworkInterface, SecurityGroup
+from netmend.model.change import Change, ChangeKind
 from netmend.playbook.actions.eni import invert_group_change
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
@@ -22,7 +23,6 @@ from netmend.playbook.params import EniId, GroupRef, Params
 from netmend.playbook.registry import Action, NoParams, action, detector
 from netmend.playbook.sg.redundancy import covers
 from netmend.playbook.sg.rules import is_world, rule_words
-from netmend.run.plan import Change, ChangeKind
 
 __all__ = ["AttachGroup", "AttachGroupParams", "choose_group"]
 

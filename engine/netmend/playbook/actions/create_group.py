@@ -19,12 +19,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
 from netmend.model import SecurityGroup, SgRule
-from netmend.playbook.context import StepContext, sanitize_description
-from netmend.playbook.errors import ProposalRefusedError
-from netmend.playbook.params import Params, SgId
-from netmend.playbook.registry import Action, action
-from netmend.playbook.sg.rules import ip_permission
-from netmend.run.new_resources import (
+from netmend.model.change import Change, ChangeKind
+from netmend.model.created import (
     CREATE_GROUP_API,
     CREATED_BY_TAG,
     CREATED_BY_VALUE,
@@ -32,7 +28,11 @@ from netmend.run.new_resources import (
     RUN_ID_TAG,
     is_placeholder,
 )
-from netmend.run.plan import Change, ChangeKind
+from netmend.playbook.context import StepContext, sanitize_description
+from netmend.playbook.errors import ProposalRefusedError
+from netmend.playbook.params import Params, SgId
+from netmend.playbook.registry import Action, action
+from netmend.playbook.sg.rules import ip_permission
 
 __all__ = ["OVERFLOW_OF_TAG", "CreateGroup", "CreateGroupParams"]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from netmend.model import NetworkInterface
+from netmend.model.change import Change, ChangeKind
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import EniId, Params, SgId
 from netmend.playbook.registry import Action, action
-from netmend.run.plan import Change, ChangeKind
 
 __all__ = ["AddGroup", "AddGroupParams", "SetGroups", "SetGroupsParams", "invert_group_change"]
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from netmend.model import SecurityGroup, SgRule
+from netmend.model.change import Change, ChangeKind
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
 from netmend.playbook.actions.sg import reauthorize_removed
 from netmend.playbook.context import StepContext
@@ -25,7 +26,6 @@ from netmend.playbook.registry import Action, action
 from netmend.playbook.sg.consolidate import DEFAULT_MAX_ADDED, consolidation
 from netmend.playbook.sg.redundancy import redundant_rules
 from netmend.playbook.sg.rules import ip_permission, rule_words
-from netmend.run.plan import Change, ChangeKind
 
 __all__ = [
     "ConsolidateHosts",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from netmend.model.change import Change, ChangeKind
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import Params
 from netmend.playbook.registry import Action, action
-from netmend.run.plan import Change, ChangeKind
 
 __all__ = ["QuotaParams", "RequestIncrease"]
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from pydantic import Field
 
 from netmend.model import SgRule
+from netmend.model.change import Change, ChangeKind
 from netmend.playbook.actions.sg import reauthorize_removed
 from netmend.playbook.context import StepContext
 from netmend.playbook.params import Params, RuleId, SgId
 from netmend.playbook.registry import Action, action
 from netmend.playbook.sg.reliance import inventory_with, removal_tracking_warning, rule_phrase
-from netmend.run.plan import Change, ChangeKind
 
 __all__ = ["RevokeRules", "RevokeRulesParams", "RuleRef"]
 

@@ -7,7 +7,9 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from netmend.model import SecurityGroup, SgRule
+from netmend.model.change import Change, ChangeKind
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP
+from netmend.model.rules import sg_rule_key
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import (
@@ -25,11 +27,9 @@ from netmend.playbook.sg.rules import (
     check_rule_quota,
     ip_permission,
     is_world,
-    rule_key,
     rule_words,
     tracking_warning,
 )
-from netmend.run.plan import Change, ChangeKind
 
 __all__ = [
     "AuthorizeEgress",
@@ -124,7 +124,7 @@ class _Authorize(Action[AuthorizeParams]):
         )
         way = "to" if self.egress else "from"
         words = f"{rule_words(rule)} {way} {rule.peer}"
-        if any(rule_key(r) == rule_key(rule) for r in group.rules):
+        if any(sg_rule_key(r) == sg_rule_key(rule) for r in group.rules):
             ctx.note(f"{group.group_id} already allows {words}: nothing to add")
             return []
         check_rule_quota(ctx.inventory, group, rule)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from netmend.model import Inventory, NetworkInterface, SecurityGroup, SgRule
+from netmend.model.created import is_placeholder, new_group_ref
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
@@ -35,7 +36,6 @@ from netmend.playbook.sg.rules import RULE_QUOTA_CODE, rule_words
 from netmend.reach.causes.match import rule_family, rule_weight
 from netmend.reach.causes.model import RootCause
 from netmend.reach.flow import Flow
-from netmend.run.new_resources import is_placeholder, new_group_ref
 
 __all__ = [
     "RULES_TIMES_GROUPS_CAP",

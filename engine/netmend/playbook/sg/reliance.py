@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from netmend.model import Inventory, NetworkInterface, SecurityGroup, SgRule
+from netmend.model.change import ResourceState
 from netmend.model.protocol import ALL, TCP, UDP
 from netmend.reach.evaluate import evaluate
 from netmend.reach.flow import Endpoint, EndpointKind, Flow
 from netmend.reach.tracking import WORLD, removal_cuts_connections
-from netmend.run.plan import ResourceState
 
 __all__ = [
     "flows_relying_on",

@@ -18,7 +18,6 @@ __all__ = [
     "check_rule_quota",
     "ip_permission",
     "is_world",
-    "rule_key",
     "rule_words",
     "tracking_warning",
 ]
@@ -51,11 +50,6 @@ def ip_permission(rule: SgRule, *, description: bool = True) -> dict[str, Any]:
     elif rule.prefix_list_id is not None:
         perm["PrefixListIds"] = [{"PrefixListId": rule.prefix_list_id, **extra}]
     return perm
-
-
-def rule_key(rule: SgRule) -> tuple[Any, ...]:
-    """What makes two rules the same rule to AWS (description and id aside)."""
-    return (rule.group_id, rule.egress, rule.protocol, rule.from_port, rule.to_port, rule.peer)
 
 
 def rule_words(rule: SgRule) -> str:

@@ -166,7 +166,9 @@ def _other_protocol_covers(rule: SgRule, flow: Flow) -> bool:
         # Another ICMP type (echo reply for echo request), or TCP/UDP from the peer where
         # ping was meant.
         if rule.protocol == flow.protocol:
-            return not ports_cover(rule, flow)
+            # A rule for the flow's own type is never "another protocol".
+            same_type = rule.from_port is not None and rule.from_port == flow.icmp_type
+            return not same_type and not ports_cover(rule, flow)
         return rule.protocol in (TCP, UDP, ICMP, ICMPV6)
     # All traffic needs -1; a rule for one protocol carries only part. A numbered
     # protocol needs its own number.
@@ -182,12 +184,16 @@ def _specificity(rule: SgRule) -> int:
 def _wrong_protocol(
     inventory: Inventory, flow: Flow, side: SgSide
 ) -> tuple[SecurityGroup, SgRule] | None:
-    found = [
+    peers = [
         (g, r)
         for g, r in side.rules()
         if peer_admits(inventory, r, side.peer.address, side.peer_eni)
-        and _other_protocol_covers(r, flow)
     ]
+    if flow.protocol in (ICMP, ICMPV6) and any(
+        r.protocol == flow.protocol and r.from_port == flow.icmp_type for _, r in peers
+    ):
+        return None  # an ICMP rule for the flow's own type exists: not the wrong protocol
+    found = [(g, r) for g, r in peers if _other_protocol_covers(r, flow)]
     found.sort(key=lambda gr: _specificity(gr[1]))  # tcp 53 before tcp 0-1023
     return found[0] if found else None
 
@@ -332,7 +338,11 @@ def rule_cause(inventory: Inventory, flow: Flow, side: SgSide) -> RootCause | No
             )
             return make_cause(Playbook.WRONG_CIDR, group.group_id, summary, evidence, side)
 
-    group_id = fix_group(side.groups, side.eni.group_ids) or side.eni.network_interface_id
+    group_id = fix_group(side.groups, side.eni.group_ids)
+    if group_id is None:
+        # No group to take a rule (a service interface without groups, or groups missing
+        # from the inventory): never name the ENI as a group in a cause or a plan.
+        return None
     taking = inventory.security_group(group_id)
     vpc_id = taking.vpc_id if taking is not None else side.eni.vpc_id
     peer, kind = narrowest_peer(inventory, side.peer, vpc_id)

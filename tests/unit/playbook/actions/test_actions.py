@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from netmend.model import Inventory, SecurityGroup
+from netmend.model.change import Change, ChangeKind
 from netmend.playbook import ProposalRefusedError, StepContext, get_action, sanitize_description
-from netmend.run.plan import Change, ChangeKind
 from playbook.estate import RUN_ID, acl_entry, build_inventory, make_context, sg_rule
 
 

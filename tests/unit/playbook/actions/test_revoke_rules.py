@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from netmend.model import Inventory, SecurityGroup
+from netmend.model.change import Change, ChangeKind
 from netmend.playbook import StepContext, get_action, iam_policy, invert_change, load_playbooks
-from netmend.run.plan import Change, ChangeKind
 from playbook.estate import build_inventory, make_context, sg_rule
 
 RULES = (

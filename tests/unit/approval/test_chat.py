@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from netmend.chatops.settings import parse_duration
+from netmend.approval.chat import parse_duration
 from netmend.config import load_config
 from netmend.errors import BadInputError
 

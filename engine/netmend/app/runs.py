@@ -1,0 +1,132 @@
+"""Recorded runs for any face: list them, show one, roll one back.
+
+``list_runs`` and ``show_run`` read the store only (no AWS); ``rollback_run`` restores a
+run's snapshot through the runner. The results are DESIGN.md's JSON contracts
+(``runs list``: ``{"runs": [{run_id, status, playbook, started_at, ...}]}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from netmend.app.requests import RollbackRequest, ShowRunRequest, Target
+from netmend.approval.decision import Approver
+from netmend.run.plan import Plan
+from netmend.run.result import RunResult
+from netmend.store.records import JournalEntry, RunStatus
+from netmend.store.runs import RunStore
+
+__all__ = ["RunDetails", "RunList", "RunRow", "list_runs", "rollback_run", "show_run"]
+
+
+class RunRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    status: str
+    playbook: str
+    started_at: str | None
+    change_id: str | None
+    requester: str | None
+
+
+class RunList(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    runs: tuple[RunRow, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"runs": [row.model_dump(mode="json") for row in self.runs]}
+
+
+class RunDetails(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    status: RunStatus
+    plan: Plan
+    journal: tuple[JournalEntry, ...]
+    result: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "status": str(self.status),
+            "plan": self.plan.model_dump(mode="json"),
+            "journal": [entry.model_dump(mode="json") for entry in self.journal],
+            "result": self.result,
+        }
+
+
+def _run_store(config_file: Path | None, target: Target | None) -> RunStore:
+    """The config's run records: a local folder, or S3 + DynamoDB (then via ``target``)."""
+    from netmend.config import load_config
+    from netmend.store.state import needs_aws, open_state
+
+    settings = load_config(config_file)
+    clients = (target or Target(config_file=config_file)).clients() if needs_aws(settings) else None
+    return open_state(settings, clients).runs
+
+
+def list_runs(config_file: Path | None = None, target: Target | None = None) -> RunList:
+    """Every recorded run, newest first (a run killed mid-apply shows as interrupted)."""
+    runs = _run_store(config_file, target).list_runs()
+    return RunList(
+        runs=tuple(
+            RunRow(
+                run_id=r.run_id,
+                status=str(r.status),
+                playbook=r.playbook,
+                started_at=r.started_at.isoformat() if r.started_at else None,
+                change_id=r.change_id,
+                requester=r.requester,
+            )
+            for r in runs
+        )
+    )
+
+
+def show_run(request: ShowRunRequest, target: Target | None = None) -> RunDetails:
+    """One run: its plan, its journal of API calls and its result (exit 2: unknown id)."""
+    record = _run_store(request.config_file, target).load_run(request.run_id)
+    return RunDetails(
+        run_id=request.run_id,
+        status=record.status,
+        plan=record.plan,
+        journal=record.journal,
+        result=record.result,
+    )
+
+
+def rollback_run(
+    request: RollbackRequest,
+    *,
+    approver: Approver | None = None,
+    render_diff: Callable[[Plan], str] | None = None,
+) -> RunResult:
+    """Restore every resource the run touched to its snapshot.
+
+    Without ``yes`` the restore calls are shown to ``approver`` (default: the terminal)
+    first; policies do not apply to going back.
+    """
+    from netmend.app.fixing import make_runner
+    from netmend.config import load_config
+
+    settings = load_config(request.target.config_file)
+    runner = make_runner(
+        request.target.clients(),
+        settings,
+        yes=request.yes,
+        approver=approver,
+        render_diff=render_diff,
+    )
+    runner.store.load_run(request.run_id)  # unknown id: exit 2 before anything else
+    return runner.rollback(
+        request.run_id,
+        approver=None if request.yes else runner.approver,
+        force=request.force,
+    )

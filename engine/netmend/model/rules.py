@@ -1,0 +1,138 @@
+"""Security-group rules and ACL entries: their one identity, their wording, their API form.
+
+Every part of netmend that asks "is this the same rule?" (the diff, the drift check, the
+restore, the policy, the verification, the playbooks) asks ``sg_rule_key``; every part
+that sends a rule to AWS builds it with ``rule_permission`` / ``acl_entry_params``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netmend.model.change import ResourceState
+from netmend.model.network import AclEntry, NetworkAcl
+from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP, protocol_number
+from netmend.model.security import SecurityGroup, SgRule
+
+__all__ = [
+    "AclContent",
+    "SgRuleKey",
+    "acl_entry_content",
+    "acl_entry_params",
+    "resource_id",
+    "rule_permission",
+    "rule_text",
+    "sg_rule_key",
+]
+
+SgRuleKey = tuple[str, bool, str, int | None, int | None, str, str]
+AclContent = tuple[str, str, str, tuple[int | None, int | None] | None, tuple[int, int] | None]
+
+
+def resource_id(state: ResourceState) -> str:
+    if isinstance(state, SecurityGroup):
+        return state.group_id
+    if isinstance(state, NetworkAcl):
+        return state.network_acl_id
+    return state.network_interface_id
+
+
+# -- security groups
+
+
+def _rule_ports(rule: SgRule) -> tuple[int | None, int | None]:
+    if rule.all_ports:
+        return (None, None)
+    if rule.protocol in (ICMP, ICMPV6):
+        return (rule.from_port, -1 if rule.to_port is None else rule.to_port)
+    return (rule.from_port, rule.to_port)
+
+
+def _rule_peer(rule: SgRule) -> tuple[str, str]:
+    if rule.cidr_ipv4 is not None:
+        return ("ipv4", rule.cidr_ipv4)
+    if rule.cidr_ipv6 is not None:
+        return ("ipv6", rule.cidr_ipv6)
+    if rule.referenced_group_id is not None:
+        return ("group", rule.referenced_group_id)
+    return ("prefix-list", rule.prefix_list_id or "")
+
+
+def sg_rule_key(rule: SgRule) -> SgRuleKey:
+    """The rule as AWS identifies it: group, direction, protocol, ports and peer.
+
+    AWS refuses a second rule with the same key (InvalidPermission.Duplicate) whatever
+    its description, and changes a description in place
+    (UpdateSecurityGroupRuleDescriptions*): so the description and the rule id
+    (``sgr-``, new on every re-creation) are not part of a rule's identity. Ports are
+    normalised (all ports: None; ICMP's missing code: -1) so equal rules compare equal.
+    """
+    low, high = _rule_ports(rule)
+    kind, peer = _rule_peer(rule)
+    return (rule.group_id, rule.egress, rule.protocol, low, high, kind, peer)
+
+
+def rule_text(rule: SgRule) -> str:
+    """``ingress tcp 443 from 10.0.0.0/16``."""
+    direction, preposition = ("egress", "to") if rule.egress else ("ingress", "from")
+    protocol = "all traffic" if rule.protocol == ALL else rule.protocol
+    ports = "" if rule.protocol == ALL else f" {rule.ports_text}"
+    return f"{direction} {protocol}{ports} {preposition} {rule.peer}"
+
+
+def rule_permission(rule: SgRule, *, description: bool = True) -> dict[str, Any]:
+    """The IpPermission that authorizes (or revokes) exactly this rule."""
+    perm: dict[str, Any] = {"IpProtocol": rule.protocol}
+    if rule.protocol in (TCP, UDP):
+        perm["FromPort"] = 0 if rule.from_port is None else rule.from_port
+        perm["ToPort"] = 65535 if rule.to_port is None else rule.to_port
+    elif rule.protocol in (ICMP, ICMPV6):
+        perm["FromPort"] = -1 if rule.from_port is None else rule.from_port
+        perm["ToPort"] = -1 if rule.to_port is None else rule.to_port
+    extra: dict[str, Any] = (
+        {"Description": rule.description} if description and rule.description else {}
+    )
+    if rule.cidr_ipv4 is not None:
+        perm["IpRanges"] = [{"CidrIp": rule.cidr_ipv4, **extra}]
+    elif rule.cidr_ipv6 is not None:
+        perm["Ipv6Ranges"] = [{"CidrIpv6": rule.cidr_ipv6, **extra}]
+    elif rule.referenced_group_id is not None:
+        pair: dict[str, Any] = {"GroupId": rule.referenced_group_id, **extra}
+        if rule.peering_status and rule.referenced_user_id:
+            pair["UserId"] = rule.referenced_user_id  # a group in a peered VPC's account
+        perm["UserIdGroupPairs"] = [pair]
+    else:
+        perm["PrefixListIds"] = [{"PrefixListId": rule.prefix_list_id, **extra}]
+    return perm
+
+
+# -- network ACLs
+
+
+def acl_entry_content(entry: AclEntry) -> AclContent:
+    """What an entry decides, without its position (its rule number and direction)."""
+    ports = (entry.port_from, entry.port_to) if entry.protocol in (TCP, UDP) else None
+    icmp = None
+    if entry.protocol in (ICMP, ICMPV6) and entry.icmp_type is not None:
+        icmp = (entry.icmp_type, -1 if entry.icmp_code is None else entry.icmp_code)
+    return (entry.protocol, entry.rule_action.value, entry.cidr, ports, icmp)
+
+
+def acl_entry_params(acl_id: str, entry: AclEntry) -> dict[str, Any]:
+    """Parameters of CreateNetworkAclEntry / ReplaceNetworkAclEntry for this entry."""
+    params: dict[str, Any] = {
+        "NetworkAclId": acl_id,
+        "RuleNumber": entry.rule_number,
+        "Protocol": protocol_number(entry.protocol),
+        "RuleAction": entry.rule_action.value,
+        "Egress": entry.egress,
+    }
+    params["Ipv6CidrBlock" if entry.is_ipv6 else "CidrBlock"] = entry.cidr
+    if entry.port_from is not None or entry.port_to is not None:
+        low = entry.port_from if entry.port_from is not None else entry.port_to
+        high = entry.port_to if entry.port_to is not None else entry.port_from
+        params["PortRange"] = {"From": low, "To": high}
+    if entry.icmp_type is not None:
+        code = -1 if entry.icmp_code is None else entry.icmp_code
+        params["IcmpTypeCode"] = {"Type": entry.icmp_type, "Code": code}
+    return params

@@ -1,0 +1,114 @@
+"""A diagnosis for people: the hop-by-hop path with the blocking hop marked, and causes."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from netmend.app.diagnosis import BLIND_SPOTS, Diagnosis, flow_limits
+from netmend.reach import Hop
+
+__all__ = ["render_diagnosis"]
+
+
+def _path_table(title: str, hops: tuple[Hop, ...]) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    table.add_column("", width=2)
+    table.add_column("component", no_wrap=True)
+    table.add_column("kind")
+    table.add_column("dir")
+    table.add_column("verdict")
+    table.add_column("rule / reason", overflow="fold")
+    for hop in hops:
+        mark, style = ("✔", "green") if hop.allowed else ("✘", "bold red")
+        table.add_row(
+            Text(mark, style=style),
+            Text(hop.component, style="" if hop.allowed else "bold red"),
+            hop.kind,
+            hop.direction.value if hop.direction else "",
+            Text("allowed" if hop.allowed else "BLOCKED", style=style),
+            hop.detail,
+        )
+    return table
+
+
+def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
+    """The hop-by-hop path with the blocking hop marked, evidence and root causes."""
+    flow, ev = diagnosis.flow, diagnosis.evaluation
+    parts: list[RenderableType] = []
+    verdict = (
+        Text("REACHABLE", style="bold green") if ev.reachable else Text("BLOCKED", style="bold red")
+    )
+    parts.append(
+        Text.assemble(f"{flow.source.label} → {flow.destination.label}  {flow.service}: ", verdict)
+    )
+    parts.append(_path_table("forward path", ev.forward))
+    if ev.return_path:
+        parts.append(_path_table("return path", ev.return_path))
+    if ev.explanations:
+        rows = Table(title="where it is dropped", title_justify="left")
+        for column in ("code", "component", "leg", "dir", "evidence"):
+            rows.add_column(column, overflow="fold")
+        for e in ev.explanations:
+            evidence = "\n".join(e.rules) or e.detail
+            if e.rules and e.detail:
+                evidence = f"{e.detail}\n{evidence}"
+            rows.add_row(
+                Text(e.code, style="red"),
+                e.component,
+                e.leg.value,
+                e.direction.value if e.direction else "",
+                evidence,
+            )
+        parts.append(rows)
+    for coverage in ev.ephemeral:
+        parts.append(
+            Text(
+                f"ephemeral ports back through {coverage.network_acl_id} "
+                f"({coverage.direction.value} of {coverage.subnet_id}): "
+                f"{coverage.summary}",
+                style="yellow",
+            )
+        )
+    if diagnosis.causes:
+        parts.append(Text("root causes, in path order:", style="bold"))
+        for number, cause in enumerate(diagnosis.causes, start=1):
+            parts.append(
+                Text.assemble(
+                    f"  {number}. ",
+                    (cause.playbook, "bold cyan"),
+                    f" on {cause.resource}: ",
+                    cause.summary,
+                )
+            )
+        parts.append(
+            Text(
+                "  fix: the same command with `netmend fix` shows the change as a dry-run diff",
+                style="dim",
+            )
+        )
+    elif not ev.reachable:
+        parts.append(Text("no root-cause playbook applies (see the explanations)", style="bold"))
+    if ev.reachable and ev.tracked is False:
+        parts.append(
+            Text(
+                "untracked flow (0.0.0.0/0 both ways): removing the rule cuts existing "
+                "connections at once",
+                style="yellow",
+            )
+        )
+    for instance, dropped in (diagnosis.conntrack or {}).items():
+        if dropped > 0:
+            parts.append(
+                Text(
+                    f"{instance} dropped {dropped:.0f} packet(s) at its connection-tracking "
+                    "allowance in the last hour (conntrack_allowance_exceeded): dropped "
+                    "although every rule allows them",
+                    style="yellow",
+                )
+            )
+    for note in list(ev.notes) + flow_limits(flow):
+        parts.append(Text(f"note: {note}", style="dim"))
+    parts.append(Text(BLIND_SPOTS, style="dim"))
+    return Group(*parts)
