@@ -13,6 +13,7 @@ __all__ = [
     "BadInputError",
     "InventoryFileError",
     "NetmendError",
+    "ResourceLockedError",
 ]
 
 
@@ -52,3 +53,14 @@ class AwsCallError(NetmendError):
         self.aws_message = message
         self.retryable = retryable
         super().__init__(f"{operation} failed: {code}: {message}")
+
+
+class ResourceLockedError(NetmendError):
+    """Another live run holds the lock of a resource this run needs (lock files, or the
+    DynamoDB lock table: both raise it, so it lives here, below store/ and aws/)."""
+
+    def __init__(self, resource: str, run_id: str, pid: int | None = None) -> None:
+        self.resource = resource
+        self.holder_run_id = run_id
+        where = f" (pid {pid})" if pid else ""
+        super().__init__(f"{resource} is locked by run {run_id}{where}: wait for it to finish")

@@ -15,7 +15,6 @@ from typing import Any
 from netmend.app.diagnosis import Diagnosis, diagnose
 from netmend.app.requests import FixRequest
 from netmend.approval import Approver, PolicyApprover, TerminalApprover, YesApprover
-from netmend.audit import AuditLog
 from netmend.aws.session import AwsClients
 from netmend.config import NetmendConfig
 from netmend.errors import BadInputError, NetmendError
@@ -25,7 +24,6 @@ from netmend.reach import Flow, evaluate
 from netmend.run.plan import Plan, new_run_id
 from netmend.run.result import RunResult
 from netmend.run.runner import Runner
-from netmend.store import RunStore
 from netmend.verify.run import IntentCheck, with_states
 
 __all__ = ["FixOutcome", "NoFixError", "fix", "fix_flow", "fix_result_json", "make_runner"]
@@ -59,15 +57,16 @@ def make_runner(
     Without ``approver``: ``--yes`` approves what the policy lets through, else the
     person at the terminal is asked (and without a terminal the run is refused).
     """
+    from netmend.store.state import open_state
     from netmend.verify.analyzer import runner_verifiers
 
     fallback = approver or (YesApprover() if yes else TerminalApprover())
-    store = RunStore(config.state_dir)
+    state = open_state(config, clients)  # local folder, or S3 + DynamoDB (many workers)
     return Runner(
         clients,
-        store,
+        state.runs,
         PolicyApprover(config.policy, fallback),
-        AuditLog(config.audit_path),
+        state.audit,
         # Reachability Analyzer exists only on AWS itself: `auto` elsewhere (moto, a
         # proxy) verifies locally.
         verifiers=runner_verifiers(clients, verify_method),

@@ -13,11 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from netmend.app.requests import RollbackRequest, ShowRunRequest
+from netmend.app.requests import RollbackRequest, ShowRunRequest, Target
 from netmend.approval.decision import Approver
 from netmend.run.plan import Plan
 from netmend.run.result import RunResult
 from netmend.store.records import JournalEntry, RunStatus
+from netmend.store.runs import RunStore
 
 __all__ = ["RunDetails", "RunList", "RunRow", "list_runs", "rollback_run", "show_run"]
 
@@ -61,12 +62,19 @@ class RunDetails(BaseModel):
         }
 
 
-def list_runs(config_file: Path | None = None) -> RunList:
-    """Every recorded run, newest first (a run killed mid-apply shows as interrupted)."""
+def _run_store(config_file: Path | None, target: Target | None) -> RunStore:
+    """The config's run records: a local folder, or S3 + DynamoDB (then via ``target``)."""
     from netmend.config import load_config
-    from netmend.store import RunStore
+    from netmend.store.state import needs_aws, open_state
 
-    runs = RunStore(load_config(config_file).state_dir).list_runs()
+    settings = load_config(config_file)
+    clients = (target or Target(config_file=config_file)).clients() if needs_aws(settings) else None
+    return open_state(settings, clients).runs
+
+
+def list_runs(config_file: Path | None = None, target: Target | None = None) -> RunList:
+    """Every recorded run, newest first (a run killed mid-apply shows as interrupted)."""
+    runs = _run_store(config_file, target).list_runs()
     return RunList(
         runs=tuple(
             RunRow(
@@ -82,12 +90,9 @@ def list_runs(config_file: Path | None = None) -> RunList:
     )
 
 
-def show_run(request: ShowRunRequest) -> RunDetails:
+def show_run(request: ShowRunRequest, target: Target | None = None) -> RunDetails:
     """One run: its plan, its journal of API calls and its result (exit 2: unknown id)."""
-    from netmend.config import load_config
-    from netmend.store import RunStore
-
-    record = RunStore(load_config(request.config_file).state_dir).load_run(request.run_id)
+    record = _run_store(request.config_file, target).load_run(request.run_id)
     return RunDetails(
         run_id=request.run_id,
         status=record.status,

@@ -127,6 +127,7 @@ class AwsClients:
         self.region = region
         self._endpoint_url = endpoint_url
         self.call = call
+        self._others: dict[str, Any] = {}
         self.ec2: EC2Client = self._client_or_raise("ec2")
 
     @cached_property
@@ -143,6 +144,14 @@ class AwsClients:
     def cloudwatch(self) -> Any:
         """CloudWatch, for the ENA metrics ``netmend scan`` reads (made on first use)."""
         return self._client_or_raise("cloudwatch")
+
+    def client(self, service: str) -> Any:
+        """A client for another service (sqs, s3, dynamodb) on the same session and
+        endpoint, made on first use (the event worker's queue, state and locks)."""
+        made = self._others.get(service)
+        if made is None:
+            made = self._others[service] = self._client_or_raise(service)
+        return made
 
     @property
     def endpoint_url(self) -> str:

@@ -35,6 +35,7 @@ from netmend.cli.options import (
 from netmend.cli.playbooks import iam_policy_command, playbooks_app
 from netmend.cli.runs import fix, rollback, runs_app
 from netmend.cli.scan import scan
+from netmend.cli.watch import watch
 from netmend.errors import BadInputError, NetmendError
 from netmend.log import configure_logging
 from netmend.render.console import OutputFormat, emit_json, error_console, stdout_console
@@ -134,6 +135,7 @@ app.command()(fix)
 app.command()(rollback)
 app.add_typer(runs_app, name="runs")
 app.command()(scan)
+app.command()(watch)
 
 
 @app.command()

@@ -203,14 +203,20 @@ def rollback(
 @runs_app.command("list")
 def runs_list(
     config: ConfigFile = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
     output: Output = OutputFormat.TEXT,
 ) -> None:
     """Every recorded run, newest first (a run killed mid-apply shows as interrupted)."""
     from rich.table import Table
 
+    from netmend.app.requests import Target
     from netmend.app.runs import list_runs
 
-    listed = list_runs(config).to_json()
+    # The AWS options reach the state when it is in S3 / DynamoDB (issue 14).
+    target = Target(region=region, profile=profile, endpoint_url=endpoint_url, config_file=config)
+    listed = list_runs(config, target).to_json()
     rows = listed["runs"]
     if output is OutputFormat.JSON:
         emit_json(listed)
@@ -230,16 +236,20 @@ def runs_list(
 def runs_show(
     run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="The run to show.")],
     config: ConfigFile = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
     output: Output = OutputFormat.TEXT,
 ) -> None:
     """One run: its plan as a diff, its journal of API calls, and its result."""
     from rich.table import Table
 
-    from netmend.app.requests import ShowRunRequest
+    from netmend.app.requests import ShowRunRequest, Target
     from netmend.app.runs import show_run
     from netmend.render.diff import render_plan
 
-    record = show_run(ShowRunRequest(run_id=run_id, config_file=config))
+    target = Target(region=region, profile=profile, endpoint_url=endpoint_url, config_file=config)
+    record = show_run(ShowRunRequest(run_id=run_id, config_file=config), target)
     if output is OutputFormat.JSON:
         emit_json(record.to_json())
         return

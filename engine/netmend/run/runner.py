@@ -27,7 +27,7 @@ from typing import Any
 import structlog
 
 from netmend.approval.decision import Approver, Decision, DecisionOutcome
-from netmend.approval.request import ApprovalRequest
+from netmend.approval.request import ApprovalRequest, ApprovalRoute, request_for
 from netmend.approval.trail import record_decision
 from netmend.approval.yes import invoking_user
 from netmend.audit import AuditLog
@@ -208,6 +208,18 @@ class Runner:
         record_decision(self.audit, plan, decision, requester=self.requester, context=audit_context)
         approval = decision.model_dump(mode="json")
         self.store.set_status(run_id, RunStatus.PLANNED, approval=approval)
+        if decision.outcome is DecisionOutcome.PENDING:
+            # Held for a person (the event worker's unattended approver): nothing is
+            # written; the typed request is stored with the run, and `fix --apply --plan
+            # RUN_ID` or a ChatOps click applies it later (apply_saved).
+            return self.hold_for_approval(
+                request_for(
+                    plan,
+                    requester=self.requester,
+                    route=ApprovalRoute.WORKER,
+                    summary=decision.reason,
+                )
+            )
         if not decision.approved:
             return self._finish(
                 plan,
