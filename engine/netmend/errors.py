@@ -9,9 +9,11 @@ from __future__ import annotations
 __all__ = [
     "AwsCallError",
     "AwsConnectionError",
+    "AwsOutcomeUnknownError",
     "BadInputError",
     "InventoryFileError",
     "NetmendError",
+    "ResourceLockedError",
 ]
 
 
@@ -45,6 +47,11 @@ class AwsConnectionError(NetmendError):
     kind = "aws_unreachable"
 
 
+class AwsOutcomeUnknownError(AwsConnectionError):
+    """The request may have reached AWS but no answer came back (connection reset, read
+    timeout): whether it took effect is unknown until the state is read back."""
+
+
 class AwsCallError(NetmendError):
     """An AWS API call failed for good; carries the operation and AWS's error code."""
 
@@ -56,3 +63,14 @@ class AwsCallError(NetmendError):
         self.aws_message = message
         self.retryable = retryable
         super().__init__(f"{operation} failed: {code}: {message}")
+
+
+class ResourceLockedError(NetmendError):
+    """Another live run holds the lock of a resource this run needs (lock files, or the
+    DynamoDB lock table: both raise it, so it lives here, below store/ and aws/)."""
+
+    def __init__(self, resource: str, run_id: str, pid: int | None = None) -> None:
+        self.resource = resource
+        self.holder_run_id = run_id
+        where = f" (pid {pid})" if pid else ""
+        super().__init__(f"{resource} is locked by run {run_id}{where}: wait for it to finish")

@@ -4,7 +4,9 @@
 Saving is atomic (``netmend.store.atomic``: a temporary file in the same folder,
 fsync'd, renamed, folder fsync'd), so a reader never sees half a file. Loading fails
 with ``InventoryFileError`` (exit 2) and one line saying why: missing file, bad JSON,
-another schema version, or the first field that does not fit the model.
+another schema version, or the first field that does not fit the model. A file over
+256 MiB (a large account's inventory is tens of MB) or nested deeper than Python's JSON
+parser goes is refused the same way, before it can exhaust memory or the stack.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from netmend.errors import InventoryFileError
 from netmend.model import SCHEMA_VERSION, Inventory
 from netmend.store.atomic import atomic_write_text
 
-__all__ = ["load_inventory", "save_inventory"]
+__all__ = ["MAX_INVENTORY_BYTES", "load_inventory", "save_inventory"]
+
+MAX_INVENTORY_BYTES = 256 << 20
 
 
 def save_inventory(inventory: Inventory, path: str | os.PathLike[str]) -> Path:
@@ -46,6 +50,10 @@ def load_inventory(path: str | os.PathLike[str]) -> Inventory:
     """Read an inventory saved by ``save_inventory``; InventoryFileError if it cannot."""
     source = Path(path)
     try:
+        if source.is_file() and source.stat().st_size > MAX_INVENTORY_BYTES:
+            raise InventoryFileError(
+                f"inventory file {source} is larger than {MAX_INVENTORY_BYTES >> 20} MiB"
+            )
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError as error:
         raise InventoryFileError(
@@ -66,6 +74,8 @@ def load_inventory(path: str | os.PathLike[str]) -> Inventory:
             f"inventory file {source} is not valid JSON: {error.msg} "
             f"at line {error.lineno} column {error.colno}"
         ) from error
+    except RecursionError:
+        raise InventoryFileError(f"inventory file {source} is nested too deeply") from None
     if not isinstance(data, dict):
         raise InventoryFileError(f"inventory file {source} does not hold a JSON object")
     version = data.get("schema_version", SCHEMA_VERSION)

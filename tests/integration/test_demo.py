@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from netmend.demo.balanced import LB_TARGET_BLOCKED
 from netmend.demo.estates import HEALTHY, ROOT_CAUSES
 from tests.cli_runner import run_cli
 
@@ -13,15 +14,16 @@ pytestmark = pytest.mark.integration
 
 
 def test_demo_runs_every_estate_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Nine estates; each broken one detected, fixed, verified and restored exactly."""
+    """Ten estates (the runbook's eight, unhealthy load-balancer targets, a healthy one);
+    each broken one detected, fixed, verified and restored exactly."""
     monkeypatch.setenv("NETMEND_STATE_DIR", str(tmp_path / "state"))
     result = run_cli("demo", "--output", "json")
     assert result.exit_code == 0, result.stdout[-2000:]
     document = result.json()
     assert document["failures"] == 0
     by_cause = {e["root_cause"]: e for e in document["estates"]}
-    assert set(by_cause) == {*ROOT_CAUSES, HEALTHY}
-    for cause in ROOT_CAUSES:
+    assert set(by_cause) == {*ROOT_CAUSES, LB_TARGET_BLOCKED, HEALTHY}
+    for cause in (*ROOT_CAUSES, LB_TARGET_BLOCKED):
         estate = by_cause[cause]
         assert estate["detected"], estate
         assert cause in estate["root_causes"]

@@ -140,3 +140,35 @@ def test_a_dry_run_is_applied_later_by_its_run_id(aws: MotoAws, cli_env: Path) -
     no_apply = run_cli("fix", "--plan", dry["run_id"])
     assert no_apply.exit_code == 2
     assert "add --apply" in no_apply.stderr
+
+
+def test_fix_flow_reuses_the_diagnosis_it_is_given(aws: MotoAws, tmp_path: Path) -> None:
+    """A caller that diagnosed first (the demo) hands its diagnosis to fix_flow: the
+    outcome carries that very diagnosis (the flow is not evaluated a second time) and
+    the plan is the one a fresh diagnosis gives; a diagnosis of another flow is refused."""
+    from netmend.app.diagnosis import diagnose
+    from netmend.app.fixing import fix_flow, make_runner
+    from netmend.aws.collector import collect_inventory
+    from netmend.config import NetmendConfig
+    from netmend.playbook import load_playbooks
+    from netmend.reach import make_flow
+
+    estate = build_estate(aws.ec2, "wrong-port")
+    inventory = collect_inventory(aws.clients(), vpc_ids=[estate.vpc_id], quotas=False)
+    flow = make_flow(inventory, estate.source, estate.destination, port=estate.port)
+    runner = make_runner(aws.clients(), NetmendConfig(state_dir=tmp_path / "state"))
+    playbooks = load_playbooks()
+    found = diagnose(inventory, flow)
+
+    given = fix_flow(runner, inventory, flow, playbooks, apply=False, diagnosis=found)
+    fresh = fix_flow(runner, inventory, flow, playbooks, apply=False)
+
+    assert given.diagnosis is found
+    assert fresh.diagnosis is not found
+    assert fresh.diagnosis == found
+    # The same plan, up to the run id written into each rule's description.
+    assert [c.summary for c in given.plan.changes] == [c.summary for c in fresh.plan.changes]
+    assert given.plan.changes
+    other = make_flow(inventory, estate.source, estate.destination, port=22)
+    with pytest.raises(ValueError, match="another flow"):
+        fix_flow(runner, inventory, other, playbooks, apply=False, diagnosis=found)

@@ -17,7 +17,16 @@ ENGINE = Path(__file__).resolve().parents[2] / "engine"
 PACKAGE = ENGINE / "netmend"
 
 # The faces: they parse, call the core and render. Nothing in the core imports them.
-FACES = ("netmend.cli", "netmend.render", "netmend.chatops", "netmend.demo", "netmend.watch")
+# netmend.aws_lambda is the Lambda face of the event worker (a top-level module because
+# the Lambda handler setting names it: netmend.aws_lambda.handler).
+FACES = (
+    "netmend.cli",
+    "netmend.render",
+    "netmend.chatops",
+    "netmend.demo",
+    "netmend.watch",
+    "netmend.aws_lambda",
+)
 # What each lower layer may import from netmend (itself always).
 MAY_IMPORT = {
     "netmend.model": (),

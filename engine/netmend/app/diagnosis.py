@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from netmend.app.requests import DiagnoseRequest
+from netmend.app.requests import DiagnoseRequest, Target
 from netmend.model import Inventory
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
 from netmend.reach import Evaluation, Flow, Hop, evaluate
 from netmend.reach.causes.classify import classify
 from netmend.reach.causes.model import RootCause
+from netmend.reach.target_health import TargetHealthReport
 
 __all__ = [
     "BLIND_SPOTS",
@@ -23,8 +24,10 @@ __all__ = [
     "Diagnosis",
     "diagnose",
     "diagnose_request",
+    "diagnose_target_health",
     "diagnosis_to_json",
     "flow_limits",
+    "target_health_to_json",
 ]
 
 # diagnose's exit code for a flow that is blocked (0 reachable, 2 bad input).
@@ -102,6 +105,14 @@ def diagnose_request(request: DiagnoseRequest) -> Diagnosis:
     return diagnose(estate, flow, conntrack_rises=rises)
 
 
+def diagnose_target_health(target: Target, reference: str) -> TargetHealthReport:
+    """``netmend diagnose --target-health TG`` for any face: each registered target's
+    health-check flow from the load balancer's nodes, and where it is dropped."""
+    from netmend.reach.target_health import target_health
+
+    return target_health(target.inventory(), reference)
+
+
 def flow_limits(flow: Flow) -> list[str]:
     notes = []
     if flow.protocol not in (TCP, UDP):
@@ -151,6 +162,7 @@ def diagnosis_to_json(diagnosis: Diagnosis) -> dict[str, Any]:
                 "leg": e.leg.value,
                 "rules": list(e.rules),
                 "detail": e.detail,
+                "segment": e.segment,
             }
             for e in ev.explanations
         ],
@@ -182,4 +194,69 @@ def diagnosis_to_json(diagnosis: Diagnosis) -> dict[str, Any]:
         "tracked": ev.tracked,
         "conntrack_allowance_exceeded": diagnosis.conntrack,
         "notes": list(ev.notes) + flow_limits(diagnosis.flow),
+    }
+
+
+def _cause_json(cause: RootCause) -> dict[str, Any]:
+    return {
+        "playbook": cause.playbook,
+        "resource": cause.resource,
+        "summary": cause.summary,
+        "leg": cause.leg.value,
+        "direction": cause.direction.value if cause.direction else None,
+        "evidence": cause.evidence,
+    }
+
+
+def target_health_to_json(report: TargetHealthReport) -> dict[str, Any]:
+    """``diagnose --target-health --output json``: each target, its health-check flow and
+    where it is dropped, and the root causes (``lb-target-blocked``)."""
+    group = report.target_group
+    targets = []
+    for verdict in report.targets:
+        check = verdict.check
+        health = check.target.health
+        targets.append(
+            {
+                "target": check.target.target_id,
+                "port": check.port,
+                "health_check_port": check.health_port,
+                "load_balancer": check.load_balancer.name,
+                "network_interface": check.eni.network_interface_id if check.eni else None,
+                "state": health.state,
+                "reason": health.reason,
+                "description": health.description,
+                "network_blocks": verdict.network_blocks,
+                "verdict": verdict.verdict,
+                "health_checks": [
+                    {
+                        "from": leg.node.primary_ip,
+                        "node": leg.node.network_interface_id,
+                        "reachable": leg.evaluation.reachable,
+                        "explanations": [
+                            {
+                                "code": e.code,
+                                "component": e.component,
+                                "direction": e.direction.value if e.direction else None,
+                                "detail": e.detail,
+                            }
+                            for e in leg.evaluation.explanations
+                        ],
+                    }
+                    for leg in check.health_checks
+                ],
+            }
+        )
+    return {
+        "target_group": group.name,
+        "target_group_arn": group.target_group_arn,
+        "load_balancers": [b.name for b in report.load_balancers],
+        "health_check": {
+            "protocol": group.health_check_protocol,
+            "port": group.health_check_port,
+            "path": group.health_check_path,
+        },
+        "network_ok": report.network_ok,
+        "targets": targets,
+        "root_causes": [_cause_json(c) for c in report.causes],
     }

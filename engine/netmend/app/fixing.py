@@ -15,7 +15,6 @@ from typing import Any
 from netmend.app.diagnosis import Diagnosis, diagnose
 from netmend.app.requests import FixRequest
 from netmend.approval import Approver, PolicyApprover, TerminalApprover, YesApprover
-from netmend.audit import AuditLog
 from netmend.aws.session import AwsClients
 from netmend.config import NetmendConfig
 from netmend.errors import BadInputError, NetmendError
@@ -25,7 +24,6 @@ from netmend.reach import Flow, evaluate
 from netmend.run.plan import Plan, new_run_id
 from netmend.run.result import RunResult
 from netmend.run.runner import Runner
-from netmend.store import RunStore
 from netmend.verify.run import IntentCheck, with_states
 
 __all__ = [
@@ -67,15 +65,16 @@ def make_runner(
     Without ``approver``: ``--yes`` approves what the policy lets through, else the
     person at the terminal is asked (and without a terminal the run is refused).
     """
+    from netmend.store.state import open_state
     from netmend.verify.analyzer import runner_verifiers
 
     fallback = approver or (YesApprover() if yes else TerminalApprover())
-    store = RunStore(config.state_dir)
+    state = open_state(config, clients)  # local folder, or S3 + DynamoDB (many workers)
     return Runner(
         clients,
-        store,
+        state.runs,
         PolicyApprover(config.policy, fallback),
-        AuditLog(config.audit_path),
+        state.audit,
         # Reachability Analyzer exists only on AWS itself: `auto` elsewhere (moto, a
         # proxy) verifies locally.
         verifiers=runner_verifiers(clients, verify_method),
@@ -199,15 +198,20 @@ def fix_flow(
     verify_method: str = "local",
     intents: Sequence[IntentCheck] | None = None,
     on_plan: Callable[[Plan], str | None] | None = None,
+    diagnosis: Diagnosis | None = None,
 ) -> FixOutcome:
     """Diagnose ``flow``, propose one plan for all its root causes, and run it.
 
     Without ``apply`` this is the dry run: the plan is recorded, nothing is written.
     ``on_plan`` sees the plan before it runs (to show the diff) and may return the
-    diff text the approver shows. Raises ProposalRefusedError when no playbook can
-    propose anything.
+    diff text the approver shows. ``diagnosis`` is the caller's own diagnosis of
+    ``flow`` on ``inventory`` (the demo shows it first): the flow is then not evaluated
+    again; only the plan's projected after-state is. Raises ProposalRefusedError when
+    no playbook can propose anything.
     """
-    found = diagnose(inventory, flow)
+    if diagnosis is not None and diagnosis.flow != flow:
+        raise ValueError("fix_flow: the diagnosis given is of another flow")
+    found = diagnosis if diagnosis is not None else diagnose(inventory, flow)
     plan = propose_plan(
         inventory,
         flow,

@@ -14,11 +14,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from netmend.app.requests import RollbackRequest, ShowRunRequest
+from netmend.app.requests import RollbackRequest, ShowRunRequest, Target
 from netmend.approval.decision import Approver
 from netmend.run.plan import Plan
 from netmend.run.result import RunResult
 from netmend.store.records import JournalEntry, RunStatus
+from netmend.store.runs import RunStore
 
 __all__ = [
     "RunDetails",
@@ -76,8 +77,19 @@ class RunDetails(BaseModel):
         }
 
 
+def _run_store(config_file: Path | None, target: Target | None) -> RunStore:
+    """The config's run records: a local folder, or S3 + DynamoDB (then via ``target``)."""
+    from netmend.config import load_config
+    from netmend.store.state import needs_aws, open_state
+
+    settings = load_config(config_file)
+    clients = (target or Target(config_file=config_file)).clients() if needs_aws(settings) else None
+    return open_state(settings, clients).runs
+
+
 def list_runs(
     config_file: Path | None = None,
+    target: Target | None = None,
     *,
     statuses: Collection[RunStatus] = (),
     show_all: bool = False,
@@ -88,12 +100,9 @@ def list_runs(
     By default the runs that wrote or tried to (and those held for approval); saved
     plans too with ``show_all``; only the given ``statuses`` when any are named.
     """
-    from netmend.config import load_config
-    from netmend.store import RunStore
-
     runs = [
         r
-        for r in RunStore(load_config(config_file).state_dir).list_runs()
+        for r in _run_store(config_file, target).list_runs()
         if ((r.status in statuses) if statuses else (show_all or r.wrote))
     ][:limit]
     return RunList(
@@ -113,21 +122,17 @@ def list_runs(
     )
 
 
-def prune_plans(older_than: timedelta, config_file: Path | None = None) -> list[str]:
+def prune_plans(
+    older_than: timedelta, config_file: Path | None = None, target: Target | None = None
+) -> list[str]:
     """Delete saved plans started more than ``older_than`` ago; runs that wrote are kept
     (their snapshots and journals are what a rollback and an audit need)."""
-    from netmend.config import load_config
-    from netmend.store import RunStore
-
-    return RunStore(load_config(config_file).state_dir).prune_plans(older_than)
+    return _run_store(config_file, target).prune_plans(older_than)
 
 
-def show_run(request: ShowRunRequest) -> RunDetails:
+def show_run(request: ShowRunRequest, target: Target | None = None) -> RunDetails:
     """One run: its plan, its journal of API calls and its result (exit 2: unknown id)."""
-    from netmend.config import load_config
-    from netmend.store import RunStore
-
-    record = RunStore(load_config(request.config_file).state_dir).load_run(request.run_id)
+    record = _run_store(request.config_file, target).load_run(request.run_id)
     return RunDetails(
         run_id=request.run_id,
         status=record.status,

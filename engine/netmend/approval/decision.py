@@ -19,6 +19,7 @@ class DecisionOutcome(StrEnum):
     REFUSED = "refused"  # no one could be asked, or a rule forbids the plan
     EXPIRED = "expired"  # a request for approval timed out (ChatOps)
     UNAUTHORISED = "unauthorised"  # the one who answered may not approve
+    PENDING = "pending"  # held for a person (unattended runs): the run is needs_approval
 
 
 class Decision(BaseModel):

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from netmend.approval.windows import parse_window
 from netmend.model import SecurityGroup, SgRule
 from netmend.model.protocol import ALL, TCP, UDP, normalise_protocol
 from netmend.model.rules import sg_rule_key
@@ -68,6 +69,18 @@ class Policy(BaseModel):
     # key -> value; a None value protects any resource carrying the key at all.
     protected_tags: dict[str, str | None] = Field(default_factory=_default_protected_tags)
     max_changes: int | None = Field(default=20, ge=1)
+    # Unattended runs (the event worker) only: how many changes may be applied per clock
+    # hour across all workers, and when (netmend.approval.windows). Outside a window,
+    # or over the budget, a run is held for a person rather than applied.
+    max_changes_per_hour: int | None = Field(default=None, ge=1)
+    change_windows: tuple[str, ...] = ()
+
+    @field_validator("change_windows")
+    @classmethod
+    def _windows(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for window in value:
+            parse_window(window)  # ValueError names the window and what is wrong
+        return value
 
     @field_validator("protected_tags", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import structlog
 
+from netmend.aws.balancing import read_load_balancing
 from netmend.aws.gateways import (
     read_egress_only_internet_gateways,
     read_elastic_ips,
@@ -138,6 +139,7 @@ def collect_inventory(
         include_aws_managed=_referenced_prefix_lists(groups, route_tables),
         page_size=page_size,
     )
+    load_balancers, target_groups = read_load_balancing(clients, vpc_ids=scope)
     inventory = Inventory(
         account_id=_account_id(vpcs, groups),
         region=clients.region,
@@ -166,6 +168,8 @@ def collect_inventory(
         skipped=tuple(skipped),
         # -- end issue 9 -------------------------------------------------------------
         quotas=read_quotas(clients) if quotas else Quotas(),
+        load_balancers=load_balancers,
+        target_groups=target_groups,
     )
     log.info(
         "inventory collected",

@@ -5,7 +5,10 @@ other error becomes ``AwsCallError``). Calls are idempotent where AWS lets them 
 an authorize that finds its rule (``InvalidPermission.Duplicate``), a revoke or delete
 that finds nothing to remove (``*.NotFound``) already had its effect, so they count as
 done. ``NetworkAclEntryAlreadyExists`` counts as done only if the entry there is the
-one wanted; a different entry under that number is a real conflict.
+one wanted; a different entry under that number is a real conflict. A call whose
+answer never came (connection reset, read timeout) is not re-sent blindly: it raises
+AwsOutcomeUnknownError, which the runner resolves by reading the resource back
+(``netmend.run.unknown``).
 
 CreateSecurityGroup is made for a group a plan creates (an overflow group); its answer's
 GroupId is returned so the runner can name the group in later calls. DeleteSecurityGroup
@@ -30,7 +33,7 @@ from netmend.aws.collector import (
     collect_network_interfaces,
     collect_security_groups,
 )
-from netmend.aws.created import interfaces_carrying
+from netmend.aws.created import groups_tagged_for_run, interfaces_carrying
 from netmend.aws.parse import parse_acl_entry
 from netmend.aws.session import AwsClients
 from netmend.errors import AwsCallError, NetmendError
@@ -40,6 +43,7 @@ from netmend.model.created import (
     CREATED_BY_TAG,
     CREATED_BY_VALUE,
     DELETE_GROUP_API,
+    RUN_ID_TAG,
     has_placeholder,
 )
 from netmend.model.rules import acl_entry_content
@@ -48,6 +52,7 @@ __all__ = [
     "WRITE_APIS",
     "ChangeOutcome",
     "apply_change",
+    "created_group_of",
     "read_resource",
     "read_resources",
     "snapshot_kind",
@@ -164,9 +169,13 @@ def apply_change(clients: AwsClients, change: Change) -> ChangeOutcome:
             code="InvalidGroup.NotFound",
             message="the group is gone",
         )
+    return _send(clients, change)
+
+
+def _send(clients: AwsClients, change: Change) -> ChangeOutcome:
     method = getattr(_client(clients, change.service), xform_name(change.api))
     try:
-        response: dict[str, Any] = clients.call(method, **change.params)
+        response: dict[str, Any] = clients.call.write(method, **change.params)
     except AwsCallError as error:
         done = error.code in _DONE_CODES.get(change.api, frozenset()) or (
             change.api == "CreateNetworkAclEntry"
@@ -195,6 +204,24 @@ def apply_change(clients: AwsClients, change: Change) -> ChangeOutcome:
         created_rule_ids=created,
         created_id=str(new_id) if new_id else None,
     )
+
+
+def created_group_of(clients: AwsClients, change: Change) -> str | None:
+    """The group a CreateSecurityGroup change made, found by its run tag and name, if any
+    (how a create whose answer was lost is resolved)."""
+    tags = {
+        t["Key"]: t["Value"]
+        for spec in change.params.get("TagSpecifications", ())
+        for t in spec.get("Tags", ())
+    }
+    run_id = tags.get(RUN_ID_TAG)
+    if not run_id:
+        return None
+    ids = groups_tagged_for_run(clients, run_id)
+    for group in collect_security_groups(clients, list(ids)) if ids else ():
+        if group.group_name == change.params.get("GroupName"):
+            return group.group_id
+    return None
 
 
 def snapshot_kind(resource_id: str) -> str | None:

@@ -44,7 +44,7 @@ __all__ = [
     "ReachabilityAnalyzerError",
     "VerificationTimeoutError",
     "analyze_path",
-    "analyzer_unavailable",
+    "analyzer_cannot_answer",
     "delete_leftovers",
     "find_leftovers",
     "path_request",
@@ -415,7 +415,7 @@ def _refusal(error: Exception, operation: str, where: str) -> str:
     return f"{operation} failed{where}: {error}"
 
 
-def analyzer_unavailable(clients: AwsClients, flow: Flow | None, *, on_aws: bool) -> str | None:
+def analyzer_cannot_answer(clients: AwsClients, flow: Flow | None, *, on_aws: bool) -> str | None:
     """Why Reachability Analyzer cannot verify ``flow`` here, or None when it can.
 
     A flow it cannot take (ICMP, IPv6, outside source) is not refused here: the run

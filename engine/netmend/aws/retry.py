@@ -43,7 +43,7 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
-from netmend.errors import AwsCallError, AwsConnectionError, NetmendError
+from netmend.errors import AwsCallError, AwsConnectionError, AwsOutcomeUnknownError, NetmendError
 
 __all__ = [
     "CREDENTIAL_ERROR_CODES",
@@ -55,6 +55,7 @@ __all__ = [
     "aws_call",
     "error_code",
     "is_retryable",
+    "is_retryable_write",
     "translate_error",
 ]
 
@@ -156,6 +157,13 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, ConnectTimeoutError | ReadTimeoutError)
 
 
+def is_retryable_write(error: BaseException) -> bool:
+    """For a write, only what says it was not carried out retries: throttling and 5xx
+    answers, connect failures. A read timeout does not: the write may have been made, and
+    sending it again would be a guess (the caller reads the state back instead)."""
+    return is_retryable(error) and not isinstance(error, ReadTimeoutError)
+
+
 def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
@@ -213,13 +221,16 @@ def translate_error(
         )
     if isinstance(error, BotoConnectionError | ReadTimeoutError):
         where = endpoint or _one_line(getattr(error, "kwargs", {}).get("endpoint_url", "AWS"))
-        return AwsConnectionError(
+        # A read timeout came after the request was sent: its outcome is unknown.
+        kind = AwsOutcomeUnknownError if isinstance(error, ReadTimeoutError) else AwsConnectionError
+        return kind(
             f"cannot reach {service} at {where.rstrip('/')}: {_connection_reason(error)}; "
             "check --endpoint-url (or AWS_ENDPOINT_URL) and the network"
         )
     if isinstance(error, HTTPClientError):
+        # Connection closed or reset once the request was on its way: outcome unknown.
         where = endpoint or "AWS"
-        return AwsConnectionError(
+        return AwsOutcomeUnknownError(
             f"connection to {service} at {where.rstrip('/')} failed: {_one_line(error)}"
         )
     if isinstance(error, BotoCoreError) and not isinstance(
@@ -254,6 +265,20 @@ class AwsCaller:
 
     def __call__(self, method: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Call a bound boto3 client method, e.g. ``caller(ec2.describe_vpcs, VpcIds=[..])``."""
+        return self._bound(method, args, kwargs, is_retryable)
+
+    def write(self, method: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Like calling, for a write: retries only what surely was not carried out
+        (``is_retryable_write``); an unknown outcome raises AwsOutcomeUnknownError."""
+        return self._bound(method, args, kwargs, is_retryable_write)
+
+    def _bound(
+        self,
+        method: Callable[..., T],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        retry_if: Callable[[BaseException], bool],
+    ) -> T:
         client: Any = getattr(method, "__self__", None)
         name = getattr(method, "__name__", "call")
         operation, service, endpoint = name, "AWS", None
@@ -263,7 +288,11 @@ class AwsCaller:
             service = meta.service_model.service_id
             endpoint = meta.endpoint_url
         return self.run(
-            operation, lambda: method(*args, **kwargs), service=service, endpoint=endpoint
+            operation,
+            lambda: method(*args, **kwargs),
+            service=service,
+            endpoint=endpoint,
+            retry_if=retry_if,
         )
 
     def run(
@@ -273,13 +302,14 @@ class AwsCaller:
         *,
         service: str = "AWS",
         endpoint: str | None = None,
+        retry_if: Callable[[BaseException], bool] = is_retryable,
     ) -> T:
         """Run ``thunk`` (one AWS request) under the retry policy; translate its failure."""
         retrying = Retrying(
             stop=stop_after_attempt(self.policy.max_attempts),
             wait=self.policy.wait,
             sleep=self.policy.sleep,
-            retry=retry_if_exception(is_retryable),
+            retry=retry_if_exception(retry_if),
             before_sleep=_log_retry(operation, service),
             reraise=True,
         )

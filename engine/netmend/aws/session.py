@@ -28,6 +28,7 @@ from netmend.errors import AwsConnectionError
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
     from mypy_boto3_service_quotas import ServiceQuotasClient
 
 __all__ = ["AwsClients", "AwsOptions", "make_clients", "resolve_region", "valid_region_name"]
@@ -111,7 +112,7 @@ def _dedupe_search_paths() -> None:
 class AwsClients:
     """The clients for one account and region, and the caller that retries their calls.
 
-    ``ec2`` is made at once; ``service_quotas`` only when first used.
+    ``ec2`` is made at once; ``service_quotas`` and ``elbv2`` only when first used.
     """
 
     def __init__(
@@ -126,6 +127,7 @@ class AwsClients:
         self.region = region
         self._endpoint_url = endpoint_url
         self.call = call
+        self._others: dict[str, Any] = {}
         self.ec2: EC2Client = self._client_or_raise("ec2")
 
     @cached_property
@@ -134,9 +136,22 @@ class AwsClients:
         return client
 
     @cached_property
+    def elbv2(self) -> ElasticLoadBalancingv2Client:
+        client: ElasticLoadBalancingv2Client = self._client_or_raise("elbv2")
+        return client
+
+    @cached_property
     def cloudwatch(self) -> Any:
         """CloudWatch, for the ENA metrics ``netmend scan`` reads (made on first use)."""
         return self._client_or_raise("cloudwatch")
+
+    def client(self, service: str) -> Any:
+        """A client for another service (sqs, s3, dynamodb) on the same session and
+        endpoint, made on first use (the event worker's queue, state and locks)."""
+        made = self._others.get(service)
+        if made is None:
+            made = self._others[service] = self._client_or_raise(service)
+        return made
 
     @property
     def endpoint_url(self) -> str:

@@ -11,7 +11,6 @@ approvers clicking at the same instant (or two server processes) cannot both app
 
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from netmend.approval import ApprovalRequest
 from netmend.errors import BadInputError
-from netmend.store.atomic import atomic_write_text, fsync_dir
+from netmend.store.backend import LocalBackend, RecordBackend
 
 __all__ = [
     "AlreadyDecidedError",
@@ -100,13 +99,20 @@ def _new_request_id() -> str:
 
 
 class RequestStore:
-    def __init__(self, state_dir: Path) -> None:
-        self.folder = state_dir / "chatops" / "requests"
+    """Chat requests in the state: a local folder, or the S3 prefix many workers share
+    (a held run posted by the event worker is clicked on in ``serve slack``)."""
 
-    def _path(self, request_id: str, suffix: str = ".json") -> Path:
+    _FOLDER = "chatops/requests"
+
+    def __init__(self, state_dir: Path | RecordBackend) -> None:
+        self.backend: RecordBackend = (
+            LocalBackend(state_dir) if isinstance(state_dir, str | Path) else state_dir
+        )
+
+    def _key(self, request_id: str, suffix: str = ".json") -> str:
         if not request_id.startswith("req-") or not request_id[4:].isalnum():
             raise BadInputError(f"{request_id!r} is not an approval request id")
-        return self.folder / f"{request_id}{suffix}"
+        return f"{self._FOLDER}/{request_id}{suffix}"
 
     def create(
         self,
@@ -131,14 +137,16 @@ class RequestStore:
         return request
 
     def save(self, request: ChatRequest) -> None:
-        atomic_write_text(self._path(request.request_id), request.model_dump_json(indent=2))
+        self.backend.write(
+            self._key(request.request_id), request.model_dump_json(indent=2).encode("utf-8")
+        )
 
     def load(self, request_id: str) -> ChatRequest:
-        path = self._path(request_id)
+        data = self.backend.read(self._key(request_id))
+        if data is None:
+            raise BadInputError(f"no approval request {request_id}")
         try:
-            return ChatRequest.model_validate_json(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise BadInputError(f"no approval request {request_id}") from None
+            return ChatRequest.model_validate_json(data)
         except ValidationError as error:
             raise BadInputError(f"approval request {request_id} is unreadable: {error}") from None
 
@@ -164,18 +172,9 @@ class RequestStore:
         """Record the one decision; AlreadyDecidedError if another got there first."""
         if state is RequestState.PENDING:
             raise ValueError("a decision cannot make a request pending again")
-        marker = self._path(request_id, ".decided")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            raise AlreadyDecidedError(self.load(request_id)) from None
-        try:
-            os.write(fd, state.value.encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        fsync_dir(self.folder)
+        # Created only if absent (O_EXCL locally, If-None-Match in S3): one decision wins.
+        if not self.backend.create(self._key(request_id, ".decided"), state.value.encode()):
+            raise AlreadyDecidedError(self.load(request_id))
         decided = self.load(request_id).model_copy(
             update={
                 "state": state,
@@ -188,7 +187,10 @@ class RequestStore:
         return decided
 
     def pending(self) -> list[ChatRequest]:
-        if not self.folder.is_dir():
-            return []
-        found = [self.load(p.stem) for p in sorted(self.folder.glob("req-*.json"))]
+        ids = sorted(
+            name.removesuffix(".json")
+            for name in self.backend.files(self._FOLDER)
+            if name.startswith("req-") and name.endswith(".json")
+        )
+        found = [self.load(request_id) for request_id in ids]
         return [r for r in found if r.state is RequestState.PENDING]

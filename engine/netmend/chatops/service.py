@@ -37,7 +37,6 @@ from netmend.approval import (
     record_decision,
     request_for,
 )
-from netmend.audit import AuditLog
 from netmend.aws.session import AwsClients
 from netmend.chatops import content
 from netmend.chatops.approvals import GroupMembers, Verdict, judge_click
@@ -68,8 +67,9 @@ from netmend.playbook import PlaybookSet, load_playbooks
 from netmend.reach import Flow, make_flow
 from netmend.run.plan import Plan
 from netmend.run.runner import Runner
-from netmend.store import ACTIVE_STATUSES, RunStatus, RunStore
+from netmend.store import ACTIVE_STATUSES, RunStatus
 from netmend.store.records import APPLICABLE_STATUSES
+from netmend.store.state import needs_aws, open_state
 
 __all__ = ["ChatOps", "ChatReply", "ClickReply"]
 
@@ -123,9 +123,12 @@ class ChatOps:
         self.playbooks = playbooks or load_playbooks(config.playbook_dirs)
         self.verify_method = verify_method
         self.clock = clock
-        self.requests = RequestStore(config.state_dir)
-        self.runs = RunStore(config.state_dir)
-        self.audit = AuditLog(config.audit_path)
+        # The configured state: a local folder, or S3 + DynamoDB shared with the event
+        # worker, whose held runs are posted here for approval.
+        state = open_state(config, clients if needs_aws(config) else None)
+        self.requests = RequestStore(state.backend)
+        self.runs = state.runs
+        self.audit = state.audit
 
     # -- commands ------------------------------------------------------------------------
 

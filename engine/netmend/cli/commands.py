@@ -9,24 +9,25 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from netmend import __version__
 from netmend.cli.options import (
     ConfigFile,
-    Destination,
     EndpointUrl,
     IcmpCode,
     IcmpType,
     InventoryFile,
+    OptionalDestination,
+    OptionalSource,
     Output,
     Port,
     Profile,
     Protocol,
     Region,
-    Source,
+    TargetHealthOption,
     Verbose,
     aws_options,
     load_estate,
@@ -34,6 +35,7 @@ from netmend.cli.options import (
 from netmend.cli.playbooks import iam_policy_command, playbooks_app
 from netmend.cli.runs import fix, rollback, runs_app
 from netmend.cli.scan import scan
+from netmend.cli.watch import watch
 from netmend.errors import BadInputError, NetmendError
 from netmend.log import configure_logging
 from netmend.render.console import OutputFormat, emit_json, error_console, stdout_console
@@ -46,6 +48,8 @@ except ImportError:  # pragma: no cover - depends on the installed typer
         NoArgsIsHelpError,
         UsageError,
     )
+if TYPE_CHECKING:
+    from netmend.app.requests import Target
 
 __all__ = ["app", "main"]
 
@@ -69,8 +73,9 @@ serve_app = typer.Typer(help="Serve netmend to a chat platform.", no_args_is_hel
 
 @app.command()
 def diagnose(
-    source: Source,
-    destination: Destination,
+    source: OptionalSource = None,
+    destination: OptionalDestination = None,
+    target_health: TargetHealthOption = None,
     port: Port = None,
     protocol: Protocol = "tcp",
     icmp_type: IcmpType = None,
@@ -84,6 +89,8 @@ def diagnose(
 ) -> None:
     """Say whether SRC can reach DST, where the flow is dropped, and which root cause.
 
+    DST may be a load balancer (ARN, name or DNS name, with :PORT). With
+    --target-health TARGET_GROUP instead: why each target is unhealthy (network or host).
     Exit code: 0 reachable, 3 blocked, 2 bad input.
     """
     from netmend.app.diagnosis import EXIT_BLOCKED, diagnose_request, diagnosis_to_json
@@ -91,6 +98,13 @@ def diagnose(
     from netmend.render.diagnosis import render_diagnosis
 
     configure_logging(verbose=verbose)
+    target = Target(
+        region=region, profile=profile, endpoint_url=endpoint_url, inventory_file=inventory
+    )
+    if target_health is not None:
+        _diagnose_target_health(target_health, target, output)
+    if source is None or destination is None:
+        raise BadInputError("give --source and --destination (or --target-health TARGET_GROUP)")
     result = diagnose_request(
         DiagnoseRequest(
             flow=FlowRequest(
@@ -101,9 +115,7 @@ def diagnose(
                 icmp_type=icmp_type,
                 icmp_code=icmp_code,
             ),
-            target=Target(
-                region=region, profile=profile, endpoint_url=endpoint_url, inventory_file=inventory
-            ),
+            target=target,
         )
     )
     if output is OutputFormat.JSON:
@@ -113,11 +125,25 @@ def diagnose(
     raise typer.Exit(0 if result.reachable else EXIT_BLOCKED)
 
 
+def _diagnose_target_health(reference: str, target: Target, output: OutputFormat) -> None:
+    """``diagnose --target-health``: exit 0 when the network admits every health check."""
+    from netmend.app.diagnosis import EXIT_BLOCKED, diagnose_target_health, target_health_to_json
+    from netmend.render.diagnosis import render_target_health
+
+    report = diagnose_target_health(target, reference)
+    if output is OutputFormat.JSON:
+        emit_json(target_health_to_json(report))
+    else:
+        stdout_console().print(render_target_health(report))
+    raise typer.Exit(0 if report.network_ok else EXIT_BLOCKED)
+
+
 # Help lists commands in registration order: the order an engineer uses them in.
 app.command()(fix)
 app.command()(rollback)
 app.add_typer(runs_app, name="runs")
 app.command()(scan)
+app.command()(watch)
 
 
 @app.command()
@@ -223,6 +249,53 @@ def demo(
     raise typer.Exit(run_demo(json_output=output is OutputFormat.JSON))
 
 
+audit_app = typer.Typer(help="The audit trail: check that it is intact.", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", help="An audit trail file (default: the state dir's).", dir_okay=False
+        ),
+    ] = None,
+    config: ConfigFile = None,
+    output: Output = OutputFormat.TEXT,
+) -> None:
+    """Check the audit trail's hash chain; name the first edited, removed or inserted record.
+
+    Exit code: 0 intact, 1 broken, 2 bad input.
+    """
+    from netmend.audit import AuditLog
+    from netmend.config import load_config
+
+    path = file if file is not None else load_config(config).audit_path
+    if file is not None and not file.is_file():
+        raise BadInputError(f"audit trail {file} not found")
+    report = AuditLog(path).verify()
+    if output is OutputFormat.JSON:
+        emit_json(
+            {
+                "file": str(path),
+                "records": report.records,
+                "intact": report.intact,
+                "first_broken": None
+                if report.intact
+                else {"record": report.broken_line, "reason": report.reason},
+            }
+        )
+    elif report.intact:
+        stdout_console().print(f"{path}: {report.records} record(s), hash chain intact")
+    else:
+        stdout_console().print(
+            f"{path}:{report.broken_line}: record {report.broken_line} is broken: {report.reason}",
+            markup=False,
+            highlight=False,
+        )
+    raise typer.Exit(0 if report.intact else 1)
+
+
 @serve_app.command("slack")
 def serve_slack_command(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -273,6 +346,7 @@ def serve_slack_command(
 
 app.add_typer(serve_app, name="serve")
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(audit_app, name="audit")
 app.add_typer(playbooks_app, name="playbooks")
 app.command("iam-policy")(iam_policy_command)
 

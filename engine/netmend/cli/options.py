@@ -20,6 +20,8 @@ __all__ = [
     "IcmpCode",
     "IcmpType",
     "InventoryFile",
+    "OptionalDestination",
+    "OptionalSource",
     "Output",
     "PlaybookDirs",
     "Port",
@@ -27,6 +29,7 @@ __all__ = [
     "Protocol",
     "Region",
     "Source",
+    "TargetHealthOption",
     "Verbose",
     "aws_options",
     "load_estate",
@@ -35,7 +38,34 @@ __all__ = [
 
 # The flow, as `diagnose` and `fix` take it.
 Source = Annotated[str, typer.Option("--source", "-s", help="Instance id, ENI id or IP.")]
-Destination = Annotated[str, typer.Option("--destination", "-d", help="Instance id, ENI id or IP.")]
+Destination = Annotated[
+    str,
+    typer.Option(
+        "--destination",
+        "-d",
+        help="Instance id, ENI id, IP, or a load balancer (ARN, name or DNS name)[:PORT].",
+    ),
+]
+# diagnose: either a flow (--source/--destination) or --target-health.
+OptionalSource = Annotated[
+    str | None, typer.Option("--source", "-s", help="Instance id, ENI id or IP.")
+]
+OptionalDestination = Annotated[
+    str | None,
+    typer.Option(
+        "--destination",
+        "-d",
+        help="Instance id, ENI id, IP, or a load balancer (ARN, name or DNS name)[:PORT].",
+    ),
+]
+TargetHealthOption = Annotated[
+    str | None,
+    typer.Option(
+        "--target-health",
+        help="A target group (ARN or name): explain why its targets are unhealthy.",
+        show_default=False,
+    ),
+]
 Port = Annotated[int | None, typer.Option("--port", "-p", help="Destination port (TCP and UDP).")]
 Protocol = Annotated[
     str, typer.Option("--protocol", help="tcp, udp, icmp, icmpv6, -1 (all) or a number.")

@@ -9,6 +9,7 @@ import typer
 from rich.text import Text
 
 from netmend.cli.options import Output, playbook_dirs
+from netmend.errors import BadInputError
 from netmend.render.console import OutputFormat, emit_json, stdout_console
 
 __all__ = ["iam_policy_command", "playbooks_app"]
@@ -115,9 +116,22 @@ def iam_policy_command(
         list[Path] | None,
         typer.Option("--playbooks", help="Another folder of playbooks (repeatable)."),
     ] = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Add the event worker's queue, state and locks.")
+    ] = False,
+    queue_arn: Annotated[
+        str | None, typer.Option("--queue-arn", help="With --watch: the SQS queue's ARN.")
+    ] = None,
+    state_url: Annotated[
+        str | None, typer.Option("--state-url", help="With --watch: s3://BUCKET/PREFIX.")
+    ] = None,
+    lock_table_arn: Annotated[
+        str | None, typer.Option("--lock-table-arn", help="With --watch: the table's ARN.")
+    ] = None,
     output: Output = OutputFormat.JSON,
 ) -> None:
-    """Print the IAM policy netmend needs: describe calls plus the playbooks' actions.
+    """Print the IAM policy netmend needs: describe calls plus the playbooks' actions
+    (and, with --watch, the event worker's queue, state bucket and lock table).
 
     The policy is a JSON document whichever ``--output`` is asked for (paste it into IAM).
     """
@@ -125,4 +139,13 @@ def iam_policy_command(
 
     loaded = load_playbooks(playbook_dirs(playbooks_dir))
     chosen = [loaded.require(i) for i in playbook] if playbook else list(loaded)
-    emit_json(iam_policy(chosen))
+    document = iam_policy(chosen)
+    if watch:
+        from netmend.watch.iam import watch_statements
+
+        document["Statement"] += watch_statements(
+            queue_arn=queue_arn, state_url=state_url, lock_table_arn=lock_table_arn
+        )
+    elif queue_arn or state_url or lock_table_arn:
+        raise BadInputError("--queue-arn, --state-url and --lock-table-arn go with --watch")
+    emit_json(document)

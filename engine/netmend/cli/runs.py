@@ -247,12 +247,16 @@ def runs_list(
         int | None, typer.Option("--limit", min=1, help="At most this many (newest first).")
     ] = None,
     config: ConfigFile = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
     output: Output = OutputFormat.TEXT,
 ) -> None:
     """Runs that wrote (or tried to), newest first; --all adds the saved plans.
 
     A run killed mid-apply shows as interrupted.
     """
+    from netmend.app.requests import Target
     from netmend.app.runs import list_runs
     from netmend.render.runs import render_runs
     from netmend.store.records import RunStatus
@@ -264,7 +268,9 @@ def runs_list(
         except ValueError:
             choices = ", ".join(s.value for s in RunStatus)
             raise BadInputError(f"unknown --status {name!r}: use {choices}") from None
-    listed = list_runs(config, statuses=wanted, show_all=show_all, limit=limit)
+    # The AWS options reach the state when it is in S3 / DynamoDB (issue 14).
+    target = Target(region=region, profile=profile, endpoint_url=endpoint_url, config_file=config)
+    listed = list_runs(config, target, statuses=wanted, show_all=show_all, limit=limit)
     if output is OutputFormat.JSON:
         emit_json(listed.to_json())
         return
@@ -280,13 +286,18 @@ def runs_prune(
         ),
     ],
     config: ConfigFile = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
     output: Output = OutputFormat.TEXT,
 ) -> None:
     """Delete saved plans (dry runs) older than DURATION; runs that wrote are kept."""
+    from netmend.app.requests import Target
     from netmend.app.runs import prune_plans
     from netmend.store.duration import parse_duration
 
-    removed = prune_plans(parse_duration(older_than), config)
+    target = Target(region=region, profile=profile, endpoint_url=endpoint_url, config_file=config)
+    removed = prune_plans(parse_duration(older_than), config, target)
     if output is OutputFormat.JSON:
         emit_json({"removed": removed, "older_than": older_than})
     else:
@@ -297,17 +308,21 @@ def runs_prune(
 def runs_show(
     run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="The run to show.")],
     config: ConfigFile = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
     output: Output = OutputFormat.TEXT,
 ) -> None:
     """One run: its plan as a diff, its journal of API calls, and its result."""
     from rich.table import Table
 
-    from netmend.app.requests import ShowRunRequest
+    from netmend.app.requests import ShowRunRequest, Target
     from netmend.app.runs import show_run
     from netmend.render.diff import render_plan
     from netmend.render.runs import render_approval_and_verification, started_text
 
-    record = show_run(ShowRunRequest(run_id=run_id, config_file=config))
+    target = Target(region=region, profile=profile, endpoint_url=endpoint_url, config_file=config)
+    record = show_run(ShowRunRequest(run_id=run_id, config_file=config), target)
     if output is OutputFormat.JSON:
         emit_json(record.to_json())
         return

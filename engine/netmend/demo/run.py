@@ -18,12 +18,13 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from netmend.app.diagnosis import diagnose
+from netmend.app.diagnosis import Diagnosis, diagnose
 from netmend.app.fixing import fix_flow, make_runner
 from netmend.approval import YesApprover
 from netmend.aws.collector import collect_inventory
 from netmend.aws.session import AwsClients, AwsOptions, make_clients
 from netmend.config import NetmendConfig
+from netmend.demo.balanced import build_unhealthy_targets
 from netmend.demo.estates import BuiltEstate, build_all
 from netmend.demo.sandbox import SANDBOX_REGION, sandbox_endpoint
 from netmend.errors import NetmendError
@@ -48,6 +49,7 @@ class EstateReport:
     causes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     flow: Flow | None = None
+    diagnosis: Diagnosis | None = None  # of ``flow``, reused by the fix
     fix_status: str = "-"
     changes: list[str] = field(default_factory=list)
     verified: bool | None = None
@@ -99,6 +101,7 @@ def _diagnose_estate(clients: AwsClients, estate: BuiltEstate) -> EstateReport:
     )
     report.flow = flow
     result = diagnose(inventory, flow)
+    report.diagnosis = result
     report.reachable = result.reachable
     blocking = result.evaluation.blocking
     report.blocked_at = blocking.component if blocking else None
@@ -125,7 +128,13 @@ def _fix_estate(
     )
     try:
         outcome = fix_flow(
-            runner, report.inventory, report.flow, playbooks, apply=True, change_id="DEMO-1"
+            runner,
+            report.inventory,
+            report.flow,
+            playbooks,
+            apply=True,
+            change_id="DEMO-1",
+            diagnosis=report.diagnosis,
         )
     except NetmendError as error:
         report.fix_status = "refused"
@@ -245,10 +254,14 @@ def run_demo(*, json_output: bool = False) -> int:
     with sandbox_endpoint() as endpoint:
         clients = make_clients(AwsOptions(region=SANDBOX_REGION, endpoint_url=endpoint))
         if not json_output:
-            console.print(f"sandbox: moto EC2 at {endpoint} ({SANDBOX_REGION}), no AWS account")
+            console.print(
+                f"sandbox: moto EC2 and ELBv2 at {endpoint} ({SANDBOX_REGION}), no AWS account"
+            )
         with work_status("demo") as step:
             step("building the runbook's broken estates in moto")
             estates = build_all(clients.ec2)
+            # The load-balancer estate needs ELBv2 beside EC2 (moto's server has both).
+            estates.append(build_unhealthy_targets(clients.ec2, clients.elbv2))
             reports = []
             for n, estate in enumerate(estates, start=1):
                 step(f"diagnosing {estate.name} ({n}/{len(estates)})")

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from netmend.model.balancing import (
+    Listener,
+    LoadBalancer,
+    LoadBalancerZone,
+    Target,
+    TargetGroup,
+    TargetHealth,
+)
 from netmend.model.compute import GROUPLESS_INTERFACE_TYPES, Instance, NetworkInterface
 from netmend.model.gateways import (
     EgressOnlyInternetGateway,
@@ -41,6 +49,9 @@ __all__ = [
     "Instance",
     "InternetGateway",
     "Inventory",
+    "Listener",
+    "LoadBalancer",
+    "LoadBalancerZone",
     "ManagedPrefixList",
     "NatGateway",
     "NetworkAcl",
@@ -55,6 +66,9 @@ __all__ = [
     "SgRule",
     "SkippedItem",
     "Subnet",
+    "Target",
+    "TargetGroup",
+    "TargetHealth",
     "TransitGateway",
     "TransitGatewayAttachment",
     "Vpc",

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from netmend.model.balancing import LoadBalancer, TargetGroup
 from netmend.model.compute import Instance, NetworkInterface
 from netmend.model.gateways import (
     EgressOnlyInternetGateway,
@@ -82,6 +83,9 @@ class Inventory(BaseModel):
     skipped: tuple[SkippedItem, ...] = ()  # describe items that could not be read
     # -- end issue 9 -----------------------------------------------------------------
     quotas: Quotas = Field(default_factory=Quotas)
+    # Elastic Load Balancing v2 (model/balancing.py; the evaluator's hop: reach/balancer/)
+    load_balancers: tuple[LoadBalancer, ...] = ()
+    target_groups: tuple[TargetGroup, ...] = ()
 
     _by_id: dict[str, Any] = PrivateAttr(default_factory=dict)
     _enis_by_ip: dict[str, list[NetworkInterface]] = PrivateAttr(default_factory=dict)
@@ -150,6 +154,11 @@ class Inventory(BaseModel):
             by_id[pcx.vpc_peering_connection_id] = pcx
         for tgw in self.transit_gateway_attachments:
             by_id[tgw.transit_gateway_attachment_id] = tgw
+        # load balancers and target groups by ARN (by name: model.balancing.find_load_balancer)
+        for balancer in self.load_balancers:
+            by_id[balancer.load_balancer_arn] = balancer
+        for target_group in self.target_groups:
+            by_id[target_group.target_group_arn] = target_group
         for eigw in self.egress_only_internet_gateways:
             by_id[eigw.egress_only_internet_gateway_id] = eigw
         for gateway in self.transit_gateways:

@@ -22,6 +22,7 @@ from netmend.playbook.registry import (
     get_verifier,
     invert_change,
 )
+from netmend.playbook.root_causes import root_cause_ids
 from netmend.playbook.schema import Approval, Playbook, Step, playbook_json_schema
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "load_playbooks",
     "playbook_json_schema",
     "propose_plan",
+    "root_cause_ids",
     "run_playbook",
     "sanitize_description",
     "validate_path",

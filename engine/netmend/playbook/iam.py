@@ -22,6 +22,14 @@ READ_PERMISSIONS = (
     "cloudwatch:GetMetricData",
     "cloudwatch:ListMetrics",
     "ec2:DescribeVpcEndpoints",
+    # the collector's gateways and public addresses (real-account shapes): found
+    # missing by tests/reliability/test_least_privilege.py, which records every call
+    "ec2:DescribeAddresses",
+    "ec2:DescribeEgressOnlyInternetGateways",
+    "ec2:DescribeTransitGateways",
+    "ec2:DescribeTransitGatewayVpcAttachments",
+    "ec2:DescribeVpnConnections",
+    "ec2:DescribeVpnGateways",
     "ec2:DescribeInstances",
     "ec2:DescribeInternetGateways",
     "ec2:DescribeManagedPrefixLists",
@@ -36,6 +44,12 @@ READ_PERMISSIONS = (
     "ec2:DescribeVpcPeeringConnections",
     "ec2:DescribeVpcs",
     "ec2:GetManagedPrefixListEntries",
+    # Elastic Load Balancing v2 (netmend.aws.balancing)
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
     "servicequotas:GetAWSDefaultServiceQuota",
     "servicequotas:GetServiceQuota",
 )

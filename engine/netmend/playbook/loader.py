@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -27,7 +26,7 @@ from netmend.playbook.errors import PlaybookError, PlaybookIssue
 from netmend.playbook.registry import actions, detectors, verifiers
 from netmend.playbook.schema import Playbook, Step
 from netmend.playbook.templating import check_template, is_templated
-from netmend.yaml_lines import line_of, plain
+from netmend.yaml_lines import YamlInputError, line_of, load_yaml, plain
 
 __all__ = [
     "BUILTIN_PACKAGE",
@@ -225,7 +224,9 @@ def _unknown_step(section: str, name: str, registries: Mapping[str, Mapping[str,
 
 def _parse(text: str, path: str) -> tuple[Playbook | None, list[PlaybookIssue]]:
     try:
-        root = YAML(typ="rt").load(text)
+        root = load_yaml(text)
+    except YamlInputError as exc:
+        return None, [PlaybookIssue(path, exc.line, exc.reason)]
     except YAMLError as exc:
         return None, [_yaml_issue(path, exc)]
     if root is None:

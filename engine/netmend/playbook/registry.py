@@ -65,6 +65,7 @@ _BUILTIN_MODULES = (
     "netmend.playbook.detectors.estate.acls",
     "netmend.playbook.detectors.estate.ssm",
     "netmend.playbook.detectors.estate.conntrack",
+    "netmend.playbook.actions.authorize_rules",
 )
 
 

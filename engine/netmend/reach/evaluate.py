@@ -22,6 +22,11 @@ back (EphemeralCoverage). The return path counts as blocked only when *no* port 
 says whose clients fail. ``client_ephemeral=(lo, hi)`` asks for one client's range instead:
 then the return path is blocked unless all of it passes.
 
+A flow to a load balancer (its name, DNS name, ARN, or one of its nodes) is walked by
+reach/balancer/: client to node (``walk`` below), the listener, then each registered
+target and each node's health check, as walks of their own; ``Explanation.segment``
+says which.
+
 Every blocking point is reported in path order (the walk goes on after the first), so a
 flow blocked by a group and an ACL has two explanations; the flow is reachable when there
 are none. Explanation codes are Reachability Analyzer's: a group miss is
@@ -104,6 +109,7 @@ from collections import OrderedDict
 from netmend.model import Inventory, NatGateway, NetworkInterface, RouteTargetKind
 from netmend.model.protocol import TCP, UDP
 from netmend.reach.acl import AclVerdict, CompiledAcl, walk
+from netmend.reach.balancer import Balancers
 from netmend.reach.ephemeral import ANY_CLIENT, coverage, summary
 from netmend.reach.flow import EndpointKind, Flow
 from netmend.reach.hairpin import hairpin
@@ -148,9 +154,14 @@ class Evaluator:
         self._subnets = {s.subnet_id for s in inventory.subnets}
         self._instances = {i.instance_id: i for i in inventory.instances}
         self._untracked: dict[tuple[tuple[str, ...], bool, int, str, frozenset[int]], bool] = {}
+        self.balancers = Balancers(inventory)
 
     def evaluate(self, flow: Flow, *, client_ephemeral: Interval | None = None) -> Evaluation:
         """Walk ``flow``'s forward and return path; see the module docstring."""
+        # A load balancer on the way is a hop of its own (listener, then its targets).
+        balancer = self.balancers.of_destination(flow)
+        if balancer is not None:
+            return self.balancers.evaluate(self, flow, balancer, client_ephemeral=client_ephemeral)
         trace = Trace()
         src, src_ok = self._endpoint(flow, source=True, trace=trace)
         dst, dst_ok = self._endpoint(flow, source=False, trace=trace)
@@ -174,7 +185,23 @@ class Evaluator:
                 "leaves the host, so no group, ACL or route applies"
             )
             return self._result(flow, trace, tracked=True)
+        return self.walk(trace, flow, src, dst, client_ephemeral=client_ephemeral)
 
+    def walk(
+        self,
+        trace: Trace,
+        flow: Flow,
+        src: NetworkInterface | None,
+        dst: NetworkInterface | None,
+        *,
+        client_ephemeral: Interval | None = None,
+    ) -> Evaluation:
+        """The forward and return path between two resolved ends (None: outside), written
+        into ``trace``; the Evaluation of what ``trace`` then holds.
+
+        ``evaluate`` resolves the ends from the flow; the load-balancer hop
+        (reach/balancer/) calls this for each leg, with its nodes as one end.
+        """
         # -- issue 9: skipped items, hairpins, NAT gateways, references across a TGW ----
         self._skipped_notes(trace, src, dst)
         if src is not None and flow.destination.public_address and dst is not None:

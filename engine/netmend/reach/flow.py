@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from netmend.errors import BadInputError
 from netmend.model import Inventory, NetworkInterface
+from netmend.model.balancing import balancer_nodes, find_load_balancer
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP, normalise_protocol
 from netmend.reach.addresses import connected_vpcs, owner_near
 
@@ -40,12 +41,17 @@ class Endpoint(BaseModel):
     eni_id: str | None = None
     instance_id: str | None = None
     given: str  # what the user typed, for messages
+    # Set when the user named a load balancer (ARN, name or DNS name): the evaluator
+    # walks through it to its targets (reach/balancer/).
+    load_balancer_arn: str | None = None
     # A public IP or Elastic IP the user gave: the internet gateway translates it to
     # ``address`` (this ENI's private address).
     public_address: str | None = None
 
     @property
     def label(self) -> str:
+        if self.load_balancer_arn:
+            return f"{self.given} ({self.address})"
         if self.public_address:
             return f"{self.public_address} ({self.eni_id} {self.address})"
         if self.instance_id:
@@ -161,6 +167,9 @@ def resolve_endpoint(inventory: Inventory, text: str, *, near: tuple[str, ...] =
         if eni is None:
             raise BadInputError(f"unknown network interface {value!r} in {inventory.region}")
         return _from_eni(eni, value)
+    balancer = _load_balancer_endpoint(inventory, value)
+    if balancer is not None:
+        return balancer
     try:
         address = str(ipaddress.ip_address(value))
     except ValueError:
@@ -174,6 +183,41 @@ def resolve_endpoint(inventory: Inventory, text: str, *, near: tuple[str, ...] =
     if public is not None:
         return public
     return Endpoint(kind=EndpointKind.EXTERNAL, address=address, given=value)
+
+
+def _load_balancer_endpoint(inventory: Inventory, value: str) -> Endpoint | None:
+    """A load balancer named by ARN, name or DNS name: its first node stands for it."""
+    balancer = find_load_balancer(inventory.load_balancers, value)
+    if balancer is None:
+        return None
+    nodes = balancer_nodes(balancer, inventory.network_interfaces, inventory.subnets)
+    if not nodes:
+        raise BadInputError(f"load balancer {balancer.name} has no enabled subnet in the inventory")
+    node = nodes[0]
+    collected = inventory.network_interface(node.network_interface_id) is not None
+    return Endpoint(
+        kind=EndpointKind.ENI if collected else EndpointKind.EXTERNAL,
+        address=node.primary_ip,
+        eni_id=node.network_interface_id if collected else None,
+        given=value,
+        load_balancer_arn=balancer.load_balancer_arn,
+    )
+
+
+def _split_port(inventory: Inventory, destination: str) -> tuple[str, int | None]:
+    """``LOAD_BALANCER:PORT`` (a name, DNS name or ARN with a port) into its two parts."""
+    value = destination.strip()
+    try:
+        ipaddress.ip_address(value)
+        return destination, None  # an IPv6 address has colons of its own
+    except ValueError:
+        pass
+    head, sep, tail = value.rpartition(":")
+    if not (sep and tail.isdigit()) or (head.startswith("arn:") and ":loadbalancer/" not in head):
+        return destination, None
+    if find_load_balancer(inventory.load_balancers, head) is None:
+        raise BadInputError(f"unknown load balancer {head!r} in {inventory.region}")
+    return head, int(tail)
 
 
 def _near(inventory: Inventory, endpoint: Endpoint) -> tuple[str, ...]:
@@ -196,6 +240,11 @@ def make_flow(
         canonical = normalise_protocol(protocol)
     except ValueError as exc:
         raise BadInputError(str(exc)) from None
+    destination, listener_port = _split_port(inventory, destination)
+    if listener_port is not None:
+        if port is not None and port != listener_port:
+            raise BadInputError(f"--port {port} contradicts {destination}:{listener_port}")
+        port = listener_port
     if canonical not in (TCP, UDP) and port is not None:
         # As the intents file does: a port on ICMP or all-traffic is a mistake, not noise.
         icmp = (

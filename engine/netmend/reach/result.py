@@ -37,6 +37,10 @@ class Code(StrEnum):
     IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS = "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS"
     IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS = "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS"
     PCX_REQUIRES_ADDRESS_IN_VPC_CIDR = "PCX_REQUIRES_ADDRESS_IN_VPC_CIDR"
+    # load balancers (reach/balancer/)
+    ELBV2_LISTENER_PORT_RESTRICTION = "ELBV2_LISTENER_PORT_RESTRICTION"
+    ELBV2_LISTENERS_MISMATCH = "ELBV2_LISTENERS_MISMATCH"
+    ELBV2_LISTENER_HAS_NO_TG = "ELBV2_LISTENER_HAS_NO_TG"
     # -- issue 9: real-account shapes ----------------------------------------------------
     UNKNOWN_RESOURCE = "UNKNOWN_RESOURCE"  # a group on the ENI is not in the inventory
     NO_POSSIBLE_DESTINATION = "NO_POSSIBLE_DESTINATION"  # nothing owns the address
@@ -71,6 +75,9 @@ class Explanation(_Frozen):
     leg: Leg = Leg.FORWARD
     rules: tuple[str, ...] = ()  # the rule rows involved, as text
     detail: str = ""
+    # None: on the flow's own path. Else the load balancer's leg it is on (reach/balancer/),
+    # e.g. "target i-0abc tcp/8080" or "health-check i-0abc tcp/8081 from 10.0.1.254".
+    segment: str | None = None
 
 
 class Hop(_Frozen):

@@ -10,9 +10,10 @@ from rich.text import Text
 
 from netmend.app.diagnosis import BLIND_SPOTS, Diagnosis, flow_limits
 from netmend.reach import Hop
+from netmend.reach.target_health import TargetHealthReport
 from netmend.verify.probe import application_probe
 
-__all__ = ["render_diagnosis"]
+__all__ = ["render_diagnosis", "render_target_health"]
 
 
 def _component(component: str, names: Mapping[str, str]) -> str:
@@ -122,4 +123,61 @@ def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
     if ev.reachable:
         probe = application_probe(flow.protocol, flow.destination.address, flow.port)
         parts.append(Text(f"from the source: {probe}", style="dim"))
+    return Group(*parts)
+
+
+def render_target_health(report: TargetHealthReport) -> RenderableType:
+    """One row per target: AWS's health, the health-check flow, and netmend's verdict."""
+    group = report.target_group
+    parts: list[RenderableType] = []
+    balancers = ", ".join(b.name for b in report.load_balancers) or "no load balancer"
+    parts.append(
+        Text(
+            f"target group {group.name} ({balancers}): health check "
+            f"{group.health_check_protocol or '-'} port {group.health_check_port}"
+            + (f" {group.health_check_path}" if group.health_check_path else ""),
+            style="bold",
+        )
+    )
+    table = Table(title="targets", title_justify="left")
+    for column in ("", "target", "AWS says", "health check", "verdict"):
+        table.add_column(column, overflow="fold")
+    for verdict in report.targets:
+        check = verdict.check
+        health = check.target.health
+        blocked = len(check.health_check_blocked)
+        mark, style = ("✘", "bold red") if verdict.network_blocks else ("✔", "green")
+        table.add_row(
+            Text(mark, style=style),
+            check.label,
+            health.state + (f" ({health.reason})" if health.reason else ""),
+            f"tcp/{check.health_port}: "
+            + (
+                f"dropped from {blocked} of {len(check.health_checks)} node(s)"
+                if blocked
+                else "admitted from every node"
+            ),
+            verdict.verdict,
+        )
+    parts.append(table)
+    if not report.targets:
+        parts.append(Text("no target is registered (or no load balancer uses the group)"))
+    if report.causes:
+        parts.append(Text("root causes:", style="bold"))
+        for number, cause in enumerate(report.causes, start=1):
+            parts.append(
+                Text.assemble(
+                    f"  {number}. ",
+                    (cause.playbook, "bold cyan"),
+                    f" on {cause.resource}: ",
+                    cause.summary,
+                )
+            )
+        parts.append(
+            Text(
+                "  fix: `netmend fix --source CLIENT --destination LOAD_BALANCER:PORT`",
+                style="dim",
+            )
+        )
+    parts.append(Text(BLIND_SPOTS, style="dim"))
     return Group(*parts)

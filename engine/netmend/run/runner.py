@@ -27,14 +27,13 @@ from typing import Any
 import structlog
 
 from netmend.approval.decision import Approver, Decision, DecisionOutcome
-from netmend.approval.request import ApprovalRequest
+from netmend.approval.request import ApprovalRequest, ApprovalRoute, request_for
 from netmend.approval.trail import record_decision
 from netmend.approval.yes import invoking_user
 from netmend.audit import AuditLog
 from netmend.aws.mutations import read_resources, snapshot_kind
 from netmend.aws.session import AwsClients
 from netmend.errors import BadInputError, NetmendError
-from netmend.model.protocol import TCP, UDP
 from netmend.reach.flow import Flow
 from netmend.run.new_resources import resolve_plan
 from netmend.run.plan import Plan
@@ -49,7 +48,7 @@ from netmend.store.records import (
     Snapshot,
 )
 from netmend.store.runs import RunStore
-from netmend.verify.flow import METHODS, REACHABILITY_ANALYZER
+from netmend.verify.flow import METHODS, REACHABILITY_ANALYZER, resolve_method
 from netmend.verify.run import IntentCheck, LocalRunVerifier, RunVerifier
 from netmend.verify.steps import run_verify_steps
 
@@ -224,6 +223,18 @@ class Runner:
         record_decision(self.audit, plan, decision, requester=self.requester, context=audit_context)
         approval = decision.model_dump(mode="json")
         self.store.set_status(run_id, RunStatus.PLANNED, approval=approval)
+        if decision.outcome is DecisionOutcome.PENDING:
+            # Held for a person (the event worker's unattended approver): nothing is
+            # written; the typed request is stored with the run, and `fix --apply --plan
+            # RUN_ID` or a ChatOps click applies it later (apply_saved).
+            return self.hold_for_approval(
+                request_for(
+                    plan,
+                    requester=self.requester,
+                    route=ApprovalRoute.WORKER,
+                    summary=decision.reason,
+                )
+            )
         if not decision.approved:
             return self._finish(
                 plan,
@@ -238,21 +249,23 @@ class Runner:
             return self._finish(plan, RunStatus.REFUSED, f"locked: {error}", decision=decision)
 
     def _flow_verifier(self, method: str, flow: Flow | None) -> RunVerifier | None:
-        """The verifier for the flow when it is not the local one (None: local)."""
-        if method not in VERIFY_METHODS:
-            raise BadInputError(
-                f"unknown verification method {method!r}: use {', '.join(VERIFY_METHODS)}"
-            )
+        """The verifier for the flow when it is not the local one (None: local).
+
+        ``auto`` is resolved by ``verify.flow.resolve_method``; a registered analyzer
+        means Reachability Analyzer can answer here (``runner_verifiers``).
+        """
         analyzer = self.verifiers.get(REACHABILITY_ANALYZER)
+        choice = resolve_method(
+            method,
+            flow,
+            unavailable=None if analyzer else "no Reachability Analyzer verifier registered",
+        )  # bad method: BadInputError before anything
         if method == REACHABILITY_ANALYZER:
             if analyzer is None:
                 raise BadInputError("verification by Reachability Analyzer is not available here")
+            return analyzer  # it checks a flow it cannot analyse locally, saying why
+        if flow is not None and choice.method == REACHABILITY_ANALYZER:
             return analyzer
-        if method == "auto" and analyzer is not None and flow is not None:
-            # The analyzer's own say on what it can analyse, else TCP/UDP (AWS's limit).
-            supports = getattr(analyzer, "supports", None)
-            can = supports(flow) if callable(supports) else flow.protocol in (TCP, UDP)
-            return analyzer if can else None
         return None
 
     def _apply_locked(

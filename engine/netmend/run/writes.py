@@ -37,6 +37,7 @@ from netmend.run.new_resources import (
 )
 from netmend.run.restore import differences, restore_changes
 from netmend.run.result import CallOutcome, ChangeRecord, RollbackReport
+from netmend.run.unknown import apply_resolving
 from netmend.store.records import JournalEntry, JournalPhase, RunStatus, Snapshot
 from netmend.store.runs import RunStore
 
@@ -149,7 +150,7 @@ class RunWriter:
         )
         self.store.append_journal(run_id, intent)
         try:
-            outcome = apply_change(self.clients, change)
+            outcome = apply_resolving(self.clients, change, apply_change)
         except NetmendError as error:
             code = getattr(error, "code", None)
             self._outcome(run_id, intent, "failed", code, str(error))

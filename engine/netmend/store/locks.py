@@ -15,27 +15,18 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
-from netmend.errors import NetmendError
+from netmend.errors import ResourceLockedError
 from netmend.store.atomic import fsync_dir
 from netmend.store.process import ProcessIdentity, current_process, process_alive
 
-__all__ = ["ResourceLockedError", "hold_locks"]
+__all__ = ["FileLocks", "LeaseProbe", "LockManager", "ResourceLockedError", "hold_locks"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._:-]")
 # A lock file is written right after its exclusive creation; a reader that finds it
 # empty waits this long for the content before calling its creator dead.
 _EMPTY_LOCK_PATIENCE = 2.0
-
-
-class ResourceLockedError(NetmendError):
-    """Another live run holds the lock of a resource this run needs."""
-
-    def __init__(self, resource: str, run_id: str, pid: int | None = None) -> None:
-        self.resource = resource
-        self.holder_run_id = run_id
-        where = f" (pid {pid})" if pid else ""
-        super().__init__(f"{resource} is locked by run {run_id}{where}: wait for it to finish")
 
 
 def _lock_path(folder: Path, resource: str) -> Path:
@@ -147,3 +138,35 @@ def hold_locks(folder: Path, resources: Iterable[str], run_id: str) -> Iterator[
             if holder and holder.get("run_id") == run_id:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
+
+
+class LockManager(Protocol):
+    """Per-resource run locks: lock files on one machine, DynamoDB for many workers
+    (``netmend.aws.lock_table``)."""
+
+    def hold(
+        self, resources: Iterable[str], run_id: str
+    ) -> contextlib.AbstractContextManager[None]:
+        """Hold every resource's lock for the ``with`` block; ResourceLockedError if a
+        live holder has one."""
+        ...
+
+
+@runtime_checkable
+class LeaseProbe(Protocol):
+    """Locks with leases (DynamoDB) can say whether a run on another host still holds
+    one: if none of its resources' leases is alive, its worker is gone."""
+
+    def lease_alive(self, resource: str, run_id: str) -> bool: ...
+
+
+class FileLocks:
+    """Lock files under one folder (``state_dir/locks``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def hold(
+        self, resources: Iterable[str], run_id: str
+    ) -> contextlib.AbstractContextManager[None]:
+        return hold_locks(self.folder, resources, run_id)

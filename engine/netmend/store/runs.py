@@ -1,5 +1,9 @@
 """RunStore: one folder per run under ``state_dir/runs``, written so a crash loses nothing.
 
+The folder is a ``RecordBackend``: a local directory (the default) or S3
+(``state_dir: s3://BUCKET/PREFIX``, ``netmend.aws.objects``); the locks are a
+``LockManager``: lock files, or DynamoDB (``lock_table``, ``netmend.aws.lock_table``).
+
 runs/<run_id>/plan.json      the Plan as proposed (written once)
 runs/<run_id>/meta.json      RunMeta: status, playbooks, who, when (rewritten atomically)
 runs/<run_id>/snapshot.json  every touched resource before the first write
@@ -23,8 +27,8 @@ from pydantic import BaseModel, ValidationError
 
 from netmend.errors import BadInputError, NetmendError
 from netmend.run.plan import Plan
-from netmend.store.atomic import append_line, atomic_write_text
-from netmend.store.locks import hold_locks
+from netmend.store.backend import LocalBackend, RecordBackend
+from netmend.store.locks import FileLocks, LeaseProbe, LockManager
 from netmend.store.process import current_process, process_alive
 from netmend.store.records import (
     ACTIVE_STATUSES,
@@ -55,35 +59,60 @@ def _dump(model: BaseModel) -> str:
 
 
 class RunStore:
-    """The run records of one state folder (``NetmendConfig.state_dir``)."""
+    """The run records of one state folder (``NetmendConfig.state_dir``) or S3 prefix."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.state_dir = Path(state_dir).expanduser()
-        self.runs_dir = self.state_dir / "runs"
-        self.locks_dir = self.state_dir / "locks"
+    def __init__(
+        self,
+        state_dir: Path | RecordBackend,
+        *,
+        locks: LockManager | None = None,
+    ) -> None:
+        if isinstance(state_dir, str | Path):
+            self.backend: RecordBackend = LocalBackend(Path(state_dir))
+        else:
+            self.backend = state_dir
+        local = self.backend if isinstance(self.backend, LocalBackend) else None
+        self.state_dir = local.root if local is not None else None
+        if locks is None:
+            if local is None:
+                raise NetmendError(
+                    "run records in S3 need shared locks: set lock_table in the config"
+                )
+            locks = FileLocks(local.root / "locks")
+        self.locks = locks
+
+    @property
+    def location(self) -> str:
+        return self.backend.location
 
     # -- paths -----------------------------------------------------------------------
 
-    def run_dir(self, run_id: str) -> Path:
+    @staticmethod
+    def _checked(run_id: str) -> str:
         if not _RUN_ID.fullmatch(run_id):
             raise BadInputError(f"malformed run id {run_id!r}")
-        return self.runs_dir / run_id
+        return run_id
 
-    def _existing_dir(self, run_id: str) -> Path:
-        folder = self.run_dir(run_id)
-        if not (folder / "meta.json").is_file():
-            raise BadInputError(f"unknown run {run_id!r}: `netmend runs list` shows the runs")
-        return folder
+    def _key(self, run_id: str, name: str) -> str:
+        return f"runs/{self._checked(run_id)}/{name}"
+
+    def run_dir(self, run_id: str) -> Path:
+        """The run's folder (local state only: tests and operators read it directly)."""
+        if self.state_dir is None:
+            raise NetmendError(f"run records are in {self.location}, not in a local folder")
+        return self.state_dir / "runs" / self._checked(run_id)
+
+    def exists(self, run_id: str) -> bool:
+        return self.backend.read(self._key(run_id, "meta.json")) is not None
 
     # -- writing ---------------------------------------------------------------------
 
     def create_run(self, plan: Plan, *, requester: str | None) -> RunMeta:
-        """Record a new run as ``planned``: plan.json, then meta.json."""
-        folder = self.run_dir(plan.run_id)
-        if (folder / "meta.json").exists():
+        """Record a new run as ``planned``: plan.json (created only if absent), meta.json."""
+        if self.exists(plan.run_id) or not self.backend.create(
+            self._key(plan.run_id, "plan.json"), _dump(plan).encode("utf-8")
+        ):
             raise NetmendError(f"run {plan.run_id} already exists")
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(folder / "plan.json", _dump(plan))
         meta = RunMeta(
             run_id=plan.run_id,
             status=RunStatus.PLANNED,
@@ -99,7 +128,7 @@ class RunStore:
         return meta
 
     def write_meta(self, meta: RunMeta) -> None:
-        atomic_write_text(self.run_dir(meta.run_id) / "meta.json", _dump(meta))
+        self.backend.write(self._key(meta.run_id, "meta.json"), _dump(meta).encode("utf-8"))
 
     def set_status(self, run_id: str, status: RunStatus, **changes: Any) -> RunMeta:
         """Rewrite meta.json with a new status; an active status records this process."""
@@ -119,10 +148,12 @@ class RunStore:
         return updated
 
     def write_snapshot(self, snapshot: Snapshot) -> None:
-        atomic_write_text(self.run_dir(snapshot.run_id) / "snapshot.json", _dump(snapshot))
+        self.backend.write(
+            self._key(snapshot.run_id, "snapshot.json"), _dump(snapshot).encode("utf-8")
+        )
 
     def append_journal(self, run_id: str, entry: JournalEntry) -> None:
-        append_line(self.run_dir(run_id) / "journal.jsonl", entry.model_dump_json())
+        self.backend.append(self._key(run_id, "journal.jsonl"), entry.model_dump_json())
 
     def next_journal_seq(self, run_id: str) -> int:
         journal = self.read_journal(run_id)
@@ -134,55 +165,50 @@ class RunStore:
             if isinstance(result, BaseModel)
             else json.dumps(result, indent=2, sort_keys=True, default=str) + "\n"
         )
-        atomic_write_text(self.run_dir(run_id) / "result.json", text)
+        self.backend.write(self._key(run_id, "result.json"), text.encode("utf-8"))
 
     def write_approval_request(self, run_id: str, request: BaseModel) -> None:
         """Store the approval request a held run waits on (one per run, rewritten whole)."""
-        atomic_write_text(self._existing_dir(run_id) / "approval_request.json", _dump(request))
+        self.read_meta(run_id)  # unknown run: BadInputError
+        self.backend.write(self._key(run_id, "approval_request.json"), _dump(request).encode())
 
     # -- reading ---------------------------------------------------------------------
 
     def read_approval_request(self, run_id: str) -> dict[str, Any] | None:
         """The stored approval request as JSON data (None: the run never waited for one)."""
-        path = self._existing_dir(run_id) / "approval_request.json"
-        if not path.exists():
+        data = self.backend.read(self._key(run_id, "approval_request.json"))
+        if data is None:
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else None
+        document = json.loads(data)
+        return document if isinstance(document, dict) else None
 
     def read_meta(self, run_id: str) -> RunMeta:
-        folder = self._existing_dir(run_id)
-        return self._parse(RunMeta, folder / "meta.json")
+        return self._parse(RunMeta, self._key(run_id, "meta.json"), run_id)
 
     def read_plan(self, run_id: str) -> Plan:
-        return self._parse(Plan, self._existing_dir(run_id) / "plan.json")
+        return self._parse(Plan, self._key(run_id, "plan.json"), run_id)
 
     def read_snapshot(self, run_id: str) -> Snapshot | None:
-        path = self._existing_dir(run_id) / "snapshot.json"
-        return self._parse(Snapshot, path) if path.exists() else None
+        key = self._key(run_id, "snapshot.json")
+        data = self.backend.read(key)
+        return None if data is None else self._validate(Snapshot, data, key)
 
     def read_journal(self, run_id: str) -> list[JournalEntry]:
-        path = self.run_dir(run_id) / "journal.jsonl"
-        if not path.exists():
-            return []
         entries: list[JournalEntry] = []
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if not line.strip():
-                    continue
-                try:
-                    entries.append(JournalEntry.model_validate_json(line))
-                except ValidationError:
-                    # Only the last line can be torn (a crash mid-append): ignore it.
-                    break
+        for line in self.backend.lines(self._key(run_id, "journal.jsonl")):
+            try:
+                entries.append(JournalEntry.model_validate_json(line))
+            except ValidationError:
+                # Only the last line can be torn (a crash mid-append): ignore it.
+                break
         return entries
 
     def read_result(self, run_id: str) -> dict[str, Any] | None:
-        path = self._existing_dir(run_id) / "result.json"
-        if not path.exists():
+        data = self.backend.read(self._key(run_id, "result.json"))
+        if data is None:
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else None
+        document = json.loads(data)
+        return document if isinstance(document, dict) else None
 
     def effective_status(self, meta: RunMeta) -> RunStatus:
         """The recorded status, or ``interrupted`` when its owning process is gone."""
@@ -191,6 +217,10 @@ class RunStore:
         if meta.owner is None:
             return RunStatus.INTERRUPTED
         alive = process_alive(meta.owner)
+        if alive is None and isinstance(self.locks, LeaseProbe) and meta.resources:
+            # Another host's run: its locks' leases say whether its worker still lives.
+            held = any(self.locks.lease_alive(r, meta.run_id) for r in meta.resources)
+            return meta.status if held else RunStatus.INTERRUPTED
         return RunStatus.INTERRUPTED if alive is False else meta.status
 
     def load_run(self, run_id: str) -> RunRecord:
@@ -239,21 +269,32 @@ class RunStore:
         return removed
 
     def _iter_meta(self) -> Iterator[RunMeta]:
-        if not self.runs_dir.is_dir():
-            return
-        for folder in self.runs_dir.iterdir():
-            path = folder / "meta.json"
-            if folder.is_dir() and path.is_file():
+        for run_id in self.backend.children("runs"):
+            if not _RUN_ID.fullmatch(run_id):
+                continue
+            key = self._key(run_id, "meta.json")
+            data = self.backend.read(key)
+            if data is not None:
                 with contextlib.suppress(NetmendError):
-                    yield self._parse(RunMeta, path)
+                    yield self._validate(RunMeta, data, key)
 
-    @staticmethod
-    def _parse(model: type[_M], path: Path) -> _M:
+    def _parse(self, model: type[_M], key: str, run_id: str | None = None) -> _M:
+        data = self.backend.read(key)
+        if data is None:
+            if run_id is not None and not self.exists(run_id):
+                raise BadInputError(f"unknown run {run_id!r}: `netmend runs list` shows the runs")
+            raise NetmendError(f"damaged run record {self._where(key)}: missing")
+        return self._validate(model, data, key)
+
+    def _where(self, key: str) -> str:
+        return f"{self.location.rstrip('/')}/{key}"
+
+    def _validate(self, model: type[_M], data: bytes, key: str) -> _M:
         try:
-            return model.model_validate_json(path.read_bytes())
-        except (OSError, ValidationError) as error:
+            return model.model_validate_json(data)
+        except ValidationError as error:
             first = str(error).splitlines()[0]
-            raise NetmendError(f"damaged run record {path}: {first}") from error
+            raise NetmendError(f"damaged run record {self._where(key)}: {first}") from error
 
     # -- locks -----------------------------------------------------------------------
 
@@ -261,4 +302,4 @@ class RunStore:
         self, resources: Iterable[str], run_id: str
     ) -> contextlib.AbstractContextManager[None]:
         """Hold every resource's lock for a run; ResourceLockedError if a live run has one."""
-        return hold_locks(self.locks_dir, resources, run_id)
+        return self.locks.hold(resources, run_id)

@@ -3,8 +3,9 @@
 The runner checks the fixed flow with the verifier registered as
 ``"reachability-analyzer"`` while its own local verifier checks that nothing else
 broke (``netmend.verify.run``). ``runner_verifiers(clients, method)`` gives that
-mapping for ``--verify``: empty for ``local``, and for ``auto`` off AWS's own endpoints
-(the runner's ``auto`` takes the analyzer whenever one is registered).
+mapping for ``--verify``: empty when ``verify.flow.resolve_method`` gives local for any
+flow (``local``; ``auto`` off AWS's own endpoints). A registered analyzer is how the
+runner knows Reachability Analyzer can answer here.
 
 A flow Reachability Analyzer cannot take (ICMP, IPv6, outside source) is evaluated
 locally on the estate read again, and the verification says why; under ``auto`` so is
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from netmend.aws.reachability import PathAnalysis, analyzer_unavailable
+from netmend.aws.reachability import PathAnalysis, analyzer_cannot_answer
 from netmend.aws.session import AwsClients
 from netmend.reach.flow import Flow
 from netmend.run.plan import Plan
@@ -26,7 +27,9 @@ from netmend.verify.flow import (
     REACHABILITY_ANALYZER,
     MethodVerifier,
     ReachabilityAnalyzerVerifier,
+    analyzer_unavailable,
     is_aws_endpoint,
+    resolve_method,
 )
 from netmend.verify.run import IntentCheck
 
@@ -62,7 +65,7 @@ class AnalyzerRunVerifier:
         if self.auto:
             return None
         on_aws = is_aws_endpoint(self.clients.endpoint_url)
-        return analyzer_unavailable(self.clients, flow, on_aws=on_aws)
+        return analyzer_cannot_answer(self.clients, flow, on_aws=on_aws)
 
     def verify(
         self,
@@ -103,6 +106,7 @@ class AnalyzerRunVerifier:
 
 def runner_verifiers(clients: AwsClients, method: str) -> dict[str, AnalyzerRunVerifier]:
     """The ``verifiers`` mapping to give ``Runner`` for ``--verify METHOD``."""
-    if method == LOCAL or (method == "auto" and not is_aws_endpoint(clients.endpoint_url)):
+    choice = resolve_method(method, None, unavailable=analyzer_unavailable(clients.endpoint_url))
+    if choice.method == LOCAL:
         return {}
     return {REACHABILITY_ANALYZER: AnalyzerRunVerifier(clients, auto=method == "auto")}

@@ -9,8 +9,8 @@ A ``FlowVerifier`` answers ``check(flow) -> FlowVerdict``. Three methods, as DES
 - ``auto``: Reachability Analyzer where it can answer (a real AWS endpoint, TCP/UDP over
   IPv4), else local; if the analysis fails or times out, local, saying why.
 
-``select_verifier`` picks the verifier for one flow; ``MethodVerifier`` does so per flow
-for a whole run (intents, the runner).
+``resolve_method`` is the one place ``auto`` is resolved (``select_verifier`` for one
+flow, ``MethodVerifier`` per flow for intents, and the runner's analyzer hook all ask it).
 """
 
 from __future__ import annotations
@@ -41,10 +41,13 @@ __all__ = [
     "FlowVerdict",
     "FlowVerifier",
     "LocalVerifier",
+    "MethodChoice",
     "MethodVerifier",
     "ReachabilityAnalyzerVerifier",
     "VerifyMethod",
+    "analyzer_unavailable",
     "is_aws_endpoint",
+    "resolve_method",
     "select_verifier",
 ]
 
@@ -201,6 +204,42 @@ def _check_method(method: str) -> None:
         raise BadInputError(f"unknown verification method {method!r}: use {', '.join(METHODS)}")
 
 
+def analyzer_unavailable(endpoint_url: str | None) -> str | None:
+    """Why Reachability Analyzer cannot answer at this endpoint (None: it can, AWS's own)."""
+    if is_aws_endpoint(endpoint_url):
+        return None
+    return f"Reachability Analyzer runs on AWS only, not at {endpoint_url}; checked locally"
+
+
+class MethodChoice(BaseModel):
+    """The method that checks a flow, and why it is not the one asked for (if it is not)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    method: Literal["local", "reachability-analyzer"]
+    fallback_reason: str | None = None
+
+
+def resolve_method(method: str, flow: Flow | None, *, unavailable: str | None) -> MethodChoice:
+    """The one resolution of ``--verify``/``--method``: ``local``, ``reachability-analyzer``
+    or ``auto`` for ``flow`` (None: any flow it may later be given).
+
+    ``unavailable`` says why Reachability Analyzer cannot be reached here (None: it
+    can); only ``auto`` heeds it, as someone asking for the analyzer by name gets its
+    own error. A flow the analyzer cannot take (ICMP, IPv6, outside source) is local
+    under either, with the reason. BadInputError for another method.
+    """
+    _check_method(method)
+    if method == LOCAL:
+        return MethodChoice(method=LOCAL)
+    reason = unsupported_reason(flow) if flow is not None else None
+    if reason is None and method == "auto":
+        reason = unavailable
+    if reason is not None:
+        return MethodChoice(method=LOCAL, fallback_reason=reason)
+    return MethodChoice(method=REACHABILITY_ANALYZER)
+
+
 def select_verifier(
     method: str,
     clients: AwsClients,
@@ -216,19 +255,15 @@ def select_verifier(
     with the reason ("Reachability Analyzer cannot analyse ICMP"); ``auto`` off AWS's own
     endpoints (moto, LocalStack) gives local, saying so. BadInputError for another method.
     """
-    _check_method(method)
+    # Only auto heeds where the analyzer is (a verifier asked by name may have no endpoint).
+    unavailable = analyzer_unavailable(clients.endpoint_url) if method == "auto" else None
+    choice = resolve_method(method, flow, unavailable=unavailable)
     local = local or LocalVerifier(clients)
-    if method == LOCAL:
-        return local
-    reason = unsupported_reason(flow)
-    if reason is None and method == "auto" and not is_aws_endpoint(clients.endpoint_url):
-        reason = (
-            f"Reachability Analyzer runs on AWS only, not at {clients.endpoint_url}; "
-            "checked locally"
-        )
-    if reason is not None:
-        return FallbackVerifier(local, reason)
-    return analyzer or ReachabilityAnalyzerVerifier(clients)
+    if choice.method == REACHABILITY_ANALYZER:
+        return analyzer or ReachabilityAnalyzerVerifier(clients)
+    if choice.fallback_reason is not None:
+        return FallbackVerifier(local, choice.fallback_reason)
+    return local
 
 
 class MethodVerifier:

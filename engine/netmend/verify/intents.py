@@ -40,7 +40,7 @@ from netmend.errors import BadInputError
 from netmend.model import Inventory
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP, normalise_protocol
 from netmend.reach.flow import Flow, make_flow
-from netmend.yaml_lines import line_of, plain
+from netmend.yaml_lines import YamlInputError, line_of, load_yaml, plain
 
 __all__ = [
     "Intent",
@@ -167,7 +167,9 @@ def _reason(error: Mapping[str, Any]) -> str:
 def load_intents_text(text: str, path: str = "<intents>") -> IntentsFile:
     """Intents from YAML text; IntentsError naming ``path:line`` for every problem."""
     try:
-        root = YAML(typ="rt").load(text)
+        root = load_yaml(text)
+    except YamlInputError as error:
+        raise IntentsError([f"{path}:{error.line}: {error.reason}"]) from None
     except MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark is not None else 1
         raise IntentsError([f"{path}:{line}: YAML syntax error: {error.problem}"]) from None

@@ -8,7 +8,7 @@ re-read into the inventory collected just before the first write):
    the plan meant to remove it (it is absent from the plan's "after");
 3. flows between ENIs that were reachable before on the ports the touched resources
    name are still reachable, unless the planned state also blocks them; and the
-   intents, if given, hold.
+   intents, if given, hold (``verify.report.check_intents``, as ``netmend verify``).
 """
 
 from __future__ import annotations
@@ -19,35 +19,24 @@ from typing import Any, Protocol
 
 from netmend.aws.collector import collect_inventory, refresh_inventory
 from netmend.aws.session import AwsClients
-from netmend.errors import BadInputError, NetmendError
+from netmend.errors import NetmendError
 from netmend.model import Inventory, NetworkAcl, NetworkInterface, SecurityGroup
 from netmend.model.protocol import TCP, UDP
 from netmend.model.rules import acl_entry_content, resource_id, rule_text, sg_rule_key
 from netmend.reach.evaluate import evaluate
-from netmend.reach.flow import Endpoint, EndpointKind, Flow, make_flow
+from netmend.reach.flow import Endpoint, EndpointKind, Flow
 from netmend.run.plan import Plan, ResourceState
 from netmend.run.result import Verification
+from netmend.verify.intents import Intent, IntentsError
+from netmend.verify.report import check_intents
 
 __all__ = ["IntentCheck", "LocalRunVerifier", "RunVerifier", "kept_differences", "with_states"]
 
 DEFAULT_MAX_FLOWS = 200
 
 
-class IntentCheck(Protocol):
-    """An entry of an intents file (``netmend verify --intents``)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def source(self) -> str: ...
-    @property
-    def destination(self) -> str: ...
-    @property
-    def protocol(self) -> str: ...
-    @property
-    def port(self) -> int | None: ...
-    @property
-    def expect(self) -> str: ...  # "allowed" or "denied"
+# An entry of an intents file (``netmend verify --intents``, ``fix --intents``).
+IntentCheck = Intent
 
 
 class RunVerifier(Protocol):
@@ -282,23 +271,15 @@ class LocalRunVerifier:
 
     @staticmethod
     def _intent_problems(inventory: Inventory, intents: Sequence[IntentCheck]) -> list[str]:
-        problems: list[str] = []
-        for intent in intents:
-            try:
-                flow = make_flow(
-                    inventory,
-                    intent.source,
-                    intent.destination,
-                    protocol=intent.protocol,
-                    port=intent.port,
-                    icmp_type=getattr(intent, "icmp_type", None),
-                    icmp_code=getattr(intent, "icmp_code", None),
-                )
-            except BadInputError as error:
-                problems.append(f"intent {intent.name!r}: {error}")
-                continue
-            allowed = evaluate(inventory, flow).reachable
-            if allowed != (intent.expect == "allowed"):
-                state = "allowed" if allowed else "denied"
-                problems.append(f"intent {intent.name!r} expects {intent.expect}, is {state}")
-        return problems
+        """The intents checked as ``netmend verify`` checks them (``check_intents``)."""
+        if not intents:
+            return []
+        try:
+            report = check_intents(inventory, intents)
+        except IntentsError as error:  # an id the estate no longer has
+            return list(error.problems)
+        return [
+            f"intent {r.name!r} expects {r.expect}, is {'allowed' if r.reachable else 'denied'}"
+            for r in report.intents
+            if not r.held
+        ]

@@ -13,7 +13,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 from tenacity import wait_none
 
-from netmend.aws.reachability import analyzer_unavailable
+from netmend.aws.reachability import analyzer_cannot_answer
 from netmend.aws.retry import RetryPolicy
 from netmend.aws.session import AwsClients, AwsOptions, make_clients
 from netmend.reach.flow import Endpoint, EndpointKind, Flow
@@ -71,7 +71,7 @@ def test_permitted_on_aws_when_both_dry_runs_say_so(clients: AwsClients, stub: S
             http_status_code=412,
             expected_params={"DryRun": True, **params},
         )
-    assert analyzer_unavailable(clients, _flow(), on_aws=True) is None
+    assert analyzer_cannot_answer(clients, _flow(), on_aws=True) is None
 
 
 def test_a_missing_permission_is_the_reason(clients: AwsClients, stub: Stubber) -> None:
@@ -82,7 +82,7 @@ def test_a_missing_permission_is_the_reason(clients: AwsClients, stub: Stubber) 
         service_message="You are not authorized to perform this operation.",
         http_status_code=403,
     )
-    reason = analyzer_unavailable(clients, _flow(), on_aws=True)
+    reason = analyzer_cannot_answer(clients, _flow(), on_aws=True)
     assert reason is not None
     assert reason.startswith(
         "not permitted to call CreateNetworkInsightsPath (UnauthorizedOperation)"
@@ -96,6 +96,6 @@ def test_a_service_that_does_not_answer_is_the_reason(clients: AwsClients, stub:
         service_message="You are not authorized to perform this operation.",
         http_status_code=403,
     )
-    reason = analyzer_unavailable(clients, _flow(), on_aws=False)
+    reason = analyzer_cannot_answer(clients, _flow(), on_aws=False)
     assert reason is not None
     assert "DescribeNetworkInsightsPaths" in reason

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import (
     ClientError,
+    ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
     ParamValidationError,
@@ -21,9 +22,9 @@ from botocore.stub import Stubber
 from structlog.testing import capture_logs
 from tenacity import wait_none
 
-from netmend.aws.retry import AwsCaller, RetryPolicy, is_retryable
+from netmend.aws.retry import AwsCaller, RetryPolicy, is_retryable, is_retryable_write
 from netmend.aws.session import AwsClients, AwsOptions, make_clients
-from netmend.errors import AwsCallError, AwsConnectionError
+from netmend.errors import AwsCallError, AwsConnectionError, AwsOutcomeUnknownError
 
 
 class Sleeps(list[float]):
@@ -318,3 +319,29 @@ def test_botocore_makes_a_single_attempt(clients: AwsClients) -> None:
 def test_is_retryable(error: BaseException, expected: bool) -> None:
     """Only throttling, transient codes, 5xx/429 and timeouts count as retryable."""
     assert is_retryable(error) is expected
+
+
+def test_a_write_is_not_sent_again_after_its_answer_was_lost(sleeps: Sleeps) -> None:
+    """A read timeout or a reset connection after a write went out: not retried (that would
+    be a guess), but AwsOutcomeUnknownError for the caller to resolve by reading back;
+    a connect failure (nothing sent) and throttling still retry for writes."""
+    caller = AwsCaller(RetryPolicy(max_attempts=3, wait=wait_none(), sleep=sleeps))
+    for lost in (
+        ReadTimeoutError(endpoint_url="http://127.0.0.1:5000/"),
+        ConnectionClosedError(endpoint_url="http://127.0.0.1:5000/"),
+    ):
+        attempts: list[int] = []
+
+        def write(error: BaseException = lost, seen: list[int] = attempts) -> str:
+            seen.append(1)
+            raise error
+
+        with pytest.raises(AwsOutcomeUnknownError):
+            caller.run("AuthorizeSecurityGroupIngress", write, retry_if=is_retryable_write)
+        assert len(attempts) == 1
+    assert not is_retryable_write(ReadTimeoutError(endpoint_url="http://x/"))
+    assert is_retryable_write(ConnectTimeoutError(endpoint_url="http://x/"))
+    throttled = ClientError(
+        {"Error": {"Code": "RequestLimitExceeded"}}, "AuthorizeSecurityGroupIngress"
+    )
+    assert is_retryable_write(throttled)

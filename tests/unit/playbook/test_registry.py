@@ -36,6 +36,27 @@ CASES: dict[str, dict[str, Any]] = {
         "description": "to the server",
     },
     "sg.revoke-rule": {"group": "sg-server", "rule_id": "sgr-server1"},
+    "sg.authorize-rules": {
+        "rules": [
+            {
+                "group": "sg-server",
+                "direction": "ingress",
+                "protocol": "tcp",
+                "port": 8080,
+                "peer": "sg-client",
+                "why": "traffic",
+            },
+            {
+                "group": "sg-server",
+                "direction": "ingress",
+                "protocol": "tcp",
+                "port": 8081,
+                "peer": "sg-client",
+                "why": "health-check",
+            },
+        ],
+        "description": "from shop-alb",
+    },
     "sg.revoke-rules": {"rules": [{"group": "sg-server", "rule_id": "sgr-server1"}]},
     "eni.set-groups": {"eni": "eni-server", "groups": ["sg-server", "sg-spare"]},
     "eni.add-group": {"eni": "eni-server", "group": "sg-spare"},
@@ -101,7 +122,7 @@ SETUPS: dict[str, Callable[[], tuple[Inventory, StepContext]]] = {
     "sg.revoke-redundant": _ssh_hosts_setup("192.168.50.0/24", "192.168.50.7/32"),
     "sg.consolidate-hosts": _ssh_hosts_setup("192.168.50.1/32", "192.168.50.2/32"),
 }
-CHANGE_COUNTS = {"sg.consolidate-hosts": 2, "sg.create-group": 2}
+CHANGE_COUNTS = {"sg.consolidate-hosts": 2, "sg.create-group": 2, "sg.authorize-rules": 2}
 
 _SESSION = botocore.session.get_session()
 _IAM_PREFIX = {"ec2": "ec2", "service-quotas": "servicequotas"}

@@ -204,3 +204,30 @@ def test_reachability_verifier_reports_where_the_path_stops() -> None:
         "(ENI_SG_RULES_MISMATCH) (reachability-analyzer)",
     )
     assert seen == [{"timeout_s": 120, "tag_run_id": plan.run_id}]
+
+
+def test_the_runner_takes_its_flow_verifier_from_the_one_auto_resolution(
+    tmp_path: Path,
+) -> None:
+    """With an analyzer registered (AWS's endpoint), auto hands it a TCP flow but checks
+    ICMP, or a run without a flow, locally (None); asked by name, the analyzer gets even
+    ICMP (it falls back itself, saying why); without one, auto is local."""
+    analyzer = AnalyzerRunVerifier(NoAws())  # type: ignore[arg-type]
+    store, audit = RunStore(tmp_path), AuditLog(tmp_path / "audit.jsonl")
+    approver = Answer(DecisionOutcome.APPROVED)
+    with_analyzer = Runner(
+        NoAws(),  # type: ignore[arg-type]
+        store,
+        approver,
+        audit,
+        verifiers={"reachability-analyzer": analyzer},
+    )
+    tcp = _flow()
+    icmp = tcp.model_copy(update={"protocol": "icmp", "port": None})
+    assert with_analyzer._flow_verifier("auto", tcp) is analyzer
+    assert with_analyzer._flow_verifier("auto", icmp) is None
+    assert with_analyzer._flow_verifier("auto", None) is None
+    assert with_analyzer._flow_verifier("local", tcp) is None
+    assert with_analyzer._flow_verifier("reachability-analyzer", icmp) is analyzer
+    without, _, _ = _runner(tmp_path, approver)
+    assert without._flow_verifier("auto", tcp) is None

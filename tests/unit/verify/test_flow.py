@@ -47,6 +47,7 @@ from netmend.verify.flow import (
     MethodVerifier,
     ReachabilityAnalyzerVerifier,
     is_aws_endpoint,
+    resolve_method,
     select_verifier,
 )
 from netmend.verify.intents import (
@@ -58,6 +59,7 @@ from netmend.verify.intents import (
     resolve_intents,
 )
 from netmend.verify.report import check_intents, intent_report_to_json
+from netmend.verify.run import LocalRunVerifier
 
 AWS_ENDPOINT = "https://ec2.us-east-1.amazonaws.com"
 MOTO_ENDPOINT = "http://127.0.0.1:5000"
@@ -391,6 +393,41 @@ def test_icmp_asked_of_reachability_analyzer_falls_back_to_local(
     assert verdict.fallback_reason == "Reachability Analyzer cannot analyse ICMP"
 
 
+@pytest.mark.parametrize(
+    ("method", "flow", "unavailable", "expected", "reason"),
+    [
+        ("local", "tcp", None, "local", None),
+        ("auto", "tcp", None, "reachability-analyzer", None),
+        ("auto", "tcp", "not here", "local", "not here"),
+        ("auto", None, None, "reachability-analyzer", None),
+        ("auto", None, "not here", "local", "not here"),
+        ("auto", "icmp", None, "local", "Reachability Analyzer cannot analyse ICMP"),
+        ("reachability-analyzer", "tcp", "not here", "reachability-analyzer", None),
+        ("reachability-analyzer", None, "not here", "reachability-analyzer", None),
+        (
+            "reachability-analyzer",
+            "icmp",
+            None,
+            "local",
+            "Reachability Analyzer cannot analyse ICMP",
+        ),
+    ],
+)
+def test_resolve_method_is_the_one_table_of_auto(
+    inventory: Inventory,
+    method: str,
+    flow: str | None,
+    unavailable: str | None,
+    expected: str,
+    reason: str | None,
+) -> None:
+    """auto takes the analyzer only where it can answer, for a flow it can take; asked by
+    name, the analyzer is used wherever it is (its own error says why it cannot)."""
+    given = {"tcp": _tcp(inventory), "icmp": _icmp(inventory), None: None}[flow]
+    choice = resolve_method(method, given, unavailable=unavailable)
+    assert (choice.method, choice.fallback_reason) == (expected, reason)
+
+
 def test_an_unknown_method_is_bad_input(clients: AwsClients, inventory: Inventory) -> None:
     """--method must be auto, local or reachability-analyzer."""
     with pytest.raises(BadInputError, match="unknown verification method 'magic'"):
@@ -460,6 +497,28 @@ def test_local_intent_check_holds_and_violates(inventory: Inventory) -> None:
         "sg-server",
         "ingress",
     )
+
+
+def test_the_run_verifier_checks_intents_as_netmend_verify_does(inventory: Inventory) -> None:
+    """After a fix, the run's intents are checked by check_intents: the violated one is a
+    problem (the held ones are not), and an id the estate lacks is a problem naming the
+    intent, not a crash."""
+    intents = [
+        _intent("https"),
+        _intent("ssh should work", 22),
+        _intent("no ssh", 22, expect="denied"),
+    ]
+    report = check_intents(inventory, intents)
+    problems = LocalRunVerifier._intent_problems(inventory, intents)
+    assert [r.name for r in report.intents if not r.held] == ["ssh should work"]
+    assert problems == ["intent 'ssh should work' expects allowed, is denied"]
+    ghost = Intent(
+        name="ghost", source="i-gone", destination="i-server", port=443, expect="allowed"
+    )
+    (problem,) = LocalRunVerifier._intent_problems(inventory, [ghost])
+    assert "intent 'ghost'" in problem
+    assert "i-gone" in problem
+    assert LocalRunVerifier._intent_problems(inventory, []) == []
 
 
 def test_the_report_shows_violations_blind_spots_and_probes(inventory: Inventory) -> None:

@@ -20,7 +20,7 @@ from netmend.playbook.sg.reliance import (
     removal_tracking_warning,
     rule_phrase,
 )
-from netmend.reach.causes.model import PathPosition, Playbook
+from netmend.reach.causes.model import PathPosition
 
 __all__: list[str] = []
 
@@ -29,7 +29,7 @@ def _listed(ctx: StepContext) -> list[dict[str, Any]]:
     listed = ctx.evidence.get("stateless_rules")
     if not listed:
         cause = next(
-            (c for c in ctx.causes if c.playbook == Playbook.STATEFUL_MISUNDERSTANDING.value),
+            (c for c in ctx.causes if c.playbook == "stateful-misunderstanding"),
             None,
         )
         listed = cause.evidence.get("stateless_rules") if cause is not None else None
@@ -51,7 +51,7 @@ def _egress_fixed_by(ctx: StepContext) -> str | None:
             c
             for c in ctx.causes
             if c.position == PathPosition.SOURCE_SG_EGRESS
-            and c.playbook != Playbook.STATEFUL_MISUNDERSTANDING.value
+            and c.playbook != "stateful-misunderstanding"
         ),
         None,
     )

@@ -6,6 +6,6 @@ sg, stateful); ``model.py`` holds the RootCause they return.
 
 from __future__ import annotations
 
-from netmend.reach.causes.classify import PathPosition, Playbook, RootCause, classify
+from netmend.reach.causes.classify import PathPosition, RootCause, classify
 
-__all__ = ["PathPosition", "Playbook", "RootCause", "classify"]
+__all__ = ["PathPosition", "RootCause", "classify"]

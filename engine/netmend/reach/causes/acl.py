@@ -15,7 +15,7 @@ from typing import Any
 from netmend.model import AclEntry, Inventory, NetworkAcl
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP, protocol_number
 from netmend.reach.causes.match import address_in, endpoint_eni, host_cidr
-from netmend.reach.causes.model import PathPosition, Playbook, RootCause
+from netmend.reach.causes.model import PathPosition, RootCause
 from netmend.reach.causes.sg import flow_words
 from netmend.reach.flow import Endpoint, Flow
 from netmend.reach.intervals import (
@@ -272,7 +272,7 @@ def nacl_cause(inventory: Inventory, flow: Flow, evaluation: Evaluation, hop: Ac
         "ephemeral": ephemeral,
     }
     return RootCause(
-        playbook=Playbook.NACL_OVERRIDE.value,
+        playbook="nacl-override",
         resource=hop.acl.network_acl_id,
         summary=_summary(flow, hop, rule_number, explicit, ephemeral),
         evidence=evidence,

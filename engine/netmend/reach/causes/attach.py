@@ -14,7 +14,7 @@ from typing import Any
 
 from netmend.model import Inventory, SecurityGroup, SgRule
 from netmend.reach.causes.match import rule_admits
-from netmend.reach.causes.model import Playbook, RootCause
+from netmend.reach.causes.model import RootCause
 from netmend.reach.causes.sg import SgSide, flow_words
 from netmend.reach.flow import Flow
 from netmend.reach.result import Direction, Leg
@@ -110,7 +110,7 @@ def not_attached_cause(inventory: Inventory, flow: Flow, side: SgSide) -> RootCa
         f"{', '.join(current) or 'no group'}.{room}"
     )
     return RootCause(
-        playbook=Playbook.SG_NOT_ATTACHED.value,
+        playbook="sg-not-attached",
         resource=side.eni.network_interface_id,
         summary=summary,
         evidence=evidence,

@@ -19,8 +19,9 @@ peer),
 ``sg-not-attached`` (an unattached group of the VPC would admit the flow; it replaces
 missing-ingress/missing-egress, since attaching it is the fix) and
 ``rule-quota-exceeded`` (the group that must take the new rule is full). An ACL that
-drops either leg is ``nacl-override``. Routes have no playbook here; their explanation
-stands on its own.
+drops either leg is ``nacl-override``. A load balancer that cannot reach or
+health-check its targets is ``lb-target-blocked`` (causes/balancer.py). Routes have no
+playbook here; their explanation stands on its own.
 
 Evidence keys, per playbook (every SG cause also has direction, eni_id, instance_id,
 current_groups, protocol, port, icmp_type, icmp_code, service, source_address,
@@ -49,14 +50,15 @@ from __future__ import annotations
 from netmend.model import Inventory
 from netmend.reach.causes.acl import acl_hop, nacl_cause
 from netmend.reach.causes.attach import not_attached_cause
-from netmend.reach.causes.model import PathPosition, Playbook, RootCause
+from netmend.reach.causes.balancer import balancer_causes
+from netmend.reach.causes.model import PathPosition, RootCause
 from netmend.reach.causes.quota import quota_cause
 from netmend.reach.causes.sg import RULE_PLAYBOOKS, rule_cause, sg_side
 from netmend.reach.causes.stateful import stateful_cause
 from netmend.reach.flow import Flow
 from netmend.reach.result import Code, Direction, Evaluation, Explanation, Leg
 
-__all__ = ["PathPosition", "Playbook", "RootCause", "classify"]
+__all__ = ["PathPosition", "RootCause", "classify"]
 
 _SG_CODES = frozenset({Code.ENI_SG_RULES_MISMATCH.value, Code.SG_HAS_NO_RULES.value})
 _ACL_CODES = frozenset({Code.SUBNET_ACL_RESTRICTION.value})
@@ -91,8 +93,8 @@ def _sg_causes(inventory: Inventory, flow: Flow, direction: Direction) -> list[R
     # Attaching the ready-made group is the fix when no attached rule came near; a near
     # miss stays beside it (someone meant that rule), and the lead picks per playbook.
     superseded = attach is not None and needing.playbook in (
-        Playbook.MISSING_INGRESS,
-        Playbook.MISSING_EGRESS,
+        "missing-ingress",
+        "missing-egress",
     )
     causes = [] if superseded else [needing]
     if stateful is not None:
@@ -119,6 +121,8 @@ def classify(inventory: Inventory, flow: Flow, evaluation: Evaluation) -> tuple[
     causes: list[RootCause] = []
     seen: set[tuple[str, ...]] = set()
     for explanation in evaluation.explanations:
+        if explanation.segment is not None:
+            continue  # a load balancer's leg to a target: balancer_causes, below
         if explanation.code in _SG_CODES:
             direction = _sg_direction(inventory, flow, explanation)
             if direction is None or ("sg", direction.value) in seen:
@@ -134,5 +138,6 @@ def classify(inventory: Inventory, flow: Flow, evaluation: Evaluation) -> tuple[
                 continue
             seen.add(key)
             causes.append(nacl_cause(inventory, flow, evaluation, hop))
+    causes.extend(balancer_causes(inventory, flow, evaluation))
     causes.sort(key=lambda c: c.position)  # stable: explanation order within a position
     return tuple(causes)

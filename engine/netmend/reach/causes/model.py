@@ -1,4 +1,8 @@
-"""A root cause of a blocked flow: which playbook fixes it, on what, and the facts it needs.
+"""A root cause of a blocked flow: what kind it is, on what, and the facts a fix needs.
+
+The kind is a plain string id (``"wrong-port"``): the id of the built-in ``scope: flow``
+playbook that fixes it (playbooks/<id>.yaml). The playbook package owns that list
+(``netmend.playbook.root_causes``); this pure classifier only names the kinds it finds.
 
 Root causes are ordered by where on the path they block. ``PathPosition`` numbers the
 places a flow can be dropped: the forward leg (client to server) first, in the order a
@@ -7,28 +11,14 @@ packet meets them, then the return leg (the server's reply).
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum
+from enum import IntEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from netmend.reach.result import Direction, Leg
 
-__all__ = ["PathPosition", "Playbook", "RootCause"]
-
-
-class Playbook(StrEnum):
-    """Root-cause playbook ids (stable: they appear in JSON output and playbook files)."""
-
-    WRONG_PORT = "wrong-port"
-    WRONG_CIDR = "wrong-cidr"
-    MISSING_EGRESS = "missing-egress"
-    STATEFUL_MISUNDERSTANDING = "stateful-misunderstanding"
-    NACL_OVERRIDE = "nacl-override"
-    WRONG_PROTOCOL = "wrong-protocol"
-    SG_NOT_ATTACHED = "sg-not-attached"
-    RULE_QUOTA_EXCEEDED = "rule-quota-exceeded"
-    MISSING_INGRESS = "missing-ingress"
+__all__ = ["PathPosition", "RootCause"]
 
 
 class PathPosition(IntEnum):
@@ -50,7 +40,8 @@ class PathPosition(IntEnum):
 
 
 class RootCause(BaseModel):
-    """One reason a flow is blocked, named by the playbook that fixes it.
+    """One reason a flow is blocked; ``playbook`` is its kind, the id of the playbook that
+    fixes it (a JSON field: ``root_causes[].playbook``).
 
     ``resource`` is the id of the resource the fix touches (sg-, acl-, eni-);
     ``evidence`` holds JSON-able facts the playbook templates from (its keys are listed

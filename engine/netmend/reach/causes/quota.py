@@ -12,7 +12,7 @@ from typing import Any
 
 from netmend.model import Inventory
 from netmend.reach.causes.match import rule_family, rule_weight
-from netmend.reach.causes.model import Playbook, RootCause
+from netmend.reach.causes.model import RootCause
 
 __all__ = ["QUOTA_CODE", "quota_cause"]
 
@@ -67,7 +67,7 @@ def quota_cause(inventory: Inventory, needing: RootCause) -> RootCause | None:
         f"{needing.playbook} needs will not fit."
     )
     return RootCause(
-        playbook=Playbook.RULE_QUOTA_EXCEEDED.value,
+        playbook="rule-quota-exceeded",
         resource=group.group_id,
         summary=summary,
         evidence=evidence,

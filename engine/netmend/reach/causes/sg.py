@@ -23,7 +23,7 @@ from netmend.reach.causes.match import (
     ports_cover,
     rule_admits,
 )
-from netmend.reach.causes.model import PathPosition, Playbook, RootCause
+from netmend.reach.causes.model import PathPosition, RootCause
 from netmend.reach.flow import Endpoint, Flow
 from netmend.reach.result import Direction, Leg
 
@@ -41,11 +41,11 @@ __all__ = [
 # The causes whose fix is a new rule in ``evidence["group_id"]`` (in ``direction``).
 RULE_PLAYBOOKS = frozenset(
     {
-        Playbook.WRONG_PORT,
-        Playbook.WRONG_CIDR,
-        Playbook.WRONG_PROTOCOL,
-        Playbook.MISSING_INGRESS,
-        Playbook.MISSING_EGRESS,
+        "wrong-port",
+        "wrong-cidr",
+        "wrong-protocol",
+        "missing-ingress",
+        "missing-egress",
     }
 )
 
@@ -246,10 +246,12 @@ def _rule_facts(rule: SgRule) -> dict[str, Any]:
 
 
 def make_cause(
-    playbook: Playbook, resource: str, summary: str, evidence: dict[str, Any], side: SgSide
+    playbook: str, resource: str, summary: str, evidence: dict[str, Any], side: SgSide
 ) -> RootCause:
+    """A cause at one end's groups; ``playbook`` is its root-cause id (a string literal
+    at each call: tests/unit/playbook/test_root_causes.py reads them)."""
     return RootCause(
-        playbook=playbook.value,
+        playbook=playbook,
         resource=resource,
         summary=summary,
         evidence=evidence,
@@ -295,7 +297,7 @@ def rule_cause(inventory: Inventory, flow: Flow, side: SgSide) -> RootCause | No
             f"The group {group.group_id} allows {bound}{rule_words(rule)} {to_from} "
             f"{rule.peer}; the flow is {wanted}."
         )
-        return make_cause(Playbook.WRONG_PROTOCOL, group.group_id, summary, evidence, side)
+        return make_cause("wrong-protocol", group.group_id, summary, evidence, side)
 
     if not outbound:
         port_miss = _wrong_port(inventory, flow, side)
@@ -318,7 +320,7 @@ def rule_cause(inventory: Inventory, flow: Flow, side: SgSide) -> RootCause | No
                 f"The group {group.group_id} allows {rule_words(rule)} from {rule.peer}; "
                 f"the service listens on {flow.port}."
             )
-            return make_cause(Playbook.WRONG_PORT, group.group_id, summary, evidence, side)
+            return make_cause("wrong-port", group.group_id, summary, evidence, side)
 
         cidr_miss = _wrong_cidr(inventory, flow, side)
         if cidr_miss is not None:
@@ -336,7 +338,7 @@ def rule_cause(inventory: Inventory, flow: Flow, side: SgSide) -> RootCause | No
                 f"The group {group.group_id} allows {rule_words(rule)} from {rule.peer}, "
                 f"but the traffic comes from {side.peer.label}; {peer} would admit it."
             )
-            return make_cause(Playbook.WRONG_CIDR, group.group_id, summary, evidence, side)
+            return make_cause("wrong-cidr", group.group_id, summary, evidence, side)
 
     group_id = fix_group(side.groups, side.eni.group_ids)
     if group_id is None:
@@ -353,9 +355,9 @@ def rule_cause(inventory: Inventory, flow: Flow, side: SgSide) -> RootCause | No
             f"No outbound rule of {groups_text} on {side.endpoint.label} lets {wanted} out to "
             f"{side.peer.label}; {group_id} needs one to {peer}."
         )
-        return make_cause(Playbook.MISSING_EGRESS, group_id, summary, evidence, side)
+        return make_cause("missing-egress", group_id, summary, evidence, side)
     summary = (
         f"No inbound rule of {groups_text} on {side.endpoint.label} comes near {wanted} from "
         f"{side.peer.label}; {group_id} needs one from {peer}."
     )
-    return make_cause(Playbook.MISSING_INGRESS, group_id, summary, evidence, side)
+    return make_cause("missing-ingress", group_id, summary, evidence, side)

@@ -17,7 +17,7 @@ from typing import Any
 
 from netmend.model import SecurityGroup, SgRule
 from netmend.model.protocol import TCP, UDP
-from netmend.reach.causes.model import Playbook, RootCause
+from netmend.reach.causes.model import RootCause
 from netmend.reach.causes.sg import SgSide, base_evidence, flow_words, make_cause
 from netmend.reach.flow import Flow
 from netmend.reach.result import Direction
@@ -98,4 +98,4 @@ def stateful_cause(flow: Flow, side: SgSide, egress_cause: RootCause) -> RootCau
         "peer_kind": egress_cause.evidence.get("peer_kind"),
         "stateless_rules": rules,
     }
-    return make_cause(Playbook.STATEFUL_MISUNDERSTANDING, group_id, summary, evidence, side)
+    return make_cause("stateful-misunderstanding", group_id, summary, evidence, side)

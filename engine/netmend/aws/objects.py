@@ -1,0 +1,168 @@
+"""Run records as S3 objects: ``state_dir: s3://BUCKET/PREFIX`` for many workers.
+
+Implements ``netmend.store.backend.RecordBackend``. A document is one object, replaced
+by a PUT (S3 is strongly consistent: a reader sees the old or the new object whole).
+Creation uses a conditional PUT (``If-None-Match: *``): of two workers creating the same
+record, exactly one wins and the other learns it (412 PreconditionFailed, or 409
+ConditionalRequestConflict while the first is still in flight).
+
+The audit trail (``netmend.store.audit_records.AuditSink``) is one object per event under
+``audit/YYYY/MM/DD/``, named by time and a random suffix, created conditionally.
+
+S3 objects cannot be appended to, so a journal ``K`` is a folder of one object per line,
+``K.d/00000001`` ...: each line is created conditionally at the next free number, so two
+writers can never overwrite each other's line and the order is the numbers' order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from netmend.aws.session import AwsClients
+from netmend.errors import AwsCallError, BadInputError
+
+__all__ = ["S3Backend", "parse_s3_url"]
+
+_EXISTS = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
+_MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
+_LINE_DIGITS = 8
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/some/prefix`` → (``bucket``, ``some/prefix/``); prefix may be empty."""
+    if not url.startswith("s3://"):
+        raise BadInputError(f"not an S3 URL: {url!r} (expected s3://BUCKET/PREFIX)")
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    if not bucket:
+        raise BadInputError(f"no bucket in {url!r} (expected s3://BUCKET/PREFIX)")
+    prefix = prefix.strip("/")
+    return bucket, f"{prefix}/" if prefix else ""
+
+
+class S3Backend:
+    """Run records under ``s3://bucket/prefix/``."""
+
+    def __init__(self, clients: AwsClients, url: str) -> None:
+        self.bucket, self.prefix = parse_s3_url(url)
+        self._clients = clients
+        self._s3: Any = clients.client("s3")
+        # Next line number per journal: one writer per run (it holds the run's locks), so
+        # listing once and counting on saves a LIST per line; a conflict moves it on.
+        self._next_line: dict[str, int] = {}
+
+    @property
+    def location(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    def _key(self, key: str) -> str:
+        return self.prefix + key
+
+    def _call(self, operation: str, method: Any, **params: Any) -> Any:
+        return self._clients.call.run(operation, lambda: method(**params), service="S3")
+
+    def read(self, key: str) -> bytes | None:
+        try:
+            answer = self._call(
+                "GetObject", self._s3.get_object, Bucket=self.bucket, Key=self._key(key)
+            )
+        except AwsCallError as error:
+            if error.code in _MISSING:
+                return None
+            raise
+        body: bytes = answer["Body"].read()
+        return body
+
+    def write(self, key: str, data: bytes) -> None:
+        self._call(
+            "PutObject", self._s3.put_object, Bucket=self.bucket, Key=self._key(key), Body=data
+        )
+
+    def create(self, key: str, data: bytes) -> bool:
+        try:
+            self._call(
+                "PutObject",
+                self._s3.put_object,
+                Bucket=self.bucket,
+                Key=self._key(key),
+                Body=data,
+                IfNoneMatch="*",
+            )
+        except AwsCallError as error:
+            if error.code in _EXISTS:
+                return False
+            raise
+        return True
+
+    def _keys(self, prefix: str) -> list[str]:
+        keys: list[str] = []
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self._key(prefix)}
+            if token:
+                params["ContinuationToken"] = token
+            page = self._call("ListObjectsV2", self._s3.list_objects_v2, **params)
+            keys += [item["Key"] for item in page.get("Contents", ())]
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return sorted(keys)
+
+    def append(self, key: str, line: str) -> None:
+        if "\n" in line:
+            raise ValueError("a journal line must not contain a newline")
+        folder = f"{key}.d/"
+        number = self._next_line.get(folder) or len(self._keys(folder)) + 1
+        # Another writer may take a number between the listing and the PUT: try the next.
+        while not self.create(f"{folder}{number:0{_LINE_DIGITS}d}", line.encode("utf-8")):
+            number += 1
+        self._next_line[folder] = number + 1
+
+    def lines(self, key: str) -> list[str]:
+        found: list[str] = []
+        for full in self._keys(f"{key}.d/"):
+            relative = full.removeprefix(self.prefix)
+            data = self.read(relative)
+            if data is not None:
+                found.append(data.decode("utf-8"))
+        return found
+
+    def children(self, prefix: str) -> list[str]:
+        base = self._key(f"{prefix.strip('/')}/")
+        names: list[str] = []
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": base, "Delimiter": "/"}
+            if token:
+                params["ContinuationToken"] = token
+            page = self._call("ListObjectsV2", self._s3.list_objects_v2, **params)
+            names += [
+                item["Prefix"].removeprefix(base).rstrip("/")
+                for item in page.get("CommonPrefixes", ())
+            ]
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return sorted(names)
+
+    def files(self, prefix: str) -> list[str]:
+        base = self._key(f"{prefix.strip('/')}/")
+        return sorted(
+            name
+            for full in self._keys(f"{prefix.strip('/')}/")
+            if "/" not in (name := full.removeprefix(base))
+        )
+
+    # -- the audit trail (AuditSink) ----------------------------------------------------
+
+    def put_event(self, line: str, at: datetime) -> None:
+        name = f"audit/{at:%Y/%m/%d}/{at:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:12]}.json"
+        if not self.create(name, line.encode("utf-8")):
+            raise AwsCallError("PutObject", "PreconditionFailed", f"{name} already exists")
+
+    def event_lines(self) -> list[str]:
+        lines: list[str] = []
+        for full in self._keys("audit/"):
+            data = self.read(full.removeprefix(self.prefix))
+            if data is not None:
+                lines.append(data.decode("utf-8"))
+        return lines
