@@ -6,8 +6,8 @@ Creation uses a conditional PUT (``If-None-Match: *``): of two workers creating 
 record, exactly one wins and the other learns it (412 PreconditionFailed, or 409
 ConditionalRequestConflict while the first is still in flight).
 
-The audit trail (``netmend.store.audit_records.AuditSink``) is one object per event under
-``audit/YYYY/MM/DD/``, named by time and a random suffix, created conditionally.
+The audit trail (``netmend.store.audit_records.AuditSink``) is one object per record under
+``audit/``, named by its place in the hash chain (zero-padded seq), created conditionally.
 
 S3 objects cannot be appended to, so a journal ``K`` is a folder of one object per line,
 ``K.d/00000001`` ...: each line is created conditionally at the next free number, so two
@@ -16,8 +16,6 @@ writers can never overwrite each other's line and the order is the numbers' orde
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Any
 
 from netmend.aws.session import AwsClients
@@ -28,6 +26,7 @@ __all__ = ["S3Backend", "parse_s3_url"]
 _EXISTS = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 _MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 _LINE_DIGITS = 8
+_AUDIT = "audit/"
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
@@ -154,14 +153,22 @@ class S3Backend:
 
     # -- the audit trail (AuditSink) ----------------------------------------------------
 
-    def put_event(self, line: str, at: datetime) -> None:
-        name = f"audit/{at:%Y/%m/%d}/{at:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:12]}.json"
-        if not self.create(name, line.encode("utf-8")):
-            raise AwsCallError("PutObject", "PreconditionFailed", f"{name} already exists")
+    def create_record(self, seq: int, line: str) -> bool:
+        return self.create(f"{_AUDIT}{seq:012d}.json", line.encode("utf-8"))
+
+    def read_record(self, seq: int) -> str | None:
+        data = self.read(f"{_AUDIT}{seq:012d}.json")
+        return data.decode("utf-8") if data is not None else None
+
+    def last_seq(self) -> int:
+        keys = self._keys(_AUDIT)  # sorted: the zero-padded seq orders them
+        if not keys:
+            return 0
+        return int(keys[-1].rsplit("/", 1)[-1].removesuffix(".json"))
 
     def event_lines(self) -> list[str]:
         lines: list[str] = []
-        for full in self._keys("audit/"):
+        for full in self._keys(_AUDIT):
             data = self.read(full.removeprefix(self.prefix))
             if data is not None:
                 lines.append(data.decode("utf-8"))

@@ -261,23 +261,26 @@ def audit_verify(
         ),
     ] = None,
     config: ConfigFile = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
     output: Output = OutputFormat.TEXT,
 ) -> None:
     """Check the audit trail's hash chain; name the first edited, removed or inserted record.
 
     Exit code: 0 intact, 1 broken, 2 bad input.
     """
-    from netmend.audit import AuditLog
-    from netmend.config import load_config
+    from netmend.app.audit import verify_audit_trail
+    from netmend.app.requests import Target
 
-    path = file if file is not None else load_config(config).audit_path
-    if file is not None and not file.is_file():
-        raise BadInputError(f"audit trail {file} not found")
-    report = AuditLog(path).verify()
+    path, report = verify_audit_trail(
+        file,
+        Target(region=region, profile=profile, endpoint_url=endpoint_url, config_file=config),
+    )
     if output is OutputFormat.JSON:
         emit_json(
             {
-                "file": str(path),
+                "file": path,
                 "records": report.records,
                 "intact": report.intact,
                 "first_broken": None

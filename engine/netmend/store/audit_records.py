@@ -1,11 +1,14 @@
 """The audit trail kept as objects (S3), for workers on many hosts.
 
 ``AuditLog`` appends lines to one local file; S3 cannot append, and many workers would
-fight over one object. So here each event is its own object, created conditionally
-(``AuditSink.put_event``) under a time-sortable name, never overwritten: the trail
-stays append-only. ``ObjectAuditLog`` is an ``AuditLog`` (same ``record``/``entries``),
-so the runner and the approvers need not know where the trail lives; only the two
-storage methods differ.
+fight over one object. So here each event is its own object, named by its place in the
+hash chain (``seq``) and created conditionally (``AuditSink.create_record``: If-None-Match),
+never overwritten: the trail stays append-only, and the chain (``netmend.audit``:
+``seq``, ``prev``, ``hash``) stays one line even with many writers. Two workers that link
+to the same last record race for the same ``seq``; the one that loses reads the winner's
+record and links after it. ``ObjectAuditLog`` is an ``AuditLog`` (same ``record``,
+``entries``, ``verify``), so the runner and the approvers need not know where the trail
+lives.
 """
 
 from __future__ import annotations
@@ -15,38 +18,68 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from netmend.audit import AuditLog
+from netmend.audit import AuditLog, chain_record
+from netmend.errors import NetmendError
 
 __all__ = ["AuditSink", "ObjectAuditLog"]
 
+# Lost races in a row before giving up: each loss means another writer appended, so this
+# bounds a burst, not a steady state.
+_MAX_RACES = 50
+
 
 class AuditSink(Protocol):
-    """Where audit events go when they are not lines of a local file."""
+    """Where audit records go when they are not lines of a local file."""
 
     @property
     def location(self) -> str: ...
 
-    def put_event(self, line: str, at: datetime) -> None:
-        """Store one event (one JSON line) as a new, never rewritten record."""
+    def create_record(self, seq: int, line: str) -> bool:
+        """Store record ``seq`` (one JSON line) unless it exists; False when it does."""
+        ...
+
+    def read_record(self, seq: int) -> str | None:
+        """Record ``seq``, or None when there is none."""
+        ...
+
+    def last_seq(self) -> int:
+        """The highest ``seq`` stored (0: none)."""
         ...
 
     def event_lines(self) -> list[str]:
-        """Every stored event, oldest first."""
+        """Every stored record, in ``seq`` order."""
         ...
 
 
 class ObjectAuditLog(AuditLog):
-    """The audit trail in an ``AuditSink`` (``netmend.aws.objects.S3Backend``)."""
+    """The chained audit trail in an ``AuditSink`` (``netmend.aws.objects.S3Backend``)."""
 
     def __init__(self, sink: AuditSink) -> None:
         super().__init__(Path(sink.location))
         self.sink = sink
+        # The last record this process knows: one LIST at the first record, then a read
+        # only when another writer got there first.
+        self._last: dict[str, Any] | None = None
+        self._known = False
+
+    def _record_at(self, seq: int) -> dict[str, Any] | None:
+        line = self.sink.read_record(seq) if seq > 0 else None
+        found = json.loads(line) if line else None
+        return found if isinstance(found, dict) else None
 
     def record(self, event: str, **fields: Any) -> dict[str, Any]:
-        now = datetime.now(UTC)
-        entry: dict[str, Any] = {"ts": now.isoformat(), "event": event, **fields}
-        self.sink.put_event(json.dumps(entry, sort_keys=True, default=str), now)
-        return entry
+        entry: dict[str, Any] = {"ts": datetime.now(UTC).isoformat(), "event": event, **fields}
+        if not self._known:
+            self._last, self._known = self._record_at(self.sink.last_seq()), True
+        for _ in range(_MAX_RACES):
+            linked = chain_record(entry, self._last)
+            line = json.dumps(linked, sort_keys=True, separators=(",", ":"), default=str)
+            if self.sink.create_record(int(linked["seq"]), line):
+                self._last = linked
+                return linked
+            # Another writer took this seq: link after its record instead.
+            self._last = self._record_at(int(linked["seq"]))
+        raise NetmendError(f"audit trail in {self.sink.location}: too many concurrent writers")
 
-    def entries(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.sink.event_lines()]
+    def lines(self) -> list[str]:
+        return [line for line in self.sink.event_lines() if line.strip()]
