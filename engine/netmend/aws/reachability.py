@@ -207,8 +207,16 @@ def _wait_for(
     initial_wait_s: float,
     sleep: Callable[[float], None],
     clock: Callable[[], float],
+    on_wait: Callable[[float], None] | None = None,
 ) -> Mapping[str, Any]:
-    """Poll DescribeNetworkInsightsAnalyses until the analysis leaves ``running``."""
+    """Poll DescribeNetworkInsightsAnalyses until the analysis leaves ``running``;
+    ``on_wait(seconds)`` hears how long it has been running before each wait."""
+    started = clock()
+
+    def wait(seconds: float) -> None:
+        if on_wait is not None:
+            on_wait(clock() - started)
+        sleep(seconds)
 
     def describe() -> Mapping[str, Any]:
         try:
@@ -232,12 +240,12 @@ def _wait_for(
     def next_wait(_: RetryCallState) -> float:
         return max(0.0, min(poll_interval_s, deadline - clock()))
 
-    sleep(max(0.0, min(initial_wait_s, deadline - clock())))
+    wait(max(0.0, min(initial_wait_s, deadline - clock())))
     retrying = Retrying(
         retry=retry_if_result(still_running),
         stop=past_deadline,
         wait=next_wait,
-        sleep=sleep,
+        sleep=wait,
     )
     try:
         return retrying(describe)
@@ -262,8 +270,12 @@ def analyze_path(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     tag_run_id: str | None = None,
+    on_wait: Callable[[float], None] | None = None,
 ) -> PathAnalysis:
     """Analyse ``flow`` with Reachability Analyzer and delete what was created.
+
+    ``on_wait(seconds)`` hears, before each poll's wait, how long the analysis has been
+    running (a face shows it against the minute an analysis usually takes).
 
     Raises CannotAnalyseError (ICMP, IPv6, outside source) before any call;
     AnalysisFailedError (Status failed, with AWS's StatusMessage);
@@ -312,6 +324,7 @@ def analyze_path(
             initial_wait_s=initial_wait_s,
             sleep=sleep,
             clock=clock,
+            on_wait=on_wait,
         )
         if analysis.get("Status") == _FAILED:
             raise AnalysisFailedError(analysis_id, str(analysis.get("StatusMessage") or ""))

@@ -387,6 +387,8 @@ class Runner:
             )
             if flow_verifier is None:
                 return local
+            if hasattr(flow_verifier, "progress"):
+                flow_verifier.progress = self.progress  # e.g. the analysis's minute
             remote = flow_verifier.verify(plan, flow, (), baselines["flow"])
         except NetmendError as error:
             # Cannot tell whether the fix works: treat as failed, so the snapshot returns.

@@ -53,6 +53,8 @@ class AnalyzerRunVerifier:
         self.auto = auto
         self.timeout_s = timeout_s
         self._analyze = analyze  # tests inject a fake analyze_path
+        # Told how long the analysis has been running (the runner passes its progress).
+        self.progress: Callable[[str], None] = lambda step: None
 
     def prepare(self, plan: Plan) -> None:
         """Nothing to read before the first write: the analysis runs after the last."""
@@ -77,7 +79,14 @@ class AnalyzerRunVerifier:
         if flow is None:
             return Verification(method=self.method, passed=True, detail="no flow to check")
         analyzer = ReachabilityAnalyzerVerifier(
-            self.clients, timeout_s=self.timeout_s, run_id=plan.run_id, analyze=self._analyze
+            self.clients,
+            timeout_s=self.timeout_s,
+            run_id=plan.run_id,
+            analyze=self._analyze,
+            on_wait=lambda seconds: self.progress(
+                f"Reachability Analyzer: running for {seconds:.0f} s "
+                f"(an analysis usually takes 40-55 s; gives up after {self.timeout_s:.0f} s)"
+            ),
         )
         # A fresh local verifier: a fallback must read the estate as it is now.
         verifier = MethodVerifier(

@@ -172,16 +172,22 @@ class ReachabilityAnalyzerVerifier:
         timeout_s: float = 120,
         run_id: str | None = None,
         analyze: Callable[..., PathAnalysis] | None = None,
+        on_wait: Callable[[float], None] | None = None,
     ) -> None:
         self.clients = clients
         self.timeout_s = timeout_s
         self.run_id = run_id
         # Tests pass analyze_path with a fake clock and sleep bound in.
         self._analyze = analyze or analyze_path
+        self.on_wait = on_wait  # how long the analysis has run, before each poll
 
     def check(self, flow: Flow) -> FlowVerdict:
         analysis = self._analyze(
-            self.clients, flow, timeout_s=self.timeout_s, tag_run_id=self.run_id
+            self.clients,
+            flow,
+            timeout_s=self.timeout_s,
+            tag_run_id=self.run_id,
+            on_wait=self.on_wait,
         )
         first = analysis.explanations[0] if analysis.explanations else None
         if analysis.reachable:

@@ -256,6 +256,27 @@ def test_a_path_found_is_reachable_and_everything_is_deleted(
     assert fake_time.sleeps == [10, 5]  # the initial wait, then one poll interval
 
 
+def test_waiting_is_told_how_long_the_analysis_has_run(
+    clients: AwsClients, stub: Stubber, fake_time: FakeTime
+) -> None:
+    """Before each wait (the initial 10 s, then each poll interval) ``on_wait`` hears how
+    long the analysis has been running, so a face can show it against the usual minute."""
+    _expect_create(stub)
+    _expect_start(stub)
+    _expect_describe(stub, _analysis("running"))
+    _expect_describe(stub, _analysis("running"))
+    _expect_describe(stub, FOUND)
+    _expect_cleanup(stub)
+    heard: list[float] = []
+
+    analyze_path(
+        clients, _flow(), sleep=fake_time.sleep, clock=fake_time.clock, on_wait=heard.append
+    )
+
+    assert heard == [0, 10, 15]
+    assert fake_time.sleeps == [10, 5, 5]
+
+
 BLOCKED = _analysis(
     "succeeded",
     NetworkPathFound=False,

@@ -203,7 +203,15 @@ def test_reachability_verifier_reports_where_the_path_stops() -> None:
         "tcp/8443 from eni-1 (10.0.1.5) to eni-2 (10.0.1.6) is still blocked at sg-9 "
         "(ENI_SG_RULES_MISMATCH) (reachability-analyzer)",
     )
-    assert seen == [{"timeout_s": 120, "tag_run_id": plan.run_id}]
+    assert [(k["timeout_s"], k["tag_run_id"]) for k in seen] == [(120, plan.run_id)]
+    # The analysis's waits reach the runner's progress (a person sees the minute pass).
+    told: list[str] = []
+    verifier.progress = told.append
+    seen[0]["on_wait"](25.0)
+    assert told == [
+        "Reachability Analyzer: running for 25 s (an analysis usually takes 40-55 s; "
+        "gives up after 120 s)"
+    ]
 
 
 def test_the_runner_takes_its_flow_verifier_from_the_one_auto_resolution(
