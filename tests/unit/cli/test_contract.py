@@ -37,7 +37,7 @@ BAD = [
     (["diagnose", *FLOW, "--protocol", "icmp", "--port", "8"], "bad_input", "tcp and udp only"),
     (["diagnose", *FLOW, "--protocol", "-1", "--port", "8"], "bad_input", "tcp and udp only"),
     (["diagnose", *FLOW, "--port", "22", "--icmp-type", "8"], "bad_input", "icmp only"),
-    (["diagnose", "--destination", "10.0.0.2", "--port", "22"], "usage", "--source"),
+    (["diagnose", "--destination", "10.0.0.2", "--port", "22"], "bad_input", "--source"),
     (["diagnose", *FLOW, "--port", "22", "--bogus"], "usage", "--bogus"),
 ]
 
