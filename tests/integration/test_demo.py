@@ -42,5 +42,11 @@ def test_demo_runs_every_estate_end_to_end(tmp_path: Path, monkeypatch: pytest.M
     assert {"rule-quota-near-limit", "redundant-rule", "default-sg-in-use"} <= {
         playbook for playbook, _ in scanned
     }
+    # The ALB's group is in use (DescribeLoadBalancers names it), ENIs or not.
+    assert not [
+        f
+        for f in document["scan"]["findings"]
+        if f["playbook"] == "unused-security-group" and "shop-alb-sg" in f["summary"]
+    ]
     # The demo keeps its runs in a temporary folder, never the user's state dir.
     assert not (tmp_path / "state").exists()

@@ -137,3 +137,26 @@ def test_baseline_round_trip_and_refusals(tmp_path: Path) -> None:
             load_baseline(tmp_path / name)
     with pytest.raises(BadInputError):
         parse_severity("urgent")
+
+
+def test_a_load_balancers_group_is_not_unused() -> None:
+    """A group no collected interface carries is unused, unless a load balancer names it
+    (DescribeLoadBalancers' SecurityGroups): then it is in use, ENIs collected or not."""
+    from netmend.model.balancing import LoadBalancer
+
+    estate = _estate("active")
+    fields = {name: getattr(estate, name) for name in Inventory.model_fields}
+    lonely = Inventory(**fields)
+    report = scan_estate(lonely, load_playbooks(), only=["unused-security-group"])
+    assert [f.resource for f in report.findings] == ["sg-0aaa0000000000001"]
+    fields["load_balancers"] = (
+        LoadBalancer(
+            load_balancer_arn="arn:aws:elasticloadbalancing:eu-west-1:111122223333:"
+            "loadbalancer/app/shop/0123456789abcdef",
+            name="shop",
+            vpc_id="vpc-0aaa0000000000001",
+            security_group_ids=("sg-0aaa0000000000001",),
+        ),
+    )
+    used = scan_estate(Inventory(**fields), load_playbooks(), only=["unused-security-group"])
+    assert used.findings == ()

@@ -86,6 +86,9 @@ def unused_group(ctx: StepContext, params: Params) -> dict[str, Any] | None:
     # TODO(lead): interfaces of other accounts (a peered VPC elsewhere) are not in the
     # inventory; a group they reference looks unused here. Issue 9 may add them.
     attached = {g for e in inventory.network_interfaces for g in e.group_ids}
+    # A load balancer's groups are in use even when its ENIs were not collected (moto,
+    # or a describe page that left them out): DescribeLoadBalancers names them.
+    attached |= {g for lb in inventory.load_balancers for g in lb.security_group_ids}
     referenced = _referenced(inventory.security_groups)
     found: list[dict[str, Any]] = []
     for group in inventory.security_groups:
