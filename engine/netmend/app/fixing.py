@@ -29,6 +29,7 @@ from netmend.verify.run import IntentCheck, with_states
 __all__ = [
     "FixOutcome",
     "NoFixError",
+    "check_fix_request",
     "fix",
     "fix_estate",
     "fix_flow",
@@ -83,18 +84,36 @@ def make_runner(
     )
 
 
+def check_fix_request(request: FixRequest) -> None:
+    """BadInputError (exit 2) for a request that cannot be run, before any AWS call."""
+    from netmend.playbook.propose import PEER_CHOICES
+    from netmend.run.runner import VERIFY_METHODS
+
+    if request.verify not in VERIFY_METHODS:
+        raise BadInputError(f"unknown --verify {request.verify!r}: use {', '.join(VERIFY_METHODS)}")
+    if request.peer not in PEER_CHOICES:
+        raise BadInputError(f"unknown --peer {request.peer!r}: use {', '.join(PEER_CHOICES)}")
+    if request.plan_run_id is not None and not request.apply:
+        raise BadInputError("--plan applies a recorded plan: add --apply")
+    if request.plan_run_id is None and request.flow is None:
+        raise BadInputError("fix needs --source and --destination (or --apply --plan RUN_ID)")
+    if request.plan_run_id is not None and request.target.inventory_file is not None:
+        raise BadInputError("--plan applies to the live estate: leave out --inventory")
+    if request.target.inventory_file is not None and request.apply:
+        raise BadInputError(
+            "--inventory plans offline (a dry run): --apply needs a live endpoint, "
+            "so leave --inventory out to apply"
+        )
+
+
 def fix_estate(
     request: FixRequest, *, progress: Callable[[str, int], None] | None = None
 ) -> Inventory:
     """The estate ``request`` plans against: its saved inventory (``--inventory``: a dry
     run only, never written to) or a live collection (``progress(kind, count)`` hears
-    each resource type as it is read)."""
+    each resource type as it is read). The request is checked first (exit 2)."""
+    check_fix_request(request)
     if request.target.inventory_file is not None:
-        if request.apply:
-            raise BadInputError(
-                "--inventory plans offline (a dry run): --apply needs a live endpoint, "
-                "so leave --inventory out to apply"
-            )
         return request.target.inventory()
     from netmend.aws.collector import collect_inventory
 
@@ -120,20 +139,9 @@ def fix(
     """
     from netmend.config import load_config
     from netmend.playbook import load_playbooks
-    from netmend.playbook.propose import PEER_CHOICES
-    from netmend.run.runner import VERIFY_METHODS
     from netmend.verify.intents import load_intents
 
-    if request.verify not in VERIFY_METHODS:
-        raise BadInputError(f"unknown --verify {request.verify!r}: use {', '.join(VERIFY_METHODS)}")
-    if request.peer not in PEER_CHOICES:
-        raise BadInputError(f"unknown --peer {request.peer!r}: use {', '.join(PEER_CHOICES)}")
-    if request.plan_run_id is not None and not request.apply:
-        raise BadInputError("--plan applies a recorded plan: add --apply")
-    if request.plan_run_id is None and request.flow is None:
-        raise BadInputError("fix needs --source and --destination (or --apply --plan RUN_ID)")
-    if request.plan_run_id is not None and request.target.inventory_file is not None:
-        raise BadInputError("--plan applies to the live estate: leave out --inventory")
+    check_fix_request(request)
     settings = load_config(request.target.config_file)
     loaded = load_playbooks([*settings.playbook_dirs, *request.playbook_dirs])
     if request.playbook is not None:

@@ -104,3 +104,16 @@ def test_fix_plans_offline_from_a_saved_inventory(
     applied = run_cli("fix", *flow, "--apply", "--yes")
     assert applied.exit_code == 2
     assert "--apply needs a live endpoint" in _one_line(applied)
+
+
+def test_fix_checks_its_request_before_reading_any_estate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bad --verify or --peer is refused (exit 2) before netmend reads AWS: with the
+    endpoint a closed loopback port, the answer names the option, not the endpoint."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    for option, needle in (("--verify", "unknown --verify"), ("--peer", "unknown --peer")):
+        result = run_cli("fix", *FLOW, "--port", "22", option, "bogus")
+        assert result.exit_code == 2
+        assert needle in _one_line(result)
