@@ -291,21 +291,7 @@ class Router:
             gateways.egress_only_in(trace, eni, target)
             return
         if route.target_kind is RouteTargetKind.INTERNET_GATEWAY:
-            igw = self._inventory.get(target)
-            if not isinstance(igw, InternetGateway) or eni.vpc_id not in igw.vpc_ids:
-                trace.hop(
-                    Leg.FORWARD,
-                    target,
-                    "gateway",
-                    allowed=False,
-                    detail=f"{target} is not attached to {eni.vpc_id}",
-                )
-                trace.block(
-                    Code.BAD_STATE_ATTACHMENT,
-                    target,
-                    leg=Leg.FORWARD,
-                    detail=f"{target} is not attached to {eni.vpc_id}",
-                )
+            if not self._igw_attached(trace, eni, target):
                 return
             if eni.deny_all_igw_traffic:
                 # DenyAllIgwTraffic: the interface is unreachable from the internet (it
@@ -516,6 +502,17 @@ class Router:
             off.insert(0, target)
         return off[0] if off else None
 
+    def _igw_attached(self, trace: Trace, eni: NetworkInterface, target: str) -> bool:
+        """Whether internet gateway ``target`` is attached to ``eni``'s VPC (else the route
+        is a dead end: BAD_STATE_ATTACHMENT), in and out alike."""
+        igw = self._inventory.get(target)
+        if isinstance(igw, InternetGateway) and eni.vpc_id in igw.vpc_ids:
+            return True
+        detail = f"{target} is not attached to {eni.vpc_id}"
+        trace.hop(Leg.FORWARD, target, "gateway", allowed=False, detail=detail)
+        trace.block(Code.BAD_STATE_ATTACHMENT, target, leg=Leg.FORWARD, detail=detail)
+        return False
+
     def _igw_out(
         self,
         trace: Trace,
@@ -524,21 +521,7 @@ class Router:
         target: str,
         own: str | None = None,
     ) -> bool:
-        igw = self._inventory.get(target)
-        if not isinstance(igw, InternetGateway) or eni.vpc_id not in igw.vpc_ids:
-            trace.hop(
-                Leg.FORWARD,
-                target,
-                "gateway",
-                allowed=False,
-                detail=f"{target} is not attached to {eni.vpc_id}",
-            )
-            trace.block(
-                Code.BAD_STATE_ATTACHMENT,
-                target,
-                leg=Leg.FORWARD,
-                detail=f"{target} is not attached to {eni.vpc_id}",
-            )
+        if not self._igw_attached(trace, eni, target):
             return False
         # Public IPs belong to private addresses: a secondary address without its own
         # public IP or EIP cannot use the internet gateway.
