@@ -85,8 +85,12 @@ def parse_address(text: str) -> Address:
     return Address(address.version, int(address))
 
 
+@lru_cache(maxsize=1 << 17)
 def network_interval(cidr: str) -> tuple[int, int, int]:
-    """``(family, first, last)`` of a CIDR."""
+    """``(family, first, last)`` of a CIDR.
+
+    Cached: an estate repeats few CIDR strings across many rules, entries and routes
+    (``ipaddress`` parsing is the costly part of indexing them)."""
     network = ipaddress.ip_network(cidr, strict=False)
     return network.version, int(network.network_address), int(network.broadcast_address)
 
