@@ -9,6 +9,8 @@ which rather than a bare yes/no.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from netmend.reach.intervals import (
     Interval,
     IntervalSet,
@@ -51,9 +53,11 @@ def summary(allowed: IntervalSet) -> str:
     return f"only {text(inside)} comes back: {_join(failing_clients(inside))} fail"
 
 
+@lru_cache(maxsize=1 << 14)
 def coverage(
     network_acl_id: str, subnet_id: str, direction: Direction, allowed: IntervalSet
 ) -> EphemeralCoverage:
+    """What ``allowed`` lets back of 1024-65535 (kept: one per ACL, subnet and verdict)."""
     inside = intersect(normalise(allowed), ANY_CLIENT)
     return EphemeralCoverage(
         network_acl_id=network_acl_id,

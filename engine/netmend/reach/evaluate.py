@@ -73,9 +73,13 @@ Real accounts (issue 9):
 - describe items the collector could not read are named in a note when the flow touches
   their VPC, subnet or groups.
 
-Speed: rule tables are indexed once per set of groups and direction (index.py), ACLs and
-route tables parsed once, all per Evaluator; ``evaluate`` keeps the Evaluators of the last
-few inventories it saw, so repeated calls on one inventory reuse the indexes.
+Speed: rules are indexed once per group and direction and composed per set of groups
+(index.py), ACLs and route tables parsed once, all per Evaluator and only when a flow
+first needs them (constructing an Evaluator reads nothing); group and ACL verdicts are
+kept by address class, hops and explanations shared between evaluations (trace.py);
+``evaluate`` keeps the Evaluators of the last few inventories it saw, so repeated calls on
+one inventory reuse the indexes. ``Evaluator.verdicts`` (batch.py) shares the work
+between many flows of one batch.
 
 Left out, and why:
 
@@ -105,11 +109,13 @@ from __future__ import annotations
 import ipaddress
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 
-from netmend.model import Inventory, NatGateway, NetworkInterface, RouteTargetKind
+from netmend.model import Inventory, NatGateway, NetworkInterface, Route, RouteTargetKind
 from netmend.model.protocol import TCP, UDP
 from netmend.reach.acl import AclVerdict, CompiledAcl, walk
 from netmend.reach.balancer import Balancers
+from netmend.reach.batch import Verdict, flow_verdicts
 from netmend.reach.ephemeral import ANY_CLIENT, coverage, summary
 from netmend.reach.flow import EndpointKind, Flow
 from netmend.reach.hairpin import hairpin
@@ -126,7 +132,7 @@ from netmend.reach.packet import (
 from netmend.reach.result import Code, Direction, Evaluation, Leg
 from netmend.reach.routes import RouteIndex
 from netmend.reach.routing import Router, eni_address
-from netmend.reach.sg import SgVerdict, check_groups, rule_text
+from netmend.reach.sg import SgVerdict, check_groups
 from netmend.reach.trace import Trace
 from netmend.reach.tracking import side_untracked
 
@@ -145,16 +151,52 @@ class Evaluator:
     """Evaluates flows over one inventory, indexing its rules on first use."""
 
     def __init__(self, inventory: Inventory) -> None:
+        # Nothing here reads the whole estate: construction is constant time, and every
+        # table (rules, ACLs, routes, load balancers) is built when a flow first needs
+        # it, so the first evaluation after loading costs about what a warm one does.
         self.inventory = inventory
         self.rules = RuleIndex(inventory)
         self._router = Router(inventory, RouteIndex(inventory))
-        # Plain dictionaries: the inventory's own lookups are cheap, but not free, and a
-        # scan asks the same questions thousands of times.
         self._acl_of_subnet: dict[str, tuple[str, CompiledAcl] | None] = {}
-        self._subnets = {s.subnet_id for s in inventory.subnets}
-        self._instances = {i.instance_id: i for i in inventory.instances}
+        self._state_ok: dict[str, bool] = {}
         self._untracked: dict[tuple[tuple[str, ...], bool, int, str, frozenset[int]], bool] = {}
-        self.balancers = Balancers(inventory)
+        self._balancers: Balancers | None = None
+
+    @property
+    def balancers(self) -> Balancers:
+        """The inventory's load balancers and their nodes, gathered on first use."""
+        if self._balancers is None:
+            self._balancers = Balancers(self.inventory)
+        return self._balancers
+
+    def verdicts(
+        self, flows: Iterable[Flow], *, client_ephemeral: Interval | None = None
+    ) -> list[Verdict]:
+        """Every flow's verdict, sharing the work between flows (batch.py)."""
+        return flow_verdicts(self, flows, client_ephemeral=client_ephemeral)
+
+    def state_ok(self, eni: NetworkInterface) -> bool:
+        """Whether ``_state`` lets ``eni`` through (subnet known, running, attached)."""
+        found = self._state_ok.get(eni.network_interface_id)
+        if found is None:
+            trace = Trace()
+            self._state(trace, eni)
+            found = not trace.explanations
+            self._state_ok[eni.network_interface_id] = found
+        return found
+
+    def route_toward(self, eni: NetworkInterface, address: Address) -> Route | None:
+        """The route ``eni``'s subnet takes towards ``address`` (nothing recorded)."""
+        return self._router.route_kind(eni, address)
+
+    def compiled_acl(self, subnet_id: str) -> tuple[str, CompiledAcl] | None:
+        """The subnet's ACL (id, compiled), or None when the inventory has none for it."""
+        if subnet_id not in self._acl_of_subnet:
+            acl = self.inventory.acl_of_subnet(subnet_id)
+            self._acl_of_subnet[subnet_id] = (
+                (acl.network_acl_id, CompiledAcl(acl)) if acl is not None else None
+            )
+        return self._acl_of_subnet[subnet_id]
 
     def evaluate(self, flow: Flow, *, client_ephemeral: Interval | None = None) -> Evaluation:
         """Walk ``flow``'s forward and return path; see the module docstring."""
@@ -313,14 +355,14 @@ class Evaluator:
 
     def _state(self, trace: Trace, eni: NetworkInterface) -> None:
         eni_id = eni.network_interface_id
-        if eni.subnet_id not in self._subnets:
+        if self.inventory.subnet(eni.subnet_id) is None:
             trace.block(
                 Code.UNASSOCIATED_COMPONENT,
                 eni.subnet_id,
                 leg=Leg.FORWARD,
                 detail=f"{eni_id}'s subnet {eni.subnet_id} is not in the inventory",
             )
-        instance = self._instances.get(eni.instance_id) if eni.instance_id else None
+        instance = self.inventory.instance(eni.instance_id) if eni.instance_id else None
         if instance is not None and instance.state != _RUNNING:
             trace.hop(
                 Leg.FORWARD,
@@ -414,14 +456,12 @@ class Evaluator:
             return verdict
         # -- end issue 9 -----------------------------------------------------------------
         if verdict.allowed:
-            first = verdict.admitting[0]
-            more = len(verdict.admitting) - 1
             trace.hop(
                 Leg.FORWARD,
-                first.group_id,
+                verdict.admitting[0].group_id,
                 "security-groups",
                 direction=direction,
-                detail=rule_text(first) + (f" (and {more} more)" if more else ""),
+                detail=verdict.admitted_text,
             )
             return verdict
         component = eni.group_ids[0] if eni.group_ids else eni.network_interface_id
@@ -463,12 +503,7 @@ class Evaluator:
     def _subnet_acl_walk(
         self, trace: Trace, subnet_id: str, packet: Packet, egress: bool
     ) -> tuple[str, AclVerdict] | None:
-        if subnet_id not in self._acl_of_subnet:
-            acl = self.inventory.acl_of_subnet(subnet_id)
-            self._acl_of_subnet[subnet_id] = (
-                (acl.network_acl_id, CompiledAcl(acl)) if acl is not None else None
-            )
-        found = self._acl_of_subnet[subnet_id]
+        found = self.compiled_acl(subnet_id)
         if found is None:
             trace.note(f"no network ACL is known for {subnet_id}: it was not checked")
             return None

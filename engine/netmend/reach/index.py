@@ -95,15 +95,19 @@ class DirectionRules:
     _groups: tuple[GroupRules, ...]
     # Verdicts by (protocol, keys, address class, peer groups): see sg.check_groups.
     verdicts: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
+    _plans: dict[str, list[list[_ProtocolRules]]] = field(default_factory=dict, compare=False)
 
     def _tables(self, protocol: str) -> list[list[_ProtocolRules]]:
         """Per protocol name the query reads (its own, then -1), the groups' tables."""
-        names = (ALL,) if protocol == ALL else (protocol, ALL)
-        found = []
-        for name in names:
-            tables = [r for g in self._groups if (r := g.protocols.get(name)) is not None]
-            if tables:
-                found.append(tables)
+        found = self._plans.get(protocol)
+        if found is None:
+            names = (ALL,) if protocol == ALL else (protocol, ALL)
+            found = []
+            for name in names:
+                tables = [r for g in self._groups if (r := g.protocols.get(name)) is not None]
+                if tables:
+                    found.append(tables)
+            self._plans[protocol] = found
         return found
 
     def candidates(
