@@ -1,7 +1,8 @@
 """Checking intents: does each declared flow get the verdict it expects?
 
 ``check_intents`` resolves every intent first (a bad id fails the whole file, exit 2,
-before any analysis is paid for), then checks each flow with a ``FlowVerifier``.
+before any analysis is paid for), then checks each flow with a ``FlowVerifier`` (checked
+locally, all flows as one batch: ``netmend.reach.evaluate_flows``).
 ``intent_report_to_json`` is DESIGN.md's contract (``{"intents": [{name, expect, held,
 explanations}], "violated": N}``, plus details); ``netmend.render.intents`` shows it as a table.
 ``intents_hold_after`` re-reads the parts of the estate the intents cross, after a fix.
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from netmend.aws.session import AwsClients
 from netmend.model import Inventory
 from netmend.reach import Explanation, Flow
-from netmend.verify.flow import FlowVerifier, LocalVerifier, MethodVerifier
+from netmend.verify.flow import LOCAL, FlowVerdict, FlowVerifier, LocalVerifier, MethodVerifier
 from netmend.verify.intents import Intent, IntentsFile, resolve_intents
 
 __all__ = [
@@ -85,8 +86,7 @@ def _inventory_of(target: Inventory | FlowVerifier, inventory: Inventory | None)
     raise TypeError("check_intents needs an inventory to resolve the intents' ids")
 
 
-def _result(intent: Intent, flow: Flow, verifier: FlowVerifier) -> IntentResult:
-    verdict = verifier.check(flow)
+def _result(intent: Intent, flow: Flow, verdict: FlowVerdict) -> IntentResult:
     return IntentResult(
         name=intent.name,
         expect=intent.expect,
@@ -120,7 +120,20 @@ def check_intents(
     """
     verifier: FlowVerifier = LocalVerifier(target) if isinstance(target, Inventory) else target
     resolved = resolve_intents(_inventory_of(target, inventory), intents)
-    return IntentReport(intents=tuple(_result(i, f, verifier) for i, f in resolved))
+    verdicts = _verdicts(verifier, [f for _, f in resolved])
+    return IntentReport(
+        intents=tuple(_result(i, f, v) for (i, f), v in zip(resolved, verdicts, strict=True))
+    )
+
+
+def _verdicts(verifier: FlowVerifier, flows: list[Flow]) -> list[FlowVerdict]:
+    """Checked locally, the flows are evaluated as one batch (they share the work);
+    any other method checks them one by one."""
+    if isinstance(verifier, LocalVerifier):
+        return verifier.check_many(flows)
+    if isinstance(verifier, MethodVerifier) and verifier.method == LOCAL:
+        return verifier.local.check_many(flows)
+    return [verifier.check(flow) for flow in flows]
 
 
 def _path_ids(inventory: Inventory, flows: Sequence[Flow]) -> tuple[set[str], set[str]]:
