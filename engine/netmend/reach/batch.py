@@ -4,15 +4,15 @@ An intents file or a scan asks about thousands of flows between the members of a
 group sets ("every web instance reaches every database on 5432"). One by one, each flow
 walks its whole path. Here flows share what they can, without changing any answer:
 
-- the same flow twice is evaluated once;
+- the same flow twice is evaluated once (and the same pair of ends on the same service,
+  however the ends were named, is decided once);
 - a flow between two interfaces of one VPC whose path is plain (both ends in the
   inventory, attached and running, filtered by their groups; no load balancer, public
-  address or NAT gateway; the local route each way, or one subnet) has a *class*: the
-  protocol and ports, both ends' group sets, subnets' ACLs, and where each address falls
-  among the CIDRs those groups and ACLs name (index.py, acl.py). Everything the walk
-  decides for such a flow depends on its class alone, so once one flow of a class is
-  found reachable, every other flow of the class is reachable, with no explanations.
-  A flow of a blocked class is walked in full, because its explanations name its own
+  address or NAT gateway; the local route each way, or one subnet) is decided from the
+  verdicts the Evaluator keeps per group set and ACL by address class (sg.py, acl.py):
+  the same checks as the walk, without recording hops. Such a flow found reachable has
+  no explanations, so nothing more is needed. Any other flow, and a plain flow that is
+  blocked somewhere, is walked in full, because its explanations name its own
   addresses and interfaces.
 
 A ``Verdict`` carries what intents and scans read (reachable, explanations); the full
@@ -23,13 +23,17 @@ asks for it (``Verdict.evaluation()``), by the one-by-one evaluator.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netmend.model import Inventory, NetworkInterface, RouteState, RouteTargetKind
+from netmend.model.protocol import TCP, UDP
+from netmend.reach.acl import walk
+from netmend.reach.ephemeral import ANY_CLIENT, return_blocks
 from netmend.reach.flow import EndpointKind, Flow
 from netmend.reach.intervals import Interval
-from netmend.reach.packet import forward_packet
+from netmend.reach.packet import Address, forward_packet, reply_packet
 from netmend.reach.result import Evaluation, Explanation
+from netmend.reach.sg import check_groups
 
 if TYPE_CHECKING:
     from netmend.reach.evaluate import Evaluator
@@ -88,16 +92,15 @@ class Verdict:
         return f"Verdict({self.flow.service}, reachable={self.reachable})"
 
 
-def _end_key(evaluator: Evaluator, eni: NetworkInterface) -> tuple[Any, ...] | None:
-    """What the class of a plain flow takes from one end; None: this end is not plain."""
-    if not eni.filtered_by_groups or eni.interface_type == "nat_gateway":
-        return None
-    if not evaluator.state_ok(eni):
-        return None
-    return (eni.vpc_id, eni.subnet_id, eni.group_ids)
+def _plain_end(evaluator: Evaluator, eni: NetworkInterface) -> bool:
+    """Whether this end takes the plain path: filtered by groups, not a NAT gateway, and
+    let through by its own state (subnet known, running, attached)."""
+    return (
+        eni.filtered_by_groups and eni.interface_type != "nat_gateway" and evaluator.state_ok(eni)
+    )
 
 
-def _local(evaluator: Evaluator, eni: NetworkInterface, address: Any) -> bool:
+def _local(evaluator: Evaluator, eni: NetworkInterface, address: Address) -> bool:
     route = evaluator.route_toward(eni, address)
     return (
         route is not None
@@ -106,10 +109,14 @@ def _local(evaluator: Evaluator, eni: NetworkInterface, address: Any) -> bool:
     )
 
 
-def flow_class(
-    evaluator: Evaluator, flow: Flow, client_ephemeral: Interval | None
-) -> tuple[Any, ...] | None:
-    """The class of a plain flow (see the module docstring), or None when it has none."""
+def plain_reachable(evaluator: Evaluator, flow: Flow, client_ephemeral: Interval | None) -> bool:
+    """True when ``flow`` takes the plain path and every check on it passes; False means
+    "walk it" (it may be blocked, or not plain).
+
+    The checks are the walk's own (evaluate.py), from the same kept verdicts: the
+    client's groups (egress) and the server's (ingress), and between two subnets the
+    local route each way, both ACLs forward and the return path's ACLs.
+    """
     source, destination = flow.source, flow.destination
     if (
         source.kind is not EndpointKind.ENI
@@ -120,46 +127,49 @@ def flow_class(
         or destination.public_address
         or source.eni_id == destination.eni_id
     ):
-        return None
+        return False
     inventory = evaluator.inventory
     src = inventory.network_interface(source.eni_id or "")
     dst = inventory.network_interface(destination.eni_id or "")
     if src is None or dst is None or src.vpc_id != dst.vpc_id:
-        return None
-    if evaluator.balancers.of_destination(flow) is not None:
-        return None
-    src_end, dst_end = _end_key(evaluator, src), _end_key(evaluator, dst)
-    if src_end is None or dst_end is None:
-        return None
+        return False
+    if inventory.load_balancers and evaluator.balancers.of_destination(flow) is not None:
+        return False
+    if not (_plain_end(evaluator, src) and _plain_end(evaluator, dst)):
+        return False
     packet = forward_packet(flow)
-    protocol, to_server, to_client = packet.protocol, packet.destination, packet.source
-    egress = evaluator.rules.rules(src.group_ids, egress=True)
-    ingress = evaluator.rules.rules(dst.group_ids, egress=False)
-    key: list[Any] = [
-        protocol,
-        packet.keys,
-        flow.icmp_type,
-        flow.icmp_code,
-        client_ephemeral,
-        to_server.family,
-        src_end,
-        dst_end,
-        egress.address_class(protocol, to_server),
-        ingress.address_class(protocol, to_client),
-    ]
-    if src.subnet_id != dst.subnet_id:
-        if not (_local(evaluator, src, to_server) and _local(evaluator, dst, to_client)):
-            return None
-        for eni, other in ((src, to_server), (dst, to_client)):
-            found = evaluator.compiled_acl(eni.subnet_id)
-            if found is None:
-                key.append(None)
-                continue
-            acl_id, acl = found
-            key.append(acl_id)
-            for out in (True, False):
-                key.append(acl.segment(egress=out, family=other.family, value=other.value))
-    return tuple(key)
+    rules = evaluator.rules
+    # Inside one VPC group references always match (references_across is None).
+    if not check_groups(rules.rules(src.group_ids, egress=True), packet, dst.group_ids).allowed:
+        return False
+    if not check_groups(rules.rules(dst.group_ids, egress=False), packet, src.group_ids).allowed:
+        return False
+    if src.subnet_id == dst.subnet_id:
+        return True  # no ACL or route table inside a subnet
+    if not (_local(evaluator, src, packet.destination) and _local(evaluator, dst, packet.source)):
+        return False
+    client_acl = evaluator.compiled_acl(src.subnet_id)
+    server_acl = evaluator.compiled_acl(dst.subnet_id)
+    if client_acl is not None and not walk(client_acl[1], packet, egress=True).complete:
+        return False
+    if server_acl is not None and not walk(server_acl[1], packet, egress=False).complete:
+        return False
+    wanted = client_ephemeral or ANY_CLIENT
+    reply = reply_packet(flow, (min(wanted[0], ANY_CLIENT[0]), max(wanted[1], ANY_CLIENT[1])))
+    if reply is None:
+        return True  # no reply (an ICMP error type): the return path is not checked
+    verdicts = []
+    if server_acl is not None:
+        verdicts.append(walk(server_acl[1], reply, egress=True))
+    if client_acl is not None:
+        verdicts.append(walk(client_acl[1], reply, egress=False))
+    blocked = return_blocks(
+        verdicts,
+        wanted,
+        ported=flow.protocol in (TCP, UDP),
+        whole_range=client_ephemeral is None,
+    )
+    return not any(blocked)
 
 
 def flow_verdicts(
@@ -174,20 +184,40 @@ def flow_verdicts(
     ``explanations`` are the same.
     """
     by_flow: dict[Flow, Verdict] = {}
-    reachable_classes: set[tuple[Any, ...]] = set()
+    plain: dict[tuple[object, ...], bool] = {}
     verdicts: list[Verdict] = []
     for flow in flows:
         found = by_flow.get(flow)
         if found is None:
-            key = flow_class(evaluator, flow, client_ephemeral)
-            if key is not None and key in reachable_classes:
+            # One pair of addresses on one service, however its ends were named (an
+            # instance id, an ENI id or an address): what plain_reachable reads.
+            source, destination = flow.source, flow.destination
+            pair = (
+                source.eni_id,
+                source.address,
+                source.kind,
+                source.load_balancer_arn,
+                source.public_address,
+                destination.eni_id,
+                destination.address,
+                destination.kind,
+                destination.load_balancer_arn,
+                destination.public_address,
+                flow.protocol,
+                flow.port,
+                flow.icmp_type,
+                flow.icmp_code,
+            )
+            reachable = plain.get(pair)
+            if reachable is None:
+                reachable = plain_reachable(evaluator, flow, client_ephemeral)
+                plain[pair] = reachable
+            if reachable:
                 found = Verdict(
                     flow, True, (), evaluator=evaluator, client_ephemeral=client_ephemeral
                 )
             else:
                 evaluation = evaluator.evaluate(flow, client_ephemeral=client_ephemeral)
-                if key is not None and evaluation.reachable:
-                    reachable_classes.add(key)
                 found = Verdict(
                     flow,
                     evaluation.reachable,

@@ -116,7 +116,7 @@ from netmend.model.protocol import TCP, UDP
 from netmend.reach.acl import AclVerdict, CompiledAcl, walk
 from netmend.reach.balancer import Balancers
 from netmend.reach.batch import Verdict, flow_verdicts
-from netmend.reach.ephemeral import ANY_CLIENT, coverage, summary
+from netmend.reach.ephemeral import ANY_CLIENT, coverage, return_blocks, summary
 from netmend.reach.flow import EndpointKind, Flow
 from netmend.reach.hairpin import hairpin
 from netmend.reach.index import RuleIndex
@@ -666,7 +666,7 @@ class Evaluator:
         client = self._acl_walk(trace, src, reply, egress=False) if src and crosses else None
         verdicts = [found[1] for found in (server, client) if found is not None]
         blocked = iter(
-            _return_blocks(verdicts, wanted, ported=ported, whole_range=client_ephemeral is None)
+            return_blocks(verdicts, wanted, ported=ported, whole_range=client_ephemeral is None)
         )
         if server is not None and dst is not None:
             self._acl_return_hop(
@@ -822,31 +822,6 @@ class Evaluator:
             tracked=tracked if not trace.explanations else None,
             notes=tuple(trace.notes),
         )
-
-
-def _return_blocks(
-    verdicts: list[AclVerdict], wanted: Interval, *, ported: bool, whole_range: bool
-) -> list[bool]:
-    """Which ACLs of the return path block the reply, in path order.
-
-    Non-TCP/UDP replies (and an explicit client range) need everything admitted. A
-    TCP/UDP reply over the whole ephemeral range is blocked at an ACL that admits no port
-    of it, or at the ACL where the last ports that the earlier ACLs let by are dropped.
-    """
-    blocked: list[bool] = []
-    surviving: IntervalSet = (wanted,)
-    for verdict in verdicts:
-        if not ported:
-            blocked.append(not verdict.complete)
-            continue
-        admitted = intersect(verdict.admitted, wanted)
-        if not whole_range:
-            blocked.append(not covers(admitted, wanted))
-            continue
-        after = intersect_sets(surviving, admitted)
-        blocked.append(not admitted or (bool(surviving) and not after))
-        surviving = after
-    return blocked
 
 
 def _address_text(address: Address) -> str:

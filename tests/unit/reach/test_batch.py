@@ -1,7 +1,7 @@
 """Batch verdicts (reach/batch.py): exactly the one-by-one answers, with the work shared.
 
 The property test draws the random estates of test_property.py and a batch of flows
-over them (pairs and classes repeat), and compares every verdict with a fresh
+over them (pairs of tier-mates repeat), and compares every verdict with a fresh
 one-by-one evaluation; the examples pin down what may and may not be shared.
 """
 
@@ -28,12 +28,12 @@ def _assert_same(inventory: Inventory, batch: list[Flow]) -> None:
         assert verdict.reachable == expected.reachable
         assert verdict.explanations == expected.explanations
         assert verdict.evaluation() == expected
-    event(f"shared: {'none' if not shared else 'some'}")
+    event(f"decided without a walk: {'none' if not shared else 'some'}")
 
 
 def _with_clones(inventory: Inventory, hosts: list[int]) -> Inventory:
     """The estate with copies of its first interface (same subnet, groups and instance)
-    at other addresses of its subnet: tier-mates, whose flows may share a class."""
+    at other addresses of its subnet: tier-mates, whose flows share kept verdicts."""
     first = inventory.network_interfaces[0]
     prefix = first.private_ips[0].rsplit(".", 1)[0]
     clones = [
@@ -76,8 +76,8 @@ PEERS = ["0.0.0.0/0", "10.0.0.0/16", "10.0.1.0/25", "10.0.2.0/24", "10.0.1.11/32
 def tier_batches(draw: st.DrawFn) -> tuple[Inventory, list[Flow]]:
     """Tiers: 3-7 interfaces in two subnets carrying one of two group sets; permissive
     groups and ACLs whose entries and peers cut the subnets (a /25, a /32), so that many
-    flows are reachable, classes repeat, and neighbouring addresses fall in different
-    classes."""
+    flows are reachable, verdicts are shared, and neighbouring addresses fall on either
+    side of a cut."""
     estate = Estate()
     estate.subnet("subnet-1", "10.0.1.0/24")
     estate.subnet("subnet-2", "10.0.2.0/24")
@@ -122,11 +122,11 @@ def tier_batches(draw: st.DrawFn) -> tuple[Inventory, list[Flow]]:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tier_batches())
-def test_tier_batches_share_classes_and_keep_every_verdict(
+def test_tier_batches_keep_every_verdict(
     case: tuple[Inventory, list[Flow]],
 ) -> None:
-    """Permissive tiers cut by /25 and /32 peers and ACL entries: each verdict, shared
-    from its class or walked, is exactly the one-by-one verdict."""
+    """Permissive tiers cut by /25 and /32 peers and ACL entries: each verdict, decided
+    from kept verdicts or walked, is exactly the one-by-one verdict."""
     _assert_same(*case)
 
 
@@ -161,10 +161,10 @@ def _tiers() -> Estate:
     return estate
 
 
-def test_flows_of_one_class_share_the_walk_and_other_classes_do_not() -> None:
-    """web0 and web1 to any db: one class, walked once. web2 is denied by the ACL's /32
-    and web3 (10.0.1.200) is outside the group's /25: their own explanations, with their
-    own addresses, not the class's reachable verdict."""
+def test_reachable_plain_flows_are_not_walked_and_blocked_ones_are() -> None:
+    """web0 and web1 to any db: decided from the kept group and ACL verdicts, not walked.
+    web2 is denied by the ACL's /32 and web3 (10.0.1.200) is outside the group's /25:
+    walked, with their own explanations naming their own addresses."""
     inventory = _tiers().build()
     batch = [
         flow(inventory, f"eni-web{w}", f"eni-db{d}", "tcp", 5432)
@@ -179,7 +179,7 @@ def test_flows_of_one_class_share_the_walk_and_other_classes_do_not() -> None:
         ("eni-web2", False),
         ("eni-web3", False),
     }
-    assert sum(v.walked for v in verdicts if v.reachable) == 1
+    assert not any(v.walked for v in verdicts if v.reachable)
     assert all(v.walked for v in verdicts if not v.reachable)
     web2 = next(v for v in verdicts if v.flow.source.eni_id == "eni-web2")
     assert [e.component for e in web2.explanations] == ["acl-db"]
@@ -187,6 +187,22 @@ def test_flows_of_one_class_share_the_walk_and_other_classes_do_not() -> None:
     assert "10.0.1.200" in web3.explanations[0].detail
     for verdict in verdicts:
         assert verdict.explanations == Evaluator(inventory).evaluate(verdict.flow).explanations
+
+
+def test_ends_named_by_address_or_by_id_get_their_own_flow_and_the_same_verdict() -> None:
+    """eni-web0 named by its address and by its id: two flows, two verdicts (each with
+    its own flow), reachable alike; web3 by address is blocked with its own words."""
+    inventory = _tiers().build()
+    batch = [
+        flow(inventory, "eni-web0", "eni-db0", "tcp", 5432),
+        flow(inventory, "10.0.1.10", "10.0.2.10", "tcp", 5432),
+        flow(inventory, "10.0.1.200", "eni-db0", "tcp", 5432),
+    ]
+    verdicts = evaluate_flows(inventory, batch)
+    assert [v.flow for v in verdicts] == batch
+    assert [v.reachable for v in verdicts] == [True, True, False]
+    alone = Evaluator(inventory)
+    assert [v.evaluation() for v in verdicts] == [alone.evaluate(f) for f in batch]
 
 
 def test_the_same_flow_twice_is_evaluated_once() -> None:
@@ -198,8 +214,8 @@ def test_the_same_flow_twice_is_evaluated_once() -> None:
     assert not first.reachable
 
 
-def test_another_port_or_a_stopped_end_is_another_class() -> None:
-    """Port 5433 is not admitted (a class of its own); a stopped db instance blocks its
+def test_another_port_or_a_stopped_end_is_not_taken_for_a_reachable_one() -> None:
+    """Port 5433 is not admitted; a stopped db instance blocks its
     flows (BAD_STATE) even after flows to its running tier-mates were found reachable."""
     estate = _tiers()
     estate.eni("eni-db9", "subnet-db", "10.0.2.99", "sg-db", instance="i-db9", state="stopped")
