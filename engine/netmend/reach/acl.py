@@ -41,7 +41,17 @@ class _Entry:
     keys: Interval
     first: int
     last: int
-    text: str
+    acl_id: str
+    rule_number: int
+    cidr: str
+
+    @property
+    def text(self) -> str:
+        """``acl-1 #100 allow tcp 443 0.0.0.0/0``: written only for entries a verdict
+        names (verdicts are kept, so once per entry and packet class)."""
+        action = "allow" if self.allow else "deny"
+        service = keys_text(self.protocol, self.keys)
+        return entry_text(self.acl_id, self.rule_number, action, service, self.cidr)
 
 
 @dataclass(frozen=True)
@@ -71,23 +81,16 @@ class CompiledAcl:
         self.verdicts: dict[tuple[bool, str, Interval, int, int], AclVerdict] = {}
         for entry in sorted(acl.entries, key=lambda e: e.rule_number):
             family, first, last = network_interval(entry.cidr)
-            keys = acl_entry_keys(entry)
-            action = entry.rule_action.value
-            text = entry_text(
-                acl.network_acl_id,
-                entry.rule_number,
-                action,
-                keys_text(entry.protocol, keys),
-                entry.cidr,
-            )
             self._entries.setdefault((entry.egress, family), []).append(
                 _Entry(
                     entry.rule_action is AclRuleAction.ALLOW,
                     entry.protocol,
-                    keys,
+                    acl_entry_keys(entry),
                     first,
                     last,
-                    text,
+                    acl.network_acl_id,
+                    entry.rule_number,
+                    entry.cidr,
                 )
             )
 

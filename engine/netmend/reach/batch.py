@@ -128,12 +128,11 @@ def plain_reachable(evaluator: Evaluator, flow: Flow, client_ephemeral: Interval
         or source.eni_id == destination.eni_id
     ):
         return False
-    inventory = evaluator.inventory
-    src = inventory.network_interface(source.eni_id or "")
-    dst = inventory.network_interface(destination.eni_id or "")
+    src = evaluator.interface(source.eni_id or "")
+    dst = evaluator.interface(destination.eni_id or "")
     if src is None or dst is None or src.vpc_id != dst.vpc_id:
         return False
-    if inventory.load_balancers and evaluator.balancers.of_destination(flow) is not None:
+    if evaluator.inventory.load_balancers and evaluator.balancers.of_destination(flow):
         return False
     if not (_plain_end(evaluator, src) and _plain_end(evaluator, dst)):
         return False

@@ -159,6 +159,10 @@ class Evaluator:
         self._router = Router(inventory, RouteIndex(inventory))
         self._acl_of_subnet: dict[str, tuple[str, CompiledAcl] | None] = {}
         self._state_ok: dict[str, bool] = {}
+        # The inventory's lookups read a private attribute each time (slow in pydantic):
+        # what a flow asks is asked again by the next flows, so it is kept here.
+        self._interfaces: dict[str, NetworkInterface | None] = {}
+        self._subnets: dict[str, bool] = {}
         self._untracked: dict[tuple[tuple[str, ...], bool, int, str, frozenset[int]], bool] = {}
         self._balancers: Balancers | None = None
 
@@ -174,6 +178,20 @@ class Evaluator:
     ) -> list[Verdict]:
         """Every flow's verdict, sharing the work between flows (batch.py)."""
         return flow_verdicts(self, flows, client_ephemeral=client_ephemeral)
+
+    def interface(self, eni_id: str) -> NetworkInterface | None:
+        """The inventory's ENI of that id (None: not in the inventory)."""
+        try:
+            return self._interfaces[eni_id]
+        except KeyError:
+            found = self._interfaces[eni_id] = self.inventory.network_interface(eni_id)
+            return found
+
+    def _subnet_known(self, subnet_id: str) -> bool:
+        found = self._subnets.get(subnet_id)
+        if found is None:
+            found = self._subnets[subnet_id] = self.inventory.subnet(subnet_id) is not None
+        return found
 
     def state_ok(self, eni: NetworkInterface) -> bool:
         """Whether ``_state`` lets ``eni`` through (subnet known, running, attached)."""
@@ -342,7 +360,7 @@ class Evaluator:
         endpoint = flow.source if source else flow.destination
         if endpoint.kind is EndpointKind.EXTERNAL:
             return None, True
-        eni = self.inventory.network_interface(endpoint.eni_id or "")
+        eni = self.interface(endpoint.eni_id or "")
         if eni is None:
             trace.block(
                 Code.UNASSOCIATED_COMPONENT,
@@ -355,7 +373,7 @@ class Evaluator:
 
     def _state(self, trace: Trace, eni: NetworkInterface) -> None:
         eni_id = eni.network_interface_id
-        if self.inventory.subnet(eni.subnet_id) is None:
+        if not self._subnet_known(eni.subnet_id):
             trace.block(
                 Code.UNASSOCIATED_COMPONENT,
                 eni.subnet_id,
