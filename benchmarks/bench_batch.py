@@ -5,9 +5,10 @@ rules, 10,000 ENIs, 200 custom ACLs, over 20 VPCs and 500 subnets; written here,
 shared estate generator existed on the board when this was written) and measures, after
 loading (the inventory is built in memory first, not timed):
 
-- batch evaluation (``evaluate_flows``) of intents-like flows whose group-set pairs repeat
-  (ENIs of one tier share their groups: "web to db on 5432" for many pairs), and of
-  all-distinct flows (random ENI pairs, random ports);
+- batch evaluation (``Evaluator.verdicts``, what ``evaluate_flows`` runs) of
+  intents-like flows whose group-set pairs repeat (ENIs of one tier share their groups:
+  "web to db on 5432" for many pairs), and of all-distinct flows (random ENI pairs,
+  random ports), each on a new Evaluator (its tables are built during the batch);
 - one-by-one ``Evaluator.evaluate`` of the same flows, warm;
 - the brute-force reference evaluator (tests/unit/reach/reference.py) on a slice of them,
   in the same run, and the ratio;
@@ -50,7 +51,9 @@ from netmend.model import (
     Subnet,
     Vpc,
 )
-from netmend.reach import Evaluator, Flow, make_flow
+from netmend.reach import Evaluator, Flow, make_flow, trace
+from netmend.reach.ephemeral import coverage
+from netmend.reach.packet import network_interval, parse_address
 
 ROOT = Path(__file__).resolve().parents[1]
 PORTS = [22, 80, 443, 3306, 5432, 6379, 8080, 8443, 9092, 27017]
@@ -367,16 +370,26 @@ def _rate(count: int, seconds: float) -> float:
     return round(count / seconds) if seconds else float("inf")
 
 
+def _forget() -> None:
+    """Empty the process-wide caches (parsed CIDRs and addresses, shared hops and
+    explanations, ephemeral coverage), so that each measurement starts as cold as a
+    fresh process after loading."""
+    for cached in (network_interval, parse_address, coverage, trace._hop, trace._explanation):
+        cached.cache_clear()
+
+
 def batch_figures(
     inventory: Inventory, flows: list[Flow], reference: ModuleType, *, reference_flows: int
 ) -> dict[str, Any]:
     """Batch (fresh Evaluator: its tables are built during the batch), one by one (fresh
     Evaluator too) and the reference on a slice of the same flows."""
+    _forget()
+    single = Evaluator(inventory)
+    _, one_cpu = _timed(lambda: [single.evaluate(f) for f in flows])
+    _forget()
     batch_wall, batch_cpu = _timed(lambda: Evaluator(inventory).verdicts(flows))
     verdicts = Evaluator(inventory).verdicts(flows)
     walked = sum(v.walked for v in {id(v): v for v in verdicts}.values())
-    single = Evaluator(inventory)
-    _, one_cpu = _timed(lambda: [single.evaluate(f) for f in flows])
     sample = flows[:reference_flows]
     _, ref_cpu = _timed(lambda: [reference.reference_evaluate(inventory, f) for f in sample])
     batch_rate, ref_rate = _rate(len(flows), batch_cpu), _rate(len(sample), ref_cpu)
@@ -402,6 +415,7 @@ def first_vs_warm(inventory: Inventory, flows: list[Flow], *, trials: int = 15) 
     may still be built), ``warm_seen_ms`` a flow evaluated before (everything kept)."""
     firsts = []
     for flow in flows[:trials]:
+        _forget()
         gc.collect()
         firsts.append(_timed(lambda flow=flow: Evaluator(inventory).evaluate(flow))[1])
     warm = Evaluator(inventory)

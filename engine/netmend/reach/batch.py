@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from netmend.model import Inventory, NetworkInterface, RouteState, RouteTargetKind
 from netmend.model.protocol import TCP, UDP
 from netmend.reach.acl import walk
-from netmend.reach.ephemeral import ANY_CLIENT, return_blocks
+from netmend.reach.ephemeral import ANY_CLIENT
 from netmend.reach.flow import EndpointKind, Flow
 from netmend.reach.intervals import Interval
 from netmend.reach.packet import Address, forward_packet, reply_packet
@@ -162,13 +162,12 @@ def plain_reachable(evaluator: Evaluator, flow: Flow, client_ephemeral: Interval
         verdicts.append(walk(server_acl[1], reply, egress=True))
     if client_acl is not None:
         verdicts.append(walk(client_acl[1], reply, egress=False))
-    blocked = return_blocks(
-        verdicts,
+    return not evaluator.return_blocked(
+        tuple(verdicts),
         wanted,
         ported=flow.protocol in (TCP, UDP),
         whole_range=client_ephemeral is None,
     )
-    return not any(blocked)
 
 
 def flow_verdicts(
@@ -182,31 +181,39 @@ def flow_verdicts(
     Exactly what ``evaluator.evaluate`` says of each flow: ``reachable`` and
     ``explanations`` are the same.
     """
-    by_flow: dict[Flow, Verdict] = {}
+    by_flow: dict[tuple[object, ...], Verdict] = {}
     plain: dict[tuple[object, ...], bool] = {}
     verdicts: list[Verdict] = []
     for flow in flows:
-        found = by_flow.get(flow)
+        source, destination = flow.source, flow.destination
+        # One pair of addresses on one service, however its ends were named (an instance
+        # id, an ENI id or an address): what plain_reachable reads.
+        pair = (
+            source.eni_id,
+            source.address,
+            source.kind,
+            source.load_balancer_arn,
+            source.public_address,
+            destination.eni_id,
+            destination.address,
+            destination.kind,
+            destination.load_balancer_arn,
+            destination.public_address,
+            flow.protocol,
+            flow.port,
+            flow.icmp_type,
+            flow.icmp_code,
+        )
+        # Every field of the Flow: equal keys are equal flows (cheaper than its hash).
+        whole = (
+            *pair,
+            source.given,
+            source.instance_id,
+            destination.given,
+            destination.instance_id,
+        )
+        found = by_flow.get(whole)
         if found is None:
-            # One pair of addresses on one service, however its ends were named (an
-            # instance id, an ENI id or an address): what plain_reachable reads.
-            source, destination = flow.source, flow.destination
-            pair = (
-                source.eni_id,
-                source.address,
-                source.kind,
-                source.load_balancer_arn,
-                source.public_address,
-                destination.eni_id,
-                destination.address,
-                destination.kind,
-                destination.load_balancer_arn,
-                destination.public_address,
-                flow.protocol,
-                flow.port,
-                flow.icmp_type,
-                flow.icmp_code,
-            )
             reachable = plain.get(pair)
             if reachable is None:
                 reachable = plain_reachable(evaluator, flow, client_ephemeral)
@@ -225,7 +232,7 @@ def flow_verdicts(
                     client_ephemeral=client_ephemeral,
                     evaluation=evaluation,
                 )
-            by_flow[flow] = found
+            by_flow[whole] = found
         verdicts.append(found)
     return verdicts
 

@@ -111,7 +111,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from netmend.model import Inventory, NatGateway, NetworkInterface, Route, RouteTargetKind
+from netmend.model import (
+    Instance,
+    Inventory,
+    NatGateway,
+    NetworkInterface,
+    Route,
+    RouteTargetKind,
+)
 from netmend.model.protocol import TCP, UDP
 from netmend.reach.acl import AclVerdict, CompiledAcl, walk
 from netmend.reach.balancer import Balancers
@@ -143,6 +150,11 @@ _DETACHED = frozenset({"detached", "detaching"})
 _CACHE_SIZE = 4
 
 
+def _detached(eni: NetworkInterface) -> bool:
+    """An interface attached to nothing (available, or detaching/detached)."""
+    return eni.status == "available" or (eni.attachment_status or "") in _DETACHED
+
+
 def _direction(egress: bool) -> Direction:
     return Direction.EGRESS if egress else Direction.INGRESS
 
@@ -163,6 +175,8 @@ class Evaluator:
         # what a flow asks is asked again by the next flows, so it is kept here.
         self._interfaces: dict[str, NetworkInterface | None] = {}
         self._subnets: dict[str, bool] = {}
+        self._routes: dict[tuple[str, str, Address], Route | None] = {}
+        self._return_blocked: dict[tuple[object, ...], bool] = {}
         self._untracked: dict[tuple[tuple[str, ...], bool, int, str, frozenset[int]], bool] = {}
         self._balancers: Balancers | None = None
 
@@ -197,15 +211,38 @@ class Evaluator:
         """Whether ``_state`` lets ``eni`` through (subnet known, running, attached)."""
         found = self._state_ok.get(eni.network_interface_id)
         if found is None:
-            trace = Trace()
-            self._state(trace, eni)
-            found = not trace.explanations
+            found = (
+                self._subnet_known(eni.subnet_id)
+                and self._stopped_instance(eni) is None
+                and not _detached(eni)
+            )
             self._state_ok[eni.network_interface_id] = found
         return found
 
+    def _stopped_instance(self, eni: NetworkInterface) -> Instance | None:
+        """``eni``'s instance when it is in the inventory and not running."""
+        instance = self.inventory.instance(eni.instance_id) if eni.instance_id else None
+        return instance if instance is not None and instance.state != _RUNNING else None
+
     def route_toward(self, eni: NetworkInterface, address: Address) -> Route | None:
         """The route ``eni``'s subnet takes towards ``address`` (nothing recorded)."""
-        return self._router.route_kind(eni, address)
+        key = (eni.subnet_id, eni.vpc_id, address)
+        try:
+            return self._routes[key]
+        except KeyError:
+            found = self._routes[key] = self._router.route_kind(eni, address)
+            return found
+
+    def return_blocked(
+        self, verdicts: tuple[AclVerdict, ...], wanted: Interval, *, ported: bool, whole_range: bool
+    ) -> bool:
+        """Whether any ACL of a return path with these verdicts blocks the reply."""
+        key = (verdicts, wanted, ported, whole_range)
+        found = self._return_blocked.get(key)
+        if found is None:
+            blocks = return_blocks(list(verdicts), wanted, ported=ported, whole_range=whole_range)
+            found = self._return_blocked[key] = any(blocks)
+        return found
 
     def compiled_acl(self, subnet_id: str) -> tuple[str, CompiledAcl] | None:
         """The subnet's ACL (id, compiled), or None when the inventory has none for it."""
@@ -380,8 +417,8 @@ class Evaluator:
                 leg=Leg.FORWARD,
                 detail=f"{eni_id}'s subnet {eni.subnet_id} is not in the inventory",
             )
-        instance = self.inventory.instance(eni.instance_id) if eni.instance_id else None
-        if instance is not None and instance.state != _RUNNING:
+        instance = self._stopped_instance(eni)
+        if instance is not None:
             trace.hop(
                 Leg.FORWARD,
                 instance.instance_id,
@@ -395,7 +432,7 @@ class Evaluator:
                 leg=Leg.FORWARD,
                 detail=f"instance {instance.instance_id} is {instance.state}, not running",
             )
-        if eni.status == "available" or (eni.attachment_status or "") in _DETACHED:
+        if _detached(eni):
             state = eni.attachment_status or eni.status
             trace.hop(Leg.FORWARD, eni_id, "eni", allowed=False, detail=f"{eni_id} is {state}")
             trace.block(

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from netmend.model import Inventory
-from netmend.reach import Evaluator, Flow, evaluate_flows
+from netmend.reach import Endpoint, Evaluator, Flow, evaluate_flows
 
 from .builders import Estate, allow, deny, egress, flow, ingress
 from .test_property import estates, flows, group_estates
@@ -228,3 +228,25 @@ def test_another_port_or_a_stopped_end_is_not_taken_for_a_reachable_one() -> Non
     verdicts = evaluate_flows(inventory, batch)
     assert [v.reachable for v in verdicts] == [True, False, False]
     assert [e.code for e in verdicts[2].explanations] == ["BAD_STATE"]
+
+
+def test_the_batch_keys_cover_every_field_of_a_flow() -> None:
+    """flow_verdicts keys flows by their fields (cheaper than hashing the model): a field
+    added to Flow or Endpoint must be added to those keys (reach/batch.py) too."""
+    assert set(Flow.model_fields) == {
+        "source",
+        "destination",
+        "protocol",
+        "port",
+        "icmp_type",
+        "icmp_code",
+    }
+    assert set(Endpoint.model_fields) == {
+        "kind",
+        "address",
+        "eni_id",
+        "instance_id",
+        "given",
+        "load_balancer_arn",
+        "public_address",
+    }
