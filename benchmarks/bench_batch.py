@@ -447,13 +447,61 @@ def calibration() -> dict[str, Any]:
     return {"dict_lookup_ns": round(per_lookup * 1e9, 1), "load_average": os.getloadavg()}
 
 
+def before_after(scale: float, count: int = 2000) -> dict[str, Any]:
+    """One-by-one figures of whichever netmend is imported, for comparing two versions:
+    ``git archive <commit> engine | tar -x -C /tmp/old`` then ``PYTHONPATH=/tmp/old/engine
+    .venv/bin/python benchmarks/bench_batch.py --before-after 1`` (and without PYTHONPATH).
+    Uses nothing newer than ``Evaluator.evaluate``; CPU time."""
+    import tracemalloc
+
+    import netmend.reach
+
+    inventory, tiers = build_estate(scale)
+    flows = repeating_flows(inventory, tiers, count)
+    firsts = []
+    for flow in distinct_flows(inventory, 9, seed=5):
+        gc.collect()
+        firsts.append(_timed(lambda flow=flow: Evaluator(inventory).evaluate(flow))[1])
+    evaluator = Evaluator(inventory)
+    _, cold = _timed(lambda: [evaluator.evaluate(f) for f in flows])
+    warm = min(_timed(lambda: [evaluator.evaluate(f) for f in flows])[1] for _ in range(3))
+    sets = {(e.group_ids, out) for e in inventory.network_interfaces for out in (True, False)}
+
+    def rules_of(group_id: str) -> int:
+        group = inventory.security_group(group_id)
+        return len(group.rules) if group else 0
+
+    tracemalloc.start()
+    kept = [evaluator.evaluate(f) for f in flows]
+    kept_bytes = tracemalloc.get_traced_memory()[0] / len(kept)
+    tracemalloc.stop()
+    return {
+        "code": str(Path(netmend.reach.__file__).parents[2]),
+        "scale": scale,
+        "first_ms": round(statistics.median(firsts) * 1000, 3),
+        "cold_us_per_flow": round(cold / len(flows) * 1e6, 1),
+        "warm_us_per_flow": round(warm / len(flows) * 1e6, 1),
+        "kept_evaluation_bytes": round(kept_bytes),
+        "rule_visits_per_group_set_index": sum(rules_of(g) for gs, _ in sets for g in gs),
+        "rule_visits_per_group_index": sum(
+            rules_of(g) for g, _ in {(g, out) for gs, out in sets for g in gs}
+        ),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--scales", default="0.1,1,10")
     parser.add_argument("--flows", type=int, default=10000)
     parser.add_argument("--reference-flows", type=int, default=300)
     parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument(
+        "--before-after", type=float, metavar="SCALE", help="only the version comparison"
+    )
     args = parser.parse_args(argv)
+    if args.before_after is not None:
+        print(json.dumps(before_after(args.before_after), indent=2))
+        return 0
     reference = _reference()
     report: dict[str, Any] = {
         "benchmark": "batch evaluation (reach.evaluate_flows)",
