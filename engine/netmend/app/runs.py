@@ -1,18 +1,20 @@
 """Recorded runs for any face: list them, show one, roll one back.
 
 ``list_runs`` and ``show_run`` read the store only (no AWS); ``rollback_run`` restores a
-run's snapshot through the runner. The results are DESIGN.md's JSON contracts
-(``runs list``: ``{"runs": [{run_id, status, playbook, started_at, ...}]}``).
+run's snapshot through the runner. The results are typed; each one's
+``model_dump(mode="json")`` is DESIGN.md's JSON contract (``runs list``: ``{"runs":
+[{run_id, status, playbook, started_at, ...}]}``); fields a text view needs besides are
+left out of the JSON.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from netmend.app.requests import RollbackRequest, ShowRunRequest, Target
 from netmend.approval.decision import Approver
@@ -22,6 +24,7 @@ from netmend.store.records import JournalEntry, RunStatus
 from netmend.store.runs import RunStore
 
 __all__ = [
+    "PruneResult",
     "RunDetails",
     "RunList",
     "RunRow",
@@ -49,10 +52,7 @@ class RunList(BaseModel):
 
     runs: tuple[RunRow, ...]
     # Saved plans (dry runs) were left out: the default list shows runs that wrote.
-    hidden_plans: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {"runs": [row.model_dump(mode="json") for row in self.runs]}
+    hidden_plans: bool = Field(default=False, exclude=True)
 
 
 class RunDetails(BaseModel):
@@ -63,18 +63,19 @@ class RunDetails(BaseModel):
     plan: Plan
     journal: tuple[JournalEntry, ...]
     result: dict[str, Any] | None
-    started_at: datetime | None = None
-    requester: str | None = None
-    approval: dict[str, Any] | None = None
+    # For the text view (its header and approval line); the JSON has the record itself.
+    started_at: datetime | None = Field(default=None, exclude=True)
+    requester: str | None = Field(default=None, exclude=True)
+    approval: dict[str, Any] | None = Field(default=None, exclude=True)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "status": str(self.status),
-            "plan": self.plan.model_dump(mode="json"),
-            "journal": [entry.model_dump(mode="json") for entry in self.journal],
-            "result": self.result,
-        }
+
+class PruneResult(BaseModel):
+    """``runs prune``: the saved plans deleted, and the age asked for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    removed: tuple[str, ...]
+    older_than: str
 
 
 def _run_store(config_file: Path | None, target: Target | None) -> RunStore:
@@ -123,11 +124,16 @@ def list_runs(
 
 
 def prune_plans(
-    older_than: timedelta, config_file: Path | None = None, target: Target | None = None
-) -> list[str]:
-    """Delete saved plans started more than ``older_than`` ago; runs that wrote are kept
-    (their snapshots and journals are what a rollback and an audit need)."""
-    return _run_store(config_file, target).prune_plans(older_than)
+    older_than: str, config_file: Path | None = None, target: Target | None = None
+) -> PruneResult:
+    """Delete saved plans started more than ``older_than`` (``30d``, ``12h``, ...) ago;
+    runs that wrote are kept (their snapshots and journals are what a rollback and an
+    audit need). A malformed age is BadInputError (exit 2)."""
+    from netmend.store.duration import parse_duration
+
+    age = parse_duration(older_than)
+    removed = _run_store(config_file, target).prune_plans(age)
+    return PruneResult(removed=tuple(removed), older_than=older_than)
 
 
 def show_run(request: ShowRunRequest, target: Target | None = None) -> RunDetails:

@@ -75,7 +75,7 @@ def help_message() -> ChatMessage:
 
 
 def diagnosis_parts(found: Diagnosis) -> list[Part]:
-    flow = found.flow
+    flow = found.evaluation.flow
     head = f"{flow.service} from `{flow.source.label}` to `{flow.destination.label}`"
     if found.reachable:
         return [Section(f":white_check_mark: {head} is *reachable*")]

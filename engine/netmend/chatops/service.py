@@ -207,8 +207,8 @@ class ChatOps:
         )
         # fix_flow always diagnoses a flow it is given (None only for a saved plan).
         parts = content.diagnosis_parts(outcome.diagnosis) if outcome.diagnosis else []
-        if outcome.result.status is not RunStatus.PLANNED:
-            message = f"nothing to do: {outcome.result.message}"
+        if outcome.status is not RunStatus.PLANNED:
+            message = f"nothing to do: {outcome.message}"
             return ChatReply(ChatMessage(summary=message, parts=(*parts, Section(message))))
         head = f"*Fix* {command.flow.label}"
         approval = self._hold(outcome.plan.run_id, actor.user_id, head)

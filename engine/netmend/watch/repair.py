@@ -182,4 +182,4 @@ class Repairer:
         except (NoFixError, ProposalRefusedError, BadInputError) as error:
             notes.append(f"intent {intent.name!r}: no repair: {error}")
             return None
-        return outcome.result
+        return outcome
