@@ -10,7 +10,7 @@ left out of the JSON, for the hop-by-hop text view (``netmend.render.diagnosis``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -21,6 +21,9 @@ from netmend.reach import Evaluation, Flow, Hop, evaluate
 from netmend.reach.causes.classify import classify
 from netmend.reach.causes.model import RootCause
 from netmend.reach.result import Direction, EphemeralCoverage, Explanation, Leg
+
+if TYPE_CHECKING:
+    from netmend.app.workspace import Workspace
 
 __all__ = [
     "BLIND_SPOTS",
@@ -200,17 +203,24 @@ def _names(inventory: Inventory) -> dict[str, str]:
     return names
 
 
-def diagnose_request(request: DiagnoseRequest) -> Diagnosis:
-    """``netmend diagnose`` for any face: the estate (live or saved), the flow, the verdict."""
-    estate = request.target.inventory()
-    flow = request.flow.flow(estate)
-    rises: Mapping[str, float] | None = None
-    if request.target.inventory_file is None:
-        # Live: the ends' conntrack_allowance_exceeded (CloudWatch), as scan reads it.
-        from netmend.aws.signals import read_conntrack_rises
+def diagnose_request(request: DiagnoseRequest, *, workspace: Workspace | None = None) -> Diagnosis:
+    """``netmend diagnose`` for any face: the estate (live or saved), the flow, the verdict.
 
-        rises = read_conntrack_rises(request.target.clients())
-    return diagnose(estate, flow, conntrack_rises=rises)
+    ``workspace`` is a long-lived face's open clients (the Slack app); without one the
+    request's target opens them.
+    """
+    target = request.target
+    if target.inventory_file is not None:
+        estate = target.inventory()
+        return diagnose(estate, request.flow.flow(estate))
+    from netmend.aws.collector import collect_inventory
+    from netmend.aws.signals import read_conntrack_rises
+
+    clients = workspace.clients if workspace is not None else target.clients()
+    estate = collect_inventory(clients)
+    flow = request.flow.flow(estate)  # a bad id: exit 2 before any metric is read
+    # Live: the ends' conntrack_allowance_exceeded (CloudWatch), as scan reads it.
+    return diagnose(estate, flow, conntrack_rises=read_conntrack_rises(clients))
 
 
 def flow_limits(flow: Flow) -> list[str]:

@@ -13,6 +13,7 @@ diagnosis found and the plan's notes; its ``model_dump(mode="json")`` is DESIGN.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import (
     BaseModel,
@@ -37,6 +38,9 @@ from netmend.run.plan import Plan, new_run_id
 from netmend.run.result import RunResult, Verification
 from netmend.run.runner import Runner
 from netmend.verify.run import IntentCheck, with_states
+
+if TYPE_CHECKING:
+    from netmend.app.workspace import Workspace
 
 __all__ = [
     "CauseSummary",
@@ -178,61 +182,83 @@ def check_fix_request(request: FixRequest) -> None:
 
 
 def fix_estate(
-    request: FixRequest, *, progress: Callable[[str, int], None] | None = None
+    request: FixRequest,
+    *,
+    workspace: Workspace | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> Inventory:
     """The estate ``request`` plans against: its saved inventory (``--inventory``: a dry
-    run only, never written to) or a live collection (``progress(kind, count)`` hears
-    each resource type as it is read). The request is checked first (exit 2)."""
+    run only, never written to) or a live collection, through the workspace's clients
+    when a long-lived face gives one (``progress(kind, count)`` hears each resource type
+    as it is read). The request is checked first (exit 2)."""
     check_fix_request(request)
     if request.target.inventory_file is not None:
         return request.target.inventory()
     from netmend.aws.collector import collect_inventory
 
-    return collect_inventory(request.target.clients(), progress=progress)
+    clients = workspace.clients if workspace is not None else request.target.clients()
+    return collect_inventory(clients, progress=progress)
 
 
 def fix(
     request: FixRequest,
     *,
+    workspace: Workspace | None = None,
     estate: Inventory | None = None,
+    runner: Runner | None = None,
+    intents: Sequence[IntentCheck] | None = None,
     approver: Approver | None = None,
+    requester: str | None = None,
     render_diff: Callable[[Plan], str] | None = None,
     on_plan: Callable[[Plan], str | None] | None = None,
     step_progress: Callable[[str], None] | None = None,
 ) -> FixResult:
     """``netmend fix`` for any face: everything from the request, nothing printed.
 
-    ``estate`` is ``fix_estate(request)`` when the face has already read it (default:
-    read here). ``approver`` replaces the terminal/``--yes`` fallback behind the policy;
-    ``render_diff`` is how a face shows a plan to a person; ``on_plan`` (see
-    ``fix_flow``) sees the plan before it runs; ``step_progress(step)`` hears each write
-    and the verification. Bad input raises BadInputError (exit 2) before any AWS call.
+    What a face already holds it passes instead of having the core open it again:
+    ``workspace`` (a long-lived face's config, clients and playbooks; default: the
+    request's target and config file), ``estate`` (``fix_estate(request)``, or the
+    worker's refreshed view; default: read here), ``runner`` (the worker's unattended
+    one; default: the policy in front of ``approver``, else the terminal/``--yes``),
+    ``intents`` (already loaded; default: ``request.intents_file``). ``requester`` is
+    who asked (recorded on the run); ``render_diff`` is how a face shows a plan to a
+    person; ``on_plan`` (see ``fix_flow``) sees the plan before it runs;
+    ``step_progress(step)`` hears each write and the verification. Bad input raises
+    BadInputError (exit 2) before any AWS call.
     """
     from netmend.config import load_config
     from netmend.playbook import load_playbooks
     from netmend.verify.intents import load_intents
 
     check_fix_request(request)
-    settings = load_config(request.target.config_file)
-    loaded = load_playbooks([*settings.playbook_dirs, *request.playbook_dirs])
+    settings = (
+        workspace.config if workspace is not None else load_config(request.target.config_file)
+    )
+    loaded = (
+        workspace.playbooks
+        if workspace is not None and not request.playbook_dirs
+        else load_playbooks([*settings.playbook_dirs, *request.playbook_dirs])
+    )
     if request.playbook is not None:
         loaded.require(request.playbook)
-    declared = load_intents(request.intents_file) if request.intents_file is not None else None
-    intents = declared.intents if declared else None
+    if intents is None and request.intents_file is not None:
+        intents = load_intents(request.intents_file).intents
     if estate is None and request.plan_run_id is None:
-        estate = fix_estate(request)
-    target = request.target
-    if estate is not None and target.inventory_file is not None and target.region is None:
-        # Offline: the runner records the plan under the estate's own region.
-        target = target.model_copy(update={"region": estate.region})
-    runner = make_runner(
-        target.clients(),
-        settings,
-        yes=request.yes,
-        approver=approver,
-        verify_method=request.verify,
-        render_diff=render_diff,
-    )
+        estate = fix_estate(request, workspace=workspace)
+    if runner is None:
+        target = request.target
+        if estate is not None and target.inventory_file is not None and target.region is None:
+            # Offline: the runner records the plan under the estate's own region.
+            target = target.model_copy(update={"region": estate.region})
+        runner = make_runner(
+            workspace.clients if workspace is not None else target.clients(),
+            settings,
+            yes=request.yes,
+            approver=approver,
+            requester=requester,
+            verify_method=request.verify,
+            render_diff=render_diff,
+        )
     if step_progress is not None:
         runner.progress = step_progress
     if request.plan_run_id is not None:

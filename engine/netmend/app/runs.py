@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,9 @@ from netmend.run.plan import Plan
 from netmend.run.result import RunResult
 from netmend.store.records import JournalEntry, RunStatus
 from netmend.store.runs import RunStore
+
+if TYPE_CHECKING:
+    from netmend.app.workspace import Workspace
 
 __all__ = [
     "PruneResult",
@@ -78,11 +81,16 @@ class PruneResult(BaseModel):
     older_than: str
 
 
-def _run_store(config_file: Path | None, target: Target | None) -> RunStore:
-    """The config's run records: a local folder, or S3 + DynamoDB (then via ``target``)."""
+def _run_store(
+    config_file: Path | None, target: Target | None, workspace: Workspace | None = None
+) -> RunStore:
+    """The config's run records: a local folder, or S3 + DynamoDB (then via ``target``,
+    or the clients of a long-lived face's ``workspace``)."""
     from netmend.config import load_config
     from netmend.store.state import needs_aws, open_state
 
+    if workspace is not None:
+        return open_state(workspace.config, workspace.clients).runs
     settings = load_config(config_file)
     clients = (target or Target(config_file=config_file)).clients() if needs_aws(settings) else None
     return open_state(settings, clients).runs
@@ -92,6 +100,7 @@ def list_runs(
     config_file: Path | None = None,
     target: Target | None = None,
     *,
+    workspace: Workspace | None = None,
     statuses: Collection[RunStatus] = (),
     show_all: bool = False,
     limit: int | None = None,
@@ -103,7 +112,7 @@ def list_runs(
     """
     runs = [
         r
-        for r in _run_store(config_file, target).list_runs()
+        for r in _run_store(config_file, target, workspace).list_runs()
         if ((r.status in statuses) if statuses else (show_all or r.wrote))
     ][:limit]
     return RunList(
@@ -154,28 +163,34 @@ def show_run(request: ShowRunRequest, target: Target | None = None) -> RunDetail
 def rollback_run(
     request: RollbackRequest,
     *,
+    workspace: Workspace | None = None,
     approver: Approver | None = None,
+    requester: str | None = None,
     render_diff: Callable[[Plan], str] | None = None,
 ) -> RunResult:
     """Restore every resource the run touched to its snapshot.
 
-    Without ``yes`` the restore calls are shown to ``approver`` (default: the terminal)
-    first; policies do not apply to going back.
+    Without ``yes`` the restore calls are shown first to ``approver`` (a chat decision,
+    say), else to the runner's (the policy in front of the terminal). ``workspace`` is a
+    long-lived face's config and clients (default: the request's target and config file).
     """
     from netmend.app.fixing import make_runner
     from netmend.config import load_config
 
-    settings = load_config(request.target.config_file)
+    settings = (
+        workspace.config if workspace is not None else load_config(request.target.config_file)
+    )
     runner = make_runner(
-        request.target.clients(),
+        workspace.clients if workspace is not None else request.target.clients(),
         settings,
         yes=request.yes,
         approver=approver,
+        requester=requester,
         render_diff=render_diff,
     )
     runner.store.load_run(request.run_id)  # unknown id: exit 2 before anything else
     return runner.rollback(
         request.run_id,
-        approver=None if request.yes else runner.approver,
+        approver=None if request.yes else (approver or runner.approver),
         force=request.force,
     )
