@@ -25,13 +25,16 @@ from netmend.store.runs import RunStore
 
 if TYPE_CHECKING:
     from netmend.app.workspace import Workspace
+    from netmend.run.runner import Runner
 
 __all__ = [
     "PruneResult",
+    "RollbackPreview",
     "RunDetails",
     "RunList",
     "RunRow",
     "list_runs",
+    "preview_rollback",
     "prune_plans",
     "rollback_run",
     "show_run",
@@ -174,23 +177,72 @@ def rollback_run(
     say), else to the runner's (the policy in front of the terminal). ``workspace`` is a
     long-lived face's config and clients (default: the request's target and config file).
     """
-    from netmend.app.fixing import make_runner
-    from netmend.config import load_config
-
-    settings = (
-        workspace.config if workspace is not None else load_config(request.target.config_file)
-    )
-    runner = make_runner(
-        workspace.clients if workspace is not None else request.target.clients(),
-        settings,
-        yes=request.yes,
-        approver=approver,
-        requester=requester,
-        render_diff=render_diff,
+    runner = _runner(
+        request, workspace, approver=approver, requester=requester, render_diff=render_diff
     )
     runner.store.load_run(request.run_id)  # unknown id: exit 2 before anything else
     return runner.rollback(
         request.run_id,
         approver=None if request.yes else (approver or runner.approver),
         force=request.force,
+    )
+
+
+class RollbackPreview(BaseModel):
+    """What a rollback would do now: the run's status and the restore calls, as a plan
+    (no changes: nothing to restore), for a person to approve before anything is written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    status: RunStatus
+    plan: Plan
+
+
+def preview_rollback(
+    request: RollbackRequest, *, workspace: Workspace | None = None
+) -> RollbackPreview:
+    """The calls ``rollback_run`` would make (live state read now against the snapshot);
+    nothing is written. BadInputError for an unknown run, NetmendError for an active one."""
+    from netmend.errors import NetmendError
+    from netmend.store import ACTIVE_STATUSES
+
+    runner = _runner(request, workspace)
+    record = runner.store.load_run(request.run_id)
+    if record.status in ACTIVE_STATUSES:
+        raise NetmendError(f"run {request.run_id} is still {record.status.value}: wait for it")
+    snapshot = record.snapshot
+    changes = runner.writer.restore_changes(snapshot) if snapshot is not None else ()
+    plan = Plan(
+        run_id=record.plan.run_id,
+        playbooks=record.plan.playbooks,
+        changes=changes,
+        change_id=record.plan.change_id,
+        region=record.plan.region,
+        notes=("rollback to the snapshot taken before the run wrote",),
+    )
+    return RollbackPreview(run_id=request.run_id, status=record.status, plan=plan)
+
+
+def _runner(
+    request: RollbackRequest,
+    workspace: Workspace | None,
+    *,
+    approver: Approver | None = None,
+    requester: str | None = None,
+    render_diff: Callable[[Plan], str] | None = None,
+) -> Runner:
+    from netmend.app.fixing import make_runner
+    from netmend.config import load_config
+
+    settings = (
+        workspace.config if workspace is not None else load_config(request.target.config_file)
+    )
+    return make_runner(
+        workspace.clients if workspace is not None else request.target.clients(),
+        settings,
+        yes=request.yes,
+        approver=approver,
+        requester=requester,
+        render_diff=render_diff,
     )

@@ -32,7 +32,7 @@ from netmend.app.approvals import (
     load_request,
 )
 from netmend.app.requests import DiagnoseRequest, FixRequest, RollbackRequest
-from netmend.app.runs import list_runs, rollback_run
+from netmend.app.runs import list_runs, preview_rollback, rollback_run
 from netmend.app.workspace import Workspace
 from netmend.approval import (
     ApprovalRequest,
@@ -69,9 +69,8 @@ from netmend.chatops.requests import (
 from netmend.config import NetmendConfig
 from netmend.errors import NetmendError
 from netmend.playbook import PlaybookSet, load_playbooks
-from netmend.run.plan import Plan
 from netmend.run.runner import Runner
-from netmend.store import ACTIVE_STATUSES, RunStatus
+from netmend.store import RunStatus
 from netmend.store.records import APPLICABLE_STATUSES
 from netmend.store.state import needs_aws, open_state
 
@@ -264,27 +263,18 @@ class ChatOps:
         )
 
     def _ask_rollback(self, command: RollbackCommand, actor: ChatActor) -> ChatReply:
-        record = self.runs.load_run(command.run_id)  # unknown id: BadInputError
-        if record.status in ACTIVE_STATUSES:
-            raise NetmendError(f"run {command.run_id} is still {record.status.value}: wait for it")
-        snapshot = record.snapshot
-        runner = self._runner(actor.label)
-        changes = runner.writer.restore_changes(snapshot) if snapshot is not None else ()
-        preview = Plan(
-            run_id=record.plan.run_id,
-            playbooks=record.plan.playbooks,
-            changes=changes,
-            change_id=record.plan.change_id,
-            region=record.plan.region,
-            notes=("rollback to the snapshot taken before the run wrote",),
+        # Unknown id: BadInputError; a run still active: NetmendError.
+        previewed = preview_rollback(
+            RollbackRequest(run_id=command.run_id), workspace=self.workspace
         )
+        preview, status = previewed.plan, previewed.status.value
         parts: list[Part] = (
             content.plan_parts(preview, self.config.policy)
-            if changes
-            else [Context(f"nothing to restore (the run is {record.status.value})")]
+            if preview.changes
+            else [Context(f"nothing to restore (the run is {status})")]
         )
         settings = self.config.chatops
-        head = f"*Rollback* of run `{command.run_id}` ({record.status.value})"
+        head = f"*Rollback* of run `{command.run_id}` ({status})"
         # The same rules as a fix; the request lives with the chat request only, since the
         # run's own stored request is the one its apply was decided on.
         approval = request_for(
