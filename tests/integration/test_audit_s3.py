@@ -74,3 +74,17 @@ def test_audit_verify_names_an_edited_object(
     broken = run_cli("audit", "verify", "--config", str(config), "--output", "json")
     assert broken.exit_code == 1
     assert broken.json()["first_broken"]["record"] == 2
+
+
+def test_an_object_trail_cut_off_at_its_end_is_named(aws: MotoAws) -> None:
+    """Deleting the last record objects leaves a valid shorter chain; the anchor object
+    (audit.head, beside the records) shows the cut."""
+    s3 = _bucket(aws, "audit-cut")
+    log = ObjectAuditLog(S3Backend(aws.clients(), "s3://audit-cut/netmend"))
+    for n in range(4):
+        log.record("event", n=n)
+    assert log.verify().anchored
+    s3.delete_object(Bucket="audit-cut", Key="netmend/audit/000000000004.json")
+    report = ObjectAuditLog(S3Backend(aws.clients(), "s3://audit-cut/netmend")).verify()
+    assert (report.intact, report.broken_line) == (False, 4)
+    assert "cut off the end" in report.reason

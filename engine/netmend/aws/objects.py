@@ -27,6 +27,8 @@ _EXISTS = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", 
 _MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 _LINE_DIGITS = 8
 _AUDIT = "audit/"
+# Beside the records, not among them: listing audit/ must see records only.
+_AUDIT_ANCHOR = "audit.head"
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
@@ -165,6 +167,13 @@ class S3Backend:
         if not keys:
             return 0
         return int(keys[-1].rsplit("/", 1)[-1].removesuffix(".json"))
+
+    def write_anchor(self, text: str) -> None:
+        self.write(_AUDIT_ANCHOR, text.encode("utf-8"))
+
+    def read_anchor(self) -> str | None:
+        data = self.read(_AUDIT_ANCHOR)
+        return data.decode("utf-8") if data is not None else None
 
     def event_lines(self) -> list[str]:
         lines: list[str] = []
