@@ -33,6 +33,7 @@ class AuditCheck(BaseModel):
     file: str
     records: int
     intact: bool
+    end_anchored: bool  # an anchor was there to check the trail's end against
     first_broken: BrokenRecord | None
 
     @classmethod
@@ -42,7 +43,13 @@ class AuditCheck(BaseModel):
             if report.broken_line is None
             else BrokenRecord(record=report.broken_line, reason=report.reason)
         )
-        return cls(file=where, records=report.records, intact=report.intact, first_broken=broken)
+        return cls(
+            file=where,
+            records=report.records,
+            intact=report.intact,
+            end_anchored=report.anchored,
+            first_broken=broken,
+        )
 
 
 def verify_audit_trail(file: Path | None = None, target: Target | None = None) -> AuditCheck:

@@ -270,7 +270,16 @@ def audit_verify(
     if output is OutputFormat.JSON:
         emit_json(check)
     elif check.first_broken is None:
-        stdout_console().print(f"{check.file}: {check.records} record(s), hash chain intact")
+        end = (
+            "its end matches the anchor"
+            if check.end_anchored
+            else "no anchor (records cut off its end would not show)"
+        )
+        stdout_console().print(
+            f"{check.file}: {check.records} record(s), hash chain intact, {end}",
+            markup=False,
+            highlight=False,
+        )
     else:
         broken = check.first_broken
         stdout_console().print(
