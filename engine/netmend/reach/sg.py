@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from netmend.model import SgRule
+from netmend.model.rules import rule_text
 from netmend.reach.index import DirectionRules
 from netmend.reach.intervals import covers, intersect, normalise
-from netmend.reach.packet import Address, Packet, keys_text, sg_rule_keys
+from netmend.reach.packet import Address, Packet
 
-__all__ = ["SgVerdict", "check_groups", "rule_text"]
+__all__ = ["SgVerdict", "check_groups"]
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,7 @@ class SgVerdict:
     def admitted_text(self) -> str:
         """The first admitting rule as text, and how many more admit the packet."""
         more = len(self.admitting) - 1
-        return rule_text(self.admitting[0]) + (f" (and {more} more)" if more else "")
-
-
-def rule_text(rule: SgRule) -> str:
-    """``sg-0abc ingress tcp 8080 from 10.0.0.0/16``, ``sg-0abc egress all to 0.0.0.0/0``."""
-    direction, preposition = ("egress", "to") if rule.egress else ("ingress", "from")
-    service = keys_text(rule.protocol, sg_rule_keys(rule))
-    return f"{rule.group_id} {direction} {service} {preposition} {rule.peer}"
+        return rule_text(self.admitting[0], group=True) + (f" (and {more} more)" if more else "")
 
 
 def check_groups(table: DirectionRules, packet: Packet, peer_groups: tuple[str, ...]) -> SgVerdict:

@@ -15,11 +15,11 @@ from collections.abc import Hashable, Sequence
 
 from netmend.model import AclEntry, NetworkInterface, SgRule
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
-from netmend.render.rows import Mark, ResourceDiff, acl_ports_text, protocol_text
+from netmend.model.rules import rule_text
+from netmend.render.rows import Mark, ResourceDiff, protocol_text
 from netmend.run.plan import Change, Plan
 
 __all__ = [
-    "acl_entry_text",
     "added_items",
     "comment_lines",
     "digest",
@@ -39,23 +39,12 @@ def one_line(text: str) -> str:
 
 
 def sg_rule_text(rule: SgRule) -> str:
-    """``ingress tcp 8443 from sg-2 ("shop")``, as the comments name a rule."""
-    way = "egress" if rule.egress else "ingress"
-    preposition = "to" if rule.egress else "from"
-    text = f"{way} {protocol_text(rule.protocol)} {rule.ports_text} {preposition} {rule.peer}"
+    """``inbound tcp 8443 from sg-2 ('shop')``: the rule's one wording (``rule_text``)
+    and its description, which is what tells a reader which IaC resource it is."""
+    text = rule_text(rule)
     if rule.description:
         text += f" ({one_line(rule.description)!r})"
     return text
-
-
-def acl_entry_text(entry: AclEntry) -> str:
-    """``ingress rule 90 allow tcp 8443 from 10.0.1.0/24``."""
-    way, preposition = ("egress", "to") if entry.egress else ("ingress", "from")
-    number = "*" if entry.is_default_deny else str(entry.rule_number)
-    return (
-        f"{way} rule {number} {entry.rule_action} {protocol_text(entry.protocol)} "
-        f"{acl_ports_text(entry)} {preposition} {entry.cidr}"
-    )
 
 
 def digest(*parts: Hashable) -> str:

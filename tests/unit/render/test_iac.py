@@ -213,7 +213,7 @@ def test_terraform_lists_removed_rules_in_comments() -> None:
     text = plan_to_terraform(_sg_plan())
     removal = [line for line in text.splitlines() if "sgr-8080" in line]
     assert removal == [
-        "#   remove the resource that manages sgr-8080: ingress tcp 8080 from 10.0.0.0/16"
+        "#   remove the resource that manages sgr-8080: inbound tcp 8080 from 10.0.0.0/16"
     ]
     assert "sgr-22" not in text
 
@@ -243,8 +243,8 @@ def test_terraform_acl_rules_and_replaced_entries() -> None:
         "icmp_code": "-1",
     }
     assert len(blocks) == 2
-    assert "egress rule 120 allow udp 53 to 10.0.0.0/16" in text
-    assert re.search(r"^#.*egress rule 120", text, re.M)
+    assert "outbound rule 120: allow udp 53 to 10.0.0.0/16" in text
+    assert re.search(r"^#.*outbound rule 120", text, re.M)
 
 
 def test_terraform_eni_groups_and_quota_are_comments_only() -> None:
