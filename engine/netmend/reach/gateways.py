@@ -4,8 +4,9 @@ Each check records its hop (and, when it drops the packet, its explanation) on a
 and says whether the packet goes on:
 
 - nothing owns the address: an address inside a VPC's CIDR that no interface owns
-  answers nothing (NO_POSSIBLE_DESTINATION), except the Amazon DNS resolver (base + 2);
-  when describe items of that VPC were skipped, the owner may be among them (a note);
+  answers nothing (NO_POSSIBLE_DESTINATION), except the Amazon DNS resolver (base + 2),
+  and sends nothing (NO_PATH); when describe items of that VPC were skipped, the owner
+  may be among them (a note);
 - egress-only internet gateway: IPv6 out only, attached to the VPC; nothing from the
   internet starts a connection through it (NO_PATH);
 - middlebox (a route to an ENI or instance): the ENI forwards only with its
@@ -40,6 +41,7 @@ __all__ = [
     "middlebox",
     "transit_az",
     "unowned",
+    "unowned_source",
     "vpn_gateway",
 ]
 
@@ -64,6 +66,32 @@ def unowned(
     trace.hop(leg, vpc.vpc_id, "vpc", allowed=False, detail=detail)
     trace.block(Code.NO_POSSIBLE_DESTINATION, vpc.vpc_id, leg=leg, rules=(via,), detail=detail)
     return False
+
+
+def unowned_source(
+    trace: Trace, inventory: Inventory, address: str, among: tuple[str, ...]
+) -> None:
+    """A block (NO_PATH) when the outside source ``address`` is in one of ``among``'s
+    CIDRs and no interface owns it: nothing can send from an address no interface has.
+    The DNS resolver's address, or a VPC whose interfaces were skipped at collection,
+    is judged by its address alone (a note)."""
+    vpc = vpc_holding(inventory, address, among)
+    if vpc is None:
+        return
+    if is_dns_resolver(inventory, vpc, address) or any(
+        s.resource_type == "NetworkInterfaces" for s in inventory.skipped_touching(vpc.vpc_id)
+    ):
+        trace.note(
+            f"no interface in the inventory owns the source {address}, inside "
+            f"{vpc.vpc_id}'s CIDR: it was judged by its address alone"
+        )
+        return
+    detail = (
+        f"{address} is inside {vpc.vpc_id}'s CIDR, but no interface owns it: nothing can "
+        "send from it"
+    )
+    trace.hop(Leg.FORWARD, vpc.vpc_id, "vpc", allowed=False, detail=detail)
+    trace.block(Code.NO_PATH, vpc.vpc_id, leg=Leg.FORWARD, detail=detail)
 
 
 def egress_only_out(

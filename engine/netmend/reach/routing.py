@@ -4,7 +4,7 @@ Modelled (simplifications stated where they are made):
 
 - local route: delivers inside the VPC; a destination ENI in another VPC is not reached;
   an address of the VPC's CIDR that no interface owns answers nothing
-  (NO_POSSIBLE_DESTINATION; gateways.py);
+  (NO_POSSIBLE_DESTINATION; gateways.py) and sends nothing (NO_PATH);
 - VPC peering: the connection must be ``active``, join this VPC, and the address must lie
   in the peer VPC's CIDRs (PCX_REQUIRES_ADDRESS_IN_VPC_CIDR otherwise);
 - transit gateway: both VPCs need an ``available`` VPC attachment to that transit
@@ -53,7 +53,6 @@ from netmend.model import (
 )
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP
 from netmend.reach import gateways
-from netmend.reach.addresses import vpc_holding
 from netmend.reach.packet import Address, network_interval, parse_address
 from netmend.reach.result import Code, Direction, Leg
 from netmend.reach.routes import RouteIndex, route_text
@@ -279,14 +278,7 @@ class Router:
         target = route.target_id or route.target_kind.value
         public = self._inventory.public_ip_of(eni, own)
         if route.target_kind is RouteTargetKind.LOCAL:
-            where = _text(source)
-            if vpc_holding(self._inventory, where, (eni.vpc_id,)) is not None:
-                # A source no inventoried interface owns (one the collector skipped, a
-                # service's address): its packets are judged by address alone.
-                trace.note(
-                    f"no interface in the inventory owns the source {where}, inside "
-                    f"{eni.vpc_id}'s CIDR: it was judged by its address alone"
-                )
+            gateways.unowned_source(trace, self._inventory, _text(source), (eni.vpc_id,))
         if route.target_kind is RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY:
             gateways.egress_only_in(trace, eni, target)
             return
