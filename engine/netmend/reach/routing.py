@@ -252,7 +252,9 @@ class Router:
         elif kind in (RouteTargetKind.NETWORK_INTERFACE, RouteTargetKind.INSTANCE):
             ok = gateways.middlebox(trace, leg, self._inventory, target, text)
             return kind if ok else None
-        elif kind is RouteTargetKind.VIRTUAL_PRIVATE_GATEWAY and peer is None:
+        elif kind is RouteTargetKind.VIRTUAL_PRIVATE_GATEWAY:
+            # To an outside address or another VPC's interface alike: the VPN forwards
+            # only its static routes, and BGP routes are not visible to the API.
             ok = gateways.vpn_gateway(trace, leg, self._inventory, target, where)
             return kind if ok else None
         else:
