@@ -9,9 +9,11 @@ Modelled (simplifications stated where they are made):
   in the peer VPC's CIDRs (PCX_REQUIRES_ADDRESS_IN_VPC_CIDR otherwise);
 - transit gateway: both VPCs need an ``available`` VPC attachment to that transit
   gateway, and the sender's attachment a subnet in the sender's Availability Zone
-  (TGW_ROUTE_AZ_RESTRICTION); the transit gateway's own route tables are not modelled
-  (it is assumed to route between its attachments); group references across it match
-  only with referencing enabled on it and both attachments (``references_across``);
+  (TGW_ROUTE_AZ_RESTRICTION); the sender's attachment's route table, when the
+  gateway's tables were read, must route the destination to the destination VPC's
+  attachment (TGW_RTB_*, gateways.py; without them the gateway is assumed to route
+  between its attachments); group references across it match only with referencing
+  enabled on it and both attachments (``references_across``);
 - internet gateway: attached to the VPC; public IPs belong to private addresses:
   outbound IPv4 needs a public IP or EIP on the source's private address
   (IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS), inbound IPv4 one on the destination's
@@ -202,7 +204,7 @@ class Router:
                 ok = gateways.unowned(trace, leg, self._inventory, where, others, text)
             return kind if ok else None
         elif kind is RouteTargetKind.TRANSIT_GATEWAY:
-            ok = self._transit(trace, leg, eni, peer, target)
+            ok = self._transit(trace, leg, eni, peer, target, where)
             if ok and peer is None and leg is Leg.FORWARD:
                 attached = tuple(
                     a.resource_id or ""
@@ -436,11 +438,8 @@ class Router:
         eni: NetworkInterface,
         peer: NetworkInterface | None,
         target: str,
+        where: str,
     ) -> bool:
-        trace.note(
-            f"{target}: the transit gateway's route tables are not modelled; it is "
-            "assumed to route between its available attachments"
-        )
         vpcs = [eni.vpc_id] + ([peer.vpc_id] if peer is not None else [])
         for vpc_id in vpcs:
             attachment = self._attachment(vpc_id, target)
@@ -464,6 +463,11 @@ class Router:
                 return False
         sender = self._attachment(eni.vpc_id, target)
         if sender is not None and not gateways.transit_az(trace, leg, self._inventory, eni, sender):
+            return False
+        receiver = self._attachment(peer.vpc_id, target) if peer is not None else None
+        if sender is not None and not gateways.transit_route(
+            trace, leg, self._inventory, sender, receiver, where
+        ):
             return False
         trace.hop(leg, target, "gateway", detail=f"through {target}")
         return True

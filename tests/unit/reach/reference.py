@@ -438,6 +438,48 @@ def _tgw_blocks(
     zone = _zone(inv, eni)
     if sender.subnet_ids and zone and len(known) == len(zones) and zone not in known:
         return ("TGW_ROUTE_AZ_RESTRICTION", sender.transit_gateway_attachment_id, leg, None)
+    if not any(t.transit_gateway_id == tgw_id for t in inv.transit_gateway_route_tables):
+        return None  # routing unknown: taken to route between the attachments
+    table = next(
+        (
+            t
+            for t in inv.transit_gateway_route_tables
+            if sender.transit_gateway_attachment_id in t.associations
+        ),
+        None,
+    )
+    if table is None:
+        attachment_id = sender.transit_gateway_attachment_id
+        return ("TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION", attachment_id, leg, None)
+    table_id = table.transit_gateway_route_table_id
+    covering = []
+    for r in table.routes:
+        plist = inv.prefix_list(r.prefix_list_id or "")
+        cidrs = (
+            [r.destination_cidr]
+            if r.destination_cidr
+            else [e.cidr for e in plist.entries]
+            if plist
+            else []
+        )
+        covering += [
+            (ipaddress.ip_network(c).prefixlen, r.route_type == "static", r)
+            for c in cidrs
+            if _contains(c, address)
+        ]
+    if not covering:
+        return (
+            "TGW_RTB_CANNOT_ROUTE" if table.routes_complete else "UNKNOWN_DESTINATION",
+            table_id,
+            leg,
+            None,
+        )
+    best = max(covering, key=lambda c: (c[0], c[1]))[2]
+    if best.state == "blackhole":
+        return ("TGW_RTB_BAD_STATE_ROUTE", table_id, leg, None)
+    receiver = _attachment(inv, peer.vpc_id, tgw_id) if peer else None
+    if receiver is not None and receiver.transit_gateway_attachment_id not in best.attachment_ids:
+        return ("TGW_RTB_NO_ROUTE_TO_TGW_ATTACHMENT", table_id, leg, None)
     return None
 
 

@@ -35,6 +35,8 @@ from netmend.model import (
     Route,
     TransitGateway,
     TransitGatewayAttachment,
+    TransitGatewayRoute,
+    TransitGatewayRouteTable,
     VpnConnection,
     VpnGateway,
 )
@@ -272,6 +274,7 @@ def real_estates(draw: st.DrawFn) -> Inventory:
                 security_group_referencing_support=draw(st.booleans()),
             ),
         ]
+    tgw_tables = _tgw_tables(draw) if link == "tgw" else ()
     vpn = draw(st.sampled_from(["static", "static", "bgp", "none"]))
     connections = (
         ()
@@ -290,6 +293,7 @@ def real_estates(draw: st.DrawFn) -> Inventory:
         subnets=subnets,
         nat_gateways=(nat,),
         transit_gateway_attachments=tuple(attachments),
+        transit_gateway_route_tables=tgw_tables,
         transit_gateways=(
             TransitGateway(
                 transit_gateway_id="tgw-1", security_group_referencing_support=draw(st.booleans())
@@ -306,6 +310,54 @@ def real_estates(draw: st.DrawFn) -> Inventory:
         network_interfaces=tuple(
             e.model_copy(update={"deny_all_igw_traffic": draw(st.integers(0, 9)) == 0})
             for e in inventory.network_interfaces
+        ),
+    )
+
+
+def _tgw_tables(draw: st.DrawFn) -> tuple[TransitGatewayRouteTable, ...]:
+    """None (routing unknown), or one table: each attachment associated or not, routes
+    to each VPC's attachment missing, blackholed, misdirected or shadowed."""
+    if draw(st.booleans()):
+        return ()
+    routes = []
+    for cidr, mine, other in (
+        ("10.0.0.0/16", "tgw-attach-1", "tgw-attach-2"),
+        ("10.1.0.0/16", "tgw-attach-2", "tgw-attach-1"),
+    ):
+        shape = draw(
+            st.sampled_from(["ok", "ok", "ok", "none", "blackhole", "wrong", "propagated"])
+        )
+        if shape == "none":
+            continue
+        routes.append(
+            TransitGatewayRoute(
+                destination_cidr=cidr,
+                state="blackhole" if shape == "blackhole" else "active",
+                route_type="propagated" if shape == "propagated" else "static",
+                attachment_ids=()
+                if shape == "blackhole"
+                else (other if shape == "wrong" else mine,),
+            )
+        )
+        if shape == "propagated":
+            # same prefix, static, to the wrong attachment: the static route wins
+            routes.insert(0, TransitGatewayRoute(destination_cidr=cidr, attachment_ids=(other,)))
+    if draw(st.booleans()):
+        routes.append(
+            TransitGatewayRoute(destination_cidr="10.1.1.0/24", attachment_ids=("tgw-attach-2",))
+        )
+    associated = draw(
+        st.sampled_from(
+            [("tgw-attach-1", "tgw-attach-2")] * 3 + [("tgw-attach-2",), ("tgw-attach-1",)]
+        )
+    )
+    return (
+        TransitGatewayRouteTable(
+            transit_gateway_route_table_id="tgw-rtb-1",
+            transit_gateway_id="tgw-1",
+            associations=associated,
+            routes=tuple(routes),
+            routes_complete=draw(st.integers(0, 5)) > 0,
         ),
     )
 
