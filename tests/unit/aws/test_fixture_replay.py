@@ -35,6 +35,10 @@ _READ = {
         "transit_gateway_attachment_id",
     ),
     "TransitGateways": ("transit_gateways", "transit_gateway_id"),
+    "TransitGatewayRouteTables": (
+        "transit_gateway_route_tables",
+        "transit_gateway_route_table_id",
+    ),
     "EgressOnlyInternetGateways": (
         "egress_only_internet_gateways",
         "egress_only_internet_gateway_id",
@@ -54,6 +58,7 @@ _ID_KEYS = {
     "NatGateways": "NatGatewayId",
     "TransitGatewayVpcAttachments": "TransitGatewayAttachmentId",
     "TransitGateways": "TransitGatewayId",
+    "TransitGatewayRouteTables": "TransitGatewayRouteTableId",
     "EgressOnlyInternetGateways": "EgressOnlyInternetGatewayId",
     "VpcEndpoints": "VpcEndpointId",
     "Addresses": "PublicIp",
@@ -171,3 +176,37 @@ def test_gateways_routes_and_options_are_read(service: Inventory) -> None:
     assert vpn.static_routes_only
     assert vpn.static_routes == ("192.168.1.0/24",)
     assert service.vpn_gateways[0].vpc_ids == ("vpc-0a1b2c3d4e5f60001",)
+
+
+def test_transit_gateway_route_tables_are_read_with_the_fewest_calls() -> None:
+    """DescribeTransitGatewayRouteTables, every attachment's association from one
+    DescribeTransitGatewayAttachments call (not one call per table), the routes from
+    SearchTransitGatewayRoutes (propagations are the propagated routes' attachments);
+    a fixture without route tables asks for none of the rest."""
+    links, replay, _ = replay_inventory("transit_links")
+    (table,) = links.transit_gateway_route_tables
+    assert table.transit_gateway_id == "tgw-0links000000000001"
+    assert table.associations == (
+        "tgw-attach-0hub0000000001",
+        "tgw-attach-0spoke000000001",
+        "tgw-attach-0iso0000000001",
+    )
+    assert table.propagations == ("tgw-attach-0hub0000000001", "tgw-attach-0spoke000000001")
+    assert [(r.destination_cidr, r.route_type, r.attachment_ids) for r in table.routes] == [
+        ("10.0.0.0/16", "propagated", ("tgw-attach-0hub0000000001",)),
+        ("10.1.0.0/16", "propagated", ("tgw-attach-0spoke000000001",)),
+    ]
+    assert table.routes_complete
+    assert links.tgw_route_table_of("tgw-attach-0iso0000000001") == table
+    tgw_calls = [c for c in replay.calls if "TransitGateway" in c]
+    assert sorted(tgw_calls) == [
+        "DescribeTransitGatewayAttachments",
+        "DescribeTransitGatewayRouteTables",
+        "DescribeTransitGatewayVpcAttachments",
+        "DescribeTransitGateways",
+        "SearchTransitGatewayRoutes",
+    ]
+    service, replayed, _ = replay_inventory("service_interfaces")
+    assert service.transit_gateway_route_tables == ()
+    assert "DescribeTransitGatewayAttachments" not in replayed.calls
+    assert "SearchTransitGatewayRoutes" not in replayed.calls
