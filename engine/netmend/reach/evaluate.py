@@ -46,7 +46,8 @@ Real accounts (issue 9):
 
 - an interface without groups (an NLB without groups, a NAT gateway, a transit-gateway
   attachment, a GWLB endpoint: ``Groups: []``) is not filtered by security groups; a
-  group on an ENI that the inventory lacks makes the verdict unknown (UNKNOWN_RESOURCE,
+  group on an ENI that the inventory lacks, or an instance's interface listed without
+  any group (AWS gives it at least one), makes the verdict unknown (UNKNOWN_RESOURCE,
   never SG_HAS_NO_RULES), and no root cause ever names an ENI as a group;
 - addresses resolve in the other side's VPC first, then its peered and transit-attached
   VPCs (flow.py, addresses.py); a delegated prefix is its ENI's; an address inside a VPC's
@@ -367,6 +368,28 @@ class Evaluator:
         verdict = check_groups(table, packet, peer_groups)
         direction = _direction(egress)
         # -- issue 9: service interfaces without groups; groups missing from inventory --
+        if eni.groups_unknown:
+            detail = (
+                f"{eni.network_interface_id} is an {eni.interface_type} interface with no "
+                "security group listed, but AWS gives every such interface at least one: "
+                f"whether {direction.value} {_service(packet)} is admitted is unknown"
+            )
+            trace.hop(
+                Leg.FORWARD,
+                eni.network_interface_id,
+                "security-groups",
+                direction=direction,
+                allowed=False,
+                detail=detail,
+            )
+            trace.block(
+                Code.UNKNOWN_RESOURCE,
+                eni.network_interface_id,
+                leg=Leg.FORWARD,
+                direction=direction,
+                detail=detail,
+            )
+            return SgVerdict(allowed=False, admitting=(), table=table, notes=())
         if not eni.filtered_by_groups:
             # NLB without groups, NAT gateway, TGW attachment, GWLB endpoint: Groups: [].
             said = f"{eni.network_interface_id} is {eni.kind_text}: not filtered by security groups"

@@ -48,6 +48,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from netmend.model import (
+    GROUPLESS_INTERFACE_TYPES,
     AclEntry,
     Inventory,
     NatGateway,
@@ -690,9 +691,12 @@ def _sg_step(
 ) -> list[SgRule]:
     """``cut``: the component that keeps references to ``peer``'s groups from matching
     (across a transit gateway), None when they match."""
-    if not eni.group_ids:  # a service interface without groups: not filtered
-        return []
     direction = "egress" if egress else "ingress"
+    if not eni.group_ids and eni.interface_type in GROUPLESS_INTERFACE_TYPES:
+        return []  # a service interface without groups: not filtered
+    if not eni.group_ids:  # AWS gives every other interface a group: unknown
+        blocks.append(("UNKNOWN_RESOURCE", eni.network_interface_id, "forward", direction))
+        return []
     ok, admitting = _sg_allows(inv, eni, flow, egress, None if cut else peer, address)
     missing = [g for g in eni.group_ids if inv.security_group(g) is None]
     if not ok and missing:

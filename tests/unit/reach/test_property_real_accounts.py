@@ -135,7 +135,7 @@ def real_estates(draw: st.DrawFn) -> Inventory:
         octet = (subnet[-1] == "a" and 1) or 2
         primary = f"10.0.{octet}.{10 + i}"
         secondary = f"10.0.{octet}.{50 + i}"
-        kind = draw(st.sampled_from(["interface"] * 6 + ["network_load_balancer"]))
+        kind = draw(st.sampled_from(["interface"] * 6 + ["network_load_balancer", "scrubbed"]))
         mine = draw(
             st.lists(st.sampled_from(["sg-a", "sg-b"]), unique=True, min_size=1, max_size=2)
         )
@@ -144,12 +144,14 @@ def real_estates(draw: st.DrawFn) -> Inventory:
             f"eni-{i}",
             subnet,
             primary,
-            *([] if kind == "network_load_balancer" else mine),
+            # an NLB without groups is not filtered by groups; an instance's interface
+            # listed without any (a scrubbed recording) is unknown
+            *([] if kind in ("network_load_balancer", "scrubbed") else mine),
             public_ip=f"54.0.0.{i}" if draw(st.booleans()) else None,
             ipv6=(f"2600:1f18:0:1::{i + 10}",) if octet == 1 and draw(st.integers(0, 3)) else (),
             instance=f"i-{i}",
             state=draw(st.sampled_from(["running"] * 9 + ["stopped"])),
-            interface_type=kind,
+            interface_type="interface" if kind == "scrubbed" else kind,
             source_dest_check=draw(st.booleans()),
             secondary={}
             if second == "none"
