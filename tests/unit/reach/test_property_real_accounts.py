@@ -101,7 +101,8 @@ def _with(inventory: Inventory, **fields: Any) -> Inventory:
 
 
 @st.composite
-def real_estates(draw: st.DrawFn) -> Inventory:
+def real_estates(draw: st.DrawFn, link: str | None = None, default: str | None = None) -> Inventory:
+    """``link`` (vpc-1 to vpc-2) and ``default`` (vpc-1's default route) fixed, or drawn."""
     estate = Estate(with_default_vpc=False)
     estate.vpc("vpc-1", "10.0.0.0/16", ipv6_cidr=V6)
     estate.vpc("vpc-2", "10.1.0.0/16")
@@ -181,7 +182,7 @@ def real_estates(draw: st.DrawFn) -> Inventory:
     )
 
     # vpc-1 <-> vpc-2
-    link = draw(st.sampled_from(["none", "peering", "peering-down", "tgw", "tgw"]))
+    link = link or draw(st.sampled_from(["none", "peering", "peering-down", "tgw", "tgw"]))
     to_2: list[Route] = []
     to_1: list[Route] = []
     if link.startswith("peering"):
@@ -195,7 +196,9 @@ def real_estates(draw: st.DrawFn) -> Inventory:
     elif link == "tgw":
         to_2, to_1 = [route("10.1.0.0/16", "tgw-1")], [route("10.0.0.0/16", "tgw-1")]
 
-    default = draw(st.sampled_from(["igw-1", "igw-1", "nat-1", "vgw-1", "tgw-1", "eni-0", "none"]))
+    default = default or draw(
+        st.sampled_from(["igw-1", "igw-1", "nat-1", "vgw-1", "tgw-1", "eni-0", "none"])
+    )
     v6 = draw(st.sampled_from(["eigw-1", "igw-1", "none"]))
     table_1 = [route("10.0.0.0/16"), route(V6), *to_2]
     if default != "none":
@@ -382,13 +385,24 @@ def _names(inventory: Inventory) -> list[str]:
 
 
 @st.composite
-def real_cases(draw: st.DrawFn) -> tuple[Inventory, Flow]:
-    inventory = draw(real_estates())
-    v6 = draw(st.integers(0, 4)) == 0
+def real_cases(draw: st.DrawFn, focus: str = "") -> tuple[Inventory, Flow]:
+    """``focus``: "transit" (vpc-1 to vpc-2 over a transit gateway, mostly to eni-d) or
+    "nat" (vpc-1 out through its NAT gateway to the internet); "" draws everything."""
+    inventory = draw(
+        real_estates(
+            link="tgw" if focus == "transit" else None,
+            default="nat-1" if focus == "nat" else None,
+        )
+    )
+    v6 = draw(st.integers(0, 4)) == 0 and focus != "nat"
     names = [n for n in _names(inventory) if (":" in n) == v6 or (not v6 and "-" in n)]
     outside = [n for n in OUTSIDE if (":" in n) == v6]
     source = draw(st.sampled_from(names + outside[:6]))
-    across = ["eni-d", "i-d", "10.1.1.10"] if not v6 and draw(st.integers(0, 3)) == 0 else []
+    often = 3 if focus == "transit" else 0
+    across = ["eni-d", "i-d", "10.1.1.10"] if not v6 and draw(st.integers(0, 3)) <= often else []
+    if focus == "nat":
+        v6, across = False, ["8.8.8.8", "192.168.2.10"]
+        source = draw(st.sampled_from([n for n in names if n.startswith(("eni-", "i-"))]))
     destination = draw(
         st.sampled_from(across or names + outside + ([] if v6 else ["198.51.100.7"]))
     )
@@ -408,16 +422,8 @@ def real_cases(draw: st.DrawFn) -> tuple[Inventory, Flow]:
     return inventory, flow
 
 
-@settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
-@given(real_cases())
-def test_real_account_shapes_agree_with_reference(case: tuple[Inventory, Flow]) -> None:
-    """Resolution of both ends, reachability, every blocking point and tracking agree
-    between the evaluator and the reference on real-account shapes."""
-    inventory, flow = case
+def _agree(inventory: Inventory, flow: Flow) -> None:
+    """Resolution of both ends, every blocking point and tracking agree."""
     (src, src_addr, _), (dst, dst_addr, public) = reference_resolve(
         inventory, flow.source.given, flow.destination.given
     )
@@ -437,8 +443,37 @@ def test_real_account_shapes_agree_with_reference(case: tuple[Inventory, Flow]) 
         for e in evaluation.explanations
     ]
     event(f"first block: {got[0][0]} ({got[0][2]})" if got else "reachable")
+    for code in {g[0] for g in got}:
+        event(f"blocks somewhere: {code}")
     if public and src is not None:
         event("hairpin")
     assert got == expected.blocks, (got, expected.blocks)
     assert evaluation.reachable == (not expected.blocks)
     assert evaluation.tracked == expected.tracked
+
+
+_QUIET = [HealthCheck.too_slow, HealthCheck.filter_too_much]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=_QUIET)
+@given(real_cases())
+def test_real_account_shapes_agree_with_reference(case: tuple[Inventory, Flow]) -> None:
+    """Resolution of both ends, reachability, every blocking point and tracking agree
+    between the evaluator and the reference on real-account shapes."""
+    _agree(*case)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=_QUIET)
+@given(real_cases("transit"))
+def test_transit_gateway_paths_agree_with_reference(case: tuple[Inventory, Flow]) -> None:
+    """Across a transit gateway: attachment states and zones, referencing on the gateway
+    and each attachment (inbound only), and its route tables agree with the reference."""
+    _agree(*case)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=_QUIET)
+@given(real_cases("nat"))
+def test_nat_gateway_paths_agree_with_reference(case: tuple[Inventory, Flow]) -> None:
+    """Out through a public or private NAT gateway (TCP/UDP/ICMP only, its subnet's ACL
+    both ways, on to an internet, transit or virtual private gateway) agree."""
+    _agree(*case)
