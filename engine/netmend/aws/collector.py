@@ -18,6 +18,7 @@ from netmend.aws.balancing import read_load_balancing
 from netmend.aws.gateways import (
     read_egress_only_internet_gateways,
     read_elastic_ips,
+    read_transit_gateway_route_tables,
     read_transit_gateways,
     read_vpc_endpoints,
     read_vpn_connections,
@@ -140,6 +141,7 @@ def collect_inventory(
         page_size=page_size,
     )
     load_balancers, target_groups = read_load_balancing(clients, vpc_ids=scope)
+    transit_gateways = read_transit_gateways(clients, **kw)
     inventory = Inventory(
         account_id=_account_id(vpcs, groups),
         region=clients.region,
@@ -160,7 +162,10 @@ def collect_inventory(
         egress_only_internet_gateways=read_egress_only_internet_gateways(
             clients, vpc_ids=scope, **kw
         ),
-        transit_gateways=read_transit_gateways(clients, **kw),
+        transit_gateways=transit_gateways,
+        transit_gateway_route_tables=read_transit_gateway_route_tables(
+            clients, transit_gateway_ids=[g.transit_gateway_id for g in transit_gateways], **kw
+        ),
         vpc_endpoints=read_vpc_endpoints(clients, vpc_ids=scope, **kw),
         elastic_ips=read_elastic_ips(clients, skipped=skipped),
         vpn_gateways=read_vpn_gateways(clients, vpc_ids=scope, skipped=skipped),

@@ -46,12 +46,14 @@ Real accounts (issue 9):
 
 - an interface without groups (an NLB without groups, a NAT gateway, a transit-gateway
   attachment, a GWLB endpoint: ``Groups: []``) is not filtered by security groups; a
-  group on an ENI that the inventory lacks makes the verdict unknown (UNKNOWN_RESOURCE,
+  group on an ENI that the inventory lacks, or an instance's interface listed without
+  any group (AWS gives it at least one), makes the verdict unknown (UNKNOWN_RESOURCE,
   never SG_HAS_NO_RULES), and no root cause ever names an ENI as a group;
 - addresses resolve in the other side's VPC first, then its peered and transit-attached
   VPCs (flow.py, addresses.py); a delegated prefix is its ENI's; an address inside a VPC's
-  CIDR that no interface owns answers nothing (NO_POSSIBLE_DESTINATION), except the DNS
-  resolver (base + 2);
+  CIDR that no interface owns answers nothing (NO_POSSIBLE_DESTINATION) and sends nothing
+  (NO_PATH), except the DNS resolver (base + 2) and a VPC whose interfaces were skipped
+  at collection (judged by address, with a note);
 - public IPs belong to private addresses (the ENI's per-address associations and
   DescribeAddresses): the internet gateway lets a private address out, or translates a
   public IP or EIP in, only when that address has one; a NAT gateway's interface takes
@@ -65,7 +67,10 @@ Real accounts (issue 9):
   internet; an interface with DenyAllIgwTraffic takes nothing in from an internet
   gateway; an appliance route needs the ENI's source/destination check off
   (ENI_SOURCE_DEST_CHECK_RESTRICTION); a transit gateway needs an attachment subnet in
-  the sender's AZ (TGW_ROUTE_AZ_RESTRICTION); group references across a transit gateway
+  the sender's AZ (TGW_ROUTE_AZ_RESTRICTION) and, when its route tables were collected,
+  a route in the sender's attachment's table to the destination VPC's attachment
+  (TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION, TGW_RTB_CANNOT_ROUTE, TGW_RTB_BAD_STATE_ROUTE,
+  TGW_RTB_NO_ROUTE_TO_TGW_ATTACHMENT); group references across a transit gateway
   match only inbound with referencing on the gateway and both attachments
   (SG_REFERENCING_SUPPORT), across peering they match; a VGW with static VPN routing
   forwards only its static routes, with BGP the path leaves what the API shows
@@ -83,22 +88,26 @@ between many flows of one batch.
 
 Left out, and why:
 
-- transit-gateway route tables (associations, propagations, TGW routes): not collected;
-  a transit gateway is taken to route between its available VPC attachments (a note
-  says so). Reading them costs a call per table and is its own issue.
-- what lies beyond a gateway netmend cannot see: on-premises networks behind a VGW or
-  a transit gateway's VPN/Direct Connect attachments, another account's or region's VPC
-  (a peer VPC not in the inventory is judged by the peering's CIDRs alone).
+- what lies beyond a gateway netmend cannot see: on-premises networks behind a VGW (a
+  static VPN route is taken to deliver) or a transit gateway's VPN, Direct Connect and
+  peering attachments, another account's or region's VPC (a peer VPC not in the
+  inventory is judged by the peering's CIDRs alone): the API describes none of them.
+- a transit gateway whose route tables were not collected (another account's, or an
+  inventory saved before they were read) is taken to route between its available VPC
+  attachments, with a note; appliance mode (ApplianceModeSupport) is read, not used:
+  it keeps both directions of a flow on one attachment interface for a stateful
+  appliance beyond it, whose state netmend does not see.
 - what an appliance does with a packet it forwards (firewall rules, its own routes):
-  the route to it is checked (source/destination check), not the appliance.
-- load balancers as hops (listeners, target groups): issue 17; here their interfaces are
-  plain destinations, not filtered by groups when they have none.
+  the route to it is checked (source/destination check), not the appliance, whose
+  configuration lives outside the EC2 API.
 - gateway VPC endpoints' policies and prefix-list routes to them, interface endpoints'
-  policies, Network Firewall, VPC Block Public Access: read where the API gives
-  them, not evaluated (route targets other than those above are assumed to
-  deliver, with a note).
-- a source address inside a VPC's CIDR that no inventoried interface owns (a skipped
-  ENI, a service's address) is judged by its address alone, with a note.
+  policies, Network Firewall, VPC Block Public Access: read where the API gives them,
+  not evaluated (route targets other than those above are assumed to deliver, with a
+  note), since their rules are other services' (IAM policy, Network Firewall rule groups).
+- the internet gateway's own address checks (it drops private RFC 1918/6598
+  destinations and spoofed sources): not modelled yet; a route to an internet gateway
+  is taken to reach whatever address it covers, so a private range routed there is
+  judged as the internet (a misconfiguration netmend does not flag).
 - a subnet, ACL or route table missing from the inventory does not crash the walk: a
   missing subnet is UNASSOCIATED_COMPONENT, a missing ACL is skipped with a note, a
   missing route table leaves the VPC's local route only.
@@ -463,6 +472,28 @@ class Evaluator:
         verdict = check_groups(table, packet, peer_groups)
         direction = _direction(egress)
         # -- issue 9: service interfaces without groups; groups missing from inventory --
+        if eni.groups_unknown:
+            detail = (
+                f"{eni.network_interface_id} is an {eni.interface_type} interface with no "
+                "security group listed, but AWS gives every such interface at least one: "
+                f"whether {direction.value} {_service(packet)} is admitted is unknown"
+            )
+            trace.hop(
+                Leg.FORWARD,
+                eni.network_interface_id,
+                "security-groups",
+                direction=direction,
+                allowed=False,
+                detail=detail,
+            )
+            trace.block(
+                Code.UNKNOWN_RESOURCE,
+                eni.network_interface_id,
+                leg=Leg.FORWARD,
+                direction=direction,
+                detail=detail,
+            )
+            return SgVerdict(allowed=False, admitting=(), table=table, notes=())
         if not eni.filtered_by_groups:
             # NLB without groups, NAT gateway, TGW attachment, GWLB endpoint: Groups: [].
             said = f"{eni.network_interface_id} is {eni.kind_text}: not filtered by security groups"
