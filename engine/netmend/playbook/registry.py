@@ -56,6 +56,7 @@ _BUILTIN_MODULES = (
     "netmend.playbook.actions.make_room",
     "netmend.playbook.detectors.quota_room",
     "netmend.playbook.actions.create_group",
+    "netmend.playbook.actions.delete_group",
     # estate-wide detectors (netmend scan)
     "netmend.playbook.detectors.estate.exposure",
     "netmend.playbook.detectors.estate.groups",

@@ -17,12 +17,19 @@ from netmend.playbook.detectors.estate.base import SIGNALS
 from netmend.playbook.loader import PlaybookSet
 from netmend.playbook.propose import detect_evidence, explain
 from netmend.playbook.schema import Playbook
+from netmend.playbook.sg.usage import GroupUse
 from netmend.reach.evaluate import evaluator_for
 from netmend.scan.accept import Baseline, accepted_by_tag, rule_tags
 from netmend.scan.findings import Acceptance, Finding, ScanReport, Severity, severity_rank
 from netmend.scan.grading import grade_exposure, graded_severity
 
-__all__ = ["Progress", "estate_playbooks", "playbook_entries", "scan_estate"]
+__all__ = [
+    "Progress",
+    "estate_playbooks",
+    "playbook_entries",
+    "scan_estate",
+    "unused_candidates",
+]
 
 # progress(what, done, total): called before each playbook and once at the end.
 Progress = Callable[[str, int, int], None]
@@ -43,6 +50,17 @@ def estate_playbooks(playbooks: PlaybookSet, only: Sequence[str] = ()) -> list[P
             )
         chosen.append(playbook)
     return chosen
+
+
+def unused_candidates(inventory: Inventory) -> list[str]:
+    """Groups the inventory shows nobody using: the ones to ask AWS about references
+    from VPCs elsewhere (the ``security_group_references`` signal)."""
+    use = GroupUse(inventory)
+    return [
+        g.group_id
+        for g in inventory.security_groups
+        if not g.is_default and not use.users(g.group_id)
+    ]
 
 
 def playbook_entries(

@@ -6,7 +6,8 @@ severity (nothing uses it yet), with attachments high.
 
 ``sg.unused-group``: a group on no interface of any type (every ENI counts: instances,
 Lambda, load balancers, endpoints, RDS, ECS all have one) and referenced by no rule of
-any group in the inventory, including groups in peered VPCs of the account and region.
+any group in the inventory, including groups in peered VPCs of the account and region,
+nor by a peered VPC of another account (``netmend.playbook.sg.usage``).
 
 ``sg.missing-self-reference`` (the runbook's FAQ): members of one group that cannot
 reach each other on the ports the group serves, blocked only by the destination's
@@ -29,14 +30,20 @@ from netmend.playbook.detectors.estate.base import (
     group_label,
     holders,
     rule_ref,
+    signal,
 )
 from netmend.playbook.params import Params
 from netmend.playbook.registry import detector
+from netmend.playbook.sg.usage import UNSEEN_OTHER_ACCOUNTS, GroupUse, external_references
 from netmend.reach.evaluate import evaluator_for
 from netmend.reach.flow import Endpoint, EndpointKind, Flow
 from netmend.reach.result import Code, Direction
 
-__all__ = ["SelfReferenceParams"]
+__all__ = ["REFERENCES_SIGNAL", "SelfReferenceParams"]
+
+# The scan signal holding DescribeSecurityGroupReferences' answer: group id ->
+# [{vpc, peering}] for the groups a VPC elsewhere references (netmend.aws.signals).
+REFERENCES_SIGNAL = "security_group_references"
 
 
 @detector("sg.default-group-in-use")
@@ -68,31 +75,27 @@ def default_group_in_use(ctx: StepContext, params: Params) -> dict[str, Any] | N
     return findings_or_none(found)
 
 
-def _referenced(groups: tuple[SecurityGroup, ...]) -> dict[str, list[str]]:
-    """Group id -> the groups whose rules reference it (other than itself)."""
-    found: dict[str, list[str]] = {}
-    for group in groups:
-        for rule in group.rules:
-            target = rule.referenced_group_id
-            if target is not None and target != group.group_id:
-                found.setdefault(target, []).append(group.group_id)
-    return found
-
-
 @detector("sg.unused-group")
 def unused_group(ctx: StepContext, params: Params) -> dict[str, Any] | None:
-    """Non-default groups attached to no interface and referenced by no other group."""
+    """Non-default groups attached to no interface and referenced by no other group.
+
+    References from other VPCs come from the inventory's rules (the account's own VPCs)
+    and, when the scan collected it, from DescribeSecurityGroupReferences (peered VPCs
+    of other accounts, which the inventory cannot hold): a group such a VPC references
+    is not unused. What cannot be seen is said in each finding.
+    """
     inventory = ctx.inventory
-    # TODO(lead): interfaces of other accounts (a peered VPC elsewhere) are not in the
-    # inventory; a group they reference looks unused here. Issue 9 may add them.
-    attached = {g for e in inventory.network_interfaces for g in e.group_ids}
-    # A load balancer's groups are in use even when its ENIs were not collected (moto,
-    # or a describe page that left them out): DescribeLoadBalancers names them.
-    attached |= {g for lb in inventory.load_balancers for g in lb.security_group_ids}
-    referenced = _referenced(inventory.security_groups)
+    references = signal(ctx.evidence, REFERENCES_SIGNAL)
+    use = GroupUse(inventory, external_references(references))
+    unseen = [UNSEEN_OTHER_ACCOUNTS]
+    if references is None:
+        unseen.append(
+            "references from peered VPCs of other accounts were not read "
+            "(DescribeSecurityGroupReferences); the fix reads them before deleting"
+        )
     found: list[dict[str, Any]] = []
     for group in inventory.security_groups:
-        if group.is_default or group.group_id in attached or group.group_id in referenced:
+        if group.is_default or use.users(group.group_id):
             continue
         found.append(
             finding(
@@ -102,6 +105,7 @@ def unused_group(ctx: StepContext, params: Params) -> dict[str, Any] | None:
                 group=group_label(group),
                 rule_count=len(group.rules),
                 rules=[rule_ref(r) for r in group.rules if r.rule_id],
+                cannot_see=list(unseen),
             )
         )
     return findings_or_none(found)
