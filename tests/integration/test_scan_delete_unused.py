@@ -140,7 +140,8 @@ def test_delete_then_rollback_recreates_the_group(aws: Any, tmp_path: Path) -> N
     before = _content(aws, unused)
     plan = _plan(clients, unused)
     assert [c.api for c in plan.changes] == ["DeleteSecurityGroup"]
-    assert plan.approval_required and plan.deleted == (unused,)
+    assert plan.approval_required
+    assert plan.deleted == (unused,)
     assert not any("still finds" in n for n in plan.notes)
     text = plan_to_text(plan, width=160)
     assert f"{unused} (leftover) in {net.vpc}: DELETED, with all 3 rule(s)" in text
@@ -156,14 +157,17 @@ def test_delete_then_rollback_recreates_the_group(aws: Any, tmp_path: Path) -> N
     result = runner.execute(plan, apply=True, verify_method="local")
     assert result.status is RunStatus.APPLIED, result.message
     assert not _exists(aws, unused)
-    assert seen and unused in str(seen[-1]["body"])  # asked just before the delete
+    assert seen
+    assert unused in str(seen[-1]["body"])
 
     back = runner.rollback(plan.run_id)
     assert back.status is RunStatus.ROLLED_BACK, back.message
     assert back.rollback is not None
     ((old, new_id),) = back.rollback.recreated.items()
-    assert old == unused and new_id != unused
-    assert f"re-created as {new_id}" in back.message and "new id" in back.message
+    assert old == unused
+    assert new_id != unused
+    assert f"re-created as {new_id}" in back.message
+    assert "new id" in back.message
     assert _content(aws, new_id) == before
     (group,) = aws.ec2.describe_security_groups(GroupIds=[new_id])["SecurityGroups"]
     assert {"Key": "netmend:recreated-from", "Value": unused} in group["Tags"]
@@ -217,7 +221,8 @@ def test_delete_is_refused_when_the_group_is_used_by_the_time_of_the_call(
 
     result = _runner(clients, tmp_path).execute(plan, apply=True, verify_method="local")
     assert result.status is RunStatus.ROLLED_BACK, result.message
-    assert "in use now" in result.message and why in result.message
+    assert "in use now" in result.message
+    assert why in result.message
     assert _exists(aws, unused)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from netmend.model import SecurityGroup
 from netmend.model.change import Change, ChangeKind
-from netmend.model.rules import rule_text
 from netmend.model.created import (
     CREATE_GROUP_API,
     DELETE_GROUP_API,
@@ -22,6 +21,7 @@ from netmend.model.created import (
     RECREATED_FROM_TAG,
     group_create_params,
 )
+from netmend.model.rules import rule_text
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import Params, SgId
