@@ -60,6 +60,7 @@ _BUILTIN_MODULES = (
     # estate-wide detectors (netmend scan)
     "netmend.playbook.detectors.estate.exposure",
     "netmend.playbook.detectors.estate.groups",
+    "netmend.playbook.detectors.estate.selfref",
     "netmend.playbook.detectors.estate.references",
     "netmend.playbook.detectors.estate.rules",
     "netmend.playbook.detectors.estate.quota",
