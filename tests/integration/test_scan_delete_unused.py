@@ -27,6 +27,7 @@ from netmend.render.diff import plan_to_text
 from netmend.run.runner import Runner
 from netmend.scan import propose_finding_fix, scan_estate
 from netmend.store import RunStatus, RunStore
+from tests.cli_runner import run_cli
 from tests.integration import scan_estates as estates
 
 pytestmark = pytest.mark.integration
@@ -151,7 +152,8 @@ def test_delete_then_rollback_recreates_the_group(aws: Any, tmp_path: Path) -> N
         ("ingress", "443"),
         ("ingress", "8000-8100"),
     ]
-    assert f"ingress tcp 8000-8100 from {unused}" in plan.changes[0].warnings[0]
+    named = plan.changes[0].warnings[0]  # every rule, in netmend's rule wording
+    assert all(part in named for part in ("443", "5432", f"8000-8100 from {unused}"))
 
     runner = _runner(clients, tmp_path)
     result = runner.execute(plan, apply=True, verify_method="local")
@@ -240,3 +242,16 @@ def test_scan_does_not_call_a_group_referenced_from_elsewhere_unused(aws: Any) -
     (finding,) = blind.findings
     assert "DescribeSecurityGroupReferences" in finding.summary
     assert "other accounts" in finding.summary
+
+
+def test_cli_scan_says_the_references_were_not_read(aws: Any, cli_env: Path) -> None:
+    """Live, on moto (no DescribeSecurityGroupReferences: it answers a 500): the scan
+    still reports the unused group, says in the signals that the references were not
+    read and in the finding what it could not see; exit 0, one JSON document."""
+    _, unused, _ = _plant(aws)
+    result = run_cli("scan", "--playbook", PLAYBOOK, "--output", "json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    document = result.json()
+    assert [f["resource"] for f in document["findings"]] == [unused]
+    assert document["signals"]["security_group_references"].startswith("not read")
+    assert "were not read" in document["findings"][0]["summary"]

@@ -19,9 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from botocore.exceptions import BotoCoreError
+from botocore.parsers import ResponseParserError
+
 from netmend.aws.created import interfaces_carrying
 from netmend.aws.paging import iter_items, page_size_for
 from netmend.aws.session import AwsClients
+from netmend.errors import AwsCallError
 
 __all__ = ["group_users", "groups_referencing", "read_group_references"]
 
@@ -50,13 +54,24 @@ def read_group_references(
     """Group id -> the VPCs elsewhere referencing it ({vpc, peering}), for those that have any.
 
     DescribeSecurityGroupReferences takes a list of ids (not paginated); asked in
-    batches. Raises NetmendError when it cannot be read.
+    batches. Raises NetmendError (AwsCallError) when it cannot be read, whatever the
+    reason: the caller says so (the scan) or refuses (the delete).
     """
     ids = sorted(set(group_ids))
     found: dict[str, list[dict[str, str]]] = {}
     for start in range(0, len(ids), 100):
         batch = ids[start : start + 100]
-        answer: Any = clients.call(clients.ec2.describe_security_group_references, GroupId=batch)
+        try:
+            answer: Any = clients.call(
+                clients.ec2.describe_security_group_references, GroupId=batch
+            )
+        except (
+            BotoCoreError,
+            ResponseParserError,
+        ) as error:  # an answer that is no EC2 answer (an emulator's 500)
+            raise AwsCallError(
+                "DescribeSecurityGroupReferences", type(error).__name__, str(error)[:200]
+            ) from error
         for reference in answer.get("SecurityGroupReferenceSet") or ():
             entry = {"vpc": str(reference.get("ReferencingVpcId") or "")}
             via = reference.get("VpcPeeringConnectionId") or reference.get("TransitGatewayId")

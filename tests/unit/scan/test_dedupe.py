@@ -182,7 +182,8 @@ def random_estate(seed: int) -> tuple[Inventory, dict[str, dict[str, list[str]]]
 
 
 def _naive_self_reference(inventory: Inventory) -> list[dict[str, object]]:
-    check = SelfReferenceCheck(inventory, classes=None)  # every member, no cache
+    # Every member, every pair evaluated, nothing cached, no shortcut.
+    check = SelfReferenceCheck(inventory, classes=None, shortcuts=False)
     params = SelfReferenceParams()
     found = []
     for group in inventory.security_groups:

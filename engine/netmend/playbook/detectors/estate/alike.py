@@ -22,6 +22,7 @@ those of a naive path evaluating every interface.
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_left
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,6 +62,8 @@ class InterfaceClasses:
             if isinstance(net, ipaddress.IPv4Network):
                 networks.add((int(net.network_address), net.prefixlen))
         # Per subnet: prefix length -> the networks of that length strictly inside it.
+        ordered = sorted(networks)
+        starts = [address for address, _ in ordered]
         self._inside: dict[str, dict[int, set[int]]] = {}
         for subnet in inventory.subnets:
             if not subnet.cidr_block or ":" in subnet.cidr_block:
@@ -69,8 +72,8 @@ class InterfaceClasses:
             low, length = int(outer.network_address), outer.prefixlen
             high = low + outer.num_addresses
             inside: dict[int, set[int]] = {}
-            for address, prefix in networks:
-                if prefix > length and low <= address < high:
+            for address, prefix in ordered[bisect_left(starts, low) : bisect_left(starts, high)]:
+                if prefix > length:
                     inside.setdefault(prefix, set()).add(address)
             self._inside[subnet.subnet_id] = inside
         self._states = {i.instance_id: i.state for i in inventory.instances}
