@@ -89,69 +89,103 @@ def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     return ipaddress.ip_network(cidr)
 
 
-def _ingress_admits(
-    inventory: Inventory,
-    target: NetworkInterface,
-    source: NetworkInterface,
-    protocol: str,
-    port: int,
+# One rule as the cheap looks read it: protocol, port range (all ports: 0-65535), and
+# its peer: ("group", id), ("cidr", (first, last address)) or ("prefix-list", None).
+_Rule = tuple[str, int, int, str, Any]
+
+
+def _compiled(group: SecurityGroup, egress: bool) -> tuple[_Rule, ...]:
+    found: list[_Rule] = []
+    for rule in group.egress if egress else group.ingress:
+        if rule.protocol == ALL or rule.all_ports:
+            low, high = 0, 65535
+        elif rule.from_port is None or rule.to_port is None:
+            continue
+        else:
+            low, high = rule.from_port, rule.to_port
+        if rule.referenced_group_id is not None:
+            found.append((rule.protocol, low, high, "group", rule.referenced_group_id))
+        elif rule.cidr_ipv4 is not None:
+            net = _network(rule.cidr_ipv4)
+            span = (int(net.network_address), int(net.broadcast_address))
+            found.append((rule.protocol, low, high, "cidr", span))
+        elif rule.prefix_list_id is not None:
+            found.append((rule.protocol, low, high, "prefix-list", None))
+    return tuple(found)
+
+
+def _admits(
+    rules: tuple[_Rule, ...], protocol: str, port: int, address: int, groups: tuple[str, ...]
 ) -> bool:
-    """A rule of the target's groups admits the source on the port (a cheap first look:
-    then the destination's groups do not block it, so this is not the finding)."""
-    address = ipaddress.ip_address(source.primary_ip)
-    for group in inventory.groups_of_eni(target.network_interface_id):
-        for rule in group.ingress:
-            if rule.protocol not in (protocol, ALL):
-                continue
-            if rule.protocol != ALL and not rule.all_ports:
-                if rule.from_port is None or rule.to_port is None:
-                    continue
-                if not rule.from_port <= port <= rule.to_port:
-                    continue
-            if rule.referenced_group_id is not None:
-                if rule.referenced_group_id in source.group_ids:
-                    return True
-            elif rule.cidr_ipv4 is not None and address in _network(rule.cidr_ipv4):
+    """A rule admits the peer (``address``, carrying ``groups``) on the port; a prefix
+    list counts as admitting (the evaluator judges it)."""
+    for rule_protocol, low, high, kind, peer in rules:
+        if rule_protocol not in (protocol, ALL) or not low <= port <= high:
+            continue
+        if kind == "group":
+            if peer in groups:
                 return True
-            elif rule.prefix_list_id is not None:
-                return True  # judged by the evaluator's own rules, not here
+        elif kind == "cidr":
+            if peer[0] <= address <= peer[1]:
+                return True
+        else:
+            return True
     return False
 
 
-def _egress_may_admit(
-    inventory: Inventory,
-    source: NetworkInterface,
-    target: NetworkInterface,
-    protocol: str,
-    port: int,
-) -> bool:
-    """False only when no outbound rule of the source's groups can admit the flow (then
-    the evaluator blocks it at the source's groups too, so this is not the finding):
-    a superset of what the evaluator admits, never a guess the other way."""
-    if not source.filtered_by_groups:
-        return True
-    groups = inventory.groups_of_eni(source.network_interface_id)
-    if len(groups) != len(source.group_ids):
-        return True  # a group not in the inventory: the evaluator says why
-    address = ipaddress.ip_address(target.primary_ip)
-    for group in groups:
-        for rule in group.egress:
-            if rule.protocol not in (protocol, ALL):
-                continue
-            if rule.protocol != ALL and not rule.all_ports:
-                if rule.from_port is None or rule.to_port is None:
+class _CheapLooks:
+    """The looks at the rules before evaluating, with each group's rules read once.
+
+    ``ingress_admits``: a rule of the target's groups admits the source (then the
+    destination's groups do not block it: not the finding). ``egress_may_admit``: False
+    only when no outbound rule of the source's groups can admit the flow (then the
+    evaluator blocks it at the source too: not the finding); a superset of what the
+    evaluator admits, never a guess the other way.
+    """
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self._rules: dict[tuple[str, bool], tuple[_Rule, ...]] = {}
+        self._addresses: dict[str, int] = {}
+
+    def _table(self, eni: NetworkInterface, egress: bool) -> tuple[tuple[_Rule, ...], bool]:
+        """The ENI's rules of one direction, and whether all its groups are known."""
+        rules: list[_Rule] = []
+        complete = True
+        for group_id in eni.group_ids:
+            key = (group_id, egress)
+            if key not in self._rules:
+                group = self.inventory.security_group(group_id)
+                if group is None:
+                    complete = False
                     continue
-                if not rule.from_port <= port <= rule.to_port:
-                    continue
-            if rule.referenced_group_id is not None:
-                if rule.referenced_group_id in target.group_ids:
-                    return True
-            elif rule.cidr_ipv4 is not None:
-                if address in _network(rule.cidr_ipv4):
-                    return True
-            elif rule.cidr_ipv6 is None:
-                return True  # a prefix list: judged by the evaluator
-    return False
+                self._rules[key] = _compiled(group, egress)
+            rules.extend(self._rules[key])
+        return tuple(rules), complete
+
+    def address(self, eni: NetworkInterface) -> int:
+        found = self._addresses.get(eni.network_interface_id)
+        if found is None:
+            found = self._addresses[eni.network_interface_id] = int(
+                ipaddress.IPv4Address(eni.primary_ip)
+            )
+        return found
+
+    def ingress_admits(
+        self, target: NetworkInterface, source: NetworkInterface, protocol: str, port: int
+    ) -> bool:
+        rules, _ = self._table(target, egress=False)
+        return _admits(rules, protocol, port, self.address(source), source.group_ids)
+
+    def egress_may_admit(
+        self, source: NetworkInterface, target: NetworkInterface, protocol: str, port: int
+    ) -> bool:
+        if not source.filtered_by_groups:
+            return True
+        rules, complete = self._table(source, egress=True)
+        if not complete:
+            return True  # a group not in the inventory: the evaluator says why
+        return _admits(rules, protocol, port, self.address(target), target.group_ids)
 
 
 def _endpoint(eni: NetworkInterface) -> Endpoint:
@@ -187,6 +221,7 @@ class SelfReferenceCheck:
         # The cheap looks at the rules before evaluating; off, every pair is evaluated
         # (the tests' naive path, which the shortcuts must agree with).
         self.shortcuts = shortcuts
+        self._looks = _CheapLooks(inventory)
         self._verdicts: dict[tuple[Any, ...], bool] = {}
 
     def blocked(self, source: NetworkInterface, target: NetworkInterface, span: PortSpan) -> bool:
@@ -199,9 +234,10 @@ class SelfReferenceCheck:
         return verdict
 
     def _evaluate(self, source: NetworkInterface, target: NetworkInterface, span: PortSpan) -> bool:
+        looks = self._looks
         if self.shortcuts and (
-            _ingress_admits(self.inventory, target, source, span[0], span[1])
-            or not _egress_may_admit(self.inventory, source, target, span[0], span[1])
+            looks.ingress_admits(target, source, span[0], span[1])
+            or not looks.egress_may_admit(source, target, span[0], span[1])
         ):
             return False
         result = self.evaluator.evaluate(flow_between(source, target, span))
