@@ -21,7 +21,7 @@ from netmend.playbook.sg.usage import GroupUse
 from netmend.reach.evaluate import evaluator_for
 from netmend.scan.accept import Baseline, accepted_by_tag, rule_tags
 from netmend.scan.findings import Acceptance, Finding, ScanReport, Severity, severity_rank
-from netmend.scan.grading import grade_exposure, graded_severity
+from netmend.scan.grading import ExposureCache, grade_exposure, graded_severity
 
 __all__ = [
     "Progress",
@@ -86,6 +86,7 @@ def _finding(
     entry: dict[str, Any],
     baseline: Baseline | None,
     tags: Mapping[str, dict[str, str]],
+    exposures: ExposureCache | None = None,
 ) -> Finding:
     ctx = StepContext(
         inventory=inventory, run_id=SCAN_RUN_ID, playbook_id=playbook.id, evidence=dict(entry)
@@ -95,7 +96,7 @@ def _finding(
     enis = [str(e) for e in entry.get("enis") or ()]
     exposure = None
     if isinstance(entry.get("exposure"), dict):
-        exposure = grade_exposure(evaluator_for(inventory), enis, entry["exposure"])
+        exposure = grade_exposure(evaluator_for(inventory), enis, entry["exposure"], exposures)
         severity = graded_severity(severity, exposure)
     resource = str(entry["resource"])
     accepted: Acceptance | None = accepted_by_tag(
@@ -145,6 +146,7 @@ def scan_estate(
     chosen = estate_playbooks(playbooks, only)
     findings: dict[tuple[str, str], Finding] = {}
     tags = rule_tags(inventory)
+    exposures: ExposureCache | None = None
     for done, playbook in enumerate(chosen):
         if progress is not None:
             progress(playbook.id, done, len(chosen))
@@ -153,7 +155,9 @@ def scan_estate(
                 continue
             key = (playbook.id, str(entry["resource"]))
             if key not in findings:  # a resource is reported once per playbook
-                findings[key] = _finding(inventory, playbook, entry, baseline, tags)
+                if exposures is None and isinstance(entry.get("exposure"), dict):
+                    exposures = ExposureCache(inventory)  # built once, for all gradings
+                findings[key] = _finding(inventory, playbook, entry, baseline, tags, exposures)
     if progress is not None:
         progress("done", len(chosen), len(chosen))
     ordered = sorted(

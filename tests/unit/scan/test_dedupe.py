@@ -18,6 +18,7 @@ import pytest
 from netmend.model import (
     AclEntry,
     Instance,
+    InternetGateway,
     Inventory,
     NetworkAcl,
     NetworkInterface,
@@ -28,6 +29,7 @@ from netmend.model import (
     Subnet,
     Vpc,
 )
+from netmend.playbook import load_playbooks
 from netmend.playbook.context import StepContext
 from netmend.playbook.detectors.estate.alike import InterfaceClasses
 from netmend.playbook.detectors.estate.selfref import (
@@ -37,6 +39,9 @@ from netmend.playbook.detectors.estate.selfref import (
 )
 from netmend.playbook.detectors.estate.ssm import SsmCheck, ssm_findings
 from netmend.playbook.registry import detectors
+from netmend.reach.evaluate import evaluator_for
+from netmend.scan.grading import ExposureCache, grade_exposure
+from netmend.scan.run import estate_playbooks, playbook_entries
 
 VPC = "vpc-0dedupe000000001"
 PORTS = (22, 443, 5432, 8080)
@@ -53,7 +58,7 @@ def _rule(rng: random.Random, group: str, groups: list[str], egress: bool, n: in
     peer: dict[str, str]
     if kind < 0.3:
         peer = {"referenced_group_id": rng.choice(groups)}
-    elif kind < 0.45:
+    elif kind < 0.5:
         peer = {"cidr_ipv4": "0.0.0.0/0"}
     elif kind < 0.6:
         peer = {"cidr_ipv4": f"{_address(rng.randrange(3), rng.randrange(10, 30))}/32"}
@@ -107,7 +112,7 @@ def random_estate(seed: int) -> tuple[Inventory, dict[str, dict[str, list[str]]]
                 subnet_id=subnets[subnet].subnet_id,
                 vpc_id=VPC,
                 private_ips=(address,),
-                public_ip=f"198.51.100.{n}" if rng.random() < 0.2 else None,
+                public_ip=f"203.0.113.{n}" if rng.random() < 0.4 else None,
                 group_ids=rng.choice(sets),
                 instance_id=instance_id,
                 device_index=0,
@@ -177,6 +182,7 @@ def random_estate(seed: int) -> tuple[Inventory, dict[str, dict[str, list[str]]]
         instances=tuple(instances),
         network_acls=acls,
         route_tables=tables,
+        internet_gateways=(InternetGateway(internet_gateway_id="igw-0dedupe0001", vpc_ids=(VPC,)),),
     )
     return inventory, endpoints
 
@@ -217,6 +223,20 @@ def test_findings_equal_the_naive_paths(seed: int) -> None:
     signals = {"vpc_endpoints": endpoints} if endpoints else {}
     naive = ssm_findings(inventory, SsmCheck(inventory, endpoints, classes=None))
     assert _deduplicated(inventory, "reach.ssm-egress-blocked", signals) == naive
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_exposure_grades_equal_the_naive_path(seed: int) -> None:
+    """world-open-sensitive-port's grades (exposed or not, which ENIs, why) are the same
+    with one evaluation per class as with one per interface and port."""
+    inventory, _ = random_estate(seed)
+    (playbook,) = estate_playbooks(load_playbooks(), ["world-open-sensitive-port"])
+    evaluator = evaluator_for(inventory)
+    cache = ExposureCache(inventory)
+    for entry in playbook_entries(inventory, playbook, {}):
+        enis = [str(e) for e in entry["enis"]]
+        naive = grade_exposure(evaluator, enis, entry["exposure"])
+        assert grade_exposure(evaluator, enis, entry["exposure"], cache) == naive
 
 
 def test_an_address_a_narrow_rule_names_is_its_own_class() -> None:

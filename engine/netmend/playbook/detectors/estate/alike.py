@@ -95,7 +95,12 @@ class InterfaceClasses:
         """The interface's class: equal keys, equal verdicts on every flow it ends."""
         key = self._keys.get(eni.network_interface_id)
         if key is None:
-            public = bool(eni.public_ip or eni.public_ips)
+            # The primary address's own public IP (or Elastic IP) is what the internet
+            # gateway translates for the flows the scan evaluates; any other, for the rest.
+            public = (
+                bool(self.inventory.public_ip_of(eni, None)),
+                bool(eni.public_ip or eni.public_ips),
+            )
             key = (
                 eni.group_ids,
                 eni.subnet_id,
