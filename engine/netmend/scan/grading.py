@@ -11,11 +11,12 @@ or its subnet a route to an internet gateway).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
 from netmend.model import Inventory, NetworkInterface
-from netmend.playbook.detectors.estate.alike import InterfaceClasses
+from netmend.playbook.detectors.estate.alike import classes_for
 from netmend.reach.evaluate import Evaluator
 from netmend.reach.flow import Endpoint, EndpointKind, Flow
 from netmend.scan.findings import SEVERITIES, Exposure, Severity, severity_rank
@@ -51,13 +52,13 @@ class ExposureCache:
 
     From an outside address only the source side of each rule and ACL entry matches
     (the internet's address) and the reply is routed by it: the interface's own address
-    decides nothing, only its groups, subnet, public IP and the rest of its class
-    (``alike.InterfaceClasses`` without the address part). A block naming the
-    representative's own interface, instance or first group is renamed for each member.
+    decides nothing, and of its groups only the inbound rules that can admit the flow
+    (``alike.InterfaceClasses.toward_outside``). A block naming the representative's own
+    interface, instance or first group is renamed for each member.
     """
 
     def __init__(self, inventory: Inventory) -> None:
-        self.classes = InterfaceClasses(inventory)
+        self.classes = classes_for(inventory)
         self._verdicts: dict[
             tuple[Any, ...], tuple[NetworkInterface, bool, tuple[str, str] | None]
         ] = {}
@@ -66,7 +67,16 @@ class ExposureCache:
         self, evaluator: Evaluator, eni: NetworkInterface, flow: Flow, family: int
     ) -> tuple[bool, tuple[str, str] | None]:
         """(reachable, the first block's (code, component)) for ``flow`` to ``eni``."""
-        key = (self.classes.behaviour(eni)[:-1], family, flow.protocol, flow.port)
+        port = flow.port if flow.port is not None else 0
+        peer = ipaddress.ip_address(flow.source.address)
+        key = (
+            self.classes.toward_outside(
+                eni, egress=False, protocol=flow.protocol, port=port, peer=peer
+            ),
+            family,
+            flow.protocol,
+            flow.port,
+        )
         known = self._verdicts.get(key)
         if known is None:
             reachable, block = _evaluated(evaluator, flow)

@@ -22,13 +22,22 @@ those of a naive path evaluating every interface.
 from __future__ import annotations
 
 import ipaddress
+import threading
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 from netmend.model import Inventory, NetworkInterface
+from netmend.model.protocol import ALL
 
-__all__ = ["InterfaceClasses"]
+__all__ = ["InterfaceClasses", "classes_for"]
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_CACHE_SIZE = 4
+_cache: OrderedDict[int, InterfaceClasses] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def _cidrs(inventory: Inventory) -> Iterator[str]:
@@ -78,6 +87,7 @@ class InterfaceClasses:
             self._inside[subnet.subnet_id] = inside
         self._states = {i.instance_id: i.state for i in inventory.instances}
         self._keys: dict[str, tuple[Any, ...]] = {}
+        self._outside: dict[tuple[Any, ...], tuple[bool, bool, frozenset[str]] | None] = {}
 
     def _narrow(self, eni: NetworkInterface) -> tuple[tuple[int, int], ...]:
         inside = self._inside.get(eni.subnet_id)
@@ -90,6 +100,64 @@ class InterfaceClasses:
             if network in inside[prefix]:
                 found.append((network, prefix))
         return tuple(found)
+
+    def toward_outside(
+        self, eni: NetworkInterface, *, egress: bool, protocol: str, port: int, peer: Address
+    ) -> tuple[Any, ...]:
+        """The class of the interface for one flow with an address outside every VPC.
+
+        Such a flow is decided by the rules of one direction that can admit it from or to
+        ``peer`` (group references cannot: the peer carries no group; the reply is
+        tracked), by whether that direction has rules at all, by the groups missing from
+        the inventory, and by the rest of the class but the interface's own address (ACL
+        entries and routes match the far end). A block names the first group (callers
+        rename it for each member).
+        """
+        admits = False
+        any_rule = False
+        prefix_lists: set[str] = set()
+        missing: list[str] = []
+        for group_id in eni.group_ids:
+            found = self._outside_rules(group_id, egress, protocol, port, peer)
+            if found is None:
+                missing.append(group_id)
+                continue
+            admits = admits or found[0]
+            any_rule = any_rule or found[1]
+            prefix_lists |= found[2]
+        own = (bool(eni.group_ids), admits, frozenset(prefix_lists), any_rule, tuple(missing))
+        return (*own, *self.behaviour(eni)[1:-1])
+
+    def _outside_rules(
+        self, group_id: str, egress: bool, protocol: str, port: int, peer: Address
+    ) -> tuple[bool, bool, frozenset[str]] | None:
+        """(a rule admits the flow, the direction has rules, prefix lists that may); None
+        for a group not in the inventory. Once per group and flow."""
+        key = (group_id, egress, protocol, port, peer)
+        if key in self._outside:
+            return self._outside[key]
+        group = self.inventory.security_group(group_id)
+        answer: tuple[bool, bool, frozenset[str]] | None = None
+        if group is not None:
+            admits = False
+            prefix_lists: set[str] = set()
+            rules = group.egress if egress else group.ingress
+            for rule in rules:
+                if rule.protocol not in (protocol, ALL):
+                    continue
+                if rule.protocol != ALL and not rule.all_ports:
+                    if rule.from_port is None or rule.to_port is None:
+                        continue
+                    if not rule.from_port <= port <= rule.to_port:
+                        continue
+                cidr = rule.cidr_ipv4 if peer.version == 4 else rule.cidr_ipv6
+                if rule.prefix_list_id is not None:
+                    prefix_lists.add(rule.prefix_list_id)
+                elif cidr is not None and peer in ipaddress.ip_network(cidr):
+                    admits = True
+            answer = (admits, bool(rules), frozenset(prefix_lists))
+        self._outside[key] = answer
+        return answer
 
     def behaviour(self, eni: NetworkInterface) -> tuple[Any, ...]:
         """The interface's class: equal keys, equal verdicts on every flow it ends."""
@@ -120,3 +188,18 @@ class InterfaceClasses:
             )
             self._keys[eni.network_interface_id] = key
         return key
+
+
+def classes_for(inventory: Inventory) -> InterfaceClasses:
+    """The classes of ``inventory``, shared by the detectors and the grading of one scan
+    (the last few inventories, as ``reach.evaluate.evaluator_for`` keeps evaluators)."""
+    with _cache_lock:
+        found = _cache.get(id(inventory))
+        if found is not None and found.inventory is inventory:
+            _cache.move_to_end(id(inventory))
+            return found
+        classes = InterfaceClasses(inventory)
+        _cache[id(inventory)] = classes
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+        return classes

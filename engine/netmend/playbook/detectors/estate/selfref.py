@@ -27,7 +27,7 @@ from pydantic import Field
 from netmend.model import Inventory, NetworkInterface, SecurityGroup
 from netmend.model.protocol import ALL, TCP, UDP
 from netmend.playbook.context import StepContext
-from netmend.playbook.detectors.estate.alike import InterfaceClasses
+from netmend.playbook.detectors.estate.alike import InterfaceClasses, classes_for
 from netmend.playbook.detectors.estate.base import finding, findings_or_none, group_label
 from netmend.playbook.params import Params
 from netmend.playbook.registry import detector
@@ -289,7 +289,7 @@ def _ports_text(span: PortSpan) -> str:
 def missing_self_reference(ctx: StepContext, params: SelfReferenceParams) -> dict[str, Any] | None:
     """Members of a group that cannot reach each other because it does not reference itself."""
     inventory = ctx.inventory
-    check = SelfReferenceCheck(inventory, InterfaceClasses(inventory))
+    check = SelfReferenceCheck(inventory, classes_for(inventory))
     found: list[dict[str, Any]] = []
     for group in inventory.security_groups:
         blocked = check.find(group, params)

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
 from netmend.model import Inventory, NetworkInterface
-from netmend.model.protocol import ALL, TCP
+from netmend.model.protocol import TCP
 from netmend.playbook.context import StepContext
-from netmend.playbook.detectors.estate.alike import InterfaceClasses
+from netmend.playbook.detectors.estate.alike import InterfaceClasses, classes_for
 from netmend.playbook.detectors.estate.base import finding, findings_or_none, signal
 from netmend.playbook.params import Params
 from netmend.playbook.registry import detector
@@ -39,10 +38,6 @@ SSM_STANDIN = "52.94.0.10"
 _FILTERING = {Code.ENI_SG_RULES_MISMATCH, Code.SG_HAS_NO_RULES, Code.SUBNET_ACL_RESTRICTION}
 _SSM_ADDRESS = ipaddress.ip_address(SSM_STANDIN)
 
-
-@lru_cache(maxsize=65536)
-def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    return ipaddress.ip_network(cidr)
 
 
 def _endpoint_eni(inventory: Inventory, vpc_id: str, endpoints: Any) -> NetworkInterface | None:
@@ -80,7 +75,6 @@ class SsmCheck:
         self.classes = classes
         self._verdicts: dict[tuple[Any, ...], tuple[NetworkInterface, list[_Block]]] = {}
         self._targets: dict[str, NetworkInterface | None] = {}
-        self._egress: dict[str, tuple[bool, bool, frozenset[str]] | None] = {}
 
     def target(self, vpc_id: str) -> NetworkInterface | None:
         if vpc_id not in self._targets:
@@ -99,7 +93,9 @@ class SsmCheck:
             # own address is matched by nothing (ACLs and routes match the far end):
             # interfaces whose groups or addresses differ elsewhere share a verdict. A
             # block names the first group: renamed below.
-            key: tuple[Any, ...] = (None, *self._public_egress(eni), *behaviour[1:-1])
+            key: tuple[Any, ...] = self.classes.toward_outside(
+                eni, egress=True, protocol=TCP, port=443, peer=_SSM_ADDRESS
+            )
         else:
             # The endpoint's own interface reaching itself is no flow between two.
             key = (behaviour, to, to == eni.network_interface_id)
@@ -114,49 +110,6 @@ class SsmCheck:
         if model.group_ids and eni.group_ids:
             own[model.group_ids[0]] = eni.group_ids[0]
         return [replace(b, component=own.get(b.component, b.component)) for b in blocks]
-
-    def _public_egress(self, eni: NetworkInterface) -> tuple[Any, ...]:
-        """What of the interface's outbound rules decides tcp/443 to the SSM stand-in."""
-        admits = False
-        any_rule = False
-        prefix_lists: set[str] = set()
-        missing: list[str] = []
-        for group_id in eni.group_ids:
-            found = self._group_egress(group_id)
-            if found is None:
-                missing.append(group_id)
-                continue
-            admits = admits or found[0]
-            any_rule = any_rule or found[1]
-            prefix_lists |= found[2]
-        return (bool(eni.group_ids), admits, frozenset(prefix_lists), any_rule, tuple(missing))
-
-    def _group_egress(self, group_id: str) -> tuple[bool, bool, frozenset[str]] | None:
-        """(admits tcp/443 to the stand-in, has outbound rules, prefix lists that may);
-        None for a group not in the inventory. Once per group."""
-        if group_id in self._egress:
-            return self._egress[group_id]
-        group = self.inventory.security_group(group_id)
-        answer: tuple[bool, bool, frozenset[str]] | None = None
-        if group is not None:
-            admits = False
-            prefix_lists: set[str] = set()
-            rules = group.egress
-            for rule in rules:
-                if rule.protocol not in (TCP, ALL):
-                    continue
-                if rule.protocol != ALL and not rule.all_ports:
-                    if rule.from_port is None or rule.to_port is None:
-                        continue
-                    if not rule.from_port <= 443 <= rule.to_port:
-                        continue
-                if rule.prefix_list_id is not None:
-                    prefix_lists.add(rule.prefix_list_id)
-                elif rule.cidr_ipv4 is not None and _SSM_ADDRESS in _network(rule.cidr_ipv4):
-                    admits = True
-            answer = (admits, bool(rules), frozenset(prefix_lists))
-        self._egress[group_id] = answer
-        return answer
 
     def _evaluate(
         self, instance_id: str, eni: NetworkInterface, target: NetworkInterface | None
@@ -195,7 +148,7 @@ class SsmCheck:
 def ssm_egress_blocked(ctx: StepContext, params: Params) -> dict[str, Any] | None:
     """Running instances whose groups or ACLs block outbound 443 to the SSM endpoints."""
     inventory = ctx.inventory
-    check = SsmCheck(inventory, signal(ctx.evidence, "vpc_endpoints"), InterfaceClasses(inventory))
+    check = SsmCheck(inventory, signal(ctx.evidence, "vpc_endpoints"), classes_for(inventory))
     return findings_or_none(ssm_findings(inventory, check))
 
 
