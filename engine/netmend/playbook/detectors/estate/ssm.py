@@ -39,7 +39,6 @@ _FILTERING = {Code.ENI_SG_RULES_MISMATCH, Code.SG_HAS_NO_RULES, Code.SUBNET_ACL_
 _SSM_ADDRESS = ipaddress.ip_address(SSM_STANDIN)
 
 
-
 def _endpoint_eni(inventory: Inventory, vpc_id: str, endpoints: Any) -> NetworkInterface | None:
     """The ssm endpoint's interface when the VPC has all three endpoints, else None."""
     by_service = endpoints.get(vpc_id) if isinstance(endpoints, dict) else None
