@@ -228,22 +228,6 @@ def test_delete_is_refused_when_the_group_is_used_by_the_time_of_the_call(
     assert _exists(aws, unused)
 
 
-def test_scan_does_not_call_a_group_referenced_from_elsewhere_unused(aws: Any) -> None:
-    """With the references signal, a group a peered VPC of another account references is
-    not reported; without it, the finding says what it could not see."""
-    _, unused, _ = _plant(aws)
-    inventory = collect_inventory(aws.clients(), quotas=False)
-    referenced = {unused: [{"vpc": "vpc-0a1b2c3d4e5f60718", "peering": "pcx-0a1b2c3d4e5f60718"}]}
-    seen = scan_estate(
-        inventory, PLAYBOOKS, only=[PLAYBOOK], signals={"security_group_references": referenced}
-    )
-    assert seen.findings == ()
-    blind = scan_estate(inventory, PLAYBOOKS, only=[PLAYBOOK])
-    (finding,) = blind.findings
-    assert "DescribeSecurityGroupReferences" in finding.summary
-    assert "other accounts" in finding.summary
-
-
 def test_cli_scan_says_the_references_were_not_read(aws: Any, cli_env: Path) -> None:
     """Live, on moto (no DescribeSecurityGroupReferences: it answers a 500): the scan
     still reports the unused group, says in the signals that the references were not
