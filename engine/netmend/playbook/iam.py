@@ -39,6 +39,7 @@ READ_PERMISSIONS = (
     "ec2:DescribeNetworkAcls",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeRouteTables",
+    "ec2:DescribeSecurityGroupReferences",  # scan's signal; the check before a delete
     "ec2:DescribeSecurityGroupRules",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSubnets",

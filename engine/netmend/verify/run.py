@@ -55,13 +55,21 @@ class RunVerifier(Protocol):
     ) -> Verification: ...
 
 
-def with_states(inventory: Inventory, states: Sequence[ResourceState]) -> Inventory:
+def with_states(
+    inventory: Inventory, states: Sequence[ResourceState], *, removed: Sequence[str] = ()
+) -> Inventory:
     """``inventory`` with these groups / ACLs / ENIs put in place of its own (or added:
-    a group the plan creates)."""
+    a group the plan creates), and the groups in ``removed`` (a plan's deletions) gone."""
     replace = {resource_id(s): s for s in states}
-    if not replace:
+    gone = set(removed)
+    if not replace and not gone:
         return inventory
     fields = {name: getattr(inventory, name) for name in Inventory.model_fields}
+    if gone:
+        fields["security_groups"] = tuple(
+            g for g in inventory.security_groups if g.group_id not in gone
+        )
+        inventory = Inventory(**fields)
 
     def swap(items: tuple[Any, ...], key: str, kind: type) -> tuple[Any, ...]:
         present = {getattr(item, key) for item in items}
@@ -205,7 +213,7 @@ class LocalRunVerifier:
         before_inv = baseline.inventory
         live_inv = refresh_inventory(self.clients, before_inv, plan.resources)
         planned = [s for s in (plan.after(r) for r in plan.resources) if s is not None]
-        expected_inv = with_states(before_inv, planned)
+        expected_inv = with_states(before_inv, planned, removed=plan.deleted)
         problems: list[str] = []
         reachable: bool | None = None
         if flow is not None:
@@ -220,6 +228,10 @@ class LocalRunVerifier:
                 )
         for rid in plan.resources:
             before = plan.before(rid)
+            if rid in plan.deleted:
+                if live_inv.get(rid) is not None:
+                    problems.append(f"{rid}: still exists, the plan deleted it")
+                continue
             if before is not None:
                 live = live_inv.get(rid)
                 problems += kept_differences(before, plan.after(rid), live)
