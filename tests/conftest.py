@@ -94,7 +94,10 @@ def aws_test_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     images.write_text(json.dumps(_moto_images()))
     # moto reads MOTO_AMIS_PATH when its EC2 models are first imported (by the first EC2
     # backend, after collection): nothing may have imported them yet.
-    assert "moto.ec2.models.amis" not in sys.modules, "moto's EC2 models loaded too early"
+    assert "moto.ec2.models.amis" not in sys.modules, (
+        "moto's EC2 models were imported during collection, so MOTO_AMIS_PATH would be "
+        "ignored: import moto's services inside tests or fixtures, not at module level"
+    )
     with pytest.MonkeyPatch.context() as patch:
         for name in list(os.environ):
             if name.startswith("AWS_"):  # profiles, endpoints, roles, regions: none leak in
