@@ -24,15 +24,20 @@ $(STAMP): $(PY) pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/netmend demo
 
-# pytest exits 5 when it collected no test: make treats that as a failure, as it must.
+# pytest exits 5 when it collected no test: make treats that as a failure, as it must
+# (pytest-xdist keeps that exit code). One worker per core (-n auto), each with its own
+# moto server; a test file stays on one worker (--dist loadfile), so module-scoped
+# estates are built once and never reset under a neighbour's test.
+XDIST := -n auto --dist loadfile
+
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(XDIST)
 
 unit: $(STAMP)
-	$(PY) -m pytest -q tests/unit
+	$(PY) -m pytest -q $(XDIST) tests/unit
 
 integration: $(STAMP)
-	$(PY) -m pytest -q tests/integration
+	$(PY) -m pytest -q $(XDIST) tests/integration
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check engine tests benchmarks examples

@@ -8,17 +8,23 @@ through boto3's normal path).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 import requests
 import structlog
 from moto.server import ThreadedMotoServer
+from moto.utilities.utils import load_resource
 
 from netmend.aws.retry import RetryPolicy
 from netmend.aws.session import AwsClients, AwsOptions, make_clients
@@ -28,6 +34,43 @@ if TYPE_CHECKING:
     from mypy_boto3_service_quotas import ServiceQuotasClient
 
 TEST_REGION = "eu-west-1"
+
+
+def _moto_images() -> list[dict[str, Any]]:
+    """The images moto's EC2 starts each region with, less its ~1,200 ECS-optimised ones.
+
+    moto builds an image, a volume and a snapshot for every image it ships whenever it
+    creates a region's EC2 backend, i.e. after every reset: ~2 s of each integration
+    test, for images no test launches. Its own ``MOTO_AMIS_PATH`` setting replaces that
+    catalogue; this one is moto's generic images (``ami-03cf127a`` among them) and the
+    test region's latest ones (the Amazon Linux 2 images the demo's ``find_image``
+    picks), so every id a test or the demo uses is still there.
+    """
+    images: list[dict[str, Any]] = load_resource("ec2/resources/amis.json")
+    latest: list[dict[str, Any]] = load_resource(f"ec2/resources/latest_amis/{TEST_REGION}.json")
+    return images + latest
+
+
+@cache
+def _model_loader() -> botocore.loaders.Loader:
+    """One botocore model loader for the tests' own clients (netmend keeps its own).
+
+    A plain ``boto3.Session()`` parses EC2's service model again (about a second of each
+    integration test); sharing the loader keeps its parsed models. Clients stay per test,
+    so hooks a test registers on one never reach another.
+    """
+    return botocore.loaders.create_loader()
+
+
+def boto3_session(region: str = TEST_REGION) -> Any:
+    """A boto3 session for a test's raw clients, sharing the parsed service models."""
+    core = botocore.session.Session()
+    loader = _model_loader()
+    core.register_component("data_loader", loader)
+    session = boto3.Session(region_name=region, botocore_session=core)
+    # boto3 appends its data folder to the (shared) loader's search path every time.
+    loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    return session
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +90,14 @@ def aws_test_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     credentials = folder / "credentials"
     config.write_text("")
     credentials.write_text("")
+    images = folder / "moto-amis.json"
+    images.write_text(json.dumps(_moto_images()))
+    # moto reads MOTO_AMIS_PATH when its EC2 models are first imported (by the first EC2
+    # backend, after collection): nothing may have imported them yet.
+    assert "moto.ec2.models.amis" not in sys.modules, (
+        "moto's EC2 models were imported during collection, so MOTO_AMIS_PATH would be "
+        "ignored: import moto's services inside tests or fixtures, not at module level"
+    )
     with pytest.MonkeyPatch.context() as patch:
         for name in list(os.environ):
             if name.startswith("AWS_"):  # profiles, endpoints, roles, regions: none leak in
@@ -59,6 +110,7 @@ def aws_test_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         patch.setenv("AWS_CONFIG_FILE", str(config))
         patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
         patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        patch.setenv("MOTO_AMIS_PATH", str(images))
         yield
 
 
@@ -100,7 +152,7 @@ def reset_moto(endpoint_url: str) -> None:
 def aws(moto_server: str) -> MotoAws:
     """A freshly reset moto server with boto3 clients and AwsOptions pointing at it."""
     reset_moto(moto_server)
-    session: Any = boto3.Session(region_name=TEST_REGION)
+    session = boto3_session()
     return MotoAws(
         endpoint_url=moto_server,
         region=TEST_REGION,

@@ -8,18 +8,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from netmend.audit import GENESIS_HASH
 from netmend.aws.objects import S3Backend
 from netmend.store.audit_records import ObjectAuditLog
 from tests.cli_runner import run_cli
-from tests.conftest import MotoAws
+from tests.conftest import MotoAws, boto3_session
 
 
 def _bucket(aws: MotoAws, name: str) -> Any:
-    s3: Any = boto3.Session(region_name=aws.region).client("s3", endpoint_url=aws.endpoint_url)
+    s3: Any = boto3_session(aws.region).client("s3", endpoint_url=aws.endpoint_url)
     s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": aws.region})
     return s3
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
@@ -34,6 +33,7 @@ from netmend.model import (
     RouteState,
     RouteTargetKind,
 )
+from tests.conftest import boto3_session
 
 pytestmark = pytest.mark.integration
 
@@ -244,7 +244,7 @@ def build_estate(ec2: Any) -> Estate:
 def collected(moto_server: str) -> tuple[Estate, Inventory]:
     """One estate, built and collected once for the read-only tests of this module."""
     requests.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
-    ec2 = boto3.client("ec2", endpoint_url=moto_server, region_name="eu-west-1")
+    ec2 = boto3_session("eu-west-1").client("ec2", endpoint_url=moto_server)
     estate = build_estate(ec2)
     options = AwsOptions(region="eu-west-1", endpoint_url=moto_server)
     return estate, collect_inventory(make_clients(options), vpc_ids=[estate.vpc_id])

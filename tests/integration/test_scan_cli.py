@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore.session
 import jsonschema
 import pytest
@@ -17,7 +16,7 @@ from netmend.aws.collector import collect_inventory
 from netmend.playbook import load_playbooks
 from netmend.scan import scan_estate
 from tests.cli_runner import run_cli
-from tests.conftest import MotoAws
+from tests.conftest import MotoAws, boto3_session
 from tests.integration import scan_estates as estates
 
 pytestmark = pytest.mark.integration
@@ -186,9 +185,7 @@ def test_scan_fix_revocation_and_unknown_finding(aws: MotoAws, cli_env: Path) ->
 def test_diagnose_shows_conntrack_evidence(aws: MotoAws, cli_env: Path) -> None:
     """diagnose reads the same metric as the scan for the flow's ends: the instance whose
     conntrack_allowance_exceeded rose by 42 in the last hour says so (JSON)."""
-    cloudwatch = boto3.Session(region_name=aws.region).client(
-        "cloudwatch", endpoint_url=aws.endpoint_url
-    )
+    cloudwatch = boto3_session(aws.region).client("cloudwatch", endpoint_url=aws.endpoint_url)
     ((_, instance),) = estates.plant_conntrack(aws.ec2, cloudwatch)
     result = run_cli(
         "diagnose",

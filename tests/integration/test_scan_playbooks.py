@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 
 from netmend.aws.collector import collect_inventory
@@ -23,7 +22,7 @@ from netmend.aws.signals import collect_signals
 from netmend.model import Inventory
 from netmend.playbook import load_playbooks
 from netmend.scan import ScanReport, propose_finding_fix, scan_estate
-from tests.conftest import TEST_REGION, MotoAws, reset_moto
+from tests.conftest import TEST_REGION, MotoAws, boto3_session, reset_moto
 from tests.integration import scan_estates as estates
 
 pytestmark = pytest.mark.integration
@@ -51,7 +50,7 @@ class Account:
 
 def _build(moto_server: str, *, problems: bool) -> Account:
     reset_moto(moto_server)
-    session: Any = boto3.Session(region_name=TEST_REGION)
+    session = boto3_session()
     ec2 = session.client("ec2", endpoint_url=moto_server)
     cloudwatch = session.client("cloudwatch", endpoint_url=moto_server)
     expected: set[tuple[str, str]] = set()

@@ -19,14 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from netmend.aws.session import AwsClients
 from netmend.config import load_config
 from netmend.watch.queue import QueueMessage
 from netmend.watch.setup import build_worker
 from netmend.watch.worker import Worker, WorkerSettings
-from tests.conftest import MotoAws
+from tests.conftest import MotoAws, boto3_session
 
 ACCOUNT = "123456789012"
 PERSON = f"arn:aws:sts::{ACCOUNT}:assumed-role/NetworkAdmin/alice"
@@ -82,7 +80,7 @@ def make_watch_aws(
     aws: MotoAws, tmp_path: Path, *, policy: str, max_receive: int = 3, state: str = "s3"
 ) -> WatchAws:
     """Queue with a DLQ, a state bucket and a lock table; a config file naming them."""
-    session: Any = boto3.Session(region_name=aws.region)
+    session = boto3_session(aws.region)
     sqs = session.client("sqs", endpoint_url=aws.endpoint_url)
     s3 = session.client("s3", endpoint_url=aws.endpoint_url)
     dynamodb = session.client("dynamodb", endpoint_url=aws.endpoint_url)

@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
 
 from netmend.aws.collector import collect_inventory
@@ -50,6 +49,7 @@ from netmend.run.new_resources import created_group_ids, resolve_plan
 from netmend.run.restore import differences
 from netmend.store import RunStore
 from tests.cli_runner import CliResult, run_cli
+from tests.conftest import boto3_session
 from tests.integration.fix_cycle import vpc_states
 from tests.reliability.wire import (
     AwsCall,
@@ -179,7 +179,7 @@ class FaultLab:
         self.moto_url = moto_url
         self.proxy = proxy
         self.workdir = workdir
-        session: Any = boto3.Session(region_name=REGION)
+        session = boto3_session(REGION)
         self.ec2 = session.client("ec2", endpoint_url=moto_url)
         self._counter = 0
         self._writes: dict[str, int] = {}

@@ -11,6 +11,7 @@ for nothing private. A bad playbook fails here, never half-way through a run.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
@@ -254,6 +255,15 @@ def load_playbook_text(text: str, path: str = "<playbook>") -> Playbook:
     return playbook
 
 
+@functools.lru_cache(maxsize=256)
+def _parse_file(text: str, path: str) -> tuple[Playbook | None, tuple[PlaybookIssue, ...]]:
+    # Every fix, scan and worker event loads every playbook; parsing and checking the
+    # built-in ones again in one process gives the same frozen result each time (the
+    # step registries are fixed once loaded), so a file's (text, path) is parsed once.
+    playbook, issues = _parse(text, path)
+    return playbook, tuple(issues)
+
+
 # -- files and folders -----------------------------------------------------------------
 
 
@@ -278,7 +288,7 @@ def _load_all(sources: Sequence[Traversable | Path], issues: list[PlaybookIssue]
         except (OSError, UnicodeDecodeError) as exc:
             issues.append(PlaybookIssue(str(source), None, f"cannot read: {exc}"))
             continue
-        playbook, found = _parse(text, str(source))
+        playbook, found = _parse_file(text, str(source))
         issues.extend(found)
         if playbook is None or found:
             continue
