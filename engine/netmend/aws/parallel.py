@@ -111,8 +111,10 @@ def run_reads(
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="netmend-read")
     try:
         while waiting or running:
+            # Never more handed to the pool than it runs: nothing waits in its queue,
+            # so after a failure no further read can start.
             ready = [r for r in waiting if all(n in results for n in r.needs)]
-            for read in ready:
+            for read in ready[: concurrency - len(running)]:
                 waiting.remove(read)
                 running[pool.submit(read.run, _needed(read, results))] = read
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
