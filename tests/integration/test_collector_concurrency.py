@@ -117,11 +117,14 @@ def test_each_operation_is_called_once_and_rules_are_read_once(aws: MotoAws) -> 
     operation once, GetManagedPrefixListEntries once per list and the per-balancer
     ELBv2 calls once per balancer or target group; DescribeSecurityGroups answers
     reach botocore's result without IpPermissions (the rules come from
-    DescribeSecurityGroupRules, and still arrive: the web group has its eight)."""
+    DescribeSecurityGroupRules, and still arrive: the web group has its six ingress
+    rules), while the same client's other DescribeSecurityGroups calls keep them."""
     estate = build_estate(aws.ec2)
     _with_load_balancer(aws, estate)
 
-    inventory, calls, _ = _collect(aws, 6, quotas=False)
+    clients = aws.clients()
+    calls = Calls(clients.ec2, clients.elbv2)
+    inventory = collect_inventory(clients, concurrency=6, quotas=False)
 
     per_operation = calls.per_operation()
     assert per_operation["GetManagedPrefixListEntries"] == len(inventory.prefix_lists)
@@ -146,6 +149,9 @@ def test_each_operation_is_called_once_and_rules_are_read_once(aws: MotoAws) -> 
     web = inventory.security_group(estate.web_sg)
     assert web is not None
     assert len(web.ingress) == 6
+    # Outside the collector's reads the same client parses answers whole.
+    again = clients.ec2.describe_security_groups(GroupIds=[estate.web_sg])["SecurityGroups"]
+    assert len(again[0]["IpPermissions"]) == 3
 
 
 def _failing(operation: str, code: str, status: int, attempts: list[str]) -> Any:

@@ -3,7 +3,10 @@
 ``collect_inventory`` reads everything the evaluator needs (optionally only some
 VPCs); ``refresh_inventory`` reads a few resources again (the ones a plan touches) and
 puts them in place of the old ones, for drift checks before a change and local
-verification after it. The per-type readers are in ``netmend.aws.readers``.
+verification after it. The per-type readers are in ``netmend.aws.readers``; a full
+collection runs them a few at a time (``netmend.aws.parallel``): on AWS each describe
+page is a round trip of tens of milliseconds, and twenty-odd of them one after another
+are most of the wait.
 """
 
 from __future__ import annotations
