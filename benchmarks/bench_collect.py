@@ -311,6 +311,47 @@ def group_answer_parsing(endpoint: str, repeat: int) -> dict[str, Any]:
     return {"with_ip_permissions_s": best(whole), "without_ip_permissions_s": best(lean)}
 
 
+def rule_parsing(count: int) -> dict[str, Any]:
+    """Client CPU for one DescribeSecurityGroupRules answer of ``count`` rules (a
+    synthetic body in AWS's XML shape): botocore's parsing, then netmend's (best of 2).
+    The part of a collection no concurrency helps with: it holds the GIL."""
+    from botocore.parsers import create_parser
+
+    from netmend.aws.parse import parse_sg_rule
+    from netmend.aws.readers import parse_items
+
+    items = "".join(
+        f"<item><securityGroupRuleId>sgr-{n:017x}</securityGroupRuleId>"
+        f"<groupId>sg-{n // 10:017x}</groupId><groupOwnerId>123456789012</groupOwnerId>"
+        f"<isEgress>false</isEgress><ipProtocol>tcp</ipProtocol>"
+        f"<fromPort>{n % 60000}</fromPort><toPort>{n % 60000}</toPort>"
+        f"<cidrIpv4>10.{n % 256}.0.0/16</cidrIpv4><tagSet/></item>"
+        for n in range(count)
+    )
+    body = (
+        '<DescribeSecurityGroupRulesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        f"<requestId>r</requestId><securityGroupRuleSet>{items}</securityGroupRuleSet>"
+        "</DescribeSecurityGroupRulesResponse>"
+    ).encode()
+    model = boto3.Session(region_name=REGION)._session.get_service_model("ec2")
+    shape = model.operation_model("DescribeSecurityGroupRules").output_shape
+    parser = create_parser("ec2")
+    botocore_s, netmend_s = [], []
+    for _ in range(2):
+        started = time.perf_counter()
+        parsed = parser.parse({"body": body, "headers": {}, "status_code": 200}, shape)
+        botocore_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        parse_items(parsed["SecurityGroupRules"], parse_sg_rule, "SecurityGroupRules", None)
+        netmend_s.append(time.perf_counter() - started)
+    return {
+        "rules": count,
+        "body_mb": round(len(body) / 1e6, 1),
+        "botocore_parse_s": round(min(botocore_s), 2),
+        "netmend_parse_s": round(min(netmend_s), 2),
+    }
+
+
 def _content(inventory: Any) -> Any:
     return inventory.model_dump(mode="json", exclude={"collected_at"})
 
@@ -373,7 +414,8 @@ def bench_estate(endpoint: str, args: argparse.Namespace, groups: int) -> dict[s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--groups", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--groups", type=int, nargs="*", default=[1000, 5000])
+    parser.add_argument("--parse-rules", type=int, default=10000)
     # The issue's target estate has 2 ENIs a group; moto spends ~15 ms an instance in
     # DescribeInstances on a busy 2-core machine, so the default is a tenth of a group.
     parser.add_argument("--enis-per-group", type=float, default=0.1)
@@ -400,12 +442,18 @@ def main() -> None:
 
     import structlog
 
-    # The collector's info line per collection would mix into the report on stderr.
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    # Warnings (a retried call) go to stderr: stdout is the JSON document alone.
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
     import moto
 
-    with moto_server() as endpoint:
-        estates = [bench_estate(endpoint, args, n) for n in args.groups]
+    parsing = rule_parsing(args.parse_rules) if args.parse_rules else None
+    estates = []
+    if args.groups:
+        with moto_server() as endpoint:
+            estates = [bench_estate(endpoint, args, n) for n in args.groups]
     report = {
         "benchmark": "collect_inventory against moto (ThreadedMotoServer, child process)",
         "machine": {
@@ -418,6 +466,7 @@ def main() -> None:
         "concurrency": args.concurrency,
         "latency_ms": args.latency_ms,
         "repeat": args.repeat,
+        "client_parse_of_rules": parsing,
         "estates": estates,
     }
     json.dump(report, sys.stdout, indent=2)
