@@ -438,6 +438,14 @@ def main() -> None:
     if args.subnets > 16:
         parser.error("--subnets: at most 16 (/20 subnets of one /16 VPC)")
     _fake_aws_environment()
+    from botocore.config import Config
+
+    from netmend.aws import session
+
+    # moto needs over a minute for one answer of 50,000 rules on a busy machine: past
+    # netmend's 60 s read timeout, every attempt would time out. AWS answers a page in
+    # well under a second; only the benchmark waits longer.
+    session._BOTOCORE_CONFIG = session._BOTOCORE_CONFIG.merge(Config(read_timeout=900))
     import logging
 
     import structlog
