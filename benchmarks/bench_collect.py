@@ -355,6 +355,58 @@ def rule_parsing(count: int) -> dict[str, Any]:
     }
 
 
+def group_parsing(count: int) -> dict[str, Any]:
+    """Client CPU for one DescribeSecurityGroups answer of ``count`` groups of 10 rules
+    (synthetic, AWS's XML shape), parsed whole against cut and parsed as the collector
+    does (``strip_permissions`` included in the time; best of 2). moto's time is left
+    out: it builds the whole answer either way."""
+    from botocore.parsers import create_parser
+
+    from netmend.aws.group_answers import strip_permissions
+
+    def permission(n: int, k: int) -> str:
+        return (
+            f"<item><ipProtocol>tcp</ipProtocol><fromPort>{1000 + k}</fromPort>"
+            f"<toPort>{1000 + k}</toPort><groups/><ipRanges><item>"
+            f"<cidrIp>10.{(n + k) % 256}.0.0/20</cidrIp></item></ipRanges>"
+            "<ipv6Ranges/><prefixListIds/></item>"
+        )
+
+    items = "".join(
+        f"<item><ownerId>123456789012</ownerId><groupId>sg-{n:017x}</groupId>"
+        f"<groupName>g{n}</groupName><groupDescription>group {n}</groupDescription>"
+        f"<vpcId>vpc-0123456789abcdef0</vpcId>"
+        f"<ipPermissions>{''.join(permission(n, k) for k in range(9))}</ipPermissions>"
+        f"<ipPermissionsEgress>{permission(n, 99)}</ipPermissionsEgress>"
+        "<tagSet/></item>"
+        for n in range(count)
+    )
+    body = (
+        '<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        f"<requestId>r</requestId><securityGroupInfo>{items}</securityGroupInfo>"
+        "</DescribeSecurityGroupsResponse>"
+    ).encode()
+    model = boto3.Session(region_name=REGION)._session.get_service_model("ec2")
+    shape = model.operation_model("DescribeSecurityGroups").output_shape
+    parser = create_parser("ec2")
+    whole_s, lean_s = [], []
+    for _ in range(2):
+        started = time.perf_counter()
+        parser.parse({"body": body, "headers": {}, "status_code": 200}, shape)
+        whole_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        lean = strip_permissions(body)
+        parser.parse({"body": lean, "headers": {}, "status_code": 200}, shape)
+        lean_s.append(time.perf_counter() - started)
+    return {
+        "groups": count,
+        "body_mb": round(len(body) / 1e6, 1),
+        "body_without_permissions_mb": round(len(strip_permissions(body)) / 1e6, 1),
+        "parsed_whole_s": round(min(whole_s), 2),
+        "cut_and_parsed_s": round(min(lean_s), 2),
+    }
+
+
 def _content(inventory: Any) -> Any:
     return inventory.model_dump(mode="json", exclude={"collected_at"})
 
@@ -427,6 +479,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--groups", type=int, nargs="*", default=[1000, 5000])
     parser.add_argument("--parse-rules", type=int, default=10000)
+    parser.add_argument("--parse-groups", type=int, default=5000)
     # The issue's target estate has 2 ENIs a group; moto spends ~15 ms an instance in
     # DescribeInstances on a busy 2-core machine, so the default is a tenth of a group.
     parser.add_argument("--enis-per-group", type=float, default=0.1)
@@ -474,6 +527,7 @@ def main() -> None:
     import moto
 
     parsing = rule_parsing(args.parse_rules) if args.parse_rules else None
+    groups_parsing = group_parsing(args.parse_groups) if args.parse_groups else None
     estates = []
     if args.groups:
         with moto_server() as endpoint:
@@ -491,6 +545,7 @@ def main() -> None:
         "latency_ms": args.latency_ms,
         "repeat": args.repeat,
         "client_parse_of_rules": parsing,
+        "client_parse_of_groups": groups_parsing,
         "estates": estates,
     }
     json.dump(report, sys.stdout, indent=2)
