@@ -265,9 +265,9 @@ def test_every_finding_proposes_its_fix(accounts: dict[str, Account]) -> None:
     """Each planted finding's fix renders and validates through the playbook engine; the
     ones with a rule to change propose at least one change (a quota near its limit
     without redundant rules, a service's untracked rule and conntrack propose none), and
-    the estate as the plan leaves it no longer has the finding, but for a default group
-    an instance is still in (emptied, it is still in use) and an unused group (emptied,
-    not deleted: netmend does not delete groups yet): the plan says so."""
+    the estate as the plan leaves it no longer has the finding (an unused group is
+    deleted), but for a default group an instance is still in (emptied, it is still in
+    use): the plan says so."""
     problems = accounts["problems"]
     attached = {f.resource for f in problems.scan(["default-sg-in-use"]).findings if f.enis}
     without = {"conntrack-allowance-exceeded", "rule-quota-near-limit", "untracked-flow"}
@@ -283,5 +283,5 @@ def test_every_finding_proposes_its_fix(accounts: dict[str, Account]) -> None:
         if playbook not in without:
             assert proposed.plan.changes, (playbook, resource, proposed.plan.notes)
             still = any("still finds" in n for n in proposed.plan.notes)
-            stays = resource in attached or playbook == "unused-security-group"
+            stays = resource in attached
             assert still == stays, proposed.plan.notes

@@ -22,6 +22,7 @@ from netmend.aws.balancing import read_load_balancing
 from netmend.aws.gateways import (
     read_egress_only_internet_gateways,
     read_elastic_ips,
+    read_transit_gateway_route_tables,
     read_transit_gateways,
     read_vpc_endpoints,
     read_vpn_connections,
@@ -199,6 +200,16 @@ def _reads(
             "transit gateways",
             lambda sk, _: read_transit_gateways(clients, page_size=page_size, skipped=sk),
         ),
+        _part(
+            "transit gateway route tables",
+            lambda sk, needed: read_transit_gateway_route_tables(
+                clients,
+                transit_gateway_ids=[g.transit_gateway_id for g in needed["transit gateways"][0]],
+                page_size=page_size,
+                skipped=sk,
+            ),
+            needs=("transit gateways",),
+        ),
         _part("VPC endpoints", lambda sk, _: read_vpc_endpoints(clients, **kw(sk))),
         _part("elastic IPs", lambda sk, _: read_elastic_ips(clients, skipped=sk)),
         _part("VPN gateways", lambda sk, _: read_vpn_gateways(clients, vpc_ids=scope, skipped=sk)),
@@ -268,6 +279,7 @@ def collect_inventory(
         transit_gateway_attachments=got("transit gateway attachments"),
         egress_only_internet_gateways=got("egress-only internet gateways"),
         transit_gateways=got("transit gateways"),
+        transit_gateway_route_tables=got("transit gateway route tables"),
         vpc_endpoints=got("VPC endpoints"),
         elastic_ips=got("elastic IPs"),
         vpn_gateways=got("VPN gateways"),

@@ -10,11 +10,11 @@ from netmend.aws.paging import iter_items, page_size_for
 from netmend.aws.session import AwsClients
 from netmend.model.created import RUN_ID_TAG
 
-__all__ = ["groups_tagged_for_run", "interfaces_carrying"]
+__all__ = ["groups_tagged", "groups_tagged_for_run", "interfaces_carrying"]
 
 
-def groups_tagged_for_run(clients: AwsClients, run_id: str) -> tuple[str, ...]:
-    """Ids of the security groups tagged ``netmend:run-id=<run_id>`` (what it created)."""
+def groups_tagged(clients: AwsClients, key: str, value: str) -> tuple[str, ...]:
+    """Ids of the security groups tagged ``key=value``."""
     operation = "describe_security_groups"
     items = iter_items(
         clients.call,
@@ -22,9 +22,14 @@ def groups_tagged_for_run(clients: AwsClients, run_id: str) -> tuple[str, ...]:
         operation,
         "SecurityGroups",
         page_size=page_size_for(operation),
-        Filters=[{"Name": f"tag:{RUN_ID_TAG}", "Values": [run_id]}],
+        Filters=[{"Name": f"tag:{key}", "Values": [value]}],
     )
     return tuple(sorted(str(g["GroupId"]) for g in items))
+
+
+def groups_tagged_for_run(clients: AwsClients, run_id: str) -> tuple[str, ...]:
+    """Ids of the security groups tagged ``netmend:run-id=<run_id>`` (what it created)."""
+    return groups_tagged(clients, RUN_ID_TAG, run_id)
 
 
 def interfaces_carrying(clients: AwsClients, group_id: str) -> tuple[str, ...]:

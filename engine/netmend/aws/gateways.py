@@ -1,10 +1,21 @@
 """Gateways and endpoints beyond the internet and NAT gateways, read from AWS.
 
-Egress-only internet gateways, transit gateways (their options), VPC endpoints, Elastic
-IPs, virtual private gateways and VPN connections: pure ``parse_*`` functions (one item
-in, one model object out, like parse.py) and one ``read_*`` per type, each at the
-API's largest page. DescribeAddresses, DescribeVpnGateways and DescribeVpnConnections
-have no pagination: one call each answers for the whole region.
+Egress-only internet gateways, transit gateways (their options) and their route tables,
+VPC endpoints, Elastic IPs, virtual private gateways and VPN connections: pure
+``parse_*`` functions (one item in, one model object out, like parse.py) and one
+``read_*`` per type, each at the API's largest page. DescribeAddresses,
+DescribeVpnGateways and DescribeVpnConnections have no pagination: one call each
+answers for the whole region.
+
+Transit-gateway route tables cost, with T tables and A attachments of the region's
+transit gateways: ceil(T/1000) DescribeTransitGatewayRouteTables calls, ceil(A/1000)
+DescribeTransitGatewayAttachments calls for every attachment's association (one call
+for all, not GetTransitGatewayRouteTableAssociations per table), and one
+SearchTransitGatewayRoutes per table (per 1000 routes). Propagations are not asked for
+(GetTransitGatewayRouteTablePropagations would be a call per table): the routes they
+propagate come back from SearchTransitGatewayRoutes as ``Type: propagated`` with their
+attachment, which is what the evaluator follows and what ``propagations`` records.
+Nothing is asked when the region has no transit gateway.
 """
 
 from __future__ import annotations
@@ -12,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from netmend.aws.paging import iter_items, page_size_for
+from netmend.aws.paging import iter_items, iter_pages, page_size_for
 from netmend.aws.parse import parse_tags
 from netmend.aws.readers import parse_items
 from netmend.aws.session import AwsClients
@@ -21,6 +32,8 @@ from netmend.model.gateways import (
     EgressOnlyInternetGateway,
     ElasticIp,
     TransitGateway,
+    TransitGatewayRoute,
+    TransitGatewayRouteTable,
     VpcEndpoint,
     VpnConnection,
     VpnGateway,
@@ -31,11 +44,13 @@ __all__ = [
     "parse_egress_only_internet_gateway",
     "parse_elastic_ip",
     "parse_transit_gateway",
+    "parse_transit_gateway_route",
     "parse_vpc_endpoint",
     "parse_vpn_connection",
     "parse_vpn_gateway",
     "read_egress_only_internet_gateways",
     "read_elastic_ips",
+    "read_transit_gateway_route_tables",
     "read_transit_gateways",
     "read_vpc_endpoints",
     "read_vpn_connections",
@@ -224,3 +239,94 @@ def read_vpn_connections(
     raws = _unpaged(clients, "describe_vpn_connections", "VpnConnections")
     live = (r for r in raws if r.get("State") not in _GONE)
     return parse_items(live, parse_vpn_connection, "VpnConnections", skipped)
+
+
+def parse_transit_gateway_route(raw: Raw) -> TransitGatewayRoute:
+    """A route of SearchTransitGatewayRoutes."""
+    leads = [a for a in raw.get("TransitGatewayAttachments") or () if isinstance(a, Mapping)]
+    return TransitGatewayRoute(
+        destination_cidr=raw.get("DestinationCidrBlock"),
+        prefix_list_id=raw.get("PrefixListId"),
+        state=raw.get("State", "active"),
+        route_type=raw.get("Type", "static"),
+        attachment_ids=tuple(
+            str(a["TransitGatewayAttachmentId"])
+            for a in leads
+            if a.get("TransitGatewayAttachmentId")
+        ),
+        resource_ids=tuple(str(a["ResourceId"]) for a in leads if a.get("ResourceId")),
+    )
+
+
+def _search_routes(
+    clients: AwsClients, table_id: str, page_size: int | None
+) -> tuple[tuple[TransitGatewayRoute, ...], bool]:
+    """The table's active and blackhole routes, and whether they are all of them."""
+    routes: list[TransitGatewayRoute] = []
+    complete = True
+    for page in iter_pages(
+        clients.call,
+        clients.ec2,
+        "search_transit_gateway_routes",
+        page_size=page_size_for("search_transit_gateway_routes", page_size),
+        TransitGatewayRouteTableId=table_id,
+        Filters=[{"Name": "state", "Values": ["active", "blackhole"]}],
+    ):
+        routes += [parse_transit_gateway_route(r) for r in page.get("Routes") or ()]
+        complete = not (page.get("AdditionalRoutesAvailable") and not page.get("NextToken"))
+    return tuple(routes), complete
+
+
+def read_transit_gateway_route_tables(
+    clients: AwsClients,
+    *,
+    transit_gateway_ids: Collection[str],
+    page_size: int | None = None,
+    skipped: list[SkippedItem] | None = None,
+) -> tuple[TransitGatewayRouteTable, ...]:
+    """The route tables of these transit gateways, with the attachments associated with
+    each and its routes (see the module docstring for the calls it costs)."""
+    if not transit_gateway_ids:
+        return ()
+    by_gateway = [{"Name": "transit-gateway-id", "Values": sorted(transit_gateway_ids)}]
+    raws = _paged(
+        clients,
+        "describe_transit_gateway_route_tables",
+        "TransitGatewayRouteTables",
+        page_size,
+        Filters=by_gateway,
+    )
+    live = [r for r in raws if r.get("State") not in _GONE]
+    if not live:
+        return ()
+    associated: dict[str, list[str]] = {}
+    for attachment in _paged(
+        clients,
+        "describe_transit_gateway_attachments",
+        "TransitGatewayAttachments",
+        page_size,
+        Filters=by_gateway,
+    ):
+        association = attachment.get("Association") or {}
+        table_id = association.get("TransitGatewayRouteTableId")
+        if table_id and association.get("State", "associated") == "associated":
+            associated.setdefault(table_id, []).append(attachment["TransitGatewayAttachmentId"])
+
+    def parse(raw: Raw) -> TransitGatewayRouteTable:
+        table_id = raw["TransitGatewayRouteTableId"]
+        routes, complete = _search_routes(clients, table_id, page_size)
+        propagating = {a for r in routes if r.route_type == "propagated" for a in r.attachment_ids}
+        return TransitGatewayRouteTable(
+            transit_gateway_route_table_id=table_id,
+            transit_gateway_id=raw["TransitGatewayId"],
+            state=raw.get("State", "available"),
+            default_association=bool(raw.get("DefaultAssociationRouteTable")),
+            default_propagation=bool(raw.get("DefaultPropagationRouteTable")),
+            associations=tuple(associated.get(table_id, ())),
+            propagations=tuple(sorted(propagating)),
+            routes=routes,
+            routes_complete=complete,
+            tags=parse_tags(raw.get("Tags")),
+        )
+
+    return parse_items(live, parse, "TransitGatewayRouteTables", skipped)

@@ -13,8 +13,9 @@ AwsOutcomeUnknownError, which the runner resolves by reading the resource back
 CreateSecurityGroup is made for a group a plan creates (an overflow group); its answer's
 GroupId is returned so the runner can name the group in later calls. DeleteSecurityGroup
 is not a general write: netmend deletes only a group it created (tagged
-``netmend:created-by=netmend``) and only when no interface carries it, checked here
-before the call (AWS refuses to delete an attached group; moto does not).
+``netmend:created-by=netmend``) or one ``unused-security-group`` found unused
+(``sg.delete-group``), and only when nothing uses it, read again here before the call
+(``netmend.aws.group_use``; AWS refuses to delete an attached group, moto does not).
 
 Also here: re-reading touched resources by id (the collector's readers), for the drift
 check, the snapshot and the final "live equals the snapshot" check.
@@ -33,7 +34,8 @@ from netmend.aws.collector import (
     collect_network_interfaces,
     collect_security_groups,
 )
-from netmend.aws.created import groups_tagged_for_run, interfaces_carrying
+from netmend.aws.created import groups_tagged, groups_tagged_for_run
+from netmend.aws.group_use import group_users
 from netmend.aws.parse import parse_acl_entry
 from netmend.aws.session import AwsClients
 from netmend.errors import AwsCallError, NetmendError
@@ -43,6 +45,8 @@ from netmend.model.created import (
     CREATED_BY_TAG,
     CREATED_BY_VALUE,
     DELETE_GROUP_API,
+    DELETE_UNUSED_GROUP_ACTION,
+    RECREATED_FROM_TAG,
     RUN_ID_TAG,
     has_placeholder,
 )
@@ -127,23 +131,37 @@ def _existing_entry_is_wanted(clients: AwsClients, params: dict[str, Any]) -> bo
     return False
 
 
-def _check_created_group_deletable(clients: AwsClients, change: Change) -> bool:
-    """Whether the group exists; raise unless netmend created it and nothing carries it."""
+def _check_group_deletable(clients: AwsClients, change: Change) -> bool:
+    """Whether the group exists; raise unless it may go and nothing uses it now.
+
+    A group this run is asked to delete as unused (``sg.delete-group``) must not be a
+    default group; any other delete is of a group netmend created. Either way the
+    interfaces and referencing rules are read again here, just before the call
+    (``netmend.aws.group_use``): AWS's DependencyViolation is not a check (moto has
+    none, and a reference across a peering does not stop AWS).
+    """
     group_id = str(change.params.get("GroupId", ""))
     found = collect_security_groups(clients, [group_id]) if group_id.startswith("sg-") else ()
     if not found:
         return False
-    if found[0].tags.get(CREATED_BY_TAG) != CREATED_BY_VALUE:
+    group = found[0]
+    unused = change.action == DELETE_UNUSED_GROUP_ACTION
+    if unused and group.is_default:
+        raise NetmendError(f"{group_id} is its VPC's default group: AWS never deletes one")
+    if not unused and group.tags.get(CREATED_BY_TAG) != CREATED_BY_VALUE:
         raise NetmendError(
             f"{change.action}: {change.service} {change.api} is not a write call netmend makes "
             f"on {group_id}: it deletes only a group it created (tag {CREATED_BY_TAG}="
-            f"{CREATED_BY_VALUE})"
+            f"{CREATED_BY_VALUE}) or one found unused (unused-security-group)"
         )
-    carriers = interfaces_carrying(clients, group_id)
-    if carriers:
+    users = group_users(clients, group_id, other_vpcs=unused)
+    if users:
+        detach = " (an attached group cannot be deleted; detach it first)" if not unused else ""
         raise NetmendError(
-            f"{group_id} is still attached to {', '.join(carriers)}: not deleted (an "
-            "attached group cannot be deleted; detach it first)"
+            f"{group_id} is still {'; '.join(users)}: not deleted{detach}"
+            if not unused
+            else f"{group_id} is in use now: {'; '.join(users)}: not deleted (netmend checks "
+            "before deleting and never relies on AWS's DependencyViolation)"
         )
     return True
 
@@ -161,7 +179,7 @@ def apply_change(clients: AwsClients, change: Change) -> ChangeOutcome:
             f"{change.action}: {change.api} names a group that was not created (a "
             "placeholder is left in its parameters): nothing was sent"
         )
-    if deleting_group and not _check_created_group_deletable(clients, change):
+    if deleting_group and not _check_group_deletable(clients, change):
         return ChangeOutcome(
             api=change.api,
             resource=change.resource,
@@ -207,17 +225,22 @@ def _send(clients: AwsClients, change: Change) -> ChangeOutcome:
 
 
 def created_group_of(clients: AwsClients, change: Change) -> str | None:
-    """The group a CreateSecurityGroup change made, found by its run tag and name, if any
-    (how a create whose answer was lost is resolved)."""
+    """The group a CreateSecurityGroup change made, found by its run tag (or, re-created
+    by a rollback, its ``netmend:recreated-from`` tag) and name, if any (how a create
+    whose answer was lost is resolved)."""
     tags = {
         t["Key"]: t["Value"]
         for spec in change.params.get("TagSpecifications", ())
         for t in spec.get("Tags", ())
     }
     run_id = tags.get(RUN_ID_TAG)
-    if not run_id:
+    recreated_from = tags.get(RECREATED_FROM_TAG)
+    if recreated_from:  # a rollback re-creating a deleted group: found by that tag
+        ids = groups_tagged(clients, RECREATED_FROM_TAG, recreated_from)
+    elif run_id:
+        ids = groups_tagged_for_run(clients, run_id)
+    else:
         return None
-    ids = groups_tagged_for_run(clients, run_id)
     for group in collect_security_groups(clients, list(ids)) if ids else ():
         if group.group_name == change.params.get("GroupName"):
             return group.group_id

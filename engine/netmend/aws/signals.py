@@ -10,6 +10,10 @@ signal is absent and the scan says so: no metric is not "no drops".
 
 The interface endpoints (ssm, ssmmessages, ec2messages) per VPC, with their ENIs, tell
 ``ssm-egress-blocked`` where the SSM agent connects.
+
+The VPCs elsewhere referencing a group (DescribeSecurityGroupReferences: peered VPCs,
+other accounts' included) tell ``unused-security-group`` that a group no interface of
+this account carries is still in use.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 import structlog
 
+from netmend.aws.group_use import read_group_references
 from netmend.aws.paging import iter_items
 from netmend.aws.session import AwsClients
 from netmend.errors import NetmendError
@@ -153,12 +158,30 @@ def read_conntrack_rises(clients: AwsClients) -> dict[str, float] | None:
 
 
 def collect_signals(
-    clients: AwsClients, playbook_ids: Iterable[str]
+    clients: AwsClients, playbook_ids: Iterable[str], *, group_ids: Iterable[str] = ()
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The signals the chosen playbooks need, and a note per signal on what was read."""
+    """The signals the chosen playbooks need, and a note per signal on what was read.
+
+    ``group_ids`` are the groups the inventory shows nobody using: whether a VPC
+    elsewhere (a peered VPC of another account) references them is asked of AWS
+    (DescribeSecurityGroupReferences), since the inventory cannot hold it.
+    """
     wanted = set(playbook_ids)
     signals: dict[str, Any] = {}
     notes: dict[str, str] = {}
+    candidates = sorted(set(group_ids))
+    if "unused-security-group" in wanted and candidates:
+        try:
+            references = read_group_references(clients, candidates)
+        except NetmendError as error:
+            log.info("security group references not read", reason=str(error))
+            notes["security_group_references"] = f"not read: {error}"
+        else:
+            signals["security_group_references"] = references
+            notes["security_group_references"] = (
+                f"read for {len(candidates)} group(s): {len(references)} referenced from "
+                "another VPC"
+            )
     if "conntrack-allowance-exceeded" in wanted:
         try:
             rises = conntrack_rises(clients)

@@ -216,10 +216,13 @@ def _scan(
             from netmend.aws.collector import collect_inventory
             from netmend.aws.session import make_clients
             from netmend.aws.signals import collect_signals
+            from netmend.scan import unused_candidates
 
             clients = make_clients(aws_options(*aws))
             estate = collect_inventory(clients)
-            signals, notes = collect_signals(clients, [p.id for p in chosen])
+            signals, notes = collect_signals(
+                clients, [p.id for p in chosen], group_ids=unused_candidates(estate)
+            )
         report = scan_estate(
             estate,
             loaded,
@@ -281,7 +284,7 @@ def _fix(
         raise BadInputError("--fix prints text or json")
     clients = make_clients(aws_options(*aws))
     estate = collect_inventory(clients)
-    signals, _ = collect_signals(clients, [playbook_id])
+    signals, _ = collect_signals(clients, [playbook_id], group_ids=[resource])
     runner = make_runner(clients, settings, yes=yes, verify_method="local")
     text = output is ScanOutput.TEXT
     console = stdout_console()

@@ -64,6 +64,13 @@ class NetworkInterface(_Frozen):
         return bool(self.group_ids)
 
     @property
+    def groups_unknown(self) -> bool:
+        """No groups listed on an interface type that always has one (an instance's
+        ``interface``, ``efa``, ``trunk``, ...): the describe answer left them out (a
+        recording scrubbed of them, say), so what they admit is unknown."""
+        return not self.group_ids and self.interface_type not in GROUPLESS_INTERFACE_TYPES
+
+    @property
     def kind_text(self) -> str:
         """What the interface is, in words (``a NAT gateway``)."""
         return GROUPLESS_INTERFACE_TYPES.get(self.interface_type, f"a {self.interface_type}")

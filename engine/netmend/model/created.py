@@ -16,7 +16,10 @@ __all__ = [
     "CREATED_BY_VALUE",
     "CREATE_GROUP_API",
     "DELETE_GROUP_API",
+    "DELETE_UNUSED_GROUP_ACTION",
+    "RECREATED_FROM_TAG",
     "RUN_ID_TAG",
+    "group_create_params",
     "has_placeholder",
     "is_placeholder",
     "new_group_ref",
@@ -29,6 +32,11 @@ DELETE_GROUP_API = "DeleteSecurityGroup"
 CREATED_BY_TAG = "netmend:created-by"
 CREATED_BY_VALUE = "netmend"
 RUN_ID_TAG = "netmend:run-id"
+# The action that deletes a group found unused (not one netmend created): aws/ lets its
+# DeleteSecurityGroup through after reading that nothing uses the group.
+DELETE_UNUSED_GROUP_ACTION = "sg.delete-group"
+# On a group a rollback re-created (AWS gives it a new id): the id it had.
+RECREATED_FROM_TAG = "netmend:recreated-from"
 
 _PREFIX = "new-sg:"
 # A run id (store/runs.py's pattern, without ":") and a sequence number.
@@ -72,3 +80,17 @@ def resolve_value(value: Any, ids: Mapping[str, str]) -> Any:
     if isinstance(value, list | tuple):
         return [resolve_value(v, ids) for v in value]
     return value
+
+
+def group_create_params(
+    name: str, description: str, vpc_id: str | None, tags: Mapping[str, str]
+) -> dict[str, Any]:
+    """CreateSecurityGroup's parameters for a group with these name, VPC and tags (tags
+    AWS reserves, ``aws:*``, cannot be set by anyone and are left out)."""
+    settable = [{"Key": k, "Value": v} for k, v in tags.items() if not k.lower().startswith("aws:")]
+    params: dict[str, Any] = {"GroupName": name, "Description": description or name}
+    if vpc_id:
+        params["VpcId"] = vpc_id
+    if settable:
+        params["TagSpecifications"] = [{"ResourceType": "security-group", "Tags": settable}]
+    return params

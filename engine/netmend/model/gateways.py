@@ -14,6 +14,8 @@ __all__ = [
     "EgressOnlyInternetGateway",
     "ElasticIp",
     "TransitGateway",
+    "TransitGatewayRoute",
+    "TransitGatewayRouteTable",
     "VpcEndpoint",
     "VpnConnection",
     "VpnGateway",
@@ -39,6 +41,35 @@ class TransitGateway(_Frozen):
     # Options.SecurityGroupReferencingSupport: off by default; references across the
     # gateway match only when it and both VPC attachments enable it.
     security_group_referencing_support: bool = False
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class TransitGatewayRoute(_Frozen):
+    """One route of a transit-gateway route table (SearchTransitGatewayRoutes)."""
+
+    destination_cidr: str | None = None  # DestinationCidrBlock
+    prefix_list_id: str | None = None
+    state: str = "active"  # active | blackhole (pending/deleting/deleted are not read)
+    route_type: str = "static"  # static | propagated
+    attachment_ids: tuple[str, ...] = ()  # TransitGatewayAttachments[].TransitGatewayAttachmentId
+    resource_ids: tuple[str, ...] = ()  # the VPC, VPN, ... each attachment leads to
+
+
+class TransitGatewayRouteTable(_Frozen):
+    """A transit gateway's route table: the attachments associated with it (whose traffic
+    it routes), those propagating into it, and its routes."""
+
+    transit_gateway_route_table_id: str
+    transit_gateway_id: str
+    state: str = "available"
+    default_association: bool = False
+    default_propagation: bool = False
+    associations: tuple[str, ...] = ()  # attachment ids
+    propagations: tuple[str, ...] = ()  # attachment ids
+    routes: tuple[TransitGatewayRoute, ...] = ()
+    # SearchTransitGatewayRoutes says AdditionalRoutesAvailable past 1000 routes: a
+    # destination no route read covers is then unknown, not unroutable.
+    routes_complete: bool = True
     tags: dict[str, str] = Field(default_factory=dict)
 
 

@@ -18,6 +18,7 @@ from netmend.model.gateways import (
     EgressOnlyInternetGateway,
     ElasticIp,
     TransitGateway,
+    TransitGatewayRouteTable,
     VpcEndpoint,
     VpnConnection,
     VpnGateway,
@@ -76,6 +77,9 @@ class Inventory(BaseModel):
     # -- issue 9: real-account shapes ------------------------------------------------
     egress_only_internet_gateways: tuple[EgressOnlyInternetGateway, ...] = ()
     transit_gateways: tuple[TransitGateway, ...] = ()
+    # Read only where transit gateways exist; empty: the gateway's routing is unknown
+    # and it is taken to route between its attachments.
+    transit_gateway_route_tables: tuple[TransitGatewayRouteTable, ...] = ()
     vpc_endpoints: tuple[VpcEndpoint, ...] = ()
     elastic_ips: tuple[ElasticIp, ...] = ()
     vpn_gateways: tuple[VpnGateway, ...] = ()
@@ -163,6 +167,8 @@ class Inventory(BaseModel):
             by_id[eigw.egress_only_internet_gateway_id] = eigw
         for gateway in self.transit_gateways:
             by_id[gateway.transit_gateway_id] = gateway
+        for tgw_table in self.transit_gateway_route_tables:
+            by_id[tgw_table.transit_gateway_route_table_id] = tgw_table
         for endpoint in self.vpc_endpoints:
             by_id[endpoint.vpc_endpoint_id] = endpoint
         for vgw in self.vpn_gateways:
@@ -232,6 +238,13 @@ class Inventory(BaseModel):
 
     def nat_gateway_of_public_ip(self, address: str) -> NatGateway | None:
         return self._nat_of_public_ip.get(address)
+
+    def tgw_route_table_of(self, attachment_id: str) -> TransitGatewayRouteTable | None:
+        """The transit-gateway route table ``attachment_id`` is associated with."""
+        return next(
+            (t for t in self.transit_gateway_route_tables if attachment_id in t.associations),
+            None,
+        )
 
     def skipped_touching(self, *resource_ids: str) -> tuple[SkippedItem, ...]:
         """Skipped items that are, or are in, one of these VPCs/subnets/resources."""

@@ -27,7 +27,9 @@ READ_PERMISSIONS = (
     "ec2:DescribeAddresses",
     "ec2:DescribeEgressOnlyInternetGateways",
     "ec2:DescribeTransitGateways",
+    "ec2:DescribeTransitGatewayRouteTables",
     "ec2:DescribeTransitGatewayVpcAttachments",
+    "ec2:SearchTransitGatewayRoutes",
     "ec2:DescribeVpnConnections",
     "ec2:DescribeVpnGateways",
     "ec2:DescribeInstances",
@@ -37,6 +39,7 @@ READ_PERMISSIONS = (
     "ec2:DescribeNetworkAcls",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeRouteTables",
+    "ec2:DescribeSecurityGroupReferences",  # scan's signal; the check before a delete
     "ec2:DescribeSecurityGroupRules",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSubnets",

@@ -56,9 +56,11 @@ _BUILTIN_MODULES = (
     "netmend.playbook.actions.make_room",
     "netmend.playbook.detectors.quota_room",
     "netmend.playbook.actions.create_group",
+    "netmend.playbook.actions.delete_group",
     # estate-wide detectors (netmend scan)
     "netmend.playbook.detectors.estate.exposure",
     "netmend.playbook.detectors.estate.groups",
+    "netmend.playbook.detectors.estate.selfref",
     "netmend.playbook.detectors.estate.references",
     "netmend.playbook.detectors.estate.rules",
     "netmend.playbook.detectors.estate.quota",

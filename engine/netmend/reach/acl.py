@@ -7,6 +7,11 @@ its protocol is the packet's or -1, and its keys overlap what is left of the pac
 Entries of a protocol other than TCP/UDP/ICMP/ICMPv6 match every port. Whatever no entry
 matched falls to the default ``*`` deny (32767 for IPv4, 32768 for IPv6).
 
+Verdicts are kept per compiled ACL, by direction, protocol, keys and the *segment* of
+the address space the other side's address falls in (the entries' CIDR boundaries cut
+it into segments; every address of one segment is matched by the same entries), so
+flows between many addresses of few subnets walk each ACL once.
+
 Because the packet set may be a range (a reply to 1024-65535, every code of an ICMP
 type), the walk carries the keys not matched yet from entry to entry and reports which
 keys were admitted and which entries denied the rest.
@@ -18,6 +23,7 @@ protocols ahead of that entry shield later denies of the same protocol and ports
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from netmend.model import AclRuleAction, NetworkAcl
@@ -35,7 +41,17 @@ class _Entry:
     keys: Interval
     first: int
     last: int
-    text: str
+    acl_id: str
+    rule_number: int
+    cidr: str
+
+    @property
+    def text(self) -> str:
+        """``acl-1 #100 allow tcp 443 0.0.0.0/0``: written only for entries a verdict
+        names (verdicts are kept, so once per entry and packet class)."""
+        action = "allow" if self.allow else "deny"
+        service = keys_text(self.protocol, self.keys)
+        return entry_text(self.acl_id, self.rule_number, action, service, self.cidr)
 
 
 @dataclass(frozen=True)
@@ -61,34 +77,50 @@ class CompiledAcl:
     def __init__(self, acl: NetworkAcl) -> None:
         self.acl = acl
         self._entries: dict[tuple[bool, int], list[_Entry]] = {}
+        self._bounds: dict[tuple[bool, int], list[int]] = {}
+        self.verdicts: dict[tuple[bool, str, Interval, int, int], AclVerdict] = {}
         for entry in sorted(acl.entries, key=lambda e: e.rule_number):
             family, first, last = network_interval(entry.cidr)
-            keys = acl_entry_keys(entry)
-            action = entry.rule_action.value
-            text = entry_text(
-                acl.network_acl_id,
-                entry.rule_number,
-                action,
-                keys_text(entry.protocol, keys),
-                entry.cidr,
-            )
             self._entries.setdefault((entry.egress, family), []).append(
                 _Entry(
                     entry.rule_action is AclRuleAction.ALLOW,
                     entry.protocol,
-                    keys,
+                    acl_entry_keys(entry),
                     first,
                     last,
-                    text,
+                    acl.network_acl_id,
+                    entry.rule_number,
+                    entry.cidr,
                 )
             )
 
     def entries(self, *, egress: bool, family: int) -> list[_Entry]:
         return self._entries.get((egress, family), [])
 
+    def segment(self, *, egress: bool, family: int, value: int) -> int:
+        """Which segment of this direction's entry boundaries holds ``value``."""
+        key = (egress, family)
+        bounds = self._bounds.get(key)
+        if bounds is None:
+            entries = self.entries(egress=egress, family=family)
+            bounds = sorted({e.first for e in entries} | {e.last + 1 for e in entries})
+            self._bounds[key] = bounds
+        return bisect_right(bounds, value)
+
 
 def walk(acl: CompiledAcl, packet: Packet, *, egress: bool) -> AclVerdict:
     """First-match evaluation of ``packet`` leaving (egress) or entering the subnet."""
+    peer = packet.destination if egress else packet.source
+    segment = acl.segment(egress=egress, family=peer.family, value=peer.value)
+    key = (egress, packet.protocol, packet.keys, peer.family, segment)
+    found = acl.verdicts.get(key)
+    if found is None:
+        found = _walk(acl, packet, egress=egress)
+        acl.verdicts[key] = found
+    return found
+
+
+def _walk(acl: CompiledAcl, packet: Packet, *, egress: bool) -> AclVerdict:
     peer = packet.destination if egress else packet.source
     entries = [
         e for e in acl.entries(egress=egress, family=peer.family) if e.first <= peer.value <= e.last

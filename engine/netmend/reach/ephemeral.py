@@ -9,18 +9,22 @@ which rather than a bare yes/no.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from netmend.reach.acl import AclVerdict
 from netmend.reach.intervals import (
     Interval,
     IntervalSet,
     covers,
     intersect,
+    intersect_sets,
     interval_text,
     normalise,
     text,
 )
 from netmend.reach.result import Direction, EphemeralCoverage
 
-__all__ = ["ANY_CLIENT", "CLIENTS", "coverage", "failing_clients", "summary"]
+__all__ = ["ANY_CLIENT", "CLIENTS", "coverage", "failing_clients", "return_blocks", "summary"]
 
 ANY_CLIENT: Interval = (1024, 65535)
 
@@ -51,9 +55,11 @@ def summary(allowed: IntervalSet) -> str:
     return f"only {text(inside)} comes back: {_join(failing_clients(inside))} fail"
 
 
+@lru_cache(maxsize=1 << 14)
 def coverage(
     network_acl_id: str, subnet_id: str, direction: Direction, allowed: IntervalSet
 ) -> EphemeralCoverage:
+    """What ``allowed`` lets back of 1024-65535 (kept: one per ACL, subnet and verdict)."""
     inside = intersect(normalise(allowed), ANY_CLIENT)
     return EphemeralCoverage(
         network_acl_id=network_acl_id,
@@ -62,3 +68,28 @@ def coverage(
         allowed=inside,
         summary=summary(inside),
     )
+
+
+def return_blocks(
+    verdicts: list[AclVerdict], wanted: Interval, *, ported: bool, whole_range: bool
+) -> list[bool]:
+    """Which ACLs of the return path block the reply, in path order.
+
+    Non-TCP/UDP replies (and an explicit client range) need everything admitted. A
+    TCP/UDP reply over the whole ephemeral range is blocked at an ACL that admits no port
+    of it, or at the ACL where the last ports that the earlier ACLs let by are dropped.
+    """
+    blocked: list[bool] = []
+    surviving: IntervalSet = (wanted,)
+    for verdict in verdicts:
+        if not ported:
+            blocked.append(not verdict.complete)
+            continue
+        admitted = intersect(verdict.admitted, wanted)
+        if not whole_range:
+            blocked.append(not covers(admitted, wanted))
+            continue
+        after = intersect_sets(surviving, admitted)
+        blocked.append(not admitted or (bool(surviving) and not after))
+        surviving = after
+    return blocked

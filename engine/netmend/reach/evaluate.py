@@ -46,12 +46,14 @@ Real accounts (issue 9):
 
 - an interface without groups (an NLB without groups, a NAT gateway, a transit-gateway
   attachment, a GWLB endpoint: ``Groups: []``) is not filtered by security groups; a
-  group on an ENI that the inventory lacks makes the verdict unknown (UNKNOWN_RESOURCE,
+  group on an ENI that the inventory lacks, or an instance's interface listed without
+  any group (AWS gives it at least one), makes the verdict unknown (UNKNOWN_RESOURCE,
   never SG_HAS_NO_RULES), and no root cause ever names an ENI as a group;
 - addresses resolve in the other side's VPC first, then its peered and transit-attached
   VPCs (flow.py, addresses.py); a delegated prefix is its ENI's; an address inside a VPC's
-  CIDR that no interface owns answers nothing (NO_POSSIBLE_DESTINATION), except the DNS
-  resolver (base + 2);
+  CIDR that no interface owns answers nothing (NO_POSSIBLE_DESTINATION) and sends nothing
+  (NO_PATH), except the DNS resolver (base + 2) and a VPC whose interfaces were skipped
+  at collection (judged by address, with a note);
 - public IPs belong to private addresses (the ENI's per-address associations and
   DescribeAddresses): the internet gateway lets a private address out, or translates a
   public IP or EIP in, only when that address has one; a NAT gateway's interface takes
@@ -65,7 +67,10 @@ Real accounts (issue 9):
   internet; an interface with DenyAllIgwTraffic takes nothing in from an internet
   gateway; an appliance route needs the ENI's source/destination check off
   (ENI_SOURCE_DEST_CHECK_RESTRICTION); a transit gateway needs an attachment subnet in
-  the sender's AZ (TGW_ROUTE_AZ_RESTRICTION); group references across a transit gateway
+  the sender's AZ (TGW_ROUTE_AZ_RESTRICTION) and, when its route tables were collected,
+  a route in the sender's attachment's table to the destination VPC's attachment
+  (TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION, TGW_RTB_CANNOT_ROUTE, TGW_RTB_BAD_STATE_ROUTE,
+  TGW_RTB_NO_ROUTE_TO_TGW_ATTACHMENT); group references across a transit gateway
   match only inbound with referencing on the gateway and both attachments
   (SG_REFERENCING_SUPPORT), across peering they match; a VGW with static VPN routing
   forwards only its static routes, with BGP the path leaves what the API shows
@@ -73,28 +78,36 @@ Real accounts (issue 9):
 - describe items the collector could not read are named in a note when the flow touches
   their VPC, subnet or groups.
 
-Speed: rule tables are indexed once per set of groups and direction (index.py), ACLs and
-route tables parsed once, all per Evaluator; ``evaluate`` keeps the Evaluators of the last
-few inventories it saw, so repeated calls on one inventory reuse the indexes.
+Speed: rules are indexed once per group and direction and composed per set of groups
+(index.py), ACLs and route tables parsed once, all per Evaluator and only when a flow
+first needs them (constructing an Evaluator reads nothing); group and ACL verdicts are
+kept by address class, hops and explanations shared between evaluations (trace.py);
+``evaluate`` keeps the Evaluators of the last few inventories it saw, so repeated calls on
+one inventory reuse the indexes. ``Evaluator.verdicts`` (batch.py) shares the work
+between many flows of one batch.
 
 Left out, and why:
 
-- transit-gateway route tables (associations, propagations, TGW routes): not collected;
-  a transit gateway is taken to route between its available VPC attachments (a note
-  says so). Reading them costs a call per table and is its own issue.
-- what lies beyond a gateway netmend cannot see: on-premises networks behind a VGW or
-  a transit gateway's VPN/Direct Connect attachments, another account's or region's VPC
-  (a peer VPC not in the inventory is judged by the peering's CIDRs alone).
+- what lies beyond a gateway netmend cannot see: on-premises networks behind a VGW (a
+  static VPN route is taken to deliver) or a transit gateway's VPN, Direct Connect and
+  peering attachments, another account's or region's VPC (a peer VPC not in the
+  inventory is judged by the peering's CIDRs alone): the API describes none of them.
+- a transit gateway whose route tables were not collected (another account's, or an
+  inventory saved before they were read) is taken to route between its available VPC
+  attachments, with a note; appliance mode (ApplianceModeSupport) is read, not used:
+  it keeps both directions of a flow on one attachment interface for a stateful
+  appliance beyond it, whose state netmend does not see.
 - what an appliance does with a packet it forwards (firewall rules, its own routes):
-  the route to it is checked (source/destination check), not the appliance.
-- load balancers as hops (listeners, target groups): issue 17; here their interfaces are
-  plain destinations, not filtered by groups when they have none.
+  the route to it is checked (source/destination check), not the appliance, whose
+  configuration lives outside the EC2 API.
 - gateway VPC endpoints' policies and prefix-list routes to them, interface endpoints'
-  policies, Network Firewall, VPC Block Public Access: read where the API gives
-  them, not evaluated (route targets other than those above are assumed to
-  deliver, with a note).
-- a source address inside a VPC's CIDR that no inventoried interface owns (a skipped
-  ENI, a service's address) is judged by its address alone, with a note.
+  policies, Network Firewall, VPC Block Public Access: read where the API gives them,
+  not evaluated (route targets other than those above are assumed to deliver, with a
+  note), since their rules are other services' (IAM policy, Network Firewall rule groups).
+- the internet gateway's own address checks (it drops private RFC 1918/6598
+  destinations and spoofed sources): not modelled yet; a route to an internet gateway
+  is taken to reach whatever address it covers, so a private range routed there is
+  judged as the internet (a misconfiguration netmend does not flag).
 - a subnet, ACL or route table missing from the inventory does not crash the walk: a
   missing subnet is UNASSOCIATED_COMPONENT, a missing ACL is skipped with a note, a
   missing route table leaves the VPC's local route only.
@@ -105,13 +118,21 @@ from __future__ import annotations
 import ipaddress
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 
-from netmend.model import Inventory, NatGateway, NetworkInterface, RouteTargetKind
+from netmend.model import (
+    Instance,
+    Inventory,
+    NatGateway,
+    NetworkInterface,
+    Route,
+    RouteTargetKind,
+)
 from netmend.model.protocol import TCP, UDP
-from netmend.model.rules import rule_text
 from netmend.reach.acl import AclVerdict, CompiledAcl, walk
 from netmend.reach.balancer import Balancers
-from netmend.reach.ephemeral import ANY_CLIENT, coverage, summary
+from netmend.reach.batch import Verdict, flow_verdicts
+from netmend.reach.ephemeral import ANY_CLIENT, coverage, return_blocks, summary
 from netmend.reach.flow import EndpointKind, Flow
 from netmend.reach.hairpin import hairpin
 from netmend.reach.index import RuleIndex
@@ -138,6 +159,11 @@ _DETACHED = frozenset({"detached", "detaching"})
 _CACHE_SIZE = 4
 
 
+def _detached(eni: NetworkInterface) -> bool:
+    """An interface attached to nothing (available, or detaching/detached)."""
+    return eni.status == "available" or (eni.attachment_status or "") in _DETACHED
+
+
 def _direction(egress: bool) -> Direction:
     return Direction.EGRESS if egress else Direction.INGRESS
 
@@ -146,16 +172,95 @@ class Evaluator:
     """Evaluates flows over one inventory, indexing its rules on first use."""
 
     def __init__(self, inventory: Inventory) -> None:
+        # Nothing here reads the whole estate: construction is constant time, and every
+        # table (rules, ACLs, routes, load balancers) is built when a flow first needs
+        # it, so the first evaluation after loading costs about what a warm one does.
         self.inventory = inventory
         self.rules = RuleIndex(inventory)
         self._router = Router(inventory, RouteIndex(inventory))
-        # Plain dictionaries: the inventory's own lookups are cheap, but not free, and a
-        # scan asks the same questions thousands of times.
         self._acl_of_subnet: dict[str, tuple[str, CompiledAcl] | None] = {}
-        self._subnets = {s.subnet_id for s in inventory.subnets}
-        self._instances = {i.instance_id: i for i in inventory.instances}
+        self._state_ok: dict[str, bool] = {}
+        # The inventory's lookups read a private attribute each time (slow in pydantic):
+        # what a flow asks is asked again by the next flows, so it is kept here.
+        self._interfaces: dict[str, NetworkInterface | None] = {}
+        self._subnets: dict[str, bool] = {}
+        self._routes: dict[tuple[str, str, Address], Route | None] = {}
+        self._return_blocked: dict[tuple[object, ...], bool] = {}
         self._untracked: dict[tuple[tuple[str, ...], bool, int, str, frozenset[int]], bool] = {}
-        self.balancers = Balancers(inventory)
+        self._balancers: Balancers | None = None
+
+    @property
+    def balancers(self) -> Balancers:
+        """The inventory's load balancers and their nodes, gathered on first use."""
+        if self._balancers is None:
+            self._balancers = Balancers(self.inventory)
+        return self._balancers
+
+    def verdicts(
+        self, flows: Iterable[Flow], *, client_ephemeral: Interval | None = None
+    ) -> list[Verdict]:
+        """Every flow's verdict, sharing the work between flows (batch.py)."""
+        return flow_verdicts(self, flows, client_ephemeral=client_ephemeral)
+
+    def interface(self, eni_id: str) -> NetworkInterface | None:
+        """The inventory's ENI of that id (None: not in the inventory)."""
+        try:
+            return self._interfaces[eni_id]
+        except KeyError:
+            found = self._interfaces[eni_id] = self.inventory.network_interface(eni_id)
+            return found
+
+    def _subnet_known(self, subnet_id: str) -> bool:
+        found = self._subnets.get(subnet_id)
+        if found is None:
+            found = self._subnets[subnet_id] = self.inventory.subnet(subnet_id) is not None
+        return found
+
+    def state_ok(self, eni: NetworkInterface) -> bool:
+        """Whether ``_state`` lets ``eni`` through (subnet known, running, attached)."""
+        found = self._state_ok.get(eni.network_interface_id)
+        if found is None:
+            found = (
+                self._subnet_known(eni.subnet_id)
+                and self._stopped_instance(eni) is None
+                and not _detached(eni)
+            )
+            self._state_ok[eni.network_interface_id] = found
+        return found
+
+    def _stopped_instance(self, eni: NetworkInterface) -> Instance | None:
+        """``eni``'s instance when it is in the inventory and not running."""
+        instance = self.inventory.instance(eni.instance_id) if eni.instance_id else None
+        return instance if instance is not None and instance.state != _RUNNING else None
+
+    def route_toward(self, eni: NetworkInterface, address: Address) -> Route | None:
+        """The route ``eni``'s subnet takes towards ``address`` (nothing recorded)."""
+        key = (eni.subnet_id, eni.vpc_id, address)
+        try:
+            return self._routes[key]
+        except KeyError:
+            found = self._routes[key] = self._router.route_kind(eni, address)
+            return found
+
+    def return_blocked(
+        self, verdicts: tuple[AclVerdict, ...], wanted: Interval, *, ported: bool, whole_range: bool
+    ) -> bool:
+        """Whether any ACL of a return path with these verdicts blocks the reply."""
+        key = (verdicts, wanted, ported, whole_range)
+        found = self._return_blocked.get(key)
+        if found is None:
+            blocks = return_blocks(list(verdicts), wanted, ported=ported, whole_range=whole_range)
+            found = self._return_blocked[key] = any(blocks)
+        return found
+
+    def compiled_acl(self, subnet_id: str) -> tuple[str, CompiledAcl] | None:
+        """The subnet's ACL (id, compiled), or None when the inventory has none for it."""
+        if subnet_id not in self._acl_of_subnet:
+            acl = self.inventory.acl_of_subnet(subnet_id)
+            self._acl_of_subnet[subnet_id] = (
+                (acl.network_acl_id, CompiledAcl(acl)) if acl is not None else None
+            )
+        return self._acl_of_subnet[subnet_id]
 
     def evaluate(self, flow: Flow, *, client_ephemeral: Interval | None = None) -> Evaluation:
         """Walk ``flow``'s forward and return path; see the module docstring."""
@@ -301,7 +406,7 @@ class Evaluator:
         endpoint = flow.source if source else flow.destination
         if endpoint.kind is EndpointKind.EXTERNAL:
             return None, True
-        eni = self.inventory.network_interface(endpoint.eni_id or "")
+        eni = self.interface(endpoint.eni_id or "")
         if eni is None:
             trace.block(
                 Code.UNASSOCIATED_COMPONENT,
@@ -314,15 +419,15 @@ class Evaluator:
 
     def _state(self, trace: Trace, eni: NetworkInterface) -> None:
         eni_id = eni.network_interface_id
-        if eni.subnet_id not in self._subnets:
+        if not self._subnet_known(eni.subnet_id):
             trace.block(
                 Code.UNASSOCIATED_COMPONENT,
                 eni.subnet_id,
                 leg=Leg.FORWARD,
                 detail=f"{eni_id}'s subnet {eni.subnet_id} is not in the inventory",
             )
-        instance = self._instances.get(eni.instance_id) if eni.instance_id else None
-        if instance is not None and instance.state != _RUNNING:
+        instance = self._stopped_instance(eni)
+        if instance is not None:
             trace.hop(
                 Leg.FORWARD,
                 instance.instance_id,
@@ -336,7 +441,7 @@ class Evaluator:
                 leg=Leg.FORWARD,
                 detail=f"instance {instance.instance_id} is {instance.state}, not running",
             )
-        if eni.status == "available" or (eni.attachment_status or "") in _DETACHED:
+        if _detached(eni):
             state = eni.attachment_status or eni.status
             trace.hop(Leg.FORWARD, eni_id, "eni", allowed=False, detail=f"{eni_id} is {state}")
             trace.block(
@@ -367,6 +472,28 @@ class Evaluator:
         verdict = check_groups(table, packet, peer_groups)
         direction = _direction(egress)
         # -- issue 9: service interfaces without groups; groups missing from inventory --
+        if eni.groups_unknown:
+            detail = (
+                f"{eni.network_interface_id} is an {eni.interface_type} interface with no "
+                "security group listed, but AWS gives every such interface at least one: "
+                f"whether {direction.value} {_service(packet)} is admitted is unknown"
+            )
+            trace.hop(
+                Leg.FORWARD,
+                eni.network_interface_id,
+                "security-groups",
+                direction=direction,
+                allowed=False,
+                detail=detail,
+            )
+            trace.block(
+                Code.UNKNOWN_RESOURCE,
+                eni.network_interface_id,
+                leg=Leg.FORWARD,
+                direction=direction,
+                detail=detail,
+            )
+            return SgVerdict(allowed=False, admitting=(), table=table, notes=())
         if not eni.filtered_by_groups:
             # NLB without groups, NAT gateway, TGW attachment, GWLB endpoint: Groups: [].
             said = f"{eni.network_interface_id} is {eni.kind_text}: not filtered by security groups"
@@ -415,14 +542,12 @@ class Evaluator:
             return verdict
         # -- end issue 9 -----------------------------------------------------------------
         if verdict.allowed:
-            first = verdict.admitting[0]
-            more = len(verdict.admitting) - 1
             trace.hop(
                 Leg.FORWARD,
-                first.group_id,
+                verdict.admitting[0].group_id,
                 "security-groups",
                 direction=direction,
-                detail=rule_text(first, group=True) + (f" (and {more} more)" if more else ""),
+                detail=verdict.admitted_text,
             )
             return verdict
         component = eni.group_ids[0] if eni.group_ids else eni.network_interface_id
@@ -464,12 +589,7 @@ class Evaluator:
     def _subnet_acl_walk(
         self, trace: Trace, subnet_id: str, packet: Packet, egress: bool
     ) -> tuple[str, AclVerdict] | None:
-        if subnet_id not in self._acl_of_subnet:
-            acl = self.inventory.acl_of_subnet(subnet_id)
-            self._acl_of_subnet[subnet_id] = (
-                (acl.network_acl_id, CompiledAcl(acl)) if acl is not None else None
-            )
-        found = self._acl_of_subnet[subnet_id]
+        found = self.compiled_acl(subnet_id)
         if found is None:
             trace.note(f"no network ACL is known for {subnet_id}: it was not checked")
             return None
@@ -632,7 +752,7 @@ class Evaluator:
         client = self._acl_walk(trace, src, reply, egress=False) if src and crosses else None
         verdicts = [found[1] for found in (server, client) if found is not None]
         blocked = iter(
-            _return_blocks(verdicts, wanted, ported=ported, whole_range=client_ephemeral is None)
+            return_blocks(verdicts, wanted, ported=ported, whole_range=client_ephemeral is None)
         )
         if server is not None and dst is not None:
             self._acl_return_hop(
@@ -788,31 +908,6 @@ class Evaluator:
             tracked=tracked if not trace.explanations else None,
             notes=tuple(trace.notes),
         )
-
-
-def _return_blocks(
-    verdicts: list[AclVerdict], wanted: Interval, *, ported: bool, whole_range: bool
-) -> list[bool]:
-    """Which ACLs of the return path block the reply, in path order.
-
-    Non-TCP/UDP replies (and an explicit client range) need everything admitted. A
-    TCP/UDP reply over the whole ephemeral range is blocked at an ACL that admits no port
-    of it, or at the ACL where the last ports that the earlier ACLs let by are dropped.
-    """
-    blocked: list[bool] = []
-    surviving: IntervalSet = (wanted,)
-    for verdict in verdicts:
-        if not ported:
-            blocked.append(not verdict.complete)
-            continue
-        admitted = intersect(verdict.admitted, wanted)
-        if not whole_range:
-            blocked.append(not covers(admitted, wanted))
-            continue
-        after = intersect_sets(surviving, admitted)
-        blocked.append(not admitted or (bool(surviving) and not after))
-        surviving = after
-    return blocked
 
 
 def _address_text(address: Address) -> str:

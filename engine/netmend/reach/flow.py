@@ -25,7 +25,15 @@ FIXED_CODE_TYPES = {
     ICMPV6: frozenset({128, 129}),
 }
 
-__all__ = ["FIXED_CODE_TYPES", "Endpoint", "EndpointKind", "Flow", "make_flow", "resolve_endpoint"]
+__all__ = [
+    "FIXED_CODE_TYPES",
+    "Endpoint",
+    "EndpointKind",
+    "Flow",
+    "endpoints_between",
+    "make_flow",
+    "resolve_endpoint",
+]
 
 
 class EndpointKind(StrEnum):
@@ -124,6 +132,27 @@ def _from_eni(
         given=given,
         public_address=public_address,
     )
+
+
+def endpoints_between(
+    source: NetworkInterface, destination: NetworkInterface
+) -> tuple[Endpoint, Endpoint] | None:
+    """The two ENIs as a flow's ends, by their primary addresses of one family: IPv4
+    when both have one, else IPv6 (an IPv6-only interface has no IPv4 address), None
+    when they share no family (no packet can go between them)."""
+    for family in (4, 6):
+        pair = [_first_of_family(e, family) for e in (source, destination)]
+        if pair[0] and pair[1]:
+            return (
+                _from_eni(source, source.network_interface_id, pair[0]),
+                _from_eni(destination, destination.network_interface_id, pair[1]),
+            )
+    return None
+
+
+def _first_of_family(eni: NetworkInterface, family: int) -> str | None:
+    addresses = eni.private_ips if family == 4 else eni.ipv6_addresses
+    return next(iter(addresses), None)
 
 
 def _public(inventory: Inventory, address: str, given: str) -> Endpoint | None:

@@ -4,8 +4,9 @@ Each check records its hop (and, when it drops the packet, its explanation) on a
 and says whether the packet goes on:
 
 - nothing owns the address: an address inside a VPC's CIDR that no interface owns
-  answers nothing (NO_POSSIBLE_DESTINATION), except the Amazon DNS resolver (base + 2);
-  when describe items of that VPC were skipped, the owner may be among them (a note);
+  answers nothing (NO_POSSIBLE_DESTINATION), except the Amazon DNS resolver (base + 2),
+  and sends nothing (NO_PATH); when describe items of that VPC were skipped, the owner
+  may be among them (a note);
 - egress-only internet gateway: IPv6 out only, attached to the VPC; nothing from the
   internet starts a connection through it (NO_PATH);
 - middlebox (a route to an ENI or instance): the ENI forwards only with its
@@ -15,7 +16,12 @@ and says whether the packet goes on:
   routes learned over BGP are not visible to the API, so the path leaves what AWS shows
   (UNKNOWN_DESTINATION), never a silent "delivered";
 - transit gateway, per sending VPC: the attachment must have a subnet in the sending
-  ENI's Availability Zone (TGW_ROUTE_AZ_RESTRICTION).
+  ENI's Availability Zone (TGW_ROUTE_AZ_RESTRICTION); when the gateway's route tables
+  were read, the sender's attachment must be associated with one
+  (TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION) whose best route for the destination (the
+  longest prefix; a static route over a propagated one) is active (TGW_RTB_BAD_STATE_ROUTE)
+  and leads to the destination VPC's attachment (TGW_RTB_NO_ROUTE_TO_TGW_ATTACHMENT); no
+  route is TGW_RTB_CANNOT_ROUTE.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from netmend.model import (
     Inventory,
     NetworkInterface,
     TransitGatewayAttachment,
+    TransitGatewayRoute,
+    TransitGatewayRouteTable,
     VpnConnection,
 )
 from netmend.reach.addresses import is_dns_resolver, vpc_holding
@@ -39,7 +47,9 @@ __all__ = [
     "egress_only_out",
     "middlebox",
     "transit_az",
+    "transit_route",
     "unowned",
+    "unowned_source",
     "vpn_gateway",
 ]
 
@@ -64,6 +74,32 @@ def unowned(
     trace.hop(leg, vpc.vpc_id, "vpc", allowed=False, detail=detail)
     trace.block(Code.NO_POSSIBLE_DESTINATION, vpc.vpc_id, leg=leg, rules=(via,), detail=detail)
     return False
+
+
+def unowned_source(
+    trace: Trace, inventory: Inventory, address: str, among: tuple[str, ...]
+) -> None:
+    """A block (NO_PATH) when the outside source ``address`` is in one of ``among``'s
+    CIDRs and no interface owns it: nothing can send from an address no interface has.
+    The DNS resolver's address, or a VPC whose interfaces were skipped at collection,
+    is judged by its address alone (a note)."""
+    vpc = vpc_holding(inventory, address, among)
+    if vpc is None:
+        return
+    if is_dns_resolver(inventory, vpc, address) or any(
+        s.resource_type == "NetworkInterfaces" for s in inventory.skipped_touching(vpc.vpc_id)
+    ):
+        trace.note(
+            f"no interface in the inventory owns the source {address}, inside "
+            f"{vpc.vpc_id}'s CIDR: it was judged by its address alone"
+        )
+        return
+    detail = (
+        f"{address} is inside {vpc.vpc_id}'s CIDR, but no interface owns it: nothing can "
+        "send from it"
+    )
+    trace.hop(Leg.FORWARD, vpc.vpc_id, "vpc", allowed=False, detail=detail)
+    trace.block(Code.NO_PATH, vpc.vpc_id, leg=Leg.FORWARD, detail=detail)
 
 
 def egress_only_out(
@@ -198,4 +234,90 @@ def transit_az(
     )
     trace.hop(leg, attachment_id, "gateway", allowed=False, detail=detail)
     trace.block(Code.TGW_ROUTE_AZ_RESTRICTION, attachment_id, leg=leg, detail=detail)
+    return False
+
+
+def _tgw_route(
+    inventory: Inventory, table: TransitGatewayRouteTable, address: str
+) -> TransitGatewayRoute | None:
+    """The longest prefix covering ``address``; on a tie a static route over a propagated
+    one (transit gateway route evaluation order)."""
+    ip = ipaddress.ip_address(address)
+    best: tuple[int, bool] | None = None
+    chosen = None
+    for route in table.routes:
+        if route.destination_cidr is not None:
+            cidrs: tuple[str, ...] = (route.destination_cidr,)
+        else:
+            plist = inventory.prefix_list(route.prefix_list_id or "")
+            cidrs = tuple(e.cidr for e in plist.entries) if plist else ()
+        for cidr in cidrs:
+            net = ipaddress.ip_network(cidr, strict=False)
+            if net.version != ip.version or ip not in net:
+                continue
+            rank = (net.prefixlen, route.route_type != "propagated")
+            if best is None or rank > best:
+                best, chosen = rank, route
+    return chosen
+
+
+def transit_route(
+    trace: Trace,
+    leg: Leg,
+    inventory: Inventory,
+    sender: TransitGatewayAttachment,
+    receiver: TransitGatewayAttachment | None,
+    address: str,
+) -> bool:
+    """The sender's attachment's route table carries ``address`` to ``receiver`` (the
+    destination VPC's attachment; None for an outside address). Without route tables
+    in the inventory the gateway is taken to route between its attachments (a note)."""
+    tgw_id = sender.transit_gateway_id
+    if not any(t.transit_gateway_id == tgw_id for t in inventory.transit_gateway_route_tables):
+        trace.note(
+            f"{tgw_id}: the transit gateway's route tables are not in the inventory; it is "
+            "assumed to route between its available attachments"
+        )
+        return True
+    attachment_id = sender.transit_gateway_attachment_id
+    table = inventory.tgw_route_table_of(attachment_id)
+    if table is None:
+        detail = f"{attachment_id} is associated with no route table of {tgw_id}: it routes nothing"
+        trace.hop(leg, attachment_id, "gateway", allowed=False, detail=detail)
+        trace.block(
+            Code.TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION, attachment_id, leg=leg, detail=detail
+        )
+        return False
+    table_id = table.transit_gateway_route_table_id
+    route = _tgw_route(inventory, table, address)
+    code: Code | None = None
+    if route is None and not table.routes_complete:
+        detail = (
+            f"{table_id} has more routes than were read, and none read covers {address}: "
+            "delivery is beyond what was collected"
+        )
+        trace.note(detail)
+        code = Code.UNKNOWN_DESTINATION
+    elif route is None:
+        detail = f"{table_id} (associated with {attachment_id}) has no route covering {address}"
+        code = Code.TGW_RTB_CANNOT_ROUTE
+    else:
+        where = route.destination_cidr or route.prefix_list_id or ""
+        targets = ", ".join(route.attachment_ids) or "nothing"
+        text = f"{table_id} {where} -> {targets} ({route.route_type})"
+        leads = set(route.attachment_ids)
+        if route.state == "blackhole":
+            detail = f"{text} is a blackhole: {tgw_id} drops what it carries"
+            code = Code.TGW_RTB_BAD_STATE_ROUTE
+        elif receiver is not None and receiver.transit_gateway_attachment_id not in leads:
+            detail = (
+                f"{text} leads away from {receiver.resource_id}'s attachment "
+                f"{receiver.transit_gateway_attachment_id}"
+            )
+            code = Code.TGW_RTB_NO_ROUTE_TO_TGW_ATTACHMENT
+        else:
+            trace.hop(leg, table_id, "route-table", detail=text)
+            return True
+    trace.hop(leg, table_id, "route-table", allowed=False, detail=detail)
+    trace.block(code, table_id, leg=leg, detail=detail)
     return False

@@ -1,29 +1,37 @@
 """Security-group rules indexed once, so a flow does not scan every rule of the estate.
 
-An ENI's rules in one direction are the union of its groups' rules. They are indexed per
-*set of groups* (ENIs that carry the same groups share one table) and per direction, then
-by protocol, then by peer:
+An ENI's rules in one direction are the union of its groups' rules. Each *group* is
+indexed once per direction (a group on many ENIs, in many group sets, is read once), by
+protocol, then by peer:
 
 - CIDR and prefix-list peers: an address-interval table (the CIDRs' boundaries cut the
   address space into segments, each listing the rules that cover it), queried by bisection;
 - group references: a dictionary from the referenced group id to its rules.
 
-Each indexed rule carries its key interval (ports, or ICMP type/code; see packet.py), so a
-query returns the few rules whose protocol and peer match, and the caller checks keys.
-Tables are built lazily on first use and kept for the life of the RuleIndex.
+A set of groups (the ENIs that carry the same groups) is a ``DirectionRules`` composed of
+its groups' indexes, queried group by group in the ENI's order, so the candidates come
+in the order a merged table would give them. Each indexed rule carries its key interval
+(ports, or ICMP type/code; see packet.py), so a query returns the few rules whose
+protocol and peer match, and the caller checks keys. Indexes are built lazily on first
+use and kept for the life of the RuleIndex.
+
+``DirectionRules.address_class`` names the segment an address falls in, table by table:
+two addresses of one class match the same rules, so a verdict can be reused between
+them (sg.py).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 from netmend.model import Inventory, SgRule
 from netmend.model.protocol import ALL
 from netmend.reach.intervals import Interval
 from netmend.reach.packet import Address, network_interval, sg_rule_keys
 
-__all__ = ["DirectionRules", "IndexedRule", "RuleIndex"]
+__all__ = ["DirectionRules", "GroupRules", "IndexedRule", "RuleIndex"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +54,12 @@ class _AddressTable:
         self._bounds = bounds
         self._rules = [tuple(bucket) for bucket in buckets]
 
+    def segment(self, value: int) -> int:
+        """The index of the segment holding ``value`` (-1: below every CIDR)."""
+        return bisect_right(self._bounds, value) - 1
+
     def stab(self, value: int) -> tuple[IndexedRule, ...]:
-        i = bisect_right(self._bounds, value) - 1
+        i = self.segment(value)
         return self._rules[i] if i >= 0 else ()
 
 
@@ -62,23 +74,41 @@ class _ProtocolRules:
         self.tables = {family: _AddressTable(s) for family, s in self.spans.items()}
         self.spans = {}
 
-    def matching(self, peer: Address, peer_groups: tuple[str, ...]) -> list[IndexedRule]:
-        table = self.tables.get(peer.family)
-        found = list(table.stab(peer.value)) if table else []
-        for group_id in peer_groups:
-            found.extend(self.by_group.get(group_id, ()))
-        return found
+
+@dataclass(frozen=True, slots=True)
+class GroupRules:
+    """One group's rules in one direction, indexed by protocol."""
+
+    group_id: str
+    rule_count: int
+    protocols: dict[str, _ProtocolRules]
 
 
 @dataclass(frozen=True)
 class DirectionRules:
-    """The union of some groups' rules in one direction, indexed."""
+    """The union of some groups' rules in one direction, indexed group by group."""
 
     group_ids: tuple[str, ...]
     missing_group_ids: tuple[str, ...]  # on the ENI but not in the inventory
     egress: bool
     rule_count: int
-    _protocols: dict[str, _ProtocolRules]
+    _groups: tuple[GroupRules, ...]
+    # Verdicts by (protocol, keys, address class, peer groups): see sg.check_groups.
+    verdicts: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
+    _plans: dict[str, list[list[_ProtocolRules]]] = field(default_factory=dict, compare=False)
+
+    def _tables(self, protocol: str) -> list[list[_ProtocolRules]]:
+        """Per protocol name the query reads (its own, then -1), the groups' tables."""
+        found = self._plans.get(protocol)
+        if found is None:
+            names = (ALL,) if protocol == ALL else (protocol, ALL)
+            found = []
+            for name in names:
+                tables = [r for g in self._groups if (r := g.protocols.get(name)) is not None]
+                if tables:
+                    found.append(tables)
+            self._plans[protocol] = found
+        return found
 
     def candidates(
         self, protocol: str, peer: Address, peer_groups: tuple[str, ...]
@@ -86,40 +116,59 @@ class DirectionRules:
         """Rules whose protocol and peer match; their keys are still to be checked.
 
         A flow of protocol -1 ("all traffic") is only admitted by -1 rules; any other
-        flow by rules of its own protocol and by -1 rules.
+        flow by rules of its own protocol and by -1 rules. Per protocol: the CIDR and
+        prefix-list rules of every group, then the references to each peer group.
         """
-        names = (ALL,) if protocol == ALL else (protocol, ALL)
         found: list[IndexedRule] = []
+        for tables in self._tables(protocol):
+            for rules in tables:
+                table = rules.tables.get(peer.family)
+                if table is not None:
+                    found.extend(table.stab(peer.value))
+            for group_id in peer_groups:
+                for rules in tables:
+                    found.extend(rules.by_group.get(group_id, ()))
+        if len(found) < 2:
+            return found
         seen: set[int] = set()
-        for name in names:
-            rules = self._protocols.get(name)
-            if rules is None:
-                continue
-            for indexed in rules.matching(peer, peer_groups):
-                if id(indexed) not in seen:  # a prefix list's entries may overlap
-                    seen.add(id(indexed))
-                    found.append(indexed)
-        return found
+        unique: list[IndexedRule] = []
+        for indexed in found:
+            if id(indexed) not in seen:  # a prefix list's entries may overlap
+                seen.add(id(indexed))
+                unique.append(indexed)
+        return unique
+
+    def address_class(self, protocol: str, peer: Address) -> tuple[int, ...]:
+        """The segment ``peer`` falls in, in every address table a query of ``protocol``
+        reads: addresses of one class have the same CIDR and prefix-list candidates."""
+        return tuple(
+            table.segment(peer.value)
+            for tables in self._tables(protocol)
+            for rules in tables
+            if (table := rules.tables.get(peer.family)) is not None
+        )
 
     def unknown_prefix_lists(self, protocol: str) -> tuple[IndexedRule, ...]:
         """Rules of this protocol (or -1) that reference a prefix list the inventory lacks."""
-        names = (ALL,) if protocol == ALL else (protocol, ALL)
-        tables = [self._protocols[n] for n in names if n in self._protocols]
-        return tuple(r for table in tables for r in table.unknown_prefix_lists)
+        return tuple(
+            r for tables in self._tables(protocol) for t in tables for r in t.unknown_prefix_lists
+        )
 
 
 class RuleIndex:
-    """Indexed rule tables of one inventory, built lazily per (groups, direction)."""
+    """Indexed rules of one inventory: per (group, direction), built lazily, and composed
+    per (groups, direction) for the group sets ENIs carry."""
 
     def __init__(self, inventory: Inventory) -> None:
         self._inventory = inventory
+        self._groups: dict[tuple[str, bool], GroupRules | None] = {}
         self._tables: dict[tuple[tuple[str, ...], bool], DirectionRules] = {}
 
     def rules(self, group_ids: tuple[str, ...], *, egress: bool) -> DirectionRules:
         key = (group_ids, egress)
         table = self._tables.get(key)
         if table is None:
-            table = self._build(group_ids, egress)
+            table = self._compose(group_ids, egress)
             self._tables[key] = table
         return table
 
@@ -127,23 +176,41 @@ class RuleIndex:
         """The (groups, egress) tables built so far: what evaluations have needed."""
         return tuple(self._tables)
 
-    def _build(self, group_ids: tuple[str, ...], egress: bool) -> DirectionRules:
-        protocols: dict[str, _ProtocolRules] = {}
+    def indexed_groups(self) -> int:
+        """How many (group, direction) indexes have been built."""
+        return sum(1 for found in self._groups.values() if found is not None)
+
+    def _compose(self, group_ids: tuple[str, ...], egress: bool) -> DirectionRules:
+        parts: list[GroupRules] = []
         missing: list[str] = []
-        count = 0
         for group_id in group_ids:
-            group = self._inventory.security_group(group_id)
-            if group is None:
+            part = self._group(group_id, egress)
+            if part is None:
                 missing.append(group_id)
-                continue
+            else:
+                parts.append(part)
+        count = sum(p.rule_count for p in parts)
+        return DirectionRules(tuple(group_ids), tuple(missing), egress, count, tuple(parts))
+
+    def _group(self, group_id: str, egress: bool) -> GroupRules | None:
+        key = (group_id, egress)
+        if key in self._groups:
+            return self._groups[key]
+        group = self._inventory.security_group(group_id)
+        found: GroupRules | None = None
+        if group is not None:
+            protocols: dict[str, _ProtocolRules] = {}
+            count = 0
             for rule in group.rules:
                 if rule.egress != egress:
                     continue
                 count += 1
                 self._add(protocols.setdefault(rule.protocol, _ProtocolRules()), rule)
-        for rules in protocols.values():
-            rules.seal()
-        return DirectionRules(tuple(group_ids), tuple(missing), egress, count, protocols)
+            for rules in protocols.values():
+                rules.seal()
+            found = GroupRules(group_id, count, protocols)
+        self._groups[key] = found
+        return found
 
     def _add(self, rules: _ProtocolRules, rule: SgRule) -> None:
         indexed = IndexedRule(rule, sg_rule_keys(rule))

@@ -48,6 +48,13 @@ class Code(StrEnum):
     PROTOCOL_RESTRICTION = "PROTOCOL_RESTRICTION"  # NAT gateway: TCP, UDP, ICMP only
     ENI_SOURCE_DEST_CHECK_RESTRICTION = "ENI_SOURCE_DEST_CHECK_RESTRICTION"
     TGW_ROUTE_AZ_RESTRICTION = "TGW_ROUTE_AZ_RESTRICTION"
+    # transit-gateway route tables: the sender's attachment has no associated table, no
+    # route of it covers the destination, the route is a blackhole, or it leads to an
+    # attachment other than the destination VPC's
+    TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION = "TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION"
+    TGW_RTB_CANNOT_ROUTE = "TGW_RTB_CANNOT_ROUTE"
+    TGW_RTB_BAD_STATE_ROUTE = "TGW_RTB_BAD_STATE_ROUTE"
+    TGW_RTB_NO_ROUTE_TO_TGW_ATTACHMENT = "TGW_RTB_NO_ROUTE_TO_TGW_ATTACHMENT"
     SG_REFERENCING_SUPPORT = "SG_REFERENCING_SUPPORT"
     UNKNOWN_DESTINATION = "UNKNOWN_DESTINATION"  # beyond what the API shows (BGP routes)
 

@@ -4,14 +4,16 @@ Modelled (simplifications stated where they are made):
 
 - local route: delivers inside the VPC; a destination ENI in another VPC is not reached;
   an address of the VPC's CIDR that no interface owns answers nothing
-  (NO_POSSIBLE_DESTINATION; gateways.py);
+  (NO_POSSIBLE_DESTINATION; gateways.py) and sends nothing (NO_PATH);
 - VPC peering: the connection must be ``active``, join this VPC, and the address must lie
   in the peer VPC's CIDRs (PCX_REQUIRES_ADDRESS_IN_VPC_CIDR otherwise);
 - transit gateway: both VPCs need an ``available`` VPC attachment to that transit
   gateway, and the sender's attachment a subnet in the sender's Availability Zone
-  (TGW_ROUTE_AZ_RESTRICTION); the transit gateway's own route tables are not modelled
-  (it is assumed to route between its attachments); group references across it match
-  only with referencing enabled on it and both attachments (``references_across``);
+  (TGW_ROUTE_AZ_RESTRICTION); the sender's attachment's route table, when the
+  gateway's tables were read, must route the destination to the destination VPC's
+  attachment (TGW_RTB_*, gateways.py; without them the gateway is assumed to route
+  between its attachments); group references across it match only with referencing
+  enabled on it and both attachments (``references_across``);
 - internet gateway: attached to the VPC; public IPs belong to private addresses:
   outbound IPv4 needs a public IP or EIP on the source's private address
   (IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS), inbound IPv4 one on the destination's
@@ -53,7 +55,6 @@ from netmend.model import (
 )
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP
 from netmend.reach import gateways
-from netmend.reach.addresses import vpc_holding
 from netmend.reach.packet import Address, network_interval, parse_address
 from netmend.reach.result import Code, Direction, Leg
 from netmend.reach.routes import RouteIndex, route_text
@@ -203,7 +204,7 @@ class Router:
                 ok = gateways.unowned(trace, leg, self._inventory, where, others, text)
             return kind if ok else None
         elif kind is RouteTargetKind.TRANSIT_GATEWAY:
-            ok = self._transit(trace, leg, eni, peer, target)
+            ok = self._transit(trace, leg, eni, peer, target, where)
             if ok and peer is None and leg is Leg.FORWARD:
                 attached = tuple(
                     a.resource_id or ""
@@ -253,7 +254,9 @@ class Router:
         elif kind in (RouteTargetKind.NETWORK_INTERFACE, RouteTargetKind.INSTANCE):
             ok = gateways.middlebox(trace, leg, self._inventory, target, text)
             return kind if ok else None
-        elif kind is RouteTargetKind.VIRTUAL_PRIVATE_GATEWAY and peer is None:
+        elif kind is RouteTargetKind.VIRTUAL_PRIVATE_GATEWAY:
+            # To an outside address or another VPC's interface alike: the VPN forwards
+            # only its static routes, and BGP routes are not visible to the API.
             ok = gateways.vpn_gateway(trace, leg, self._inventory, target, where)
             return kind if ok else None
         else:
@@ -279,14 +282,7 @@ class Router:
         target = route.target_id or route.target_kind.value
         public = self._inventory.public_ip_of(eni, own)
         if route.target_kind is RouteTargetKind.LOCAL:
-            where = _text(source)
-            if vpc_holding(self._inventory, where, (eni.vpc_id,)) is not None:
-                # A source no inventoried interface owns (one the collector skipped, a
-                # service's address): its packets are judged by address alone.
-                trace.note(
-                    f"no interface in the inventory owns the source {where}, inside "
-                    f"{eni.vpc_id}'s CIDR: it was judged by its address alone"
-                )
+            gateways.unowned_source(trace, self._inventory, _text(source), (eni.vpc_id,))
         if route.target_kind is RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY:
             gateways.egress_only_in(trace, eni, target)
             return
@@ -442,11 +438,8 @@ class Router:
         eni: NetworkInterface,
         peer: NetworkInterface | None,
         target: str,
+        where: str,
     ) -> bool:
-        trace.note(
-            f"{target}: the transit gateway's route tables are not modelled; it is "
-            "assumed to route between its available attachments"
-        )
         vpcs = [eni.vpc_id] + ([peer.vpc_id] if peer is not None else [])
         for vpc_id in vpcs:
             attachment = self._attachment(vpc_id, target)
@@ -470,6 +463,11 @@ class Router:
                 return False
         sender = self._attachment(eni.vpc_id, target)
         if sender is not None and not gateways.transit_az(trace, leg, self._inventory, eni, sender):
+            return False
+        receiver = self._attachment(peer.vpc_id, target) if peer is not None else None
+        if sender is not None and not gateways.transit_route(
+            trace, leg, self._inventory, sender, receiver, where
+        ):
             return False
         trace.hop(leg, target, "gateway", detail=f"through {target}")
         return True

@@ -17,16 +17,22 @@ flow that names that code. Query types with one fixed code (echo 8/0, timestamp 
 ICMPv6 echo 128/129, ...) are that code: a rule for 8/0 admits every ping (packet.py).
 Protocol -1 flows need a -1 rule. An ENI without groups is not filtered by them at all
 (the evaluator does not ask this module).
+
+A verdict depends on the table, the packet's protocol and keys, the peer groups and the
+peer address only through its address class (index.py): it is kept on the table under
+those, so many flows between members of the same group sets are checked once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from netmend.model import SgRule
+from netmend.model.rules import rule_text
 from netmend.reach.index import DirectionRules
 from netmend.reach.intervals import covers, intersect, normalise
-from netmend.reach.packet import Packet
+from netmend.reach.packet import Address, Packet
 
 __all__ = ["SgVerdict", "check_groups"]
 
@@ -47,6 +53,12 @@ class SgVerdict:
     def direction_name(self) -> str:
         return "egress" if self.table.egress else "ingress"
 
+    @cached_property
+    def admitted_text(self) -> str:
+        """The first admitting rule as text, and how many more admit the packet."""
+        more = len(self.admitting) - 1
+        return rule_text(self.admitting[0], group=True) + (f" (and {more} more)" if more else "")
+
 
 def check_groups(table: DirectionRules, packet: Packet, peer_groups: tuple[str, ...]) -> SgVerdict:
     """Whether the groups of ``table`` admit ``packet``.
@@ -55,6 +67,23 @@ def check_groups(table: DirectionRules, packet: Packet, peer_groups: tuple[str, 
     address): egress rules match the destination, ingress rules the source.
     """
     peer = packet.destination if table.egress else packet.source
+    key = (
+        packet.protocol,
+        packet.keys,
+        peer.family,
+        table.address_class(packet.protocol, peer),
+        peer_groups,
+    )
+    found: SgVerdict | None = table.verdicts.get(key)
+    if found is None:
+        found = _check(table, packet, peer, peer_groups)
+        table.verdicts[key] = found
+    return found
+
+
+def _check(
+    table: DirectionRules, packet: Packet, peer: Address, peer_groups: tuple[str, ...]
+) -> SgVerdict:
     lo, hi = packet.keys
     admitting = [
         c

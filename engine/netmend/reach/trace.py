@@ -1,12 +1,49 @@
-"""The record an evaluation builds as it walks the path: hops, blocks, notes."""
+"""The record an evaluation builds as it walks the path: hops, blocks, notes.
+
+Hops and explanations are immutable and repeat from flow to flow (the same group, ACL
+entry or route admits many flows): each distinct one is built once and shared, so an
+evaluation costs a few dictionary lookups per component instead of a validated model,
+and many evaluations kept together (an intents report, a scan) share their parts.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from netmend.reach.result import Direction, EphemeralCoverage, Explanation, Hop, Leg
 
 __all__ = ["Trace"]
+
+_SHARED = 1 << 16  # distinct hops (and explanations) kept for sharing
+
+
+@lru_cache(maxsize=_SHARED)
+def _hop(
+    component: str, kind: str, leg: Leg, direction: Direction | None, allowed: bool, detail: str
+) -> Hop:
+    return Hop(
+        component=component,
+        kind=kind,
+        leg=leg,
+        direction=direction,
+        allowed=allowed,
+        detail=detail,
+    )
+
+
+@lru_cache(maxsize=_SHARED)
+def _explanation(
+    code: str,
+    component: str,
+    direction: Direction | None,
+    leg: Leg,
+    rules: tuple[str, ...],
+    detail: str,
+) -> Explanation:
+    return Explanation(
+        code=code, component=component, direction=direction, leg=leg, rules=rules, detail=detail
+    )
 
 
 @dataclass
@@ -28,16 +65,7 @@ class Trace:
         detail: str = "",
     ) -> None:
         hops = self.forward if leg is Leg.FORWARD else self.return_path
-        hops.append(
-            Hop(
-                component=component,
-                kind=kind,
-                leg=leg,
-                direction=direction,
-                allowed=allowed,
-                detail=detail,
-            )
-        )
+        hops.append(_hop(component, kind, leg, direction, allowed, detail))
 
     def block(
         self,
@@ -59,16 +87,7 @@ class Trace:
             for e in self.explanations
         ):
             return
-        self.explanations.append(
-            Explanation(
-                code=code,
-                component=component,
-                direction=direction,
-                leg=leg,
-                rules=rules,
-                detail=detail,
-            )
-        )
+        self.explanations.append(_explanation(code, component, direction, leg, rules, detail))
 
     def note(self, text: str) -> None:
         if text not in self.notes:

@@ -81,8 +81,10 @@ def _sg_peer(rule: SgRule) -> str:
     return f"{rule.peer} (self)" if rule.is_self_reference else rule.peer
 
 
-def _sg_table(diff: ResourceDiff, group: SecurityGroup) -> tuple[str, Table]:
+def _sg_table(diff: ResourceDiff, group: SecurityGroup, deleted: bool) -> tuple[str, Table]:
     name = f" ({group.group_name})" if group.group_name else ""
+    if deleted:
+        name += f" in {group.vpc_id}: DELETED, with all {len(diff.sg_rules)} rule(s)"
     table = _table(["direction", "protocol", "ports", "peer", "description", "rule id"])
     for row in diff.sg_rules:
         rule = row.item
@@ -141,11 +143,13 @@ def _eni_table(
     return f"Network interface {eni.network_interface_id}{owner}", table
 
 
-def _resource_table(diff: ResourceDiff, names: dict[str, str]) -> RenderableType:
+def _resource_table(
+    diff: ResourceDiff, names: dict[str, str], deleted: tuple[str, ...] = ()
+) -> RenderableType:
     """The resource's title on its own line (a table title would wrap), then its rows."""
     state = diff.state
     if isinstance(state, SecurityGroup):
-        title, table = _sg_table(diff, state)
+        title, table = _sg_table(diff, state, diff.resource in deleted)
     elif isinstance(state, NetworkAcl):
         title, table = _acl_table(diff, state)
     else:
@@ -199,7 +203,7 @@ def _table_view(plan: Plan) -> RenderableType:
     names = _group_names(plan)
     diffs = resource_diffs(plan)
     parts.append(Text(""))
-    parts += [_resource_table(diff, names) for diff in diffs]
+    parts += [_resource_table(diff, names, plan.deleted) for diff in diffs]
     for change in stateless_changes(plan, diffs):
         parts.append(Text(f"{change.api} on {change.resource} (no rule table)", style="bold"))
     parts.append(Text("\nChanges", style="bold"))

@@ -219,6 +219,8 @@ def resource_diffs(plan: Plan) -> list[ResourceDiff]:
         if isinstance(state, SecurityGroup):
             old_sg = before if isinstance(before, SecurityGroup) else state
             new_sg = after if isinstance(after, SecurityGroup) else state
+            if resource in plan.deleted:  # deleted: every rule goes with the group
+                new_sg = old_sg.model_copy(update={"rules": ()})
             rules = tuple(sg_rule_diff(old_sg, new_sg))
             diffs.append(ResourceDiff(resource, old_sg, new_sg, sg_rules=rules))
         elif isinstance(state, NetworkAcl):

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from netmend.model.change import Change, ChangeKind, ResourceState
+from netmend.model.created import DELETE_GROUP_API
 from netmend.reach.flow import Flow
 
 __all__ = ["Change", "ChangeKind", "Plan", "ResourceState", "new_run_id"]
@@ -72,6 +73,13 @@ class Plan(BaseModel):
             if change.resource == resource:
                 found = change.after
         return found
+
+    @property
+    def deleted(self) -> tuple[str, ...]:
+        """The resources the plan deletes (a group whose last change is its deletion):
+        their "after" is nothing at all, not "unchanged"."""
+        last: dict[str, Change] = {change.resource: change for change in self.changes}
+        return tuple(rid for rid, change in last.items() if change.api == DELETE_GROUP_API)
 
     @property
     def kinds(self) -> frozenset[ChangeKind]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from netmend.approval.decision import Decision
 from netmend.model.change import Change
@@ -80,6 +80,8 @@ class RollbackReport(_Frozen):
     differences: tuple[str, ...] = ()  # live vs snapshot after restoring (empty: equal)
     errors: tuple[str, ...] = ()
     message: str = ""
+    # A group the run deleted, re-created by the rollback: old id -> its new id.
+    recreated: dict[str, str] = Field(default_factory=dict)
 
 
 class RunResult(_Frozen):

@@ -11,17 +11,19 @@ A group the plan creates is named by a placeholder until CreateSecurityGroup ans
 ``call`` swaps in the real id (from the journal, where each create's outcome keeps it)
 before journalling and sending a later call. A restore puts the snapshot back first (the
 interfaces lose the new group), then deletes every group the run created, found by the
-journalled id or, if the run died before journalling it, by the run's tag.
+journalled id or, if the run died before journalling it, by the run's tag. A group the
+run deleted is re-created from the snapshot under a new id (``netmend.run.recreate``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from netmend.audit import AuditLog
 from netmend.aws.mutations import apply_change, read_resources
 from netmend.aws.session import AwsClients
 from netmend.errors import NetmendError
+from netmend.model import SecurityGroup
 from netmend.model.change import Change
 from netmend.run.new_resources import (
     CREATE_GROUP_API,
@@ -34,6 +36,13 @@ from netmend.run.new_resources import (
     has_placeholder,
     is_placeholder,
     resolve_change,
+)
+from netmend.run.recreate import (
+    as_recreated,
+    deleted_by_run,
+    recreate_change,
+    recreate_group,
+    recreated_ids,
 )
 from netmend.run.restore import differences, restore_changes
 from netmend.run.result import CallOutcome, ChangeRecord, RollbackReport
@@ -184,17 +193,27 @@ class RunWriter:
     def restore_changes(self, snapshot: Snapshot) -> tuple[Change, ...]:
         """The calls a restore would make now (for showing before approving a rollback)."""
         live = read_resources(self.clients, snapshot.resources)
-        restores = tuple(
-            change
-            for rid, saved in snapshot.resources.items()
-            if (current := live.get(rid)) is not None
-            for change in restore_changes(current, saved)
-        )
+        journal = self.store.read_journal(snapshot.run_id)
+        deleted = deleted_by_run(journal)
+        recreated = recreated_ids(journal)
+        now = read_resources(self.clients, recreated.values()) if recreated else {}
+        restores: list[Change] = []
+        for rid, saved in snapshot.resources.items():
+            current = live.get(rid)
+            if current is not None:
+                restores += restore_changes(current, saved)
+            elif isinstance(saved, SecurityGroup) and rid in deleted:
+                new_id = recreated.get(rid, "")
+                new_group = now.get(new_id)
+                if new_group is None:
+                    restores.append(recreate_change(saved))
+                else:
+                    restores += restore_changes(new_group, as_recreated(saved, new_id))
         deletes = tuple(
             delete_created_group_change(group_id, snapshot.run_id)
             for group_id in self.created_groups(snapshot.run_id)
         )
-        return restores + deletes
+        return (*restores, *deletes)
 
     def created_groups(self, run_id: str) -> list[str]:
         """Groups this run created that still exist (see ``new_resources.created_groups``)."""
@@ -213,8 +232,16 @@ class RunWriter:
         except NetmendError as error:
             live, errors = {}, [f"cannot read the live state: {error}"]
         step = 0
+        deleted = deleted_by_run(self.store.read_journal(run_id))
+        recreated: dict[str, str] = {}
         for rid, saved in snapshot.resources.items():
             current = live.get(rid)
+            if current is None and isinstance(saved, SecurityGroup) and rid in deleted:
+                # The run deleted it: it comes back under a new id (run.recreate).
+                step, new_id = recreate_group(self, run_id, saved, step, calls, errors)
+                if new_id:
+                    recreated[rid] = new_id
+                continue
             if current is None:
                 if not errors:
                     errors.append(f"{rid}: no longer exists, cannot restore it")
@@ -228,35 +255,54 @@ class RunWriter:
                     errors.append(f"{change.api} on {rid} failed: {failed.error}")
                 step += 1
         delete_created_groups(self, run_id, step, calls, errors)
-        diffs = self._remaining_differences(snapshot) + created_left_behind(self, run_id)
+        diffs = self._remaining_differences(snapshot, recreated)
+        diffs += created_left_behind(self, run_id)
         status = RunStatus.ROLLED_BACK if not diffs else RunStatus.ROLLBACK_FAILED
         if status is RunStatus.ROLLED_BACK:
             message = f"live state equals the snapshot ({len(calls)} restore call(s))"
-            deleted = [c.resource for c in calls if c.api == DELETE_GROUP_API]
-            if deleted:
-                message += f"; the group(s) the run created are deleted: {', '.join(deleted)}"
+            removed = [c.resource for c in calls if c.api == DELETE_GROUP_API]
+            if removed:
+                message += f"; the group(s) the run created are deleted: {', '.join(removed)}"
         else:
             message = "live state differs from the snapshot: " + "; ".join(diffs)
             if errors:
                 message += " (errors: " + "; ".join(errors) + ")"
+        for old, new_id in recreated.items():
+            message += (
+                f"; {old} was deleted by the run and is re-created as {new_id} (AWS gives a "
+                f"re-created group a new id: update whatever names {old})"
+            )
+            saved = snapshot.resources[old]
+            reserved = sorted(k for k in saved.tags if k.lower().startswith("aws:"))
+            if reserved:
+                message += f"; tags AWS reserves are not set again: {', '.join(reserved)}"
         return RollbackReport(
             status=status,
             calls=tuple(calls),
             differences=tuple(diffs),
             errors=tuple(errors),
             message=message,
+            recreated=recreated,
         )
 
-    def _remaining_differences(self, snapshot: Snapshot) -> list[str]:
+    def _remaining_differences(
+        self, snapshot: Snapshot, recreated: Mapping[str, str] | None = None
+    ) -> list[str]:
+        """How live differs from the snapshot; a re-created group is compared under its
+        new id."""
+        renamed = dict(recreated or {})
         try:
-            final = read_resources(self.clients, snapshot.resources)
+            final = read_resources(self.clients, [*snapshot.resources, *renamed.values()])
         except NetmendError as error:
             return [f"cannot read the live state to compare: {error}"]
-        return [
-            line
-            for rid, saved in snapshot.resources.items()
-            for line in differences(final.get(rid), saved)
-        ]
+        lines: list[str] = []
+        for rid, saved in snapshot.resources.items():
+            if rid in renamed and isinstance(saved, SecurityGroup) and rid not in final:
+                new_id = renamed[rid]
+                lines += differences(final.get(new_id), as_recreated(saved, new_id))
+            else:
+                lines += differences(final.get(rid), saved)
+        return lines
 
 
 def newer_runs_on(store: RunStore, run_id: str, resources: Iterable[str]) -> list[str]:

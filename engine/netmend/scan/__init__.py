@@ -18,7 +18,7 @@ from netmend.scan.findings import (
     parse_severity,
 )
 from netmend.scan.fix import FindingFix, NoFindingError, fix_finding, propose_finding_fix
-from netmend.scan.run import Progress, estate_playbooks, scan_estate
+from netmend.scan.run import Progress, estate_playbooks, scan_estate, unused_candidates
 
 __all__ = [
     "ACCEPT_TAG",
@@ -37,5 +37,6 @@ __all__ = [
     "parse_severity",
     "propose_finding_fix",
     "scan_estate",
+    "unused_candidates",
     "write_baseline",
 ]

@@ -71,7 +71,7 @@ def _still_found(
     from netmend.verify.run import with_states  # pure, but its module reads AWS
 
     after = [state for rid in plan.resources if (state := plan.after(rid)) is not None]
-    projected = with_states(inventory, after)
+    projected = with_states(inventory, after, removed=plan.deleted)
     playbook = estate_playbooks(playbooks, [playbook_id])[0]
     entries = playbook_entries(projected, playbook, signals)
     return any(e.get("resource") == resource for e in entries)

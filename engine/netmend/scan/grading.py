@@ -11,15 +11,17 @@ or its subnet a route to an internet gateway).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from netmend.model import Inventory
+from netmend.model import Inventory, NetworkInterface
+from netmend.playbook.detectors.estate.alike import classes_for
 from netmend.reach.evaluate import Evaluator
 from netmend.reach.flow import Endpoint, EndpointKind, Flow
 from netmend.scan.findings import SEVERITIES, Exposure, Severity, severity_rank
 
-__all__ = ["INTERNET_STANDIN", "grade_exposure", "graded_severity"]
+__all__ = ["INTERNET_STANDIN", "ExposureCache", "grade_exposure", "graded_severity"]
 
 # Any address outside every VPC is "the internet" to the evaluator; documentation
 # ranges (RFC 5737, RFC 3849) are never a VPC's.
@@ -42,8 +44,71 @@ def _destination(inventory: Inventory, eni_id: str, family: int) -> Endpoint | N
     )
 
 
-def grade_exposure(evaluator: Evaluator, enis: list[str], exposure: Mapping[str, Any]) -> Exposure:
-    """Evaluate internet → each ENI on each port of ``exposure`` ({protocol, ports, family})."""
+_Block = tuple[str, str] | None  # the first block's (code, component), if blocked
+
+
+class ExposureCache:
+    """Verdicts of internet → interface flows, one per class of alike interfaces.
+
+    From an outside address only the source side of each rule and ACL entry matches
+    (the internet's address) and the reply is routed by it: the interface's own address
+    decides nothing, and of its groups only the inbound rules that can admit the flow
+    (``alike.InterfaceClasses.toward_outside``). A block naming the representative's own
+    interface, instance or first group is renamed for each member.
+    """
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.classes = classes_for(inventory)
+        self._verdicts: dict[
+            tuple[Any, ...], tuple[NetworkInterface, bool, tuple[str, str] | None]
+        ] = {}
+
+    def verdict(
+        self, evaluator: Evaluator, eni: NetworkInterface, flow: Flow, family: int
+    ) -> tuple[bool, tuple[str, str] | None]:
+        """(reachable, the first block's (code, component)) for ``flow`` to ``eni``."""
+        port = flow.port if flow.port is not None else 0
+        peer = ipaddress.ip_address(flow.source.address)
+        key = (
+            self.classes.toward_outside(
+                eni, egress=False, protocol=flow.protocol, port=port, peer=peer
+            ),
+            family,
+            flow.protocol,
+            flow.port,
+        )
+        known = self._verdicts.get(key)
+        if known is None:
+            reachable, block = _evaluated(evaluator, flow)
+            self._verdicts[key] = (eni, reachable, block)
+            return reachable, block
+        model, reachable, block = known
+        if block is None:
+            return reachable, None
+        own = {model.network_interface_id: eni.network_interface_id}
+        if model.instance_id and eni.instance_id:
+            own[model.instance_id] = eni.instance_id
+        if model.group_ids and eni.group_ids:
+            own[model.group_ids[0]] = eni.group_ids[0]
+        return reachable, (block[0], own.get(block[1], block[1]))
+
+
+def _evaluated(evaluator: Evaluator, flow: Flow) -> tuple[bool, tuple[str, str] | None]:
+    result = evaluator.evaluate(flow)
+    if result.reachable or not result.explanations:
+        return result.reachable, None
+    first = result.explanations[0]
+    return False, (str(first.code), first.component)
+
+
+def grade_exposure(
+    evaluator: Evaluator,
+    enis: list[str],
+    exposure: Mapping[str, Any],
+    cache: ExposureCache | None = None,
+) -> Exposure:
+    """Evaluate internet → each ENI on each port of ``exposure`` ({protocol, ports, family});
+    with ``cache``, once per class of alike interfaces (the same grade)."""
     inventory = evaluator.inventory
     family = int(exposure.get("family") or 4)
     protocol = str(exposure.get("protocol") or "tcp")
@@ -61,14 +126,17 @@ def grade_exposure(evaluator: Evaluator, enis: list[str], exposure: Mapping[str,
             continue
         reached = []
         why = ""
+        eni = inventory.network_interface(eni_id)
         for port in ports:
             flow = Flow(source=source, destination=destination, protocol=protocol, port=port)
-            result = evaluator.evaluate(flow)
-            if result.reachable:
+            if cache is not None and eni is not None:
+                reachable, block = cache.verdict(evaluator, eni, flow, family)
+            else:
+                reachable, block = _evaluated(evaluator, flow)
+            if reachable:
                 reached.append(port)
-            elif not why and result.explanations:
-                first = result.explanations[0]
-                why = f"{eni_id}: {first.code} at {first.component}"
+            elif not why and block is not None:
+                why = f"{eni_id}: {block[0]} at {block[1]}"
         if reached:
             exposed.append(eni_id)
             reasons.append(

@@ -17,12 +17,19 @@ from netmend.playbook.detectors.estate.base import SIGNALS
 from netmend.playbook.loader import PlaybookSet
 from netmend.playbook.propose import detect_evidence, explain
 from netmend.playbook.schema import Playbook
+from netmend.playbook.sg.usage import GroupUse
 from netmend.reach.evaluate import evaluator_for
 from netmend.scan.accept import Baseline, accepted_by_tag, rule_tags
 from netmend.scan.findings import Acceptance, Finding, ScanReport, Severity, severity_rank
-from netmend.scan.grading import grade_exposure, graded_severity
+from netmend.scan.grading import ExposureCache, grade_exposure, graded_severity
 
-__all__ = ["Progress", "estate_playbooks", "playbook_entries", "scan_estate"]
+__all__ = [
+    "Progress",
+    "estate_playbooks",
+    "playbook_entries",
+    "scan_estate",
+    "unused_candidates",
+]
 
 # progress(what, done, total): called before each playbook and once at the end.
 Progress = Callable[[str, int, int], None]
@@ -43,6 +50,17 @@ def estate_playbooks(playbooks: PlaybookSet, only: Sequence[str] = ()) -> list[P
             )
         chosen.append(playbook)
     return chosen
+
+
+def unused_candidates(inventory: Inventory) -> list[str]:
+    """Groups the inventory shows nobody using: the ones to ask AWS about references
+    from VPCs elsewhere (the ``security_group_references`` signal)."""
+    use = GroupUse(inventory)
+    return [
+        g.group_id
+        for g in inventory.security_groups
+        if not g.is_default and not use.users(g.group_id)
+    ]
 
 
 def playbook_entries(
@@ -68,6 +86,7 @@ def _finding(
     entry: dict[str, Any],
     baseline: Baseline | None,
     tags: Mapping[str, dict[str, str]],
+    exposures: ExposureCache | None = None,
 ) -> Finding:
     ctx = StepContext(
         inventory=inventory, run_id=SCAN_RUN_ID, playbook_id=playbook.id, evidence=dict(entry)
@@ -77,7 +96,7 @@ def _finding(
     enis = [str(e) for e in entry.get("enis") or ()]
     exposure = None
     if isinstance(entry.get("exposure"), dict):
-        exposure = grade_exposure(evaluator_for(inventory), enis, entry["exposure"])
+        exposure = grade_exposure(evaluator_for(inventory), enis, entry["exposure"], exposures)
         severity = graded_severity(severity, exposure)
     resource = str(entry["resource"])
     accepted: Acceptance | None = accepted_by_tag(
@@ -127,6 +146,7 @@ def scan_estate(
     chosen = estate_playbooks(playbooks, only)
     findings: dict[tuple[str, str], Finding] = {}
     tags = rule_tags(inventory)
+    exposures: ExposureCache | None = None
     for done, playbook in enumerate(chosen):
         if progress is not None:
             progress(playbook.id, done, len(chosen))
@@ -135,7 +155,9 @@ def scan_estate(
                 continue
             key = (playbook.id, str(entry["resource"]))
             if key not in findings:  # a resource is reported once per playbook
-                findings[key] = _finding(inventory, playbook, entry, baseline, tags)
+                if exposures is None and isinstance(entry.get("exposure"), dict):
+                    exposures = ExposureCache(inventory)  # built once, for all gradings
+                findings[key] = _finding(inventory, playbook, entry, baseline, tags, exposures)
     if progress is not None:
         progress("done", len(chosen), len(chosen))
     ordered = sorted(

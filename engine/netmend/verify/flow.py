@@ -31,7 +31,7 @@ from netmend.aws.reachability import (
 from netmend.aws.session import AwsClients
 from netmend.errors import AwsCallError, BadInputError, NetmendError
 from netmend.model import Inventory
-from netmend.reach import Explanation, Flow, evaluate
+from netmend.reach import Explanation, Flow, evaluate, evaluate_flows
 
 __all__ = [
     "LOCAL",
@@ -131,20 +131,37 @@ class LocalVerifier:
 
     def check(self, flow: Flow, *, fallback_reason: str | None = None) -> FlowVerdict:
         evaluation = evaluate(self.inventory, flow)
-        blocking = evaluation.blocking
-        if evaluation.reachable:
-            detail = "reachable (netmend's evaluator)"
-        elif blocking is not None:
-            detail = f"blocked at {blocking.component} ({blocking.code})"
-        else:
-            detail = "blocked"
-        return FlowVerdict(
-            method="local",
-            reachable=evaluation.reachable,
-            explanations=evaluation.explanations,
-            detail=detail,
-            fallback_reason=fallback_reason,
-        )
+        return _local_verdict(evaluation.reachable, evaluation.explanations, fallback_reason)
+
+    def check_many(self, flows: Iterable[Flow]) -> list[FlowVerdict]:
+        """Every flow's verdict at once: flows of one class share the work
+        (``netmend.reach.evaluate_flows``); each verdict is what ``check`` says."""
+        return [
+            _local_verdict(v.reachable, v.explanations, None)
+            for v in evaluate_flows(self.inventory, flows)
+        ]
+
+
+_REACHABLE = "reachable (netmend's evaluator)"
+
+
+def _local_verdict(
+    reachable: bool, explanations: tuple[Explanation, ...], fallback_reason: str | None
+) -> FlowVerdict:
+    blocking = explanations[0] if explanations else None
+    if reachable:
+        detail = _REACHABLE
+    elif blocking is not None:
+        detail = f"blocked at {blocking.component} ({blocking.code})"
+    else:
+        detail = "blocked"
+    return FlowVerdict(
+        method="local",
+        reachable=reachable,
+        explanations=explanations,
+        detail=detail,
+        fallback_reason=fallback_reason,
+    )
 
 
 class FallbackVerifier:

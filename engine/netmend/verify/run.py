@@ -24,7 +24,7 @@ from netmend.model import Inventory, NetworkAcl, NetworkInterface, SecurityGroup
 from netmend.model.protocol import TCP, UDP
 from netmend.model.rules import acl_entry_content, resource_id, rule_text, sg_rule_key
 from netmend.reach.evaluate import evaluate
-from netmend.reach.flow import Endpoint, EndpointKind, Flow
+from netmend.reach.flow import Flow, endpoints_between
 from netmend.run.plan import Plan, ResourceState
 from netmend.run.result import Verification
 from netmend.verify.intents import Intent, IntentsError
@@ -55,13 +55,21 @@ class RunVerifier(Protocol):
     ) -> Verification: ...
 
 
-def with_states(inventory: Inventory, states: Sequence[ResourceState]) -> Inventory:
+def with_states(
+    inventory: Inventory, states: Sequence[ResourceState], *, removed: Sequence[str] = ()
+) -> Inventory:
     """``inventory`` with these groups / ACLs / ENIs put in place of its own (or added:
-    a group the plan creates)."""
+    a group the plan creates), and the groups in ``removed`` (a plan's deletions) gone."""
     replace = {resource_id(s): s for s in states}
-    if not replace:
+    gone = set(removed)
+    if not replace and not gone:
         return inventory
     fields = {name: getattr(inventory, name) for name in Inventory.model_fields}
+    if gone:
+        fields["security_groups"] = tuple(
+            g for g in inventory.security_groups if g.group_id not in gone
+        )
+        inventory = Inventory(**fields)
 
     def swap(items: tuple[Any, ...], key: str, kind: type) -> tuple[Any, ...]:
         present = {getattr(item, key) for item in items}
@@ -121,16 +129,6 @@ class _Baseline:
     inventory: Inventory
 
 
-def _endpoint(eni: NetworkInterface) -> Endpoint:
-    return Endpoint(
-        kind=EndpointKind.ENI,
-        address=eni.primary_ip,
-        eni_id=eni.network_interface_id,
-        instance_id=eni.instance_id,
-        given=eni.network_interface_id,
-    )
-
-
 def _affected_enis(inventory: Inventory, state: ResourceState) -> list[NetworkInterface]:
     if isinstance(state, SecurityGroup):
         return list(inventory.enis_of_group(state.group_id))
@@ -175,21 +173,19 @@ def _candidate_flows(plan: Plan, inventory: Inventory, flow: Flow | None) -> Ite
             affected[eni.network_interface_id] = eni
     if flow is not None and flow.protocol in (TCP, UDP) and flow.port is not None:
         ports.add((flow.protocol, flow.port))
-    others = [e for e in inventory.network_interfaces if e.vpc_id in vpcs and e.private_ips]
+    # An IPv6-only interface takes part by its IPv6 address (endpoints_between).
+    others = [e for e in inventory.network_interfaces if e.vpc_id in vpcs]
     for protocol, port in sorted(ports):
         for touched in affected.values():
-            if not touched.private_ips:
-                continue
             for other in others:
                 if other.network_interface_id == touched.network_interface_id:
                     continue
                 for src, dst in ((other, touched), (touched, other)):
-                    yield Flow(
-                        source=_endpoint(src),
-                        destination=_endpoint(dst),
-                        protocol=protocol,
-                        port=port,
-                    )
+                    ends = endpoints_between(src, dst)
+                    if ends is not None:
+                        yield Flow(
+                            source=ends[0], destination=ends[1], protocol=protocol, port=port
+                        )
 
 
 class LocalRunVerifier:
@@ -217,7 +213,7 @@ class LocalRunVerifier:
         before_inv = baseline.inventory
         live_inv = refresh_inventory(self.clients, before_inv, plan.resources)
         planned = [s for s in (plan.after(r) for r in plan.resources) if s is not None]
-        expected_inv = with_states(before_inv, planned)
+        expected_inv = with_states(before_inv, planned, removed=plan.deleted)
         problems: list[str] = []
         reachable: bool | None = None
         if flow is not None:
@@ -232,6 +228,10 @@ class LocalRunVerifier:
                 )
         for rid in plan.resources:
             before = plan.before(rid)
+            if rid in plan.deleted:
+                if live_inv.get(rid) is not None:
+                    problems.append(f"{rid}: still exists, the plan deleted it")
+                continue
             if before is not None:
                 live = live_inv.get(rid)
                 problems += kept_differences(before, plan.after(rid), live)

@@ -22,7 +22,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("real")
     return {
         name: save_inventory(replay_inventory(name)[0], folder / f"{name}.json")
-        for name in ("service_interfaces", "ipv6_only")
+        for name in ("service_interfaces", "ipv6_only", "transit_links")
     }
 
 
@@ -164,3 +164,60 @@ def test_diagnose_on_the_ipv6_only_estate(saved: dict[str, Path]) -> None:
     assert any("eni-0nosubnet00000001" in n and "SubnetId" in n for n in answer["notes"])
     code, answer = diagnose(path, "2001:db8::1", "eni-0ipv6only00000001", "--port", "443")
     assert (code, codes(answer)) == (3, ["NO_PATH"])
+
+
+APP, DB, API, ISO = (
+    "eni-0app000000000001",
+    "eni-0db0000000000001",
+    "eni-0api000000000001",
+    "eni-0iso000000000001",
+)
+
+
+@pytest.mark.parametrize(
+    ("src", "dst", "port", "exit_code", "expected", "said"),
+    [
+        # references across a transit gateway: never outbound; inbound only with
+        # referencing on the gateway and both attachments (the spoke's is off)
+        (APP, DB, "5432", 3, ["SG_REFERENCING_SUPPORT"] * 2, "outbound references"),
+        (APP, DB, "443", 3, ["SG_REFERENCING_SUPPORT"], "tgw-attach-0spoke000000001"),
+        # references across VPC peering match, both ways
+        (APP, API, "8443", 0, [], ""),
+        # the transit gateway's route table has no route to vpc-0iso's CIDR
+        (APP, ISO, "443", 3, ["TGW_RTB_CANNOT_ROUTE"], "no route covering 10.3.1.60"),
+        # a route to a VGW whose VPN learns its routes over BGP: beyond the API
+        (APP, "172.16.5.10", "443", 3, ["UNKNOWN_DESTINATION"], "BGP"),
+        # a hairpin: by private address the group reference matches; by the public IP
+        # the flow comes back from web1's public IP, which it does not
+        ("eni-0web100000000001", "eni-0web200000000001", "443", 0, [], ""),
+        (
+            "eni-0web100000000001",
+            "198.51.100.20",
+            "443",
+            3,
+            ["ENI_SG_RULES_MISMATCH"],
+            "sees the flow from 198.51.100.10",
+        ),
+        # public IP and Elastic IP (on a secondary address) from the internet
+        ("8.8.8.8", "198.51.100.20", "80", 0, [], ""),
+        ("8.8.8.8", "203.0.113.21", "80", 0, [], ""),
+        # an unowned source inside a VPC's CIDR sends nothing
+        ("10.0.1.99", "eni-0web100000000001", "80", 3, ["NO_PATH"], "nothing can send from it"),
+    ],
+)
+def test_diagnose_on_the_transit_links_estate(
+    saved: dict[str, Path],
+    src: str,
+    dst: str,
+    port: str,
+    exit_code: int,
+    expected: list[str],
+    said: str,
+) -> None:
+    """Group references over a transit gateway and over peering, TGW route tables, BGP
+    VPNs, hairpins and public destinations, as `diagnose --output json` reports them."""
+    code, answer = diagnose(saved["transit_links"], src, dst, "--port", port)
+    assert (code, answer["reachable"], codes(answer)) == (exit_code, not expected, expected)
+    assert said in str(answer)
+    for cause in answer["root_causes"]:
+        assert not cause["resource"].startswith("eni-")

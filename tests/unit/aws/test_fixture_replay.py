@@ -4,7 +4,8 @@ Each fixture is validated against botocore's EC2 model (Stubber) and replayed th
 ``collect_inventory``: collection never crashes on a valid shape, no item is dropped
 silently (each is in the inventory, left out for a documented reason, or recorded as
 skipped), the fields real accounts need are read, each describe call is made once (one
-page each), and the inventory survives a save/load round trip.
+page each), and the inventory survives a save/load round trip. The placebo_* fixtures are
+Cloud Custodian's recordings of real accounts (each answer names its file in ``_source``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from netmend.inventory_file import load_inventory, save_inventory
-from netmend.model import Inventory
+from netmend.model import Inventory, NatGateway, RouteTargetKind, VpcEndpoint
+from netmend.reach import evaluate, make_flow
 
-from .replay import FIXTURES, replay_inventory
+from .replay import FIXTURES, load_fixture, replay_inventory
 
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.json"))
 
@@ -35,6 +37,10 @@ _READ = {
         "transit_gateway_attachment_id",
     ),
     "TransitGateways": ("transit_gateways", "transit_gateway_id"),
+    "TransitGatewayRouteTables": (
+        "transit_gateway_route_tables",
+        "transit_gateway_route_table_id",
+    ),
     "EgressOnlyInternetGateways": (
         "egress_only_internet_gateways",
         "egress_only_internet_gateway_id",
@@ -54,6 +60,7 @@ _ID_KEYS = {
     "NatGateways": "NatGatewayId",
     "TransitGatewayVpcAttachments": "TransitGatewayAttachmentId",
     "TransitGateways": "TransitGatewayId",
+    "TransitGatewayRouteTables": "TransitGatewayRouteTableId",
     "EgressOnlyInternetGateways": "EgressOnlyInternetGatewayId",
     "VpcEndpoints": "VpcEndpointId",
     "Addresses": "PublicIp",
@@ -171,3 +178,113 @@ def test_gateways_routes_and_options_are_read(service: Inventory) -> None:
     assert vpn.static_routes_only
     assert vpn.static_routes == ("192.168.1.0/24",)
     assert service.vpn_gateways[0].vpc_ids == ("vpc-0a1b2c3d4e5f60001",)
+
+
+def test_transit_gateway_route_tables_are_read_with_the_fewest_calls() -> None:
+    """DescribeTransitGatewayRouteTables, every attachment's association from one
+    DescribeTransitGatewayAttachments call (not one call per table), the routes from
+    SearchTransitGatewayRoutes (propagations are the propagated routes' attachments);
+    a fixture without route tables asks for none of the rest."""
+    links, replay, _ = replay_inventory("transit_links")
+    (table,) = links.transit_gateway_route_tables
+    assert table.transit_gateway_id == "tgw-0links000000000001"
+    assert table.associations == (
+        "tgw-attach-0hub0000000001",
+        "tgw-attach-0spoke000000001",
+        "tgw-attach-0iso0000000001",
+    )
+    assert table.propagations == ("tgw-attach-0hub0000000001", "tgw-attach-0spoke000000001")
+    assert [(r.destination_cidr, r.route_type, r.attachment_ids) for r in table.routes] == [
+        ("10.0.0.0/16", "propagated", ("tgw-attach-0hub0000000001",)),
+        ("10.1.0.0/16", "propagated", ("tgw-attach-0spoke000000001",)),
+    ]
+    assert table.routes_complete
+    assert links.tgw_route_table_of("tgw-attach-0iso0000000001") == table
+    tgw_calls = [c for c in replay.calls if "TransitGateway" in c]
+    assert sorted(tgw_calls) == [
+        "DescribeTransitGatewayAttachments",
+        "DescribeTransitGatewayRouteTables",
+        "DescribeTransitGatewayVpcAttachments",
+        "DescribeTransitGateways",
+        "SearchTransitGatewayRoutes",
+    ]
+    service, replayed, _ = replay_inventory("service_interfaces")
+    assert service.transit_gateway_route_tables == ()
+    assert "DescribeTransitGatewayAttachments" not in replayed.calls
+    assert "SearchTransitGatewayRoutes" not in replayed.calls
+
+
+# -- public recordings (Cloud Custodian's placebo files) ------------------------------------
+
+
+def test_placebo_fixtures_name_their_recordings() -> None:
+    """Each placebo-based fixture names, per answer, the recording it was copied from."""
+    for name in NAMES:
+        if name.startswith("placebo_"):
+            data = load_fixture(name)
+            assert set(data["_source"]) == set(data["responses"])
+            assert any("tests/data/placebo/" in where for where in data["_source"].values())
+
+
+def test_placebo_cross_az_nat_gateways_and_routes_are_read() -> None:
+    """A recorded account: NAT gateways with their addresses and ConnectivityType, the
+    route tables sending 0.0.0.0/0 to them and prefix lists to a gateway endpoint, and
+    the subnets' zones; nothing skipped."""
+    inventory, _, data = replay_inventory("placebo_cross_az_nat")
+    assert inventory.skipped == ()
+    raw_nats = data["responses"]["DescribeNatGateways"]["NatGateways"]
+    assert len(inventory.nat_gateways) == len(raw_nats)
+    nat = inventory.get("nat-0df07e596f7513ead")
+    assert isinstance(nat, NatGateway)
+    assert (nat.connectivity_type, nat.private_ips, nat.public_ips) == (
+        "public",
+        ("10.0.1.169",),
+        ("1.1.1.1",),
+    )
+    kinds = {r.target_kind for t in inventory.route_tables for r in t.routes}
+    assert {RouteTargetKind.NAT_GATEWAY, RouteTargetKind.VPC_ENDPOINT} <= kinds
+    listed = [r for t in inventory.route_tables for r in t.routes if r.destination_prefix_list_id]
+    assert listed
+    assert all(r.target_kind is RouteTargetKind.VPC_ENDPOINT for r in listed)
+    assert all(r.origin for t in inventory.route_tables for r in t.routes)
+    assert all(s.availability_zone for s in inventory.subnets)
+
+
+def test_placebo_interfaces_addresses_and_groupless_types() -> None:
+    """Recorded ENIs and EIPs: a NAT gateway's interface (Groups: []) is not filtered by
+    groups; an instance's interface recorded with Groups: [] is unknown, not open; each
+    EIP resolves to the private address it is on; an unassociated EIP is kept."""
+    inventory, _, _ = replay_inventory("placebo_eip_used_by")
+    nat = inventory.network_interface("eni-0d4abd825d8d1a18a")
+    instance = inventory.network_interface("eni-0c460249c6f383b28")
+    assert nat is not None
+    assert instance is not None
+    assert (nat.interface_type, nat.filtered_by_groups, nat.groups_unknown) == (
+        "nat_gateway",
+        False,
+        False,
+    )
+    assert (instance.interface_type, instance.groups_unknown) == ("interface", True)
+    assert inventory.public_owner("52.27.14.199") == (instance, "10.0.7.84")
+    assert inventory.public_ip_of(nat, "10.0.1.151") == "100.20.250.96"
+    assert "35.85.26.59" in {e.public_ip for e in inventory.elastic_ips}
+    flow = make_flow(inventory, "eni-0c460249c6f383b28", "8.8.8.8", protocol="tcp", port=443)
+    unknown = [e for e in evaluate(inventory, flow).explanations if e.code == "UNKNOWN_RESOURCE"]
+    assert [e.component for e in unknown] == ["eni-0c460249c6f383b28"]
+    public, _, _ = replay_inventory("placebo_eni_public_subnet")
+    assert {e.status for e in public.network_interfaces} == {"available"}
+    assert all(e.group_ids for e in public.network_interfaces)
+
+
+def test_placebo_transit_gateway_attachment_association_and_endpoints() -> None:
+    """The recorded transit gateway and its attachment's Association give the route
+    table its association; recorded interface endpoints keep their ENIs and groups."""
+    inventory, _, _ = replay_inventory("placebo_transit_gateway")
+    (gateway,) = inventory.transit_gateways
+    assert gateway.transit_gateway_id == "tgw-05e7c047df9e9d1ce"
+    (table,) = inventory.transit_gateway_route_tables
+    assert table.associations == ("tgw-attach-0aca50c09e4248a85",)
+    endpoint = inventory.get("vpce-04a4c8e2145cb966e")
+    assert isinstance(endpoint, VpcEndpoint)
+    assert endpoint.network_interface_ids == ("eni-009c64280f9096586", "eni-6441605581967e01c")
+    assert endpoint.group_ids == ("sg-6c7fa917",)

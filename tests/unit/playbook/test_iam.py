@@ -44,7 +44,8 @@ def test_policy_for_missing_ingress() -> None:
     read = _actions(policy, "NetmendRead")
     assert "ec2:DescribeSecurityGroupRules" in read
     assert "servicequotas:GetServiceQuota" in read
-    assert all(":Describe" in a or ":Get" in a or ":List" in a for a in read)
+    # reads only (SearchTransitGatewayRoutes is the transit-gateway route tables' read)
+    assert all(":Describe" in a or ":Get" in a or ":List" in a or ":Search" in a for a in read)
     assert "ec2:StartNetworkInsightsAnalysis" in _actions(policy, "NetmendVerify")
 
 

@@ -65,13 +65,18 @@ def shadowed_estate() -> Inventory:
 def peer_flows(
     inventory: Inventory, addresses: Iterable[str], ports: Iterable[int]
 ) -> dict[tuple[str, int], bool]:
-    """Whether each address (no interface of its own) reaches the server on each port."""
+    """Whether the server's groups and ACLs admit each address (no interface of its own)
+    on each port: nothing in the VPC owns these addresses, so the evaluator also says
+    nothing can send from them (NO_PATH at the VPC), which is set aside here."""
     from netmend.reach.evaluate import evaluate
 
     return {
-        (address, port): evaluate(
-            inventory, make_flow(inventory, address, "eni-server", protocol="tcp", port=port)
-        ).reachable
+        (address, port): all(
+            e.code == "NO_PATH"
+            for e in evaluate(
+                inventory, make_flow(inventory, address, "eni-server", protocol="tcp", port=port)
+            ).explanations
+        )
         for address in addresses
         for port in ports
     }

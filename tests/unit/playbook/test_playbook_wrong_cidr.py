@@ -7,6 +7,7 @@ import pytest
 from netmend.model import Inventory
 from netmend.model.change import ChangeKind
 from netmend.playbook import ProposalRefusedError
+from netmend.reach import evaluate
 from netmend.reach.flow import make_flow
 from playbook.estate import RUN_ID, build_inventory, sg_rule, with_resources
 from playbook.planning import applied, causes_of, plan_for, reachable, rules_of
@@ -92,12 +93,14 @@ def test_full_group_is_refused_rather_than_widened() -> None:
 
 
 def test_source_without_a_known_interface_is_admitted_by_its_own_address() -> None:
-    """A source address no interface of the inventory owns (10.0.1.77) gets a /32 rule,
-    and the flow from it becomes reachable."""
+    """A source address no interface of the inventory owns (10.0.1.77) gets a /32 rule;
+    the groups then admit it, and what is left is that nothing in vpc-1 owns 10.0.1.77,
+    so nothing can send from it (NO_PATH, issue 9)."""
     inventory = _estate()
     flow = make_flow(inventory, "10.0.1.77", "eni-server", protocol="tcp", port=8443)
     plan = plan_for(inventory, flow)
     (change,) = plan.changes
     permission = change.params["IpPermissions"][0]
     assert permission["IpRanges"] == [{"CidrIp": "10.0.1.77/32", "Description": STAMP}]
-    assert reachable(applied(inventory, plan), flow)
+    after = evaluate(applied(inventory, plan), flow)
+    assert [(e.code, e.component) for e in after.explanations] == [("NO_PATH", "vpc-1")]

@@ -58,6 +58,7 @@ CASES: dict[str, dict[str, Any]] = {
         "description": "from shop-alb",
     },
     "sg.revoke-rules": {"rules": [{"group": "sg-server", "rule_id": "sgr-server1"}]},
+    "sg.delete-group": {"group": "sg-spare"},
     "eni.set-groups": {"eni": "eni-server", "groups": ["sg-server", "sg-spare"]},
     "eni.add-group": {"eni": "eni-server", "group": "sg-spare"},
     "acl.create-entry": {
@@ -194,6 +195,9 @@ def test_invert_round_trips(name: str) -> None:
     if change.api == "CreateSecurityGroup":
         _assert_creation_round_trips(change, undo)
         return
+    if change.api == "DeleteSecurityGroup":
+        _assert_deletion_round_trips(change, undo)
+        return
     assert change.before is not None
     assert change.after is not None
     assert change.after != change.before
@@ -208,6 +212,21 @@ def test_invert_round_trips(name: str) -> None:
     # Re-revoked by permission: the re-added rule's new id is unknown.
     if name not in ("sg.revoke-rule", "sg.revoke-rules", "sg.revoke-redundant"):
         assert redo.params == change.params
+
+
+def _assert_deletion_round_trips(change: Change, undo: Change) -> None:
+    """A group deleted: the undo re-creates it alike (name, VPC, tags, under a new id),
+    the redo deletes it again."""
+    assert change.before is not None
+    assert change.after is None
+    assert undo.api == "CreateSecurityGroup"
+    assert (undo.before, undo.after) == (None, change.before)
+    assert undo.params["GroupName"] == change.before.group_name
+    _assert_valid_call(undo)
+    assert "ec2:CreateSecurityGroup" in actions()["sg.delete-group"].rollback_permissions
+    redo = invert_change(undo)
+    assert redo is not None
+    assert (redo.api, redo.params) == (change.api, change.params)
 
 
 def _assert_creation_round_trips(change: Change, undo: Change) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from netmend.model import SgRule
 from netmend.reach.packet import (
     ALL_KEYS,
@@ -9,6 +11,8 @@ from netmend.reach.packet import (
     forward_packet,
     icmp_keys,
     keys_text,
+    network_interval,
+    parse_address,
     reply_icmp_type,
     reply_packet,
     sg_rule_keys,
@@ -83,3 +87,33 @@ def test_keys_text_names_services_as_engineers_do() -> None:
     assert keys_text("icmp", ALL_KEYS) == "icmp all"
     assert keys_text("-1", ALL_KEYS) == "all"
     assert keys_text("47", ALL_KEYS) == "protocol 47"
+
+
+def test_cidr_and_address_parsing_agree_with_ipaddress() -> None:
+    """IPv4 is parsed by hand for speed: every canonical, non-canonical and malformed
+    form gives what ``ipaddress`` gives (host bits cleared; errors stay errors)."""
+    cidrs = ["0.0.0.0/0", "10.0.1.7/24", "255.255.255.255/32", "10.0.0.0/33", "010.0.0.0/8"]
+    cidrs += ["1.2.3/24", "1.2.3.4", "1.2.3.4/", "::/0", "2001:db8::1/64", "1.2.3.4/8"]
+    for cidr in cidrs:
+        try:
+            net = ipaddress.ip_network(cidr, strict=False)
+            expected: object = (net.version, int(net.network_address), int(net.broadcast_address))
+        except ValueError:
+            expected = "error"
+        try:
+            got: object = network_interval(cidr)
+        except ValueError:
+            got = "error"
+        assert got == expected, cidr
+    for text in ["1.2.3.4", "0.0.0.0", "01.2.3.4", "256.1.1.1", "fe80::1"]:
+        try:
+            address = ipaddress.ip_address(text)
+            wanted: object = (address.version, int(address))
+        except ValueError:
+            wanted = "error"
+        try:
+            parsed = parse_address(text)
+            found: object = (parsed.family, parsed.value)
+        except ValueError:
+            found = "error"
+        assert found == wanted, text

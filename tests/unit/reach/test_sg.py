@@ -241,12 +241,16 @@ def test_outbound_group_is_checked_before_inbound_group() -> None:
 
 def test_interface_without_groups_is_not_filtered_by_groups() -> None:
     """An interface with ``Groups: []`` (an NLB without groups, a NAT gateway, ...) is not
-    filtered by security groups: the flow is admitted, and the path says why."""
+    filtered by security groups: the flow is admitted, and the path says why. An
+    instance's interface listed without groups (AWS gives it at least one) is unknown."""
     estate = Estate()
     estate.subnet("subnet-a", "10.0.1.0/24")
     estate.group("sg-a", egress())
     estate.eni("eni-a", "subnet-a", "10.0.1.10", "sg-a")
-    estate.eni("eni-b", "subnet-a", "10.0.1.20")
+    estate.eni("eni-b", "subnet-a", "10.0.1.20", interface_type="network_load_balancer")
     evaluation = _run(estate.build())
     assert evaluation.reachable
     assert any("not filtered by security groups" in h.detail for h in evaluation.forward)
+    estate.enis[-1] = estate.enis[-1].model_copy(update={"interface_type": "interface"})
+    unknown = _run(estate.build())
+    assert _codes(unknown) == [(Code.UNKNOWN_RESOURCE, "eni-b", Direction.INGRESS)]

@@ -27,6 +27,9 @@ class RuleSpec(Params):
     direction: Literal["ingress", "egress"]
     protocol: ProtocolName
     port: int = Field(ge=1, le=65535)
+    to_port: int | None = Field(
+        default=None, ge=1, le=65535, description="The range's last port (default: port)."
+    )
     peer: Peer
     why: str | None = Field(default=None, max_length=100)
 
@@ -44,7 +47,7 @@ class AuthorizeRulesParams(Params):
     example="""
 - use: sg.authorize-rules
   with:
-    rules: "{{ evidence.rules }}"   # [{group, direction, protocol, port, peer, why}]
+    rules: "{{ evidence.rules }}"   # [{group, direction, protocol, port, to_port?, peer, why}]
     description: from the load balancer
 """,
 )
@@ -58,7 +61,7 @@ class AuthorizeRules(Action[AuthorizeRulesParams]):
             single = AuthorizeParams(
                 group=spec.group,
                 protocol=spec.protocol,
-                ports=(spec.port, spec.port),
+                ports=(spec.port, max(spec.port, spec.to_port or spec.port)),
                 peer=spec.peer,
                 description=words,
             )

@@ -23,7 +23,7 @@ from netmend.model import Inventory, NetworkInterface, SecurityGroup, SgRule
 from netmend.model.change import ResourceState
 from netmend.model.protocol import ALL, TCP, UDP
 from netmend.reach.evaluate import evaluate
-from netmend.reach.flow import Endpoint, EndpointKind, Flow
+from netmend.reach.flow import Flow, endpoints_between
 from netmend.reach.tracking import WORLD, removal_cuts_connections
 
 __all__ = [
@@ -83,16 +83,6 @@ def _far_end_ports(inventory: Inventory, rule: SgRule, far: NetworkInterface) ->
     return sorted(found)
 
 
-def _endpoint(eni: NetworkInterface) -> Endpoint:
-    return Endpoint(
-        kind=EndpointKind.ENI,
-        address=eni.primary_ip,
-        eni_id=eni.network_interface_id,
-        instance_id=eni.instance_id,
-        given=eni.network_interface_id,
-    )
-
-
 def _without(inventory: Inventory, rule: SgRule) -> Inventory:
     group = inventory.security_group(rule.group_id)
     if group is None:
@@ -110,23 +100,22 @@ def flows_relying_on(inventory: Inventory, rule: SgRule) -> list[Flow]:
     """
     if rule.protocol not in (TCP, UDP):
         return []
-    holders = [e for e in inventory.enis_of_group(rule.group_id) if e.private_ips]
+    holders = inventory.enis_of_group(rule.group_id)
     if not holders:
         return []
     without = _without(inventory, rule)
     relied: list[Flow] = []
     for near in holders:
         for far in inventory.network_interfaces:
-            if far.vpc_id != near.vpc_id or not far.private_ips or far == near:
+            if far.vpc_id != near.vpc_id or far == near:
+                continue
+            source, destination = (near, far) if rule.egress else (far, near)
+            # IPv4 where both ends have it, else IPv6 (IPv6-only interfaces count too).
+            ends = endpoints_between(source, destination)
+            if ends is None:
                 continue
             for port in _far_end_ports(inventory, rule, far):
-                source, destination = (near, far) if rule.egress else (far, near)
-                flow = Flow(
-                    source=_endpoint(source),
-                    destination=_endpoint(destination),
-                    protocol=rule.protocol,
-                    port=port,
-                )
+                flow = Flow(source=ends[0], destination=ends[1], protocol=rule.protocol, port=port)
                 if evaluate(inventory, flow).reachable and not evaluate(without, flow).reachable:
                     relied.append(flow)
     return relied

@@ -73,28 +73,38 @@ class Balancers:
     """The load balancers of one inventory, their nodes, and the walk through them."""
 
     def __init__(self, inventory: Inventory) -> None:
+        # Lazy: a load balancer's nodes are looked for (among every ENI) only when a flow
+        # goes to it, so evaluating flows that meet none costs nothing here.
         self.inventory = inventory
-        self._nodes = {
-            b.load_balancer_arn: balancer_nodes(b, inventory.network_interfaces, inventory.subnets)
-            for b in inventory.load_balancers
-        }
-        by_arn = {b.load_balancer_arn: b for b in inventory.load_balancers}
-        self._of_eni = {
-            node.network_interface_id: by_arn[arn]
-            for arn, nodes in self._nodes.items()
-            for node in nodes
-        }
-        # An address typed by hand is a load balancer's only when AWS says it is (an NLB's
-        # static node addresses); a stand-in node's address is netmend's guess.
-        self._of_address = {
-            address: balancer
-            for balancer in inventory.load_balancers
-            for zone in balancer.zones
-            for address in zone.private_ipv4_addresses
-        }
+        self._nodes: dict[str, tuple[NetworkInterface, ...]] = {}
+        self._of_eni: dict[str, LoadBalancer | None] = {}
+        self._of_address: dict[str, LoadBalancer] | None = None
 
     def nodes(self, balancer: LoadBalancer) -> tuple[NetworkInterface, ...]:
-        return self._nodes.get(balancer.load_balancer_arn, ())
+        found = self._nodes.get(balancer.load_balancer_arn)
+        if found is None:
+            inventory = self.inventory
+            found = balancer_nodes(balancer, inventory.network_interfaces, inventory.subnets)
+            self._nodes[balancer.load_balancer_arn] = found
+        return found
+
+    def _of_node(self, eni_id: str) -> LoadBalancer | None:
+        """The load balancer whose node ``eni_id`` is: a collected ENI carries its
+        "ELB app/NAME/ID" description, a stand-in node (``lb-node:``) is not collected."""
+        if eni_id in self._of_eni:
+            return self._of_eni[eni_id]
+        eni = self.inventory.network_interface(eni_id)
+        candidates = [
+            b
+            for b in self.inventory.load_balancers
+            if eni is None or b.interface_description == eni.description
+        ]
+        found: LoadBalancer | None = None
+        for balancer in candidates:  # the last one wins, as a map over them all would
+            if any(n.network_interface_id == eni_id for n in self.nodes(balancer)):
+                found = balancer
+        self._of_eni[eni_id] = found
+        return found
 
     def find(self, reference: str) -> LoadBalancer | None:
         return find_load_balancer(self.inventory.load_balancers, reference)
@@ -105,8 +115,19 @@ class Balancers:
         if dst.load_balancer_arn:
             found = self.inventory.get(dst.load_balancer_arn)
             return found if isinstance(found, LoadBalancer) else None
+        if not self.inventory.load_balancers:
+            return None
         if dst.eni_id:
-            return self._of_eni.get(dst.eni_id)
+            return self._of_node(dst.eni_id)
+        if self._of_address is None:
+            # An address typed by hand is a load balancer's only when AWS says it is (an
+            # NLB's static node addresses); a stand-in node's address is netmend's guess.
+            self._of_address = {
+                address: balancer
+                for balancer in self.inventory.load_balancers
+                for zone in balancer.zones
+                for address in zone.private_ipv4_addresses
+            }
         return self._of_address.get(dst.address)
 
     # -- the parts past the node ------------------------------------------------------
