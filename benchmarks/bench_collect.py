@@ -362,7 +362,7 @@ def group_parsing(count: int) -> dict[str, Any]:
     out: it builds the whole answer either way."""
     from botocore.parsers import create_parser
 
-    from netmend.aws.group_answers import strip_permissions
+    from netmend.aws.trimmed_answers import strip_permissions
 
     def permission(n: int, k: int) -> str:
         return (

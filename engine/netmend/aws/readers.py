@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 import structlog
 from pydantic import ValidationError
 
-from netmend.aws.group_answers import without_permissions
 from netmend.aws.paging import iter_items, page_size_for
 from netmend.aws.parse import (
     parse_instance,
@@ -33,6 +32,7 @@ from netmend.aws.parse import (
     parse_vpc,
 )
 from netmend.aws.session import AwsClients
+from netmend.aws.trimmed_answers import without_permissions
 from netmend.errors import AwsCallError
 from netmend.model import (
     Instance,

@@ -313,6 +313,9 @@ _PAGED = (
     "describe_egress_only_internet_gateways",
     "describe_transit_gateways",
     "describe_vpc_endpoints",
+    "describe_transit_gateway_route_tables",
+    "describe_transit_gateway_attachments",
+    "search_transit_gateway_routes",
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 from botocore.parsers import create_parser
 
-from netmend.aws.group_answers import strip_permissions
+from netmend.aws.trimmed_answers import strip_permissions
 
 ANSWER = b"""<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
    <requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>
