@@ -3,12 +3,16 @@
 ``collect_inventory`` reads everything the evaluator needs (optionally only some
 VPCs); ``refresh_inventory`` reads a few resources again (the ones a plan touches) and
 puts them in place of the old ones, for drift checks before a change and local
-verification after it. The per-type readers are in ``netmend.aws.readers``.
+verification after it. The per-type readers are in ``netmend.aws.readers``; a full
+collection runs them a few at a time (``netmend.aws.parallel``): on AWS each describe
+page is a round trip of tens of milliseconds, and twenty-odd of them one after another
+are most of the wait.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -24,8 +28,11 @@ from netmend.aws.gateways import (
     read_vpn_connections,
     read_vpn_gateways,
 )
+from netmend.aws.parallel import Read, default_concurrency, run_reads
 from netmend.aws.quotas import read_quotas
 from netmend.aws.readers import (
+    describe_security_groups,
+    groups_with_rules,
     read_instances,
     read_internet_gateways,
     read_nat_gateways,
@@ -34,12 +41,14 @@ from netmend.aws.readers import (
     read_peering_connections,
     read_prefix_lists,
     read_route_tables,
+    read_security_group_rules,
     read_security_groups,
     read_subnets,
     read_transit_gateway_attachments,
     read_vpcs,
 )
 from netmend.aws.session import AwsClients
+from netmend.errors import AwsConnectionError
 from netmend.model import (
     Instance,
     Inventory,
@@ -48,6 +57,7 @@ from netmend.model import (
     Quotas,
     RouteTable,
     SecurityGroup,
+    SgRule,
     SkippedItem,
     Vpc,
 )
@@ -96,6 +106,119 @@ def _account_id(vpcs: Iterable[Vpc], groups: Iterable[SecurityGroup]) -> str | N
     return next((o for o in owners if o), None)
 
 
+def _ready_clients(clients: AwsClients, *, quotas: bool) -> None:
+    """Make every client the reads use now, on this thread: boto3 sessions are not
+    thread-safe (clients are). A client that cannot be made is left to its reader, which
+    handles that as it always has (load balancers and quotas are optional)."""
+    for name in ("elbv2", "service_quotas") if quotas else ("elbv2",):
+        with suppress(AwsConnectionError):
+            getattr(clients, name)
+
+
+# A read's result and the items it skipped (each read has its own list, merged in the
+# reads' order afterwards: ``skipped`` never depends on which read finished first).
+Part = tuple[Any, list[SkippedItem]]
+_Reader = Callable[[list[SkippedItem], Mapping[str, Any]], Any]
+
+# What progress hears about (each when it and every read before it are done).
+_TOLD = frozenset(
+    {"VPCs", "subnets", "route tables", "network ACLs", "security groups"}
+    | {"network interfaces", "instances"}
+)
+
+
+def _part(name: str, reader: _Reader, needs: tuple[str, ...] = ("VPCs",)) -> Read:
+    def run(needed: Mapping[str, Any]) -> Part:
+        skipped: list[SkippedItem] = []
+        return reader(skipped, needed), skipped
+
+    return Read(name, run, needs)
+
+
+def _reads(
+    clients: AwsClients, scope: frozenset[str] | None, page_size: int | None, quotas: bool
+) -> list[Read]:
+    """Every read of a collection, in the order a sequential collection makes them.
+
+    All wait for DescribeVpcs: a missing permission, bad credentials or an unreachable
+    endpoint then fail once, on the first call, not on every worker at the same time.
+    """
+
+    def kw(skipped: list[SkippedItem]) -> dict[str, Any]:
+        return {"vpc_ids": scope, "page_size": page_size, "skipped": skipped}
+
+    def rules(skipped: list[SkippedItem], needed: Mapping[str, Any]) -> dict[str, list[SgRule]]:
+        if scope is None:  # the region's rules, unfiltered: no need to wait for the groups
+            return read_security_group_rules(clients, page_size=page_size, skipped=skipped)
+        raws = needed["group descriptions"][0]
+        ids = [r["GroupId"] for r in raws if r.get("GroupId")]
+        if not ids:
+            return {}
+        return read_security_group_rules(
+            clients, group_ids=ids, page_size=page_size, skipped=skipped
+        )
+
+    def groups(skipped: list[SkippedItem], needed: Mapping[str, Any]) -> Any:
+        raws = needed["group descriptions"][0]
+        return groups_with_rules(raws, needed["group rules"][0], skipped)
+
+    def prefix_lists(_: list[SkippedItem], needed: Mapping[str, Any]) -> Any:
+        used = _referenced_prefix_lists(needed["security groups"][0], needed["route tables"][0])
+        return read_prefix_lists(clients, include_aws_managed=used, page_size=page_size)
+
+    return [
+        _part("VPCs", lambda sk, _: read_vpcs(clients, **kw(sk)), needs=()),
+        _part("subnets", lambda sk, _: read_subnets(clients, **kw(sk))),
+        _part("route tables", lambda sk, _: read_route_tables(clients, **kw(sk))),
+        _part("network ACLs", lambda sk, _: read_network_acls(clients, **kw(sk))),
+        _part(
+            "group descriptions",
+            lambda sk, _: describe_security_groups(clients, vpc_ids=scope, page_size=page_size),
+        ),
+        _part("group rules", rules, needs=("VPCs",) if scope is None else ("group descriptions",)),
+        _part("security groups", groups, needs=("group descriptions", "group rules")),
+        _part("network interfaces", lambda sk, _: read_network_interfaces(clients, **kw(sk))),
+        _part(
+            "instances",
+            lambda sk, _: read_instances(clients, include_terminated=True, **kw(sk)),
+        ),
+        _part("prefix lists", prefix_lists, needs=("security groups", "route tables")),
+        _part("load balancing", lambda sk, _: read_load_balancing(clients, vpc_ids=scope)),
+        _part("internet gateways", lambda sk, _: read_internet_gateways(clients, **kw(sk))),
+        _part("NAT gateways", lambda sk, _: read_nat_gateways(clients, **kw(sk))),
+        _part("peering connections", lambda sk, _: read_peering_connections(clients, **kw(sk))),
+        _part(
+            "transit gateway attachments",
+            lambda sk, _: read_transit_gateway_attachments(clients, **kw(sk)),
+        ),
+        # -- issue 9: the rest of a real account's gateways and addresses ------------
+        _part(
+            "egress-only internet gateways",
+            lambda sk, _: read_egress_only_internet_gateways(clients, **kw(sk)),
+        ),
+        _part(
+            "transit gateways",
+            lambda sk, _: read_transit_gateways(clients, page_size=page_size, skipped=sk),
+        ),
+        _part(
+            "transit gateway route tables",
+            lambda sk, needed: read_transit_gateway_route_tables(
+                clients,
+                transit_gateway_ids=[g.transit_gateway_id for g in needed["transit gateways"][0]],
+                page_size=page_size,
+                skipped=sk,
+            ),
+            needs=("transit gateways",),
+        ),
+        _part("VPC endpoints", lambda sk, _: read_vpc_endpoints(clients, **kw(sk))),
+        _part("elastic IPs", lambda sk, _: read_elastic_ips(clients, skipped=sk)),
+        _part("VPN gateways", lambda sk, _: read_vpn_gateways(clients, vpc_ids=scope, skipped=sk)),
+        _part("VPN connections", lambda sk, _: read_vpn_connections(clients, skipped=sk)),
+        # -- end issue 9 -------------------------------------------------------------
+        _part("quotas", lambda sk, _: read_quotas(clients) if quotas else Quotas()),
+    ]
+
+
 def collect_inventory(
     clients: AwsClients,
     *,
@@ -103,76 +226,66 @@ def collect_inventory(
     page_size: int | None = None,
     quotas: bool = True,
     progress: Callable[[str, int], None] | None = None,
+    concurrency: int | None = None,
 ) -> Inventory:
     """Everything in the region (or in ``vpc_ids``) the evaluator needs.
 
     Every describe call is paginated at the API's largest page (``page_size`` caps
     it, clamped to each API's bounds; tests use it to force several pages). With
     ``quotas=False`` Service Quotas is not asked and the defaults are kept.
-    Raises AwsConnectionError or AwsCallError (from the retry wrapper) on failure.
+    ``concurrency`` reads run at once (default ``NETMEND_COLLECT_CONCURRENCY`` or 6; 1
+    reads one after another); the inventory is the same either way, order included.
+    Raises AwsConnectionError or AwsCallError (from the retry wrapper) on failure: the
+    first read that fails for good fails the collection.
     ``progress(kind, count)`` hears each resource type as it is read (a long collection
-    on a big account should not look hung); it is told the count after each read.
+    on a big account should not look hung), in a fixed order, on the calling thread.
     """
     scope = None if vpc_ids is None else frozenset(vpc_ids)
     started = datetime.now(UTC)
     told = progress or (lambda kind, count: None)
+    workers = default_concurrency() if concurrency is None else concurrency
+    if workers > 1:
+        _ready_clients(clients, quotas=quotas)
 
-    def counted(kind: str, items: tuple[T, ...]) -> tuple[T, ...]:
-        told(kind, len(items))
-        return items
+    def done(name: str, part: Part) -> None:
+        if name in _TOLD:
+            told(name, len(part[0]))
 
-    # Items that do not parse are skipped (with a warning) and recorded here.
-    skipped: list[SkippedItem] = []
-    kw: dict[str, Any] = {"page_size": page_size, "skipped": skipped}
-    vpcs = counted("VPCs", read_vpcs(clients, vpc_ids=scope, **kw))
-    subnets = counted("subnets", read_subnets(clients, vpc_ids=scope, **kw))
-    route_tables = counted("route tables", read_route_tables(clients, vpc_ids=scope, **kw))
-    acls = counted("network ACLs", read_network_acls(clients, vpc_ids=scope, **kw))
-    groups = counted("security groups", read_security_groups(clients, vpc_ids=scope, **kw))
-    enis = counted("network interfaces", read_network_interfaces(clients, vpc_ids=scope, **kw))
-    every_instance = counted(
-        "instances", read_instances(clients, vpc_ids=scope, include_terminated=True, **kw)
-    )
+    reads = _reads(clients, scope, page_size, quotas)
+    parts: dict[str, Part] = run_reads(reads, concurrency=workers, done=done)
+
+    def got(name: str) -> Any:
+        return parts[name][0]
+
+    every_instance: tuple[Instance, ...] = got("instances")
     instances = tuple(i for i in every_instance if i.state != "terminated")
     terminated = {i.instance_id for i in every_instance if i.state == "terminated"}
-    prefix_lists = read_prefix_lists(
-        clients,
-        include_aws_managed=_referenced_prefix_lists(groups, route_tables),
-        page_size=page_size,
-    )
-    load_balancers, target_groups = read_load_balancing(clients, vpc_ids=scope)
-    transit_gateways = read_transit_gateways(clients, **kw)
+    load_balancers, target_groups = got("load balancing")
     inventory = Inventory(
-        account_id=_account_id(vpcs, groups),
+        account_id=_account_id(got("VPCs"), got("security groups")),
         region=clients.region,
         collected_at=started,
-        vpcs=vpcs,
-        subnets=subnets,
-        route_tables=route_tables,
-        network_acls=acls,
-        security_groups=groups,
-        network_interfaces=_without_terminated(enis, terminated),
+        vpcs=got("VPCs"),
+        subnets=got("subnets"),
+        route_tables=got("route tables"),
+        network_acls=got("network ACLs"),
+        security_groups=got("security groups"),
+        network_interfaces=_without_terminated(got("network interfaces"), terminated),
         instances=instances,
-        prefix_lists=prefix_lists,
-        internet_gateways=read_internet_gateways(clients, vpc_ids=scope, **kw),
-        nat_gateways=read_nat_gateways(clients, vpc_ids=scope, **kw),
-        peering_connections=read_peering_connections(clients, vpc_ids=scope, **kw),
-        transit_gateway_attachments=read_transit_gateway_attachments(clients, vpc_ids=scope, **kw),
-        # -- issue 9: the rest of a real account's gateways and addresses ------------
-        egress_only_internet_gateways=read_egress_only_internet_gateways(
-            clients, vpc_ids=scope, **kw
-        ),
-        transit_gateways=transit_gateways,
-        transit_gateway_route_tables=read_transit_gateway_route_tables(
-            clients, transit_gateway_ids=[g.transit_gateway_id for g in transit_gateways], **kw
-        ),
-        vpc_endpoints=read_vpc_endpoints(clients, vpc_ids=scope, **kw),
-        elastic_ips=read_elastic_ips(clients, skipped=skipped),
-        vpn_gateways=read_vpn_gateways(clients, vpc_ids=scope, skipped=skipped),
-        vpn_connections=read_vpn_connections(clients, skipped=skipped),
-        skipped=tuple(skipped),
-        # -- end issue 9 -------------------------------------------------------------
-        quotas=read_quotas(clients) if quotas else Quotas(),
+        prefix_lists=got("prefix lists"),
+        internet_gateways=got("internet gateways"),
+        nat_gateways=got("NAT gateways"),
+        peering_connections=got("peering connections"),
+        transit_gateway_attachments=got("transit gateway attachments"),
+        egress_only_internet_gateways=got("egress-only internet gateways"),
+        transit_gateways=got("transit gateways"),
+        transit_gateway_route_tables=got("transit gateway route tables"),
+        vpc_endpoints=got("VPC endpoints"),
+        elastic_ips=got("elastic IPs"),
+        vpn_gateways=got("VPN gateways"),
+        vpn_connections=got("VPN connections"),
+        skipped=tuple(item for read in reads for item in parts[read.name][1]),
+        quotas=got("quotas"),
         load_balancers=load_balancers,
         target_groups=target_groups,
     )
@@ -183,6 +296,7 @@ def collect_inventory(
         security_groups=len(inventory.security_groups),
         network_interfaces=len(inventory.network_interfaces),
         skipped=len(inventory.skipped),
+        concurrency=workers,
     )
     return inventory
 

@@ -9,7 +9,7 @@ change. Read by ids, a resource that no longer exists is simply absent from the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import structlog
@@ -32,6 +32,7 @@ from netmend.aws.parse import (
     parse_vpc,
 )
 from netmend.aws.session import AwsClients
+from netmend.aws.trimmed_answers import without_permissions
 from netmend.errors import AwsCallError
 from netmend.model import (
     Instance,
@@ -51,6 +52,8 @@ from netmend.model import (
 )
 
 __all__ = [
+    "describe_security_groups",
+    "groups_with_rules",
     "parse_items",
     "read_instances",
     "read_internet_gateways",
@@ -369,6 +372,47 @@ def read_security_group_rules(
     return rules
 
 
+def describe_security_groups(
+    clients: AwsClients,
+    *,
+    vpc_ids: Collection[str] | None = None,
+    group_ids: Iterable[str] | None = None,
+    page_size: int | None = None,
+) -> list[Raw]:
+    """DescribeSecurityGroups items (the region, some VPCs or some ids), parsed without
+    the IpPermissions they repeat: rules come from DescribeSecurityGroupRules."""
+    with without_permissions(clients.ec2):
+        if group_ids is not None:
+            raws = _describe_ids(
+                clients, "describe_security_groups", "SecurityGroups", "GroupIds", group_ids
+            )
+            return [r for r in raws if vpc_ids is None or r.get("VpcId") in vpc_ids]
+        return list(
+            _describe(
+                clients,
+                "describe_security_groups",
+                "SecurityGroups",
+                page_size=page_size,
+                filters=_vpc_filter(vpc_ids),
+            )
+        )
+
+
+def groups_with_rules(
+    raws: Iterable[Raw],
+    rules: Mapping[str, Sequence[SgRule]],
+    skipped: list[SkippedItem] | None = None,
+) -> tuple[SecurityGroup, ...]:
+    """The groups of ``raws`` with their rules (by group id, as read_security_group_rules
+    gives them)."""
+    return parse_items(
+        raws,
+        lambda r: parse_security_group(r, rules.get(r["GroupId"], ())),
+        "SecurityGroups",
+        skipped,
+    )
+
+
 def read_security_groups(
     clients: AwsClients,
     *,
@@ -379,21 +423,9 @@ def read_security_groups(
 ) -> tuple[SecurityGroup, ...]:
     """Groups with their rules: DescribeSecurityGroups for the groups' metadata, then
     DescribeSecurityGroupRules (all rules of the region, or those of the groups read)."""
-    if group_ids is not None:
-        raws = _describe_ids(
-            clients, "describe_security_groups", "SecurityGroups", "GroupIds", group_ids
-        )
-        raws = [r for r in raws if vpc_ids is None or r.get("VpcId") in vpc_ids]
-    else:
-        raws = list(
-            _describe(
-                clients,
-                "describe_security_groups",
-                "SecurityGroups",
-                page_size=page_size,
-                filters=_vpc_filter(vpc_ids),
-            )
-        )
+    raws = describe_security_groups(
+        clients, vpc_ids=vpc_ids, group_ids=group_ids, page_size=page_size
+    )
     if not raws:
         return ()
     scoped = group_ids is not None or vpc_ids is not None
@@ -403,12 +435,7 @@ def read_security_groups(
         page_size=page_size,
         skipped=skipped,
     )
-    return parse_items(
-        raws,
-        lambda r: parse_security_group(r, rules.get(r["GroupId"], ())),
-        "SecurityGroups",
-        skipped,
-    )
+    return groups_with_rules(raws, rules, skipped)
 
 
 def read_network_interfaces(

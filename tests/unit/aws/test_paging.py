@@ -292,3 +292,40 @@ def test_reading_by_id_leaves_out_what_no_longer_exists(clients: AwsClients, stu
 def test_page_size_for(operation: str, cap: int | None, expected: int) -> None:
     """The page size is the API's maximum, or the cap clamped into the API's bounds."""
     assert page_size_for(operation, cap) == expected
+
+
+# Every paged EC2 operation a collection makes (readers.py, gateways.py, created.py).
+_PAGED = (
+    "describe_vpcs",
+    "describe_subnets",
+    "describe_route_tables",
+    "describe_network_acls",
+    "describe_security_groups",
+    "describe_security_group_rules",
+    "describe_network_interfaces",
+    "describe_instances",
+    "describe_managed_prefix_lists",
+    "get_managed_prefix_list_entries",
+    "describe_internet_gateways",
+    "describe_nat_gateways",
+    "describe_vpc_peering_connections",
+    "describe_transit_gateway_vpc_attachments",
+    "describe_egress_only_internet_gateways",
+    "describe_transit_gateways",
+    "describe_vpc_endpoints",
+    "describe_transit_gateway_route_tables",
+    "describe_transit_gateway_attachments",
+    "search_transit_gateway_routes",
+)
+
+
+@pytest.mark.parametrize("operation", _PAGED)
+def test_page_size_is_the_largest_botocore_models(clients: AwsClients, operation: str) -> None:
+    """The page asked for is the MaxResults maximum in botocore's EC2 model (fewest
+    calls; AWS rejects a larger one), and 1000 where the model gives no bound
+    (DescribeInstances and DescribeVpcEndpoints: AWS documents 1000)."""
+    model = clients.ec2.meta.service_model
+    name = clients.ec2.meta.method_to_api_mapping[operation]
+    shape = model.operation_model(name).input_shape.members["MaxResults"]
+    assert page_size_for(operation) == shape.metadata.get("max", 1000)
+    assert page_size_for(operation, 1) == shape.metadata.get("min", 5)
