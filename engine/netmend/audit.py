@@ -11,8 +11,14 @@ or reordering one breaks the next record's ``prev``: ``verify_chain`` (``netmend
 verify``) names the first broken record. The chain lives in the record format, not the
 file, so any backend that stores the records (a file here, an object store elsewhere)
 keeps and checks it the same way; a backend only has to hand ``chain_record`` the last
-record's hash. (Cutting records off the end leaves a shorter valid chain: anchor the
-last hash elsewhere, e.g. in the run record, to detect that.)
+record's hash.
+
+Cutting records off the end would leave a shorter chain that is valid on its own, so
+every append also rewrites an *anchor* beside the trail (``audit.jsonl.head``: the last
+record's ``seq`` and ``hash``, replaced atomically). ``verify_chain`` given the anchor
+reports a trail that ends before it, or whose record at the anchor's ``seq`` differs.
+The anchor may lag behind (a crash between the two writes, or writers on other hosts),
+never lead.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ __all__ = [
     "GENESIS_HASH",
     "AuditLog",
     "ChainReport",
+    "anchor_line",
     "chain_record",
     "record_hash",
     "verify_chain",
@@ -68,14 +75,58 @@ class ChainReport:
     records: int
     broken_line: int | None = None  # 1-based line (record) number
     reason: str = ""
+    anchored: bool = False  # an anchor was there to check the trail's end against
 
     @property
     def intact(self) -> bool:
         return self.broken_line is None
 
 
-def verify_chain(lines: Iterable[str]) -> ChainReport:
-    """Check every record's hash and its link to the one before; stop at the first break."""
+def anchor_line(record: Mapping[str, Any]) -> str:
+    """The anchor for a trail whose last record is ``record``: its ``seq`` and ``hash``."""
+    return json.dumps({"seq": int(record["seq"]), "hash": str(record["hash"])})
+
+
+def _parse_anchor(text: str | None) -> tuple[int, str] | None:
+    if not text:
+        return None
+    try:
+        found = json.loads(text)
+        return int(found["seq"]), str(found["hash"])
+    except (ValueError, TypeError, KeyError):
+        return (0, "")  # present but unreadable: checked (and reported) as broken
+
+
+def verify_chain(lines: Iterable[str], anchor: str | None = None) -> ChainReport:
+    """Check every record's hash and its link to the one before; stop at the first break.
+
+    ``anchor`` (the text of the trail's anchor, see the module docstring) also checks the
+    end: a trail that stops short of the anchored record was cut off.
+    """
+    expected = _parse_anchor(anchor)
+    hashes: dict[int, str] = {}
+    report = _verify_links(lines, hashes)
+    if expected is None or not report.intact:
+        return report
+    seq, digest = expected
+    if seq <= 0 or not digest:
+        return ChainReport(report.records, report.records + 1, "the anchor is unreadable", True)
+    if seq > report.records:
+        return ChainReport(
+            report.records,
+            report.records + 1,
+            f"the trail ends at record {report.records} but its anchor names record {seq}: "
+            "records were cut off the end",
+            True,
+        )
+    if hashes.get(seq) != digest:
+        return ChainReport(
+            report.records, seq, "it is not the record the anchor names (replaced)", True
+        )
+    return ChainReport(report.records, anchored=True)
+
+
+def _verify_links(lines: Iterable[str], hashes: dict[int, str]) -> ChainReport:
     previous: dict[str, Any] | None = None
     count = 0
     for number, line in enumerate(lines, start=1):
@@ -98,6 +149,7 @@ def verify_chain(lines: Iterable[str]) -> ChainReport:
                 f"expected {want_seq}): a record was removed, inserted or reordered",
             )
         previous = record
+        hashes[number] = str(record["hash"])
     return ChainReport(count)
 
 
@@ -123,6 +175,28 @@ class AuditLog:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    @property
+    def anchor_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".head")
+
+    def _write_anchor(self, record: Mapping[str, Any]) -> None:
+        # Atomic replace: a reader sees the old anchor or the new one, never half of one.
+        temporary = self.anchor_path.with_name(self.anchor_path.name + ".tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, anchor_line(record).encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, self.anchor_path)
+
+    def read_anchor(self) -> str | None:
+        """The anchor's text, or None when the trail has none (older than anchors)."""
+        try:
+            return self.anchor_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
     def record(self, event: str, **fields: Any) -> dict[str, Any]:
         """Append one event and return it as written (UTC timestamp, seq, prev, hash)."""
         entry: dict[str, Any] = {"ts": datetime.now(UTC).isoformat(), "event": event, **fields}
@@ -136,6 +210,7 @@ class AuditLog:
                 linked = chain_record(entry, _last_record(fd))
                 os.write(fd, _canonical(linked) + b"\n")
                 os.fsync(fd)
+                self._write_anchor(linked)  # still under the flock: anchors never go back
             finally:
                 os.close(fd)  # releases the flock
         return linked
@@ -151,5 +226,5 @@ class AuditLog:
         return [json.loads(line) for line in self.lines()]
 
     def verify(self) -> ChainReport:
-        """Check the whole chain (``netmend audit verify``)."""
-        return verify_chain(self.lines())
+        """Check the whole chain and its end against the anchor (``netmend audit verify``)."""
+        return verify_chain(self.lines(), self.read_anchor())

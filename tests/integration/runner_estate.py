@@ -13,9 +13,9 @@ from typing import Any
 from netmend.aws.collector import collect_inventory
 from netmend.aws.session import AwsClients
 from netmend.model import SecurityGroup, SgRule
+from netmend.model.rules import rule_permission
 from netmend.reach.flow import make_flow
 from netmend.run.plan import Change, ChangeKind, Plan
-from netmend.run.restore import rule_permission
 
 # One of the AMIs moto ships; named directly because listing them all is slow.
 MOTO_IMAGE = "ami-03cf127a"

@@ -74,3 +74,58 @@ def test_audit_verify_names_an_edited_object(
     broken = run_cli("audit", "verify", "--config", str(config), "--output", "json")
     assert broken.exit_code == 1
     assert broken.json()["first_broken"]["record"] == 2
+
+
+def test_an_object_trail_cut_off_at_its_end_is_named(aws: MotoAws) -> None:
+    """Deleting the last record objects leaves a valid shorter chain; the anchor object
+    (audit.head, beside the records) shows the cut."""
+    s3 = _bucket(aws, "audit-cut")
+    log = ObjectAuditLog(S3Backend(aws.clients(), "s3://audit-cut/netmend"))
+    for n in range(4):
+        log.record("event", n=n)
+    assert log.verify().anchored
+    s3.delete_object(Bucket="audit-cut", Key="netmend/audit/000000000004.json")
+    report = ObjectAuditLog(S3Backend(aws.clients(), "s3://audit-cut/netmend")).verify()
+    assert (report.intact, report.broken_line) == (False, 4)
+    assert "cut off the end" in report.reason
+
+
+def test_runs_prune_removes_old_plans_from_s3_state(
+    aws: MotoAws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`runs prune` on S3 state deletes every object of an old plan (DeleteObjects) and
+    keeps runs that wrote and recent plans, as it does with a local folder."""
+    from datetime import UTC, datetime, timedelta
+
+    from netmend.config import load_config
+    from netmend.run.plan import Plan
+    from netmend.store.records import RunStatus
+    from netmend.store.state import open_state
+
+    s3 = _bucket(aws, "runs-prune")
+    config = tmp_path / "netmend.yaml"
+    config.write_text("state_dir: s3://runs-prune/netmend\nlock_table: netmend-locks\n")
+    store = open_state(load_config(config), aws.clients()).runs
+    now = datetime.now(UTC)
+    for run_id, status, age in [
+        ("20250101T000000Z-0000old1", RunStatus.PLANNED, timedelta(days=40)),
+        ("20250102T000000Z-000new01", RunStatus.PLANNED, timedelta(hours=1)),
+        ("20250103T000000Z-0applied", RunStatus.APPLIED, timedelta(days=50)),
+    ]:
+        store.create_run(Plan(run_id=run_id, created_at=now - age), requester="alice")
+        store.set_status(run_id, status)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.endpoint_url)
+    monkeypatch.setenv("AWS_REGION", aws.region)
+    result = run_cli(
+        "runs", "prune", "--older-than", "30d", "--config", str(config), "--output", "json"
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.json()["removed"] == ["20250101T000000Z-0000old1"]
+    keys = [
+        item["Key"]
+        for item in s3.list_objects_v2(Bucket="runs-prune", Prefix="netmend/runs/").get(
+            "Contents", []
+        )
+    ]
+    assert not [key for key in keys if "0000old1" in key]
+    assert {key.split("/")[2][-8:] for key in keys} == {"000new01", "0applied"}

@@ -62,7 +62,7 @@ def test_sg_not_attached_cycle(aws: MotoAws, cli_env: Path) -> None:
     text = " ".join(cycle.dry_run_text.split())
     assert "aws ec2 modify-network-interface-attribute" in text
     assert f"--groups {default} {forgotten}" in text
-    assert f"inbound tcp/8443 from {estate.ids['client_sg']}" in text
+    assert f"inbound tcp 8443 from {estate.ids['client_sg']}" in text
 
     cycle.assert_fixed_and_restored()
     assert _eni_groups(aws, eni) == [default]

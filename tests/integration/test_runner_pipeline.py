@@ -258,7 +258,7 @@ def test_drift_stops_the_run_without_writing(setup: Setup) -> None:
     result = setup.runner().execute(plan, apply=True)
     assert result.status is RunStatus.REFUSED
     assert result.message.startswith("drift:")
-    assert "ingress tcp 22 from 10.0.0.0/8 is extra" in result.message
+    assert "inbound tcp 22 from 10.0.0.0/8 is extra" in result.message
     assert setup.writes.calls == []
     record = setup.store.load_run(plan.run_id)
     assert record.snapshot is None

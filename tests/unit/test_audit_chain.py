@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from netmend.audit import GENESIS_HASH, AuditLog, verify_chain
+from netmend.audit import GENESIS_HASH, AuditLog, chain_record, verify_chain
 from tests.cli_runner import run_cli
 
 
@@ -114,3 +114,40 @@ def test_audit_verify_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     missing = run_cli("audit", "verify", "--file", str(tmp_path / "nope.jsonl"))
     assert missing.exit_code == 2
     assert "not found" in missing.stderr
+
+
+def test_records_cut_off_the_end_are_named(tmp_path: Path) -> None:
+    """The anchor beside the trail remembers the last record: a trail that ends before it
+    was cut, and verify names the first missing record; a whole trail is anchored."""
+    audit = _trail(tmp_path)
+    whole = audit.verify()
+    assert (whole.intact, whole.anchored, whole.records) == (True, True, 5)
+    _rewrite(audit, audit.lines()[:3])
+    report = audit.verify()
+    assert (report.intact, report.broken_line) == (False, 4)
+    assert "cut off the end" in report.reason
+
+
+def test_a_replaced_last_record_or_anchor_is_named(tmp_path: Path) -> None:
+    """Truncating and appending a forged, well-chained record shows: the record at the
+    anchor's seq is not the anchored one. An unreadable anchor is broken, not ignored."""
+    audit = _trail(tmp_path, 3)
+    kept = audit.lines()[:2]
+    forged = chain_record(
+        {"ts": "x", "event": "aws.write", "run_id": "forged"}, json.loads(kept[-1])
+    )
+    _rewrite(audit, [*kept, json.dumps(forged)])
+    report = audit.verify()
+    assert (report.intact, report.broken_line) == (False, 3)
+    assert "anchor" in report.reason
+    audit.anchor_path.write_text("{garbage")
+    assert not audit.verify().intact
+
+
+def test_a_trail_without_anchor_is_intact_but_says_so(tmp_path: Path) -> None:
+    """Trails written before anchors existed still verify, reported as not anchored."""
+    audit = _trail(tmp_path, 2)
+    audit.anchor_path.unlink()
+    report = audit.verify()
+    assert (report.intact, report.anchored) == (True, False)
+    assert verify_chain(audit.lines()).intact

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from netmend.aws.session import AwsClients
-from netmend.errors import AwsCallError, BadInputError
+from netmend.errors import AwsCallError, BadInputError, NetmendError
 
 __all__ = ["S3Backend", "parse_s3_url"]
 
@@ -27,6 +27,10 @@ _EXISTS = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", 
 _MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 _LINE_DIGITS = 8
 _AUDIT = "audit/"
+# DeleteObjects takes at most 1,000 keys a call.
+_DELETE_BATCH = 1000
+# Beside the records, not among them: listing audit/ must see records only.
+_AUDIT_ANCHOR = "audit.head"
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
@@ -151,6 +155,23 @@ class S3Backend:
             if "/" not in (name := full.removeprefix(base))
         )
 
+    def remove_tree(self, prefix: str) -> None:
+        keys = self._keys(f"{prefix.strip('/')}/")
+        for start in range(0, len(keys), _DELETE_BATCH):
+            batch = [{"Key": key} for key in keys[start : start + _DELETE_BATCH]]
+            answer = self._call(
+                "DeleteObjects",
+                self._s3.delete_objects,
+                Bucket=self.bucket,
+                Delete={"Objects": batch, "Quiet": True},
+            )
+            if answer.get("Errors"):
+                first = answer["Errors"][0]
+                raise NetmendError(
+                    f"could not delete s3://{self.bucket}/{first.get('Key')}: "
+                    f"{first.get('Code')} {first.get('Message', '')}".strip()
+                )
+
     # -- the audit trail (AuditSink) ----------------------------------------------------
 
     def create_record(self, seq: int, line: str) -> bool:
@@ -165,6 +186,13 @@ class S3Backend:
         if not keys:
             return 0
         return int(keys[-1].rsplit("/", 1)[-1].removesuffix(".json"))
+
+    def write_anchor(self, text: str) -> None:
+        self.write(_AUDIT_ANCHOR, text.encode("utf-8"))
+
+    def read_anchor(self) -> str | None:
+        data = self.read(_AUDIT_ANCHOR)
+        return data.decode("utf-8") if data is not None else None
 
     def event_lines(self) -> list[str]:
         lines: list[str] = []

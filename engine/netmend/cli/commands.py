@@ -283,13 +283,23 @@ def audit_verify(
                 "file": path,
                 "records": report.records,
                 "intact": report.intact,
+                "end_anchored": report.anchored,
                 "first_broken": None
                 if report.intact
                 else {"record": report.broken_line, "reason": report.reason},
             }
         )
     elif report.intact:
-        stdout_console().print(f"{path}: {report.records} record(s), hash chain intact")
+        end = (
+            "its end matches the anchor"
+            if report.anchored
+            else "no anchor (records cut off its end would not show)"
+        )
+        stdout_console().print(
+            f"{path}: {report.records} record(s), hash chain intact, {end}",
+            markup=False,
+            highlight=False,
+        )
     else:
         stdout_console().print(
             f"{path}:{report.broken_line}: record {report.broken_line} is broken: {report.reason}",

@@ -2,6 +2,9 @@
 
 Every part of netmend that asks "is this the same rule?" (the diff, the drift check, the
 restore, the policy, the verification, the playbooks) asks ``sg_rule_key``; every part
+that names a rule to a person (explanations, root-cause summaries, plan summaries and
+warnings, drift and restore messages, scan findings, IaC comments) words it with
+``rule_text`` / ``rule_service``, so one rule reads the same everywhere; every part
 that sends a rule to AWS builds it with ``rule_permission`` / ``acl_entry_params``.
 """
 
@@ -11,7 +14,15 @@ from typing import Any
 
 from netmend.model.change import ResourceState
 from netmend.model.network import AclEntry, NetworkAcl
-from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP, protocol_number
+from netmend.model.protocol import (
+    ALL,
+    ICMP,
+    ICMPV6,
+    PORTED_PROTOCOLS,
+    TCP,
+    UDP,
+    protocol_number,
+)
 from netmend.model.security import SecurityGroup, SgRule
 
 __all__ = [
@@ -21,6 +32,7 @@ __all__ = [
     "acl_entry_params",
     "resource_id",
     "rule_permission",
+    "rule_service",
     "rule_text",
     "sg_rule_key",
 ]
@@ -72,12 +84,31 @@ def sg_rule_key(rule: SgRule) -> SgRuleKey:
     return (rule.group_id, rule.egress, rule.protocol, low, high, kind, peer)
 
 
-def rule_text(rule: SgRule) -> str:
-    """``ingress tcp 443 from 10.0.0.0/16``."""
-    direction, preposition = ("egress", "to") if rule.egress else ("ingress", "from")
-    protocol = "all traffic" if rule.protocol == ALL else rule.protocol
-    ports = "" if rule.protocol == ALL else f" {rule.ports_text}"
-    return f"{direction} {protocol}{ports} {preposition} {rule.peer}"
+def rule_service(rule: SgRule) -> str:
+    """What a rule admits, in the runbook's words.
+
+    ``tcp 443``, ``udp 1024-65535``, ``all tcp``, ``icmp type 8``, ``icmp type 3 code 4``,
+    ``all icmp``, ``protocol 47`` (a protocol without ports), ``all traffic`` (-1).
+    """
+    if rule.protocol == ALL:
+        return "all traffic"
+    if rule.protocol not in PORTED_PROTOCOLS:
+        return f"protocol {rule.protocol}"
+    if rule.all_ports:
+        return f"all {rule.protocol}"
+    return f"{rule.protocol} {rule.ports_text}"
+
+
+def rule_text(rule: SgRule, *, group: bool = False) -> str:
+    """A rule as a sentence fragment: ``inbound tcp 443 from 10.0.0.0/16``.
+
+    ``outbound all traffic to sg-0abc``; with ``group``, the group first:
+    ``sg-0abc inbound tcp 443 from 10.0.0.0/16``. Inbound/outbound (not ingress/egress)
+    because that is how the console and the runbook name a group's two rule lists.
+    """
+    way, preposition = ("outbound", "to") if rule.egress else ("inbound", "from")
+    text = f"{way} {rule_service(rule)} {preposition} {rule.peer}"
+    return f"{rule.group_id} {text}" if group else text
 
 
 def rule_permission(rule: SgRule, *, description: bool = True) -> dict[str, Any]:

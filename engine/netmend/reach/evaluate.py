@@ -108,6 +108,7 @@ from collections import OrderedDict
 
 from netmend.model import Inventory, NatGateway, NetworkInterface, RouteTargetKind
 from netmend.model.protocol import TCP, UDP
+from netmend.model.rules import rule_text
 from netmend.reach.acl import AclVerdict, CompiledAcl, walk
 from netmend.reach.balancer import Balancers
 from netmend.reach.ephemeral import ANY_CLIENT, coverage, summary
@@ -126,7 +127,7 @@ from netmend.reach.packet import (
 from netmend.reach.result import Code, Direction, Evaluation, Leg
 from netmend.reach.routes import RouteIndex
 from netmend.reach.routing import Router, eni_address
-from netmend.reach.sg import SgVerdict, check_groups, rule_text
+from netmend.reach.sg import SgVerdict, check_groups
 from netmend.reach.trace import Trace
 from netmend.reach.tracking import side_untracked
 
@@ -421,7 +422,7 @@ class Evaluator:
                 first.group_id,
                 "security-groups",
                 direction=direction,
-                detail=rule_text(first) + (f" (and {more} more)" if more else ""),
+                detail=rule_text(first, group=True) + (f" (and {more} more)" if more else ""),
             )
             return verdict
         component = eni.group_ids[0] if eni.group_ids else eni.network_interface_id

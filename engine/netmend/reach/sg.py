@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from netmend.model import SgRule
 from netmend.reach.index import DirectionRules
 from netmend.reach.intervals import covers, intersect, normalise
-from netmend.reach.packet import Packet, keys_text, sg_rule_keys
+from netmend.reach.packet import Packet
 
-__all__ = ["SgVerdict", "check_groups", "rule_text"]
+__all__ = ["SgVerdict", "check_groups"]
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,6 @@ class SgVerdict:
     @property
     def direction_name(self) -> str:
         return "egress" if self.table.egress else "ingress"
-
-
-def rule_text(rule: SgRule) -> str:
-    """``sg-0abc ingress tcp 8080 from 10.0.0.0/16``, ``sg-0abc egress all to 0.0.0.0/0``."""
-    direction, preposition = ("egress", "to") if rule.egress else ("ingress", "from")
-    service = keys_text(rule.protocol, sg_rule_keys(rule))
-    return f"{rule.group_id} {direction} {service} {preposition} {rule.peer}"
 
 
 def check_groups(table: DirectionRules, packet: Packet, peer_groups: tuple[str, ...]) -> SgVerdict:

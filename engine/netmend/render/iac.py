@@ -15,6 +15,7 @@ from collections.abc import Hashable, Sequence
 
 from netmend.model import AclEntry, NetworkInterface, SgRule
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
+from netmend.model.rules import rule_text
 from netmend.render.rows import Mark, ResourceDiff, acl_ports_text, protocol_text
 from netmend.run.plan import Change, Plan
 
@@ -39,10 +40,9 @@ def one_line(text: str) -> str:
 
 
 def sg_rule_text(rule: SgRule) -> str:
-    """``ingress tcp 8443 from sg-2 ("shop")``, as the comments name a rule."""
-    way = "egress" if rule.egress else "ingress"
-    preposition = "to" if rule.egress else "from"
-    text = f"{way} {protocol_text(rule.protocol)} {rule.ports_text} {preposition} {rule.peer}"
+    """``inbound tcp 8443 from sg-2 ('shop')``: the rule's one wording (``rule_text``)
+    and its description, which is what tells a reader which IaC resource it is."""
+    text = rule_text(rule)
     if rule.description:
         text += f" ({one_line(rule.description)!r})"
     return text

@@ -1,6 +1,6 @@
 """Snapshot restoration: compare a resource with its snapshot, and the calls that undo.
 
-The rule identity and wording it uses are ``netmend.model.rules`` (re-exported here).
+The rule identity and wording it uses are ``netmend.model.rules``.
 
 Security-group rules are compared by content (direction, protocol, ports, peer): rule
 ids change when a rule is re-created and descriptions do not decide traffic, so neither
@@ -28,16 +28,7 @@ from netmend.model.rules import (
     sg_rule_key,
 )
 
-__all__ = [
-    "acl_entry_content",
-    "acl_entry_params",
-    "differences",
-    "resource_id",
-    "restore_changes",
-    "rule_permission",
-    "rule_text",
-    "sg_rule_key",
-]
+__all__ = ["differences", "restore_changes"]
 
 
 # -- security groups -----------------------------------------------------------------

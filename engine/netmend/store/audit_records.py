@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from netmend.audit import AuditLog, chain_record
+from netmend.audit import AuditLog, anchor_line, chain_record
 from netmend.errors import NetmendError
 
 __all__ = ["AuditSink", "ObjectAuditLog"]
@@ -50,6 +50,14 @@ class AuditSink(Protocol):
         """Every stored record, in ``seq`` order."""
         ...
 
+    def write_anchor(self, text: str) -> None:
+        """Replace the trail's anchor (the last record's seq and hash)."""
+        ...
+
+    def read_anchor(self) -> str | None:
+        """The anchor's text, or None when there is none."""
+        ...
+
 
 class ObjectAuditLog(AuditLog):
     """The chained audit trail in an ``AuditSink`` (``netmend.aws.objects.S3Backend``)."""
@@ -76,10 +84,24 @@ class ObjectAuditLog(AuditLog):
             line = json.dumps(linked, sort_keys=True, separators=(",", ":"), default=str)
             if self.sink.create_record(int(linked["seq"]), line):
                 self._last = linked
+                self._anchor(linked)
                 return linked
             # Another writer took this seq: link after its record instead.
             self._last = self._record_at(int(linked["seq"]))
         raise NetmendError(f"audit trail in {self.sink.location}: too many concurrent writers")
+
+    def _anchor(self, linked: dict[str, Any]) -> None:
+        # Writers on other hosts may overwrite it with an older record; only move it on.
+        current = self.sink.read_anchor()
+        try:
+            if current and int(json.loads(current)["seq"]) >= int(linked["seq"]):
+                return
+        except (ValueError, TypeError, KeyError):
+            pass  # unreadable: replace it
+        self.sink.write_anchor(anchor_line(linked))
+
+    def read_anchor(self) -> str | None:
+        return self.sink.read_anchor()
 
     def lines(self) -> list[str]:
         return [line for line in self.sink.event_lines() if line.strip()]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from pathlib import Path
 from typing import Protocol
 
@@ -56,6 +57,10 @@ class RecordBackend(Protocol):
 
     def files(self, prefix: str) -> list[str]:
         """Names of the documents directly in the folder ``prefix`` (not sub-folders)."""
+        ...
+
+    def remove_tree(self, prefix: str) -> None:
+        """Delete every document under the folder ``prefix`` (``runs prune`` only)."""
         ...
 
 
@@ -124,3 +129,7 @@ class LocalBackend:
         if not folder.is_dir():
             return []
         return sorted(entry.name for entry in folder.iterdir() if entry.is_file())
+
+    def remove_tree(self, prefix: str) -> None:
+        shutil.rmtree(self.path(prefix), ignore_errors=False)
+        fsync_dir(self.path(prefix).parent)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import shutil
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -264,7 +263,7 @@ class RunStore:
         for summary in self.list_runs():
             if summary.wrote or summary.started_at >= cutoff:
                 continue
-            shutil.rmtree(self.run_dir(summary.run_id))
+            self.backend.remove_tree(f"runs/{self._checked(summary.run_id)}")
             removed.append(summary.run_id)
         return removed
 

@@ -77,7 +77,7 @@ def test_attaches_the_only_candidate_beside_the_current_groups() -> None:
     assert change.kinds == (ChangeKind.ENI_GROUPS,)
     assert Policy().needs_person(change)
     assert any(
-        "sg-api (orders-api-sg) adds to eni-server: inbound tcp/8443 from sg-client" in w
+        "sg-api (orders-api-sg) adds to eni-server: inbound tcp 8443 from sg-client" in w
         for w in change.warnings
     )
     assert any("current groups (sg-server, sg-extra) are sent again" in w for w in change.warnings)

@@ -46,8 +46,8 @@ def test_matching_ingress_and_egress_rules_reach_and_name_the_rules() -> None:
     assert result.reachable
     details = [h.detail for h in result.forward if h.kind == "security-groups"]
     assert details == [
-        "sg-a egress tcp 443 to 10.0.1.0/24",
-        "sg-b ingress tcp 443 from 10.0.0.0/16",
+        "sg-a outbound tcp 443 to 10.0.1.0/24",
+        "sg-b inbound tcp 443 from 10.0.0.0/16",
     ]
 
 

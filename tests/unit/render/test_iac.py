@@ -213,7 +213,7 @@ def test_terraform_lists_removed_rules_in_comments() -> None:
     text = plan_to_terraform(_sg_plan())
     removal = [line for line in text.splitlines() if "sgr-8080" in line]
     assert removal == [
-        "#   remove the resource that manages sgr-8080: ingress tcp 8080 from 10.0.0.0/16"
+        "#   remove the resource that manages sgr-8080: inbound tcp 8080 from 10.0.0.0/16"
     ]
     assert "sgr-22" not in text
 

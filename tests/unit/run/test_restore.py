@@ -72,9 +72,9 @@ def test_group_restore_revokes_extra_by_id_and_reauthorizes_missing() -> None:
     assert all(c.resource == "sg-1" for c in changes)
     assert sorted(differences(live, snapshot)) == sorted(
         [
-            "sg-1: ingress tcp 22 from 10.9.0.0/16 is missing",
-            "sg-1: ingress tcp 8443 from 10.0.0.0/16 is extra",
-            "sg-1: egress tcp 53 to 10.0.0.2/32 is extra",
+            "sg-1: inbound tcp 22 from 10.9.0.0/16 is missing",
+            "sg-1: inbound tcp 8443 from 10.0.0.0/16 is extra",
+            "sg-1: outbound tcp 53 to 10.0.0.2/32 is extra",
         ]
     )
 

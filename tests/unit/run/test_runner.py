@@ -143,7 +143,7 @@ def test_kept_differences_ignores_what_the_plan_removed() -> None:
     live_bad = GROUP.model_copy(update={"rules": (other,)})
     assert kept_differences(before, planned, live_ok) == []
     assert kept_differences(before, planned, live_bad) == [
-        "sg-1: ingress tcp 443 from 10.0.0.0/16 was lost"
+        "sg-1: inbound tcp 443 from 10.0.0.0/16 was lost"
     ]
 
 

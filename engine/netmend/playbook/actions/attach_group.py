@@ -16,13 +16,14 @@ from typing import Any
 
 from netmend.model import NetworkInterface, SecurityGroup
 from netmend.model.change import Change, ChangeKind
+from netmend.model.rules import rule_text
 from netmend.playbook.actions.eni import invert_group_change
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import EniId, GroupRef, Params
 from netmend.playbook.registry import Action, NoParams, action, detector
 from netmend.playbook.sg.redundancy import covers
-from netmend.playbook.sg.rules import is_world, rule_words
+from netmend.playbook.sg.rules import is_world
 
 __all__ = ["AttachGroup", "AttachGroupParams", "choose_group"]
 
@@ -104,11 +105,7 @@ def _brings(
         for rule in held.rules
     ]
     new = [r for r in group.rules if not any(covers(c, r) for c in current)]
-    words = [
-        f"{'outbound' if r.egress else 'inbound'} {rule_words(r)} "
-        f"{'to' if r.egress else 'from'} {r.peer}"
-        for r in new
-    ]
+    words = [rule_text(r) for r in new]
     return words, any(is_world(r) for r in new)
 
 

@@ -18,6 +18,7 @@ from pydantic import Field
 from netmend.model import SecurityGroup, SgRule
 from netmend.model.change import Change, ChangeKind
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
+from netmend.model.rules import rule_service, rule_text
 from netmend.playbook.actions.sg import reauthorize_removed
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
@@ -25,7 +26,7 @@ from netmend.playbook.params import Params, SgId
 from netmend.playbook.registry import Action, action
 from netmend.playbook.sg.consolidate import DEFAULT_MAX_ADDED, consolidation
 from netmend.playbook.sg.redundancy import redundant_rules
-from netmend.playbook.sg.rules import ip_permission, rule_words
+from netmend.playbook.sg.rules import ip_permission
 
 __all__ = [
     "ConsolidateHosts",
@@ -42,9 +43,8 @@ Family = Literal["ipv4", "ipv6"]
 
 
 def _words(rule: SgRule) -> str:
-    way, preposition = ("outbound", "to") if rule.egress else ("inbound", "from")
     named = f" ({rule.rule_id})" if rule.rule_id else ""
-    return f"{way} {rule_words(rule)} {preposition} {rule.peer}{named}"
+    return f"{rule_text(rule)}{named}"
 
 
 def _revoke(
@@ -247,7 +247,7 @@ class ConsolidateHosts(Action[ConsolidateParams]):
         description = ctx.rule_description(f"{len(found.hosts)} host rules consolidated")
         new = first.model_copy(update={peer_field: found.prefix, "description": description})
         hosts = ", ".join(r.peer for r in found.hosts)
-        service = rule_words(first)
+        service = rule_service(first)
         widening = (
             f"widening: {found.prefix} admits {found.added_count} address(es) on {service} "
             f"that {group.group_id} did not admit before: {found.added_text()}"

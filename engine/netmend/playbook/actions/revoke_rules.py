@@ -11,11 +11,12 @@ from pydantic import Field
 
 from netmend.model import SgRule
 from netmend.model.change import Change, ChangeKind
+from netmend.model.rules import rule_text
 from netmend.playbook.actions.sg import reauthorize_removed
 from netmend.playbook.context import StepContext
 from netmend.playbook.params import Params, RuleId, SgId
 from netmend.playbook.registry import Action, action
-from netmend.playbook.sg.reliance import inventory_with, removal_tracking_warning, rule_phrase
+from netmend.playbook.sg.reliance import inventory_with, removal_tracking_warning
 
 __all__ = ["RevokeRules", "RevokeRulesParams", "RuleRef"]
 
@@ -41,7 +42,7 @@ class RevokeRulesParams(Params):
 def _refused_words(ctx: StepContext, rule: SgRule) -> str:
     holders = ctx.inventory.enis_of_group(rule.group_id)
     where = ", ".join(e.instance_id or e.network_interface_id for e in holders) or "no interface"
-    refused = f"new connections only {rule_phrase(rule)} admitted are refused"
+    refused = f"new connections only {rule_text(rule)} admitted are refused"
     if rule.egress:
         return f"{refused} from {where} from now on"
     return (
@@ -95,7 +96,7 @@ class RevokeRules(Action[RevokeRulesParams]):
                 resource=group.group_id,
                 params={"GroupId": group.group_id, "SecurityGroupRuleIds": [ref.rule_id]},
                 kinds=(ChangeKind.REVOCATION,),
-                summary=f"revoke {rule_phrase(rule)} ({ref.rule_id}) on {group.group_id}{why}",
+                summary=f"revoke {rule_text(rule)} ({ref.rule_id}) on {group.group_id}{why}",
                 before=group,
                 after=after,
                 warnings=(removal_tracking_warning(state, rule), _refused_words(ctx, rule)),

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from netmend.model import SecurityGroup, SgRule
 from netmend.model.change import Change, ChangeKind
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP
-from netmend.model.rules import sg_rule_key
+from netmend.model.rules import rule_text, sg_rule_key
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import (
@@ -27,7 +27,6 @@ from netmend.playbook.sg.rules import (
     check_rule_quota,
     ip_permission,
     is_world,
-    rule_words,
     tracking_warning,
 )
 
@@ -122,8 +121,7 @@ class _Authorize(Action[AuthorizeParams]):
             description=ctx.rule_description(params.description),
             **_peer_fields(params.peer),
         )
-        way = "to" if self.egress else "from"
-        words = f"{rule_words(rule)} {way} {rule.peer}"
+        words = rule_text(rule)
         if any(sg_rule_key(r) == sg_rule_key(rule) for r in group.rules):
             ctx.note(f"{group.group_id} already allows {words}: nothing to add")
             return []
@@ -140,7 +138,6 @@ class _Authorize(Action[AuthorizeParams]):
         if rule.referenced_group_id and ctx.inventory.security_group(rule.peer) is None:
             warnings.append(f"{rule.peer} is not in the inventory (another VPC or account?)")
         api = _PERMISSIONS[self.egress][0]
-        bound = "outbound" if self.egress else "inbound"
         return [
             Change(
                 action=self.name,
@@ -148,7 +145,7 @@ class _Authorize(Action[AuthorizeParams]):
                 resource=group.group_id,
                 params={"GroupId": group.group_id, "IpPermissions": [ip_permission(rule)]},
                 kinds=tuple(kinds),
-                summary=f"allow {bound} {words} on {group.group_id}",
+                summary=f"allow {words} on {group.group_id}",
                 before=group,
                 after=group.model_copy(update={"rules": (*group.rules, rule)}),
                 warnings=tuple(warnings),
@@ -237,7 +234,6 @@ class RevokeRule(Action[RevokeParams]):
         rule = next((r for r in group.rules if r.rule_id == params.rule_id), None)
         if rule is None:
             raise ProposalRefusedError(f"{group.group_id} has no rule {params.rule_id}")
-        bound = "outbound" if rule.egress else "inbound"
         return [
             Change(
                 action=self.name,
@@ -245,11 +241,7 @@ class RevokeRule(Action[RevokeParams]):
                 resource=group.group_id,
                 params={"GroupId": group.group_id, "SecurityGroupRuleIds": [params.rule_id]},
                 kinds=(ChangeKind.REVOCATION,),
-                summary=(
-                    f"revoke {bound} {rule_words(rule)} "
-                    f"{'to' if rule.egress else 'from'} {rule.peer} ({params.rule_id}) "
-                    f"on {group.group_id}"
-                ),
+                summary=(f"revoke {rule_text(rule)} ({params.rule_id}) on {group.group_id}"),
                 before=group,
                 after=_without(group, [rule]),
                 warnings=(tracking_warning(group, rule),),

@@ -27,12 +27,13 @@ from typing import Any
 from netmend.model import Inventory, NetworkInterface, SecurityGroup, SgRule
 from netmend.model.created import is_placeholder, new_group_ref
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
+from netmend.model.rules import rule_text
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.registry import NoParams, detector
 from netmend.playbook.sg.consolidate import consolidation
 from netmend.playbook.sg.redundancy import redundant_rules
-from netmend.playbook.sg.rules import RULE_QUOTA_CODE, rule_words
+from netmend.playbook.sg.rules import RULE_QUOTA_CODE
 from netmend.reach.causes.match import rule_family, rule_weight
 from netmend.reach.causes.model import RootCause
 from netmend.reach.flow import Flow
@@ -226,7 +227,7 @@ def quota_room(ctx: StepContext, params: NoParams) -> dict[str, Any] | None:
     plan = room_plan(ctx.inventory, group, needed, family, eni)
     desired, command = quota_increase(ctx.inventory)
     way = "outbound" if egress else "inbound"
-    words = f"{way} {rule_words(needed)} {'to' if egress else 'from'} {needed.peer}"
+    words = rule_text(needed)
     if plan["strategy"] == "none":
         raise ProposalRefusedError(
             f"{group.group_id} is full ({quota.evidence.get('rule_count')} {way} rules, quota "

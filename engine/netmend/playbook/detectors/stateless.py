@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from netmend.model import SgRule
+from netmend.model.rules import rule_text
 from netmend.playbook.context import StepContext
 from netmend.playbook.registry import NoParams, detector
 from netmend.playbook.sg.reliance import (
     flows_relying_on,
     inventory_with,
     removal_tracking_warning,
-    rule_phrase,
 )
 from netmend.reach.causes.model import PathPosition
 
@@ -90,7 +90,7 @@ def stateless_rules(ctx: StepContext, params: NoParams) -> dict[str, Any] | None
             {
                 "group_id": group.group_id,
                 "rule_id": rule_id,
-                "rule": rule_phrase(rule),
+                "rule": rule_text(rule),
                 "why": item.get("why"),
                 "tracking": tracking,
                 "untracked": tracking.startswith("untracked"),
@@ -100,7 +100,7 @@ def stateless_rules(ctx: StepContext, params: NoParams) -> dict[str, Any] | None
         )
         if relied:
             ctx.note(
-                f"{ctx.playbook_id}: kept {group.group_id}'s {rule_phrase(rule)} ({rule_id}): "
+                f"{ctx.playbook_id}: kept {group.group_id}'s {rule_text(rule)} ({rule_id}): "
                 f"{'; '.join(relied)} relies on it, so removing it would break a working flow"
             )
         else:

@@ -31,7 +31,6 @@ __all__ = [
     "inventory_with",
     "is_default_egress",
     "removal_tracking_warning",
-    "rule_phrase",
 ]
 
 _ALL_PORTS = (0, 65535)
@@ -57,19 +56,6 @@ def inventory_with(inventory: Inventory, states: Iterable[ResourceState]) -> Inv
 def is_default_egress(rule: SgRule) -> bool:
     """AWS's allow-all egress of every new group: it says nothing about intent."""
     return rule.egress and rule.protocol == ALL and rule.peer in WORLD.values()
-
-
-def rule_phrase(rule: SgRule) -> str:
-    """``inbound tcp 1024-65535 from 10.4.0.0/16``, ``outbound tcp 443 to sg-...``."""
-    if rule.protocol == ALL:
-        what = "all traffic"
-    elif rule.protocol in (TCP, UDP):
-        what = f"{rule.protocol} {rule.ports_text}"
-    else:
-        what = f"{rule.protocol} {rule.ports_text}".strip()
-    if rule.egress:
-        return f"outbound {what} to {rule.peer}"
-    return f"inbound {what} from {rule.peer}"
 
 
 def _ports(rule: SgRule) -> tuple[int, int]:

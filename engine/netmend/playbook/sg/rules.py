@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from netmend.model import Inventory, SecurityGroup, SgRule
-from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP
+from netmend.model.protocol import ALL, TCP, UDP
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.reach.causes.match import rule_family, rule_weight
 
@@ -18,7 +18,6 @@ __all__ = [
     "check_rule_quota",
     "ip_permission",
     "is_world",
-    "rule_words",
     "tracking_warning",
 ]
 
@@ -50,17 +49,6 @@ def ip_permission(rule: SgRule, *, description: bool = True) -> dict[str, Any]:
     elif rule.prefix_list_id is not None:
         perm["PrefixListIds"] = [{"PrefixListId": rule.prefix_list_id, **extra}]
     return perm
-
-
-def rule_words(rule: SgRule) -> str:
-    """``tcp/8443``, ``tcp/1024-65535``, ``icmp type 8``, ``all traffic``."""
-    if rule.protocol == ALL:
-        return "all traffic"
-    if rule.protocol in (TCP, UDP):
-        return f"{rule.protocol}/{rule.ports_text}"
-    if rule.protocol in (ICMP, ICMPV6):
-        return f"{rule.protocol} {rule.ports_text}" if not rule.all_ports else rule.protocol
-    return f"protocol {rule.protocol}"
 
 
 def is_world(rule: SgRule) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from netmend.model import Inventory, NetworkInterface, SecurityGroup, SgRule
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP
+from netmend.model.rules import rule_text
 from netmend.reach.causes.match import (
     endpoint_eni,
     fix_group,
@@ -34,7 +35,6 @@ __all__ = [
     "flow_words",
     "make_cause",
     "rule_cause",
-    "rule_words",
     "sg_side",
 ]
 
@@ -106,16 +106,6 @@ def flow_words(flow: Flow) -> str:
     if flow.port is None:
         return f"protocol {flow.protocol}"
     return f"{flow.protocol} {flow.port}"
-
-
-def rule_words(rule: SgRule) -> str:
-    if rule.protocol == ALL:
-        return "all traffic"
-    if rule.protocol not in (TCP, UDP, ICMP, ICMPV6):
-        return f"protocol {rule.protocol}"
-    if rule.all_ports:
-        return f"all {rule.protocol}"
-    return f"{rule.protocol} {rule.ports_text}"
 
 
 def base_evidence(flow: Flow, side: SgSide) -> dict[str, Any]:
@@ -277,8 +267,6 @@ def rule_cause(inventory: Inventory, flow: Flow, side: SgSide) -> RootCause | No
         return None
     base = base_evidence(flow, side)
     outbound = side.direction is Direction.EGRESS
-    to_from = "to" if outbound else "from"
-    bound = "outbound " if outbound else ""
     wanted = flow_words(flow)
 
     protocol_miss = _wrong_protocol(inventory, flow, side)
@@ -293,10 +281,7 @@ def rule_cause(inventory: Inventory, flow: Flow, side: SgSide) -> RootCause | No
             "near_miss_protocol": rule.protocol,
             "near_miss_port": rule.ports_text,
         }
-        summary = (
-            f"The group {group.group_id} allows {bound}{rule_words(rule)} {to_from} "
-            f"{rule.peer}; the flow is {wanted}."
-        )
+        summary = f"The group {group.group_id} allows {rule_text(rule)}; the flow is {wanted}."
         return make_cause("wrong-protocol", group.group_id, summary, evidence, side)
 
     if not outbound:
@@ -317,7 +302,7 @@ def rule_cause(inventory: Inventory, flow: Flow, side: SgSide) -> RootCause | No
                 "near_miss_unused": False,
             }
             summary = (
-                f"The group {group.group_id} allows {rule_words(rule)} from {rule.peer}; "
+                f"The group {group.group_id} allows {rule_text(rule)}; "
                 f"the service listens on {flow.port}."
             )
             return make_cause("wrong-port", group.group_id, summary, evidence, side)
@@ -335,7 +320,7 @@ def rule_cause(inventory: Inventory, flow: Flow, side: SgSide) -> RootCause | No
                 "near_miss_unused": False,
             }
             summary = (
-                f"The group {group.group_id} allows {rule_words(rule)} from {rule.peer}, "
+                f"The group {group.group_id} allows {rule_text(rule)}, "
                 f"but the traffic comes from {side.peer.label}; {peer} would admit it."
             )
             return make_cause("wrong-cidr", group.group_id, summary, evidence, side)

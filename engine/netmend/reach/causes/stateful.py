@@ -17,6 +17,7 @@ from typing import Any
 
 from netmend.model import SecurityGroup, SgRule
 from netmend.model.protocol import TCP, UDP
+from netmend.model.rules import rule_text
 from netmend.reach.causes.model import RootCause
 from netmend.reach.causes.sg import SgSide, base_evidence, flow_words, make_cause
 from netmend.reach.flow import Flow
@@ -37,13 +38,16 @@ def _ephemeral_shaped(rule: SgRule) -> bool:
     return any(rule.from_port <= low and high <= rule.to_port for low, high in _CLIENT_RANGES)
 
 
-def _stateless_rules(groups: tuple[SecurityGroup, ...]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
+_Stateless = tuple[SecurityGroup, SgRule, str, SgRule | None]
+
+
+def _stateless_rules(groups: tuple[SecurityGroup, ...]) -> list[_Stateless]:
+    found: list[_Stateless] = []
     for group in groups:
         inbound = {(r.protocol, r.from_port, r.to_port, r.peer): r for r in group.ingress}
         for rule in group.ingress:
             if _ephemeral_shaped(rule):
-                found.append(_stateless(group, rule, "inbound-ephemeral", None))
+                found.append((group, rule, "inbound-ephemeral", None))
         for rule in group.egress:
             mirrored = inbound.get((rule.protocol, rule.from_port, rule.to_port, rule.peer))
             if (
@@ -52,13 +56,12 @@ def _stateless_rules(groups: tuple[SecurityGroup, ...]) -> list[dict[str, Any]]:
                 and not rule.all_ports
                 and not _ephemeral_shaped(rule)
             ):
-                found.append(_stateless(group, rule, "egress-mirrors-inbound", mirrored))
+                found.append((group, rule, "egress-mirrors-inbound", mirrored))
     return found
 
 
-def _stateless(
-    group: SecurityGroup, rule: SgRule, why: str, mirrored: SgRule | None
-) -> dict[str, Any]:
+def _evidence(found: _Stateless) -> dict[str, Any]:
+    group, rule, why, mirrored = found
     return {
         "group_id": group.group_id,
         "rule_id": rule.rule_id,
@@ -76,15 +79,13 @@ def stateful_cause(flow: Flow, side: SgSide, egress_cause: RootCause) -> RootCau
     stateless thinking (inbound ephemeral ports, outbound rules mirroring inbound ones)."""
     if side.direction is not Direction.EGRESS:
         return None
-    rules = _stateless_rules(side.groups)
-    if not rules:
+    found = _stateless_rules(side.groups)
+    if not found:
         return None
     group_id = str(egress_cause.evidence["group_id"])
     shown = "; ".join(
-        f"{r['group_id']} {'inbound' if r['direction'] == 'ingress' else 'outbound'} "
-        f"{r['protocol']} {r['ports']}"
-        + (" mirroring inbound" if r["why"] == "egress-mirrors-inbound" else "")
-        for r in rules
+        rule_text(rule, group=True) + (" mirroring inbound" if mirrored is not None else "")
+        for _, rule, _, mirrored in found
     )
     summary = (
         f"{side.endpoint.label} is the client here, yet its groups hold rules for a "
@@ -96,6 +97,6 @@ def stateful_cause(flow: Flow, side: SgSide, egress_cause: RootCause) -> RootCau
         "group_id": group_id,
         "peer": egress_cause.evidence.get("peer"),
         "peer_kind": egress_cause.evidence.get("peer_kind"),
-        "stateless_rules": rules,
+        "stateless_rules": [_evidence(f) for f in found],
     }
     return make_cause("stateful-misunderstanding", group_id, summary, evidence, side)

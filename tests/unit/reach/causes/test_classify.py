@@ -255,8 +255,10 @@ def test_wrong_port_names_the_nearest_near_miss_rule() -> None:
     assert cause.evidence["near_miss_unused"] is False
     assert (cause.leg, cause.direction) == (Leg.FORWARD, Direction.INGRESS)
     assert cause.position == PathPosition.DESTINATION_SG_INGRESS
-    for word in ("sg-web", "8080", "8443"):
-        assert word in cause.summary
+    # The summary names the near-miss rule in the one rule wording (model.rules.rule_text).
+    assert cause.summary == (
+        "The group sg-web allows inbound tcp 8080 from 10.0.0.0/16; the service listens on 8443."
+    )
 
 
 def test_look_alike_port_is_a_near_miss_but_an_unrelated_one_is_not() -> None:
@@ -285,7 +287,10 @@ def test_wrong_cidr_suggests_the_source_group_as_the_narrowest_peer() -> None:
     assert evidence["rule_peer"] == "10.0.3.0/24"
     assert evidence["source_address"] == CLIENT_IP
     assert (evidence["peer"], evidence["peer_kind"]) == ("sg-client", "group")
-    assert "10.0.3.0/24" in causes[0].summary
+    assert causes[0].summary == (
+        "The group sg-web allows inbound tcp 443 from 10.0.3.0/24, but the traffic comes from "
+        "i-client (10.0.1.10); sg-client would admit it."
+    )
 
 
 def test_wrong_cidr_falls_back_to_the_source_host_address() -> None:
@@ -325,6 +330,9 @@ def test_same_port_other_protocol_is_wrong_protocol_and_not_wrong_port() -> None
     assert evidence["near_miss_protocol"] == "tcp"
     assert evidence["protocol"] == "udp"
     assert evidence["peer"] == VPC_CIDR
+    assert causes[0].summary == (
+        "The group sg-dns allows inbound tcp 53 from 10.0.0.0/16; the flow is udp 53."
+    )
 
 
 def test_icmp_rule_for_another_type_is_wrong_protocol() -> None:
@@ -348,6 +356,9 @@ def test_outbound_rule_under_the_other_protocol_is_wrong_protocol_on_egress() ->
     assert (cause.resource, cause.direction) == ("sg-client", Direction.EGRESS)
     assert cause.position == PathPosition.SOURCE_SG_EGRESS
     assert cause.evidence["rule_id"] == "sgr-out-tcp53"
+    assert cause.summary == (
+        "The group sg-client allows outbound tcp 53 to 10.0.0.0/16; the flow is udp 53."
+    )
 
 
 # -- missing-egress, stateful-misunderstanding -----------------------------------------
@@ -387,6 +398,10 @@ def test_stateless_thinking_on_the_client_adds_stateful_misunderstanding() -> No
         ("sgr-ephemeral", "ingress", "inbound-ephemeral"),
         ("sgr-out-443", "egress", "egress-mirrors-inbound"),
     }
+    assert (
+        "(sg-client inbound tcp 1024-65535 from 10.0.0.0/16; sg-client outbound tcp 443 to "
+        "10.0.0.0/16 mirroring inbound)"
+    ) in stateful.summary
 
 
 # -- nacl-override ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""What every estate detector shares: the shape of one finding's evidence, rule words.
+"""What every estate detector shares: the shape of one finding's evidence.
 
 A finding's evidence is plain JSON (it goes into ``scan --output json`` and the
 baseline file). The keys the scan reads are ``resource`` (the id a finding is about,
@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from netmend.model import Inventory, NetworkInterface, SecurityGroup, SgRule
-from netmend.playbook.sg.rules import rule_words
 
 __all__ = [
     "SIGNALS",
@@ -25,7 +24,6 @@ __all__ = [
     "holders",
     "is_world",
     "rule_ref",
-    "rule_words",
     "signal",
     "world_family",
 ]

@@ -19,6 +19,7 @@ from pydantic import Field
 
 from netmend.model import SgRule
 from netmend.model.protocol import ALL, TCP
+from netmend.model.rules import rule_service, rule_text
 from netmend.playbook.context import StepContext
 from netmend.playbook.detectors.estate.base import (
     finding,
@@ -26,7 +27,6 @@ from netmend.playbook.detectors.estate.base import (
     group_label,
     holders,
     rule_ref,
-    rule_words,
     world_family,
 )
 from netmend.playbook.params import Params
@@ -95,7 +95,7 @@ def world_open_sensitive_port(
                     group_id=group.group_id,
                     group=group_label(group),
                     rule_id=rule.rule_id,
-                    rule=rule_words(rule),
+                    rule=rule_service(rule),
                     peer=rule.peer,
                     ports=opened,
                     port_names=_port_names(opened),
@@ -135,11 +135,8 @@ def untracked_flow(ctx: StepContext, params: Params) -> dict[str, Any] | None:
                 enis=[eni.network_interface_id],
                 eni_id=eni.network_interface_id,
                 instance_id=eni.instance_id,
-                rules=[
-                    f"{r.group_id} {'egress' if r.egress else 'ingress'} {rule_words(r)} {r.peer}"
-                    for r in rules
-                ],
-                cut_at_once=[f"{r.group_id} {rule_words(r)} {r.peer}" for r in cut],
+                rules=[rule_text(r, group=True) for r in rules],
+                cut_at_once=[rule_text(r, group=True) for r in cut],
                 inbound_rules=inbound,
             )
         )

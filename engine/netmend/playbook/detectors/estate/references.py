@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from netmend.model import Inventory, SecurityGroup, SgRule
+from netmend.model.rules import rule_service
 from netmend.playbook.context import StepContext
 from netmend.playbook.detectors.estate.base import (
     finding,
     findings_or_none,
     group_label,
-    rule_words,
 )
 from netmend.playbook.params import Params
 from netmend.playbook.registry import detector
@@ -81,7 +81,7 @@ def stale_reference(ctx: StepContext, params: Params) -> dict[str, Any] | None:
                     group=group_label(group),
                     rule_id=rule.rule_id,
                     direction="egress" if rule.egress else "ingress",
-                    rule=rule_words(rule),
+                    rule=rule_service(rule),
                     referenced_group=rule.referenced_group_id,
                     reason=reason,
                 )

@@ -17,13 +17,13 @@ from typing import Any
 
 from netmend.model import SecurityGroup, SgRule
 from netmend.model.protocol import TCP, UDP
+from netmend.model.rules import rule_service, rule_text
 from netmend.playbook.context import StepContext
 from netmend.playbook.detectors.estate.base import (
     finding,
     findings_or_none,
     group_label,
     rule_ref,
-    rule_words,
 )
 from netmend.playbook.params import Params
 from netmend.playbook.registry import detector
@@ -57,9 +57,9 @@ def redundant(ctx: StepContext, params: Params) -> dict[str, Any] | None:
                 redundant=[
                     {
                         **rule_ref(item.rule),
-                        "words": rule_words(item.rule),
+                        "words": rule_service(item.rule),
                         "peer": item.rule.peer,
-                        "covered_by": f"{rule_words(item.covered_by)} {item.covered_by.peer}",
+                        "covered_by": rule_text(item.covered_by),
                     }
                     for item in gone
                 ],
@@ -113,8 +113,8 @@ def stateless_rules(ctx: StepContext, params: Params) -> dict[str, Any] | None:
                 vpc=group.vpc_id,
                 group_id=group.group_id,
                 group=group_label(group),
-                ephemeral=[f"{rule_words(r)} from {r.peer}" for r in ephemeral],
-                mirrored=[f"{rule_words(r)} to {r.peer}" for r in mirrored],
+                ephemeral=[rule_text(r) for r in ephemeral],
+                mirrored=[rule_text(r) for r in mirrored],
                 removable=[
                     {"group": r.group_id, "rule_id": r.rule_id} for r in (*ephemeral, *mirrored)
                 ],
