@@ -32,7 +32,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from ruamel.yaml import YAML
 
 from netmend.errors import BadInputError
 from netmend.model import Inventory
@@ -248,6 +247,8 @@ def resolve_intents(
 
 def dump_intents(intents: Sequence[Intent], *, header: str = "") -> str:
     """An intents file (YAML text) declaring ``intents``; ``header`` becomes comments."""
+    from ruamel.yaml import YAML  # writing only: reading needs libyaml alone
+
     document = {"intents": [intent.model_dump(exclude_none=True) for intent in intents]}
     out = io.StringIO()
     writer = YAML(typ="rt")  # keeps the fields' order, unlike the safe dumper

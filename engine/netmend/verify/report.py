@@ -10,15 +10,17 @@ explanations}], "violated": N}``, plus details); ``netmend.render.intents`` show
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from netmend.aws.session import AwsClients
 from netmend.model import Inventory
 from netmend.reach import Explanation, Flow
 from netmend.verify.flow import FlowVerifier, LocalVerifier, MethodVerifier
 from netmend.verify.intents import Intent, IntentsFile, resolve_intents
+
+if TYPE_CHECKING:
+    from netmend.aws.session import AwsClients
 
 __all__ = [
     "EXIT_VIOLATED",
