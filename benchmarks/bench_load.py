@@ -66,13 +66,14 @@ def _spread(values: list[float]) -> dict[str, float]:
     }
 
 
-def paired(command: list[str], floor: list[str], runs: int) -> dict[str, Any]:
-    """``command`` and the floor in turn, ``runs`` pairs after one warm-up pair."""
+def paired(command: list[str], floor: list[str], runs: int, warmup: int = 1) -> dict[str, Any]:
+    """``command`` and the floor in turn, ``runs`` pairs after ``warmup`` pairs (which
+    warm the page cache and the bytecode cache, and are not counted)."""
     ours: list[Run] = []
     base: list[Run] = []
-    for index in range(runs + 1):
+    for index in range(runs + warmup):
         a, b = run_once(command), run_once(floor)
-        if index:  # the first pair warms the page cache and the bytecode cache
+        if index >= warmup:
             ours.append(a)
             base.append(b)
     return {
@@ -136,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", default="0.1,1,10", help="comma-separated (default 0.1,1,10)")
     parser.add_argument("--skip-10x", action="store_true", help="leave out scale 10 (slow)")
     parser.add_argument("--runs", type=int, default=5, help="pairs per command (after a warm-up)")
+    parser.add_argument("--warmup", type=int, default=1, help="uncounted pairs first")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", default="", help="comma-separated commands (default: all)")
     parser.add_argument("--out", type=Path, default=HERE / ".estates")
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         files = estate_files(scale, args.seed, args.out)
         floor = [PYTHON, "-c", f"import json; json.load(open({str(files.inventory)!r}))"]
         figures = {
-            name: paired(command, floor, args.runs)
+            name: paired(command, floor, args.runs, args.warmup)
             for name, command in commands(files).items()
             if not wanted or name in wanted
         }
@@ -164,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
         print(f"scale {scale:g}: done", file=sys.stderr, flush=True)
-    print(json.dumps({"machine": machine(), "runs": args.runs, "scales": results}, indent=2))
+    document = {"machine": machine(), "runs": args.runs, "warmup": args.warmup, "scales": results}
+    print(json.dumps(document, indent=2))
     return 0
 
 
