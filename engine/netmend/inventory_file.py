@@ -4,11 +4,12 @@
 The file is compact JSON without the fields that hold their defaults (``None``, empty
 lists, AWS's defaults), except ``schema_version``, always written first: a large
 account's file is then 40% of the indented, every-field form, and the peak memory of
-loading it a quarter lower. Loading hands the bytes to pydantic's
-own JSON parser (``model_validate_json``: no intermediate dicts) with the garbage
-collector paused; only when that fails is the file read again the slow way, to say
-exactly why. Saving is atomic (``netmend.store.atomic``: a temporary file in the same folder,
-fsync'd, renamed, folder fsync'd), so a reader never sees half a file. Loading fails
+loading it a quarter lower. Loading hands the bytes to pydantic's own JSON parser
+(``model_validate_json``: no intermediate dicts) with the garbage collector paused,
+and freezes what it loaded (``netmend.gc_pause``); only when that fails is the file
+read again the slow way, to say exactly why. Saving is atomic (``netmend.store.atomic``:
+a temporary file in the same folder, fsync'd, renamed, folder fsync'd), so a reader
+never sees half a file. Loading fails
 with ``InventoryFileError`` (exit 2) and one line saying why: missing file, bad JSON,
 another schema version, or the first field that does not fit the model. A file over
 256 MiB (a large account's inventory is tens of MB) or nested deeper than Python's JSON
@@ -125,7 +126,7 @@ def load_inventory(path: str | os.PathLike[str]) -> Inventory:
     source = Path(path)
     raw = _read(source)
     try:
-        with paused_gc():
+        with paused_gc(freeze=True):  # the estate stays loaded: out of the collector's way
             inventory = Inventory.model_validate_json(raw)
     except ValidationError as error:
         _refuse(source, raw, error)
