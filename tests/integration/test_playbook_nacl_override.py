@@ -106,7 +106,7 @@ def test_explicit_deny_and_client_acl_cycle(aws: MotoAws, cli_env: Path) -> None
     ]
     assert [c["kinds"] for c in changes] == [["addition"], ["deny-override"], ["addition"]]
     assert "overrides someone's explicit deny" in cycle.dry_run_text
-    assert "inbound rule 105: deny tcp/8000-9000 from 10.5.0.0/16" in " ".join(
+    assert "inbound rule 105: deny tcp 8000-9000 from 10.5.0.0/16" in " ".join(
         cycle.dry_run_text.split()
     )
 

@@ -20,7 +20,7 @@ from netmend.run.plan import Plan
 from netmend.verify.analyzer import AnalyzerRunVerifier, runner_verifiers
 from netmend.verify.flow import LocalVerifier, MethodVerifier, select_verifier
 from netmend.verify.intents import Intent, IntentsError, dump_intents, load_intents
-from netmend.verify.report import check_intents, intent_report_to_json, intents_hold_after
+from netmend.verify.report import check_intents, intents_hold_after
 
 pytestmark = pytest.mark.integration
 
@@ -81,7 +81,7 @@ def test_intents_hold_or_are_violated_where_the_estates_say(
         assert (result.held, result.reachable, result.method) == (False, False, "local"), cause
         assert result.blocking is not None, cause
         assert result.blocking.component == estate.expected_component, cause
-    document = intent_report_to_json(report)
+    document = report.model_dump(mode="json")
     assert document["violated"] == len(estates) - 1
     assert [i["held"] for i in document["intents"]].count(True) == 2
 

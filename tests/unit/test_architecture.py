@@ -36,6 +36,11 @@ MAY_IMPORT = {
 # Below the run pipeline, a run is data: its Plan and its result, never the pipeline.
 RUN_DATA = ("netmend.run.plan", "netmend.run.result")
 BELOW_RUN = ("netmend.playbook", "netmend.store", "netmend.approval", "netmend.verify")
+# The chat face reads no estate, resolves no flow and plans nothing itself: it builds the
+# core's requests (app.requests) and calls app/ as the CLI does.
+THROUGH_THE_CORE = {
+    "netmend.chatops": ("netmend.aws.collector", "netmend.reach", "netmend.playbook.propose"),
+}
 # Libraries each confined to a few places.
 CONFINED = {
     "boto3": ("netmend.aws",),
@@ -86,6 +91,9 @@ def _violations(modules: list[tuple[str, Path]] = MODULES) -> list[str]:
             for layer, allowed in MAY_IMPORT.items():
                 if _within(module, (layer,)) and not _within(name, (layer, *allowed)):
                     found.append(f"{where} ({layer} may import only {allowed or 'itself'})")
+            for face, internals in THROUGH_THE_CORE.items():
+                if _within(module, (face,)) and _within(name, internals):
+                    found.append(f"{where} ({face} goes through app/, not {name})")
             if (
                 _within(module, BELOW_RUN)
                 and _within(name, ("netmend.run",))
@@ -110,6 +118,8 @@ def test_every_module_keeps_the_import_rules() -> None:
         ("netmend.app.fixing", "rich.console", "rich only in"),
         ("netmend.verify.flow", "boto3", "boto3 only in"),
         ("netmend.playbook.propose", "netmend.run.runner", "below the run pipeline"),
+        ("netmend.chatops.service", "netmend.reach.flow", "goes through app/"),
+        ("netmend.chatops.service", "netmend.aws.collector", "goes through app/"),
     ],
 )
 def test_the_checker_catches_each_kind_of_violation(

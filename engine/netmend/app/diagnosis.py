@@ -1,33 +1,40 @@
 """A diagnosis: the evaluation of one flow plus its root causes, for people and machines.
 
-``diagnose`` is the whole offline step (evaluate, then classify); ``diagnosis_to_json``
-is DESIGN.md's JSON contract. The hop-by-hop text view is ``netmend.render.diagnosis``.
+``diagnose`` is the whole offline step (evaluate, then classify). ``Diagnosis`` is a
+typed result: its ``model_dump(mode="json")`` is DESIGN.md's ``diagnose --output json``
+(reachable, explanations, root_causes, plus flow, path, ephemeral coverage, tracking,
+notes), so no face assembles that document; the evaluator's own objects ride along,
+left out of the JSON, for the hop-by-hop text view (``netmend.render.diagnosis``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netmend.app.requests import DiagnoseRequest, Target
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from netmend.app.requests import DiagnoseRequest
 from netmend.model import Inventory
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
 from netmend.reach import Evaluation, Flow, Hop, evaluate
 from netmend.reach.causes.classify import classify
 from netmend.reach.causes.model import RootCause
-from netmend.reach.target_health import TargetHealthReport
+from netmend.reach.result import Direction, EphemeralCoverage, Explanation, Leg
+
+if TYPE_CHECKING:
+    from netmend.app.workspace import Workspace
 
 __all__ = [
     "BLIND_SPOTS",
     "EXIT_BLOCKED",
+    "CauseView",
     "Diagnosis",
+    "FlowView",
+    "PathView",
     "diagnose",
     "diagnose_request",
-    "diagnose_target_health",
-    "diagnosis_to_json",
     "flow_limits",
-    "target_health_to_json",
 ]
 
 # diagnose's exit code for a flow that is blocked (0 reachable, 2 bad input).
@@ -43,21 +50,126 @@ BLIND_SPOTS = (
 )
 
 
-@dataclass(frozen=True)
-class Diagnosis:
-    flow: Flow
-    evaluation: Evaluation
-    causes: tuple[RootCause, ...]
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FlowView(_View):
+    """The flow as given (ids) and as resolved (addresses)."""
+
+    source: str
+    source_address: str
+    destination: str
+    destination_address: str
+    protocol: str
+    port: int | None
+    icmp_type: int | None
+    icmp_code: int | None
+
+    @classmethod
+    def of(cls, flow: Flow) -> FlowView:
+        return cls(
+            source=flow.source.given,
+            source_address=flow.source.address,
+            destination=flow.destination.given,
+            destination_address=flow.destination.address,
+            protocol=flow.protocol,
+            port=flow.port,
+            icmp_type=flow.icmp_type,
+            icmp_code=flow.icmp_code,
+        )
+
+
+class CauseView(_View):
+    """A root cause as the JSON names it (its path position is an ordering detail)."""
+
+    playbook: str
+    resource: str
+    summary: str
+    leg: Leg
+    direction: Direction | None
+    evidence: dict[str, Any]
+
+    @classmethod
+    def of(cls, cause: RootCause) -> CauseView:
+        return cls(
+            playbook=cause.playbook,
+            resource=cause.resource,
+            summary=cause.summary,
+            leg=cause.leg,
+            direction=cause.direction,
+            evidence=cause.evidence,
+        )
+
+
+class PathView(_View):
+    """The hops each way (``return`` is a Python keyword: the field is ``return_path``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", serialize_by_alias=True)
+
+    forward: tuple[Hop, ...]
+    return_path: tuple[Hop, ...] = Field(serialization_alias="return")
+
+
+class Diagnosis(BaseModel):
+    """One flow's verdict, where it is dropped and why (``diagnose``'s result)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # The evaluator's objects, for the text view and the fix; not part of the JSON.
+    evaluation: Evaluation = Field(exclude=True)
+    causes: tuple[RootCause, ...] = Field(exclude=True)
     # Packets each end's instance dropped at its connection-tracking allowance in the
     # last hour (the ENA metric conntrack_allowance_exceeded, seed 002): dropped although
     # every rule allows them. None when the metric was not read (or is not published).
-    conntrack: dict[str, float] | None = None
+    conntrack: dict[str, float] | None = Field(default=None, exclude=True)
     # Names beside ids on the path (group names, ACL Name tags): ids alone are opaque.
-    names: Mapping[str, str] = field(default_factory=dict)
+    names: Mapping[str, str] = Field(default_factory=dict, exclude=True)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def reachable(self) -> bool:
         return self.evaluation.reachable
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def flow(self) -> FlowView:
+        return FlowView.of(self.evaluation.flow)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def explanations(self) -> tuple[Explanation, ...]:
+        return self.evaluation.explanations
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def root_causes(self) -> tuple[CauseView, ...]:
+        return tuple(CauseView.of(c) for c in self.causes)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def path(self) -> PathView:
+        return PathView(forward=self.evaluation.forward, return_path=self.evaluation.return_path)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ephemeral(self) -> tuple[EphemeralCoverage, ...]:
+        return self.evaluation.ephemeral
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def tracked(self) -> bool | None:
+        return self.evaluation.tracked
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def conntrack_allowance_exceeded(self) -> dict[str, float] | None:
+        return self.conntrack
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return (*self.evaluation.notes, *flow_limits(self.evaluation.flow))
 
 
 def diagnose(
@@ -75,7 +187,6 @@ def diagnose(
         ends = [e.instance_id for e in (flow.source, flow.destination) if e.instance_id]
         conntrack = {i: float(conntrack_rises[i]) for i in ends if i in conntrack_rises}
     return Diagnosis(
-        flow=flow,
         evaluation=evaluation,
         causes=classify(inventory, flow, evaluation),
         conntrack=conntrack,
@@ -92,25 +203,24 @@ def _names(inventory: Inventory) -> dict[str, str]:
     return names
 
 
-def diagnose_request(request: DiagnoseRequest) -> Diagnosis:
-    """``netmend diagnose`` for any face: the estate (live or saved), the flow, the verdict."""
-    estate = request.target.inventory()
-    flow = request.flow.flow(estate)
-    rises: Mapping[str, float] | None = None
-    if request.target.inventory_file is None:
-        # Live: the ends' conntrack_allowance_exceeded (CloudWatch), as scan reads it.
-        from netmend.aws.signals import read_conntrack_rises
+def diagnose_request(request: DiagnoseRequest, *, workspace: Workspace | None = None) -> Diagnosis:
+    """``netmend diagnose`` for any face: the estate (live or saved), the flow, the verdict.
 
-        rises = read_conntrack_rises(request.target.clients())
-    return diagnose(estate, flow, conntrack_rises=rises)
+    ``workspace`` is a long-lived face's open clients (the Slack app); without one the
+    request's target opens them.
+    """
+    target = request.target
+    if target.inventory_file is not None:
+        estate = target.inventory()
+        return diagnose(estate, request.flow.flow(estate))
+    from netmend.aws.collector import collect_inventory
+    from netmend.aws.signals import read_conntrack_rises
 
-
-def diagnose_target_health(target: Target, reference: str) -> TargetHealthReport:
-    """``netmend diagnose --target-health TG`` for any face: each registered target's
-    health-check flow from the load balancer's nodes, and where it is dropped."""
-    from netmend.reach.target_health import target_health
-
-    return target_health(target.inventory(), reference)
+    clients = workspace.clients if workspace is not None else target.clients()
+    estate = collect_inventory(clients)
+    flow = request.flow.flow(estate)  # a bad id: exit 2 before any metric is read
+    # Live: the ends' conntrack_allowance_exceeded (CloudWatch), as scan reads it.
+    return diagnose(estate, flow, conntrack_rises=read_conntrack_rises(clients))
 
 
 def flow_limits(flow: Flow) -> list[str]:
@@ -122,141 +232,3 @@ def flow_limits(flow: Flow) -> list[str]:
             "checked offline only."
         )
     return notes
-
-
-def _flow_json(flow: Flow) -> dict[str, Any]:
-    return {
-        "source": flow.source.given,
-        "source_address": flow.source.address,
-        "destination": flow.destination.given,
-        "destination_address": flow.destination.address,
-        "protocol": flow.protocol,
-        "port": flow.port,
-        "icmp_type": flow.icmp_type,
-        "icmp_code": flow.icmp_code,
-    }
-
-
-def _hop_json(hop: Hop) -> dict[str, Any]:
-    return {
-        "component": hop.component,
-        "kind": hop.kind,
-        "leg": hop.leg.value,
-        "direction": hop.direction.value if hop.direction else None,
-        "allowed": hop.allowed,
-        "detail": hop.detail,
-    }
-
-
-def diagnosis_to_json(diagnosis: Diagnosis) -> dict[str, Any]:
-    """DESIGN.md's contract: reachable, explanations, root_causes; plus path and details."""
-    ev = diagnosis.evaluation
-    return {
-        "reachable": ev.reachable,
-        "flow": _flow_json(diagnosis.flow),
-        "explanations": [
-            {
-                "code": e.code,
-                "component": e.component,
-                "direction": e.direction.value if e.direction else None,
-                "leg": e.leg.value,
-                "rules": list(e.rules),
-                "detail": e.detail,
-                "segment": e.segment,
-            }
-            for e in ev.explanations
-        ],
-        "root_causes": [
-            {
-                "playbook": c.playbook,
-                "resource": c.resource,
-                "summary": c.summary,
-                "leg": c.leg.value,
-                "direction": c.direction.value if c.direction else None,
-                "evidence": c.evidence,
-            }
-            for c in diagnosis.causes
-        ],
-        "path": {
-            "forward": [_hop_json(h) for h in ev.forward],
-            "return": [_hop_json(h) for h in ev.return_path],
-        },
-        "ephemeral": [
-            {
-                "network_acl_id": c.network_acl_id,
-                "subnet_id": c.subnet_id,
-                "direction": c.direction.value,
-                "allowed": [list(r) for r in c.allowed],
-                "summary": c.summary,
-            }
-            for c in ev.ephemeral
-        ],
-        "tracked": ev.tracked,
-        "conntrack_allowance_exceeded": diagnosis.conntrack,
-        "notes": list(ev.notes) + flow_limits(diagnosis.flow),
-    }
-
-
-def _cause_json(cause: RootCause) -> dict[str, Any]:
-    return {
-        "playbook": cause.playbook,
-        "resource": cause.resource,
-        "summary": cause.summary,
-        "leg": cause.leg.value,
-        "direction": cause.direction.value if cause.direction else None,
-        "evidence": cause.evidence,
-    }
-
-
-def target_health_to_json(report: TargetHealthReport) -> dict[str, Any]:
-    """``diagnose --target-health --output json``: each target, its health-check flow and
-    where it is dropped, and the root causes (``lb-target-blocked``)."""
-    group = report.target_group
-    targets = []
-    for verdict in report.targets:
-        check = verdict.check
-        health = check.target.health
-        targets.append(
-            {
-                "target": check.target.target_id,
-                "port": check.port,
-                "health_check_port": check.health_port,
-                "load_balancer": check.load_balancer.name,
-                "network_interface": check.eni.network_interface_id if check.eni else None,
-                "state": health.state,
-                "reason": health.reason,
-                "description": health.description,
-                "network_blocks": verdict.network_blocks,
-                "verdict": verdict.verdict,
-                "health_checks": [
-                    {
-                        "from": leg.node.primary_ip,
-                        "node": leg.node.network_interface_id,
-                        "reachable": leg.evaluation.reachable,
-                        "explanations": [
-                            {
-                                "code": e.code,
-                                "component": e.component,
-                                "direction": e.direction.value if e.direction else None,
-                                "detail": e.detail,
-                            }
-                            for e in leg.evaluation.explanations
-                        ],
-                    }
-                    for leg in check.health_checks
-                ],
-            }
-        )
-    return {
-        "target_group": group.name,
-        "target_group_arn": group.target_group_arn,
-        "load_balancers": [b.name for b in report.load_balancers],
-        "health_check": {
-            "protocol": group.health_check_protocol,
-            "port": group.health_check_port,
-            "path": group.health_check_path,
-        },
-        "network_ok": report.network_ok,
-        "targets": targets,
-        "root_causes": [_cause_json(c) for c in report.causes],
-    }

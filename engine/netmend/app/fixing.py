@@ -4,13 +4,26 @@ The CLI, the demo and ChatOps all fix a flow through ``fix`` (a FixRequest: load
 config, playbooks, intents and estate) or ``fix_flow`` (an estate already in hand), so
 that they share one pipeline: detect → propose → approve → snapshot → apply → verify
 (→ roll back). ``fix`` also applies a recorded plan by run id (``fix --apply --plan``).
+
+Both return a ``FixResult``: the run's result (a ``RunResult``) plus the root causes the
+diagnosis found and the plan's notes; its ``model_dump(mode="json")`` is DESIGN.md's
+``fix --output json``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    computed_field,
+    field_serializer,
+)
 
 from netmend.app.diagnosis import Diagnosis, diagnose
 from netmend.app.requests import FixRequest
@@ -22,18 +35,22 @@ from netmend.model import Inventory
 from netmend.playbook import PlaybookSet, propose_plan
 from netmend.reach import Flow, evaluate
 from netmend.run.plan import Plan, new_run_id
-from netmend.run.result import RunResult
+from netmend.run.result import RunResult, Verification
 from netmend.run.runner import Runner
 from netmend.verify.run import IntentCheck, with_states
 
+if TYPE_CHECKING:
+    from netmend.app.workspace import Workspace
+
 __all__ = [
-    "FixOutcome",
+    "CauseSummary",
+    "FixResult",
     "NoFixError",
+    "NotVerified",
     "check_fix_request",
     "fix",
     "fix_estate",
     "fix_flow",
-    "fix_result_json",
     "make_runner",
 ]
 
@@ -42,13 +59,71 @@ class NoFixError(NetmendError):
     """The flow is blocked but no playbook (of those asked for) proposes a change."""
 
 
-@dataclass(frozen=True)
-class FixOutcome:
-    """The diagnosis (None when a recorded plan was applied by run id), plan and result."""
+class CauseSummary(BaseModel):
+    """A root cause as ``fix --output json`` names it."""
 
-    diagnosis: Diagnosis | None
-    plan: Plan
-    result: RunResult
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    playbook: str
+    resource: str
+    summary: str
+
+
+class NotVerified(BaseModel):
+    """The verification of a run that did not verify (a dry run, a refusal): the method it
+    would have used, and no verdict."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    method: str
+    reachable: None = None
+
+
+class FixResult(RunResult):
+    """What ``fix`` did: the run's result, the plan it ran, and the diagnosis behind it.
+
+    ``diagnosis`` is None when a recorded plan was applied by run id. The plan and the
+    diagnosis are for the faces' views; the JSON carries the run's fields, the root
+    causes (playbook, resource, summary) and the plan's notes.
+    """
+
+    plan: Plan = Field(exclude=True)
+    diagnosis: Diagnosis | None = Field(default=None, exclude=True)
+    # The method asked for (--verify): what the JSON names when the run did not verify.
+    verify_method: str = Field(default="auto", exclude=True)
+
+    @classmethod
+    def of(
+        cls, result: RunResult, plan: Plan, diagnosis: Diagnosis | None, verify_method: str
+    ) -> FixResult:
+        fields = {name: getattr(result, name) for name in RunResult.model_fields}
+        return cls(**fields, plan=plan, diagnosis=diagnosis, verify_method=verify_method)
+
+    @field_serializer("verification", mode="wrap")
+    def _verification(
+        self,
+        value: Verification | None,
+        handler: SerializerFunctionWrapHandler,
+        info: SerializationInfo,
+    ) -> object:
+        # The contract always has verification {method, reachable}, verified or not.
+        if value is None:
+            return NotVerified(method=self.verify_method).model_dump(mode=info.mode)
+        return handler(value)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def root_causes(self) -> tuple[CauseSummary, ...]:
+        causes = self.diagnosis.causes if self.diagnosis is not None else ()
+        return tuple(
+            CauseSummary(playbook=c.playbook, resource=c.resource, summary=c.summary)
+            for c in causes
+        )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.plan.notes
 
 
 def make_runner(
@@ -107,61 +182,83 @@ def check_fix_request(request: FixRequest) -> None:
 
 
 def fix_estate(
-    request: FixRequest, *, progress: Callable[[str, int], None] | None = None
+    request: FixRequest,
+    *,
+    workspace: Workspace | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> Inventory:
     """The estate ``request`` plans against: its saved inventory (``--inventory``: a dry
-    run only, never written to) or a live collection (``progress(kind, count)`` hears
-    each resource type as it is read). The request is checked first (exit 2)."""
+    run only, never written to) or a live collection, through the workspace's clients
+    when a long-lived face gives one (``progress(kind, count)`` hears each resource type
+    as it is read). The request is checked first (exit 2)."""
     check_fix_request(request)
     if request.target.inventory_file is not None:
         return request.target.inventory()
     from netmend.aws.collector import collect_inventory
 
-    return collect_inventory(request.target.clients(), progress=progress)
+    clients = workspace.clients if workspace is not None else request.target.clients()
+    return collect_inventory(clients, progress=progress)
 
 
 def fix(
     request: FixRequest,
     *,
+    workspace: Workspace | None = None,
     estate: Inventory | None = None,
+    runner: Runner | None = None,
+    intents: Sequence[IntentCheck] | None = None,
     approver: Approver | None = None,
+    requester: str | None = None,
     render_diff: Callable[[Plan], str] | None = None,
     on_plan: Callable[[Plan], str | None] | None = None,
     step_progress: Callable[[str], None] | None = None,
-) -> FixOutcome:
+) -> FixResult:
     """``netmend fix`` for any face: everything from the request, nothing printed.
 
-    ``estate`` is ``fix_estate(request)`` when the face has already read it (default:
-    read here). ``approver`` replaces the terminal/``--yes`` fallback behind the policy;
-    ``render_diff`` is how a face shows a plan to a person; ``on_plan`` (see
-    ``fix_flow``) sees the plan before it runs; ``step_progress(step)`` hears each write
-    and the verification. Bad input raises BadInputError (exit 2) before any AWS call.
+    What a face already holds it passes instead of having the core open it again:
+    ``workspace`` (a long-lived face's config, clients and playbooks; default: the
+    request's target and config file), ``estate`` (``fix_estate(request)``, or the
+    worker's refreshed view; default: read here), ``runner`` (the worker's unattended
+    one; default: the policy in front of ``approver``, else the terminal/``--yes``),
+    ``intents`` (already loaded; default: ``request.intents_file``). ``requester`` is
+    who asked (recorded on the run); ``render_diff`` is how a face shows a plan to a
+    person; ``on_plan`` (see ``fix_flow``) sees the plan before it runs;
+    ``step_progress(step)`` hears each write and the verification. Bad input raises
+    BadInputError (exit 2) before any AWS call.
     """
     from netmend.config import load_config
     from netmend.playbook import load_playbooks
     from netmend.verify.intents import load_intents
 
     check_fix_request(request)
-    settings = load_config(request.target.config_file)
-    loaded = load_playbooks([*settings.playbook_dirs, *request.playbook_dirs])
+    settings = (
+        workspace.config if workspace is not None else load_config(request.target.config_file)
+    )
+    loaded = (
+        workspace.playbooks
+        if workspace is not None and not request.playbook_dirs
+        else load_playbooks([*settings.playbook_dirs, *request.playbook_dirs])
+    )
     if request.playbook is not None:
         loaded.require(request.playbook)
-    declared = load_intents(request.intents_file) if request.intents_file is not None else None
-    intents = declared.intents if declared else None
+    if intents is None and request.intents_file is not None:
+        intents = load_intents(request.intents_file).intents
     if estate is None and request.plan_run_id is None:
-        estate = fix_estate(request)
-    target = request.target
-    if estate is not None and target.inventory_file is not None and target.region is None:
-        # Offline: the runner records the plan under the estate's own region.
-        target = target.model_copy(update={"region": estate.region})
-    runner = make_runner(
-        target.clients(),
-        settings,
-        yes=request.yes,
-        approver=approver,
-        verify_method=request.verify,
-        render_diff=render_diff,
-    )
+        estate = fix_estate(request, workspace=workspace)
+    if runner is None:
+        target = request.target
+        if estate is not None and target.inventory_file is not None and target.region is None:
+            # Offline: the runner records the plan under the estate's own region.
+            target = target.model_copy(update={"region": estate.region})
+        runner = make_runner(
+            workspace.clients if workspace is not None else target.clients(),
+            settings,
+            yes=request.yes,
+            approver=approver,
+            requester=requester,
+            verify_method=request.verify,
+            render_diff=render_diff,
+        )
     if step_progress is not None:
         runner.progress = step_progress
     if request.plan_run_id is not None:
@@ -173,7 +270,7 @@ def fix(
             intents=intents,
             rendered_diff=rendered,
         )
-        return FixOutcome(diagnosis=None, plan=plan, result=result)
+        return FixResult.of(result, plan, None, request.verify)
     assert request.flow is not None  # checked above
     assert estate is not None
     return fix_flow(
@@ -207,7 +304,7 @@ def fix_flow(
     intents: Sequence[IntentCheck] | None = None,
     on_plan: Callable[[Plan], str | None] | None = None,
     diagnosis: Diagnosis | None = None,
-) -> FixOutcome:
+) -> FixResult:
     """Diagnose ``flow``, propose one plan for all its root causes, and run it.
 
     Without ``apply`` this is the dry run: the plan is recorded, nothing is written.
@@ -217,7 +314,7 @@ def fix_flow(
     again; only the plan's projected after-state is. Raises ProposalRefusedError when
     no playbook can propose anything.
     """
-    if diagnosis is not None and diagnosis.flow != flow:
+    if diagnosis is not None and diagnosis.evaluation.flow != flow:
         raise ValueError("fix_flow: the diagnosis given is of another flow")
     found = diagnosis if diagnosis is not None else diagnose(inventory, flow)
     plan = propose_plan(
@@ -258,7 +355,7 @@ def fix_flow(
         intents=intents,
         rendered_diff=rendered_diff,
     )
-    return FixOutcome(diagnosis=found, plan=plan, result=result)
+    return FixResult.of(result, plan, found, verify_method)
 
 
 def _still_blocked(inventory: Inventory, flow: Flow, plan: Plan) -> str | None:
@@ -278,16 +375,3 @@ def _still_blocked(inventory: Inventory, flow: Flow, plan: Plan) -> str | None:
         f"this plan alone does not make {flow.service} reachable: it would still be "
         f"blocked ({where}), which no playbook here fixes"
     )
-
-
-def fix_result_json(outcome: FixOutcome, verify_method: str) -> dict[str, Any]:
-    """DESIGN.md's ``fix --output json``: run_id, status, playbook, changes, verification."""
-    document = outcome.result.to_json()
-    if document.get("verification") is None:
-        document["verification"] = {"method": verify_method, "reachable": None}
-    causes = outcome.diagnosis.causes if outcome.diagnosis is not None else ()
-    document["root_causes"] = [
-        {"playbook": c.playbook, "resource": c.resource, "summary": c.summary} for c in causes
-    ]
-    document["notes"] = list(outcome.plan.notes)
-    return document

@@ -1,8 +1,8 @@
 """Checking declared intents for any face: which hold, which are violated, and where.
 
 Offline against a saved inventory (``--inventory``, method local only), else live
-through the chosen verification method. The result is an IntentReport
-(``intent_report_to_json`` is DESIGN.md's ``verify --output json``).
+through the chosen verification method. The result is an IntentReport (its
+``model_dump(mode="json")`` is DESIGN.md's ``verify --output json``).
 """
 
 from __future__ import annotations

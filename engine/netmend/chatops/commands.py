@@ -17,6 +17,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from netmend.app.requests import FlowRequest
 from netmend.errors import BadInputError
 
 __all__ = [
@@ -60,6 +61,17 @@ class FlowSpec:
     port: int | None = None
     icmp_type: int | None = None
     icmp_code: int | None = None
+
+    def request(self) -> FlowRequest:
+        """The flow as the core's request (what the CLI's options make too)."""
+        return FlowRequest(
+            source=self.source,
+            destination=self.destination,
+            protocol=self.protocol,
+            port=self.port,
+            icmp_type=self.icmp_type,
+            icmp_code=self.icmp_code,
+        )
 
     @property
     def label(self) -> str:

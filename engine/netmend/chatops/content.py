@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from netmend.app.diagnosis import Diagnosis
+from netmend.app.runs import RunRow
 from netmend.approval import Policy
 from netmend.chatops.commands import USAGE
 from netmend.chatops.messages import (
@@ -29,7 +30,6 @@ from netmend.chatops.requests import ChatRequest, RequestKind, RequestState
 from netmend.render.diff import plan_to_text
 from netmend.run.plan import Change, ChangeKind, Plan
 from netmend.run.result import RunResult
-from netmend.store import RunSummary
 
 __all__ = [
     "DIFF_LIMIT",
@@ -75,7 +75,7 @@ def help_message() -> ChatMessage:
 
 
 def diagnosis_parts(found: Diagnosis) -> list[Part]:
-    flow = found.flow
+    flow = found.evaluation.flow
     head = f"{flow.service} from `{flow.source.label}` to `{flow.destination.label}`"
     if found.reachable:
         return [Section(f":white_check_mark: {head} is *reachable*")]
@@ -189,12 +189,18 @@ def result_message(result: RunResult, *, what: str) -> ChatMessage:
     return ChatMessage(summary=f"{what}: run {result.run_id} {status}", parts=tuple(parts))
 
 
-def runs_message(runs: Sequence[RunSummary], limit: int = 15) -> ChatMessage:
+def _started(row: RunRow) -> str:
+    if row.started_at is None:
+        return "?"
+    return f"{datetime.fromisoformat(row.started_at).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def runs_message(runs: Sequence[RunRow], limit: int = 15) -> ChatMessage:
     if not runs:
         return text_message("no runs recorded yet")
     lines = [
-        f"• `{r.run_id}` *{r.status.value}* {r.playbook or '-'} "
-        f"{r.started_at:%Y-%m-%d %H:%M} UTC" + (f" by {r.requester}" if r.requester else "")
+        f"• `{r.run_id}` *{r.status}* {r.playbook or '-'} {_started(r)}"
+        + (f" by {r.requester}" if r.requester else "")
         for r in runs[:limit]
     ]
     more = len(runs) - limit

@@ -1,8 +1,11 @@
 """The chat service: runs a parsed command or a button click and says what to post.
 
 Adapter-neutral: it takes the command text and who typed it, or a request id and who
-clicked, calls the same pipeline the CLI uses (``fix_flow``, ``Runner``) and returns
-neutral messages. A Slack, Teams or Mattermost adapter only moves them over the wire.
+clicked, turns it into the core's typed requests (``netmend.app.requests``, the same the
+CLI's options make) and calls the same core entry points (``diagnose_request``, ``fix``,
+``rollback_run``, ``list_runs``, the approvals), with the config, clients and playbooks
+it keeps open in a ``Workspace``; it returns neutral messages. A Slack, Teams or
+Mattermost adapter only moves them over the wire.
 
 A ``fix`` is a dry run first (nothing is written), held for chat approvers with the
 core's ``hold_for_approval`` (status ``needs_approval``); a click is judged by the core's
@@ -28,6 +31,9 @@ from netmend.app.approvals import (
     hold_for_approval,
     load_request,
 )
+from netmend.app.requests import DiagnoseRequest, FixRequest, RollbackRequest
+from netmend.app.runs import list_runs, preview_rollback, rollback_run
+from netmend.app.workspace import Workspace
 from netmend.approval import (
     ApprovalRequest,
     ApprovalRoute,
@@ -62,12 +68,9 @@ from netmend.chatops.requests import (
 )
 from netmend.config import NetmendConfig
 from netmend.errors import NetmendError
-from netmend.model import Inventory
 from netmend.playbook import PlaybookSet, load_playbooks
-from netmend.reach import Flow, make_flow
-from netmend.run.plan import Plan
 from netmend.run.runner import Runner
-from netmend.store import ACTIVE_STATUSES, RunStatus
+from netmend.store import RunStatus
 from netmend.store.records import APPLICABLE_STATUSES
 from netmend.store.state import needs_aws, open_state
 
@@ -121,6 +124,7 @@ class ChatOps:
         self.clients = clients
         self.members = members
         self.playbooks = playbooks or load_playbooks(config.playbook_dirs)
+        self.workspace = Workspace(config=config, clients=clients, playbooks=self.playbooks)
         self.verify_method = verify_method
         self.clock = clock
         # The configured state: a local folder, or S3 + DynamoDB shared with the event
@@ -148,33 +152,18 @@ class ChatOps:
         if isinstance(parsed, HelpCommand):
             return ChatReply(content.help_message())
         if isinstance(parsed, RunsCommand):
-            return ChatReply(content.runs_message(self.runs.list_runs()))
+            listed = list_runs(workspace=self.workspace, show_all=True)
+            return ChatReply(content.runs_message(listed.runs))
         if isinstance(parsed, DiagnoseCommand):
             return ChatReply(self._diagnose(parsed.flow))
         if isinstance(parsed, FixCommand):
             return self._fix(parsed, actor)
         return self._ask_rollback(parsed, actor)
 
-    def _estate_and_flow(self, spec: FlowSpec) -> tuple[Inventory, Flow]:
-        from netmend.aws.collector import collect_inventory
-
-        estate = collect_inventory(self.clients)
-        flow = make_flow(
-            estate,
-            spec.source,
-            spec.destination,
-            protocol=spec.protocol,
-            port=spec.port,
-            icmp_type=spec.icmp_type,
-            icmp_code=spec.icmp_code,
-        )
-        return estate, flow
-
     def _diagnose(self, spec: FlowSpec) -> ChatMessage:
-        from netmend.app.diagnosis import diagnose
+        from netmend.app.diagnosis import diagnose_request
 
-        estate, flow = self._estate_and_flow(spec)
-        found = diagnose(estate, flow)
+        found = diagnose_request(DiagnoseRequest(flow=spec.request()), workspace=self.workspace)
         parts = content.diagnosis_parts(found)
         verdict = "reachable" if found.reachable else "blocked"
         return ChatMessage(summary=f"{spec.label}: {verdict}", parts=tuple(parts))
@@ -190,25 +179,20 @@ class ChatOps:
         )
 
     def _fix(self, command: FixCommand, actor: ChatActor) -> ChatReply:
-        from netmend.app.fixing import fix_flow
+        from netmend.app.fixing import fix
 
-        if command.playbook is not None:
-            self.playbooks.require(command.playbook)
-        estate, flow = self._estate_and_flow(command.flow)
-        outcome = fix_flow(
-            self._runner(actor.label),
-            estate,
-            flow,
-            self.playbooks,
-            apply=False,
-            only=command.playbook,
+        # A dry run: the plan is recorded and held for the chat approvers below.
+        request = FixRequest(
+            flow=command.flow.request(),
+            playbook=command.playbook,
             change_id=command.change_id,
-            verify_method=self.verify_method,
+            verify=self.verify_method,
         )
-        # fix_flow always diagnoses a flow it is given (None only for a saved plan).
+        outcome = fix(request, workspace=self.workspace, requester=actor.label)
+        # fix always diagnoses a flow it is given (None only for a saved plan).
         parts = content.diagnosis_parts(outcome.diagnosis) if outcome.diagnosis else []
-        if outcome.result.status is not RunStatus.PLANNED:
-            message = f"nothing to do: {outcome.result.message}"
+        if outcome.status is not RunStatus.PLANNED:
+            message = f"nothing to do: {outcome.message}"
             return ChatReply(ChatMessage(summary=message, parts=(*parts, Section(message))))
         head = f"*Fix* {command.flow.label}"
         approval = self._hold(outcome.plan.run_id, actor.user_id, head)
@@ -279,27 +263,18 @@ class ChatOps:
         )
 
     def _ask_rollback(self, command: RollbackCommand, actor: ChatActor) -> ChatReply:
-        record = self.runs.load_run(command.run_id)  # unknown id: BadInputError
-        if record.status in ACTIVE_STATUSES:
-            raise NetmendError(f"run {command.run_id} is still {record.status.value}: wait for it")
-        snapshot = record.snapshot
-        runner = self._runner(actor.label)
-        changes = runner.writer.restore_changes(snapshot) if snapshot is not None else ()
-        preview = Plan(
-            run_id=record.plan.run_id,
-            playbooks=record.plan.playbooks,
-            changes=changes,
-            change_id=record.plan.change_id,
-            region=record.plan.region,
-            notes=("rollback to the snapshot taken before the run wrote",),
+        # Unknown id: BadInputError; a run still active: NetmendError.
+        previewed = preview_rollback(
+            RollbackRequest(run_id=command.run_id), workspace=self.workspace
         )
+        preview, status = previewed.plan, previewed.status.value
         parts: list[Part] = (
             content.plan_parts(preview, self.config.policy)
-            if changes
-            else [Context(f"nothing to restore (the run is {record.status.value})")]
+            if preview.changes
+            else [Context(f"nothing to restore (the run is {status})")]
         )
         settings = self.config.chatops
-        head = f"*Rollback* of run `{command.run_id}` ({record.status.value})"
+        head = f"*Rollback* of run `{command.run_id}` ({status})"
         # The same rules as a fix; the request lives with the chat request only, since the
         # run's own stored request is the one its apply was decided on.
         approval = request_for(
@@ -373,11 +348,10 @@ class ChatOps:
             "slack_channel": actor.channel_id or "",
             "chat_request": request.request_id,
         }
-        runner = self._runner(request.requester.label)
         try:
             if request.kind is RequestKind.FIX:
                 answered = answer_approval(
-                    runner,
+                    self._runner(request.requester.label),
                     self.config.policy,
                     ApprovalAnswer(
                         run_id=request.run_id,
@@ -404,7 +378,12 @@ class ChatOps:
                     context=context,
                 )
                 return content.text_message(f"rollback {verdict.outcome.value}")
-            result = runner.rollback(request.run_id, approver=DecisionApprover(verdict.decision))
+            result = rollback_run(
+                RollbackRequest(run_id=request.run_id),
+                workspace=self.workspace,
+                approver=DecisionApprover(verdict.decision),
+                requester=request.requester.label,
+            )
             return content.result_message(result, what="Rollback")
         except NetmendError as error:
             return content.text_message(f"netmend: error: {error}")

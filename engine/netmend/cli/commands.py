@@ -93,7 +93,7 @@ def diagnose(
     --target-health TARGET_GROUP instead: why each target is unhealthy (network or host).
     Exit code: 0 reachable, 3 blocked, 2 bad input.
     """
-    from netmend.app.diagnosis import EXIT_BLOCKED, diagnose_request, diagnosis_to_json
+    from netmend.app.diagnosis import EXIT_BLOCKED, diagnose_request
     from netmend.app.requests import DiagnoseRequest, FlowRequest, Target
     from netmend.render.diagnosis import render_diagnosis
 
@@ -119,7 +119,7 @@ def diagnose(
         )
     )
     if output is OutputFormat.JSON:
-        emit_json(diagnosis_to_json(result))
+        emit_json(result)
     else:
         stdout_console().print(render_diagnosis(result))
     raise typer.Exit(0 if result.reachable else EXIT_BLOCKED)
@@ -127,15 +127,16 @@ def diagnose(
 
 def _diagnose_target_health(reference: str, target: Target, output: OutputFormat) -> None:
     """``diagnose --target-health``: exit 0 when the network admits every health check."""
-    from netmend.app.diagnosis import EXIT_BLOCKED, diagnose_target_health, target_health_to_json
+    from netmend.app.diagnosis import EXIT_BLOCKED
+    from netmend.app.target_health import diagnose_target_health
     from netmend.render.diagnosis import render_target_health
 
-    report = diagnose_target_health(target, reference)
+    result = diagnose_target_health(target, reference)
     if output is OutputFormat.JSON:
-        emit_json(target_health_to_json(report))
+        emit_json(result)
     else:
-        stdout_console().print(render_target_health(report))
-    raise typer.Exit(0 if report.network_ok else EXIT_BLOCKED)
+        stdout_console().print(render_target_health(result.report))
+    raise typer.Exit(0 if result.network_ok else EXIT_BLOCKED)
 
 
 # Help lists commands in registration order: the order an engineer uses them in.
@@ -172,7 +173,6 @@ def verify(
     from netmend.app.intents import verify_intents
     from netmend.app.requests import Target, VerifyIntentsRequest
     from netmend.render.intents import render_intent_report
-    from netmend.verify.report import intent_report_to_json
 
     configure_logging(verbose=verbose)
     report = verify_intents(
@@ -185,7 +185,7 @@ def verify(
         )
     )
     if output is OutputFormat.JSON:
-        emit_json(intent_report_to_json(report))
+        emit_json(report)
     else:
         stdout_console().print(render_intent_report(report))
     raise typer.Exit(0 if report.all_held else EXIT_BLOCKED)
@@ -203,26 +203,16 @@ def inventory_save(
     verbose: Verbose = False,
 ) -> None:
     """Collect one account and region and save it, for offline `--inventory FILE` runs."""
-    from netmend.inventory_file import save_inventory
+    from netmend.app.inventory import save_estate
 
     configure_logging(verbose=verbose)
-    estate = load_estate(None, region, profile, endpoint_url)
-    path = save_inventory(estate, file)
-    counts = {
-        "vpcs": len(estate.vpcs),
-        "subnets": len(estate.subnets),
-        "security_groups": len(estate.security_groups),
-        "security_group_rules": sum(len(g.rules) for g in estate.security_groups),
-        "network_acls": len(estate.network_acls),
-        "route_tables": len(estate.route_tables),
-        "network_interfaces": len(estate.network_interfaces),
-        "instances": len(estate.instances),
-    }
+    saved = save_estate(load_estate(None, region, profile, endpoint_url), file)
     if output is OutputFormat.JSON:
-        emit_json({"file": str(path), "region": estate.region, "counts": counts})
+        emit_json(saved)
     else:
+        counts = saved.counts.model_dump()
         summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
-        stdout_console().print(f"saved {estate.region} to {path}: {summary}")
+        stdout_console().print(f"saved {saved.region} to {saved.file}: {summary}")
 
 
 @app.command()
@@ -273,40 +263,31 @@ def audit_verify(
     from netmend.app.audit import verify_audit_trail
     from netmend.app.requests import Target
 
-    path, report = verify_audit_trail(
+    check = verify_audit_trail(
         file,
         Target(region=region, profile=profile, endpoint_url=endpoint_url, config_file=config),
     )
     if output is OutputFormat.JSON:
-        emit_json(
-            {
-                "file": path,
-                "records": report.records,
-                "intact": report.intact,
-                "end_anchored": report.anchored,
-                "first_broken": None
-                if report.intact
-                else {"record": report.broken_line, "reason": report.reason},
-            }
-        )
-    elif report.intact:
+        emit_json(check)
+    elif check.first_broken is None:
         end = (
             "its end matches the anchor"
-            if report.anchored
+            if check.end_anchored
             else "no anchor (records cut off its end would not show)"
         )
         stdout_console().print(
-            f"{path}: {report.records} record(s), hash chain intact, {end}",
+            f"{check.file}: {check.records} record(s), hash chain intact, {end}",
             markup=False,
             highlight=False,
         )
     else:
+        broken = check.first_broken
         stdout_console().print(
-            f"{path}:{report.broken_line}: record {report.broken_line} is broken: {report.reason}",
+            f"{check.file}:{broken.record}: record {broken.record} is broken: {broken.reason}",
             markup=False,
             highlight=False,
         )
-    raise typer.Exit(0 if report.intact else 1)
+    raise typer.Exit(0 if check.intact else 1)
 
 
 @serve_app.command("slack")

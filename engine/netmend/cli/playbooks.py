@@ -30,18 +30,15 @@ def playbooks_list(
     """List the playbooks: built-in ones and those in --playbooks folders."""
     from rich.table import Table
 
-    from netmend.playbook import load_playbooks
+    from netmend.app.playbooks import list_playbooks
 
-    loaded = load_playbooks(playbook_dirs(playbooks_dir))
-    rows = [
-        {"id": p.id, "scope": p.scope, "severity": p.severity, "title": p.title} for p in loaded
-    ]
+    listed = list_playbooks(playbook_dirs(playbooks_dir))
     if output is OutputFormat.JSON:
-        emit_json({"playbooks": rows})
+        emit_json(listed)
         return
     table = Table("id", "scope", "severity", "title")
-    for row in rows:
-        table.add_row(row["id"], str(row["scope"]), str(row["severity"]), row["title"])
+    for row in listed.playbooks:
+        table.add_row(row.id, row.scope, row.severity, row.title)
     stdout_console().print(table)
 
 
@@ -85,14 +82,14 @@ def playbooks_validate(
     output: Output = OutputFormat.TEXT,
 ) -> None:
     """Check playbook files: YAML, schema, registered steps and their parameters."""
-    from netmend.playbook import validate_path
+    from netmend.app.playbooks import validate_playbooks
 
-    loaded = validate_path(path)
+    checked = validate_playbooks(path)
     if output is OutputFormat.JSON:
-        emit_json({"valid": True, "playbooks": [p.id for p in loaded]})
+        emit_json(checked)
     else:
         stdout_console().print(
-            f"{len(loaded)} playbook(s) valid: {', '.join(p.id for p in loaded)}"
+            f"{len(checked.playbooks)} playbook(s) valid: {', '.join(checked.playbooks)}"
         )
 
 

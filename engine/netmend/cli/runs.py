@@ -110,7 +110,6 @@ def fix(
     2 bad input.
     """
     from netmend.app.fixing import fix as fix_core
-    from netmend.app.fixing import fix_result_json
     from netmend.app.requests import FixRequest, FlowRequest, Target
     from netmend.render.diff import DIFF_FORMATS, plan_to_text
 
@@ -180,7 +179,7 @@ def fix(
         # The spinner only while collecting: it would draw over the approval prompt.
         with collection_progress() as collecting:
             estate = fix_estate(request, progress=collecting)
-    outcome = fix_core(
+    result = fix_core(
         request,
         estate=estate,
         approver=asker,
@@ -188,9 +187,8 @@ def fix(
         on_plan=show,
         step_progress=step_lines(),
     )
-    result = outcome.result
     if not text:
-        emit_json(fix_result_json(outcome, verify))
+        emit_json(result)
     elif fmt == "table":
         console.print(render_run_result(result))
     else:
@@ -229,7 +227,7 @@ def rollback(
     )
     result = rollback_run(request, render_diff=plan_to_text)
     if output is OutputFormat.JSON:
-        emit_json(result.to_json())
+        emit_json(result)
     else:
         stdout_console().print(render_run_result(result))
     raise typer.Exit(0 if result.nothing_to_undo or result.status in ROLLBACK_SUCCESS else 1)
@@ -273,7 +271,7 @@ def runs_list(
     target = Target(region=region, profile=profile, endpoint_url=endpoint_url, config_file=config)
     listed = list_runs(config, target, statuses=wanted, show_all=show_all, limit=limit)
     if output is OutputFormat.JSON:
-        emit_json(listed.to_json())
+        emit_json(listed)
         return
     stdout_console().print(render_runs(listed))
 
@@ -295,14 +293,15 @@ def runs_prune(
     """Delete saved plans (dry runs) older than DURATION; runs that wrote are kept."""
     from netmend.app.requests import Target
     from netmend.app.runs import prune_plans
-    from netmend.store.duration import parse_duration
 
     target = Target(region=region, profile=profile, endpoint_url=endpoint_url, config_file=config)
-    removed = prune_plans(parse_duration(older_than), config, target)
+    pruned = prune_plans(older_than, config, target)
     if output is OutputFormat.JSON:
-        emit_json({"removed": removed, "older_than": older_than})
+        emit_json(pruned)
     else:
-        stdout_console().print(f"removed {len(removed)} saved plan(s) older than {older_than}")
+        stdout_console().print(
+            f"removed {len(pruned.removed)} saved plan(s) older than {older_than}"
+        )
 
 
 @runs_app.command("show")
@@ -325,7 +324,7 @@ def runs_show(
     target = Target(region=region, profile=profile, endpoint_url=endpoint_url, config_file=config)
     record = show_run(ShowRunRequest(run_id=run_id, config_file=config), target)
     if output is OutputFormat.JSON:
-        emit_json(record.to_json())
+        emit_json(record)
         return
     console = stdout_console()
     console.print(

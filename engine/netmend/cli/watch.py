@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -106,26 +106,10 @@ def watch(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     summary = worker.run(once=once, max_messages=max_messages)
-    document: dict[str, Any] = {
-        "queue_url": queue_url,
-        "received": summary.received,
-        "acknowledged": summary.acknowledged,
-        "left": summary.left,
-        "stopped_by_signal": worker.stopping,
-        "messages": [
-            {
-                "message_id": r.message_id,
-                "event_id": r.event_id,
-                "action": r.action,
-                "acknowledged": r.ack,
-                "detail": r.detail,
-                "runs": list(r.runs),
-            }
-            for r in summary.results
-        ],
-    }
     if output is OutputFormat.JSON:
-        emit_json(document)
+        from netmend.watch.report import WatchReport
+
+        emit_json(WatchReport.of(queue_url, summary, stopped=worker.stopping))
     else:
         stdout_console().print(
             f"watched {queue_url}: {summary.received} message(s), "

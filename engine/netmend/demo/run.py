@@ -140,7 +140,7 @@ def _fix_estate(
         report.fix_status = "refused"
         report.problems.append(f"fix: {error}")
         return
-    result = outcome.result
+    result = outcome
     report.fix_status = str(result.status)
     # One line per (API, resource), with a count: a quota fix can be 15 calls.
     counted = Counter(f"{c.api} {c.resource}" for c in result.changes)

@@ -30,6 +30,8 @@ __all__ = [
     "SgRuleKey",
     "acl_entry_content",
     "acl_entry_params",
+    "acl_entry_service",
+    "acl_entry_text",
     "resource_id",
     "rule_permission",
     "rule_service",
@@ -147,6 +149,39 @@ def acl_entry_content(entry: AclEntry) -> AclContent:
     if entry.protocol in (ICMP, ICMPV6) and entry.icmp_type is not None:
         icmp = (entry.icmp_type, -1 if entry.icmp_code is None else entry.icmp_code)
     return (entry.protocol, entry.rule_action.value, entry.cidr, ports, icmp)
+
+
+def acl_entry_service(entry: AclEntry) -> str:
+    """What an entry matches, in the words of ``rule_service``: ``tcp 443``,
+    ``udp 1024-65535``, ``all tcp``, ``icmp type 3 code 4``, ``all icmp``, ``protocol 47``,
+    ``all traffic``."""
+    protocol = entry.protocol
+    if protocol == ALL:
+        return "all traffic"
+    if protocol in (TCP, UDP):
+        low = entry.port_from if entry.port_from is not None else entry.port_to
+        high = entry.port_to if entry.port_to is not None else entry.port_from
+        if low is None or high is None or (low, high) == (0, 65535):
+            return f"all {protocol}"
+        return f"{protocol} {low}" if low == high else f"{protocol} {low}-{high}"
+    if protocol in (ICMP, ICMPV6):
+        if entry.icmp_type in (None, -1):
+            return f"all {protocol}"
+        code = "" if entry.icmp_code in (None, -1) else f" code {entry.icmp_code}"
+        return f"{protocol} type {entry.icmp_type}{code}"
+    return f"protocol {protocol}"
+
+
+def acl_entry_text(entry: AclEntry, *, numbered: bool = True) -> str:
+    """An entry as a sentence fragment: ``inbound rule 110: allow tcp 8443 from
+    10.5.2.100/32``; the default entry is rule ``*``; without ``numbered`` (an entry
+    not placed yet): ``inbound allow tcp 8443 from 10.5.2.100/32``."""
+    way, preposition = ("outbound", "to") if entry.egress else ("inbound", "from")
+    number = "*" if entry.is_default_deny else str(entry.rule_number)
+    where = f"{way} rule {number}:" if numbered else way
+    return (
+        f"{where} {entry.rule_action.value} {acl_entry_service(entry)} {preposition} {entry.cidr}"
+    )
 
 
 def acl_entry_params(acl_id: str, entry: AclEntry) -> dict[str, Any]:

@@ -35,7 +35,6 @@ __all__ = [
     "admits",
     "crossings",
     "entry_for",
-    "entry_words",
     "overridden_denies",
     "place_entry",
     "room_in_direction",
@@ -208,22 +207,3 @@ def room_in_direction(acl: NetworkAcl, egress: bool, ipv6: bool) -> int:
     same = [e for e in acl.entries if e.egress == egress and e.is_ipv6 == ipv6]
     has_default = any(e.is_default_deny for e in same)
     return len(same) + (0 if has_default else 1)
-
-
-def entry_words(entry: AclEntry, *, numbered: bool = True) -> str:
-    """``inbound rule 110: allow tcp/8443 from 10.5.2.100/32`` (without the number: an
-    ``inbound allow tcp/8443 ...``, for an entry not placed yet)."""
-    way, preposition = ("outbound", "to") if entry.egress else ("inbound", "from")
-    if entry.protocol == ALL:
-        what = "all traffic"
-    elif entry.port_from is not None:
-        high = entry.port_to if entry.port_to is not None else entry.port_from
-        ports = str(entry.port_from) if high == entry.port_from else f"{entry.port_from}-{high}"
-        what = f"{entry.protocol}/{ports}"
-    elif entry.protocol in (ICMP, ICMPV6) and entry.icmp_type not in (None, -1):
-        code = "" if entry.icmp_code in (None, -1) else f" code {entry.icmp_code}"
-        what = f"{entry.protocol} type {entry.icmp_type}{code}"
-    else:
-        what = entry.protocol if entry.protocol in (ICMP, ICMPV6) else f"protocol {entry.protocol}"
-    where = f"{way} rule {entry.rule_number}:" if numbered else f"an {way}"
-    return f"{where} {entry.rule_action.value} {what} {preposition} {entry.cidr}"

@@ -15,9 +15,9 @@ from ruamel.yaml.comments import CommentedMap
 
 from netmend.model import AclEntry, NetworkAcl, NetworkInterface, SecurityGroup, SgRule
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP, protocol_number
+from netmend.model.rules import acl_entry_text
 from netmend.render.awscli import cli_command
 from netmend.render.iac import (
-    acl_entry_text,
     added_items,
     comment_lines,
     digest,

@@ -7,6 +7,7 @@ import sys
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel
 from rich.console import Console
 
 __all__ = ["OutputFormat", "emit_json", "error_console", "stdout_console"]
@@ -29,7 +30,13 @@ def error_console() -> Console:
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
 
-def emit_json(document: Any) -> None:
-    """Print one JSON document on stdout (nothing else goes to stdout in JSON mode)."""
+def emit_json(document: BaseModel | Any) -> None:
+    """Print one JSON document on stdout (nothing else goes to stdout in JSON mode).
+
+    A core result (a pydantic model) is printed as its ``model_dump(mode="json")``: the
+    result's fields are the JSON contract, and no face assembles the document itself.
+    """
+    if isinstance(document, BaseModel):
+        document = document.model_dump(mode="json")
     sys.stdout.write(json.dumps(document, indent=2, sort_keys=False, default=str) + "\n")
     sys.stdout.flush()

@@ -44,7 +44,8 @@ def _path_table(title: str, hops: tuple[Hop, ...], names: Mapping[str, str]) -> 
 
 def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
     """The hop-by-hop path with the blocking hop marked, evidence and root causes."""
-    flow, ev = diagnosis.flow, diagnosis.evaluation
+    ev = diagnosis.evaluation
+    flow = ev.flow
     parts: list[RenderableType] = []
     verdict = (
         Text("REACHABLE", style="bold green") if ev.reachable else Text("BLOCKED", style="bold red")

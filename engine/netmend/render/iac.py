@@ -16,11 +16,10 @@ from collections.abc import Hashable, Sequence
 from netmend.model import AclEntry, NetworkInterface, SgRule
 from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
 from netmend.model.rules import rule_text
-from netmend.render.rows import Mark, ResourceDiff, acl_ports_text, protocol_text
+from netmend.render.rows import Mark, ResourceDiff, protocol_text
 from netmend.run.plan import Change, Plan
 
 __all__ = [
-    "acl_entry_text",
     "added_items",
     "comment_lines",
     "digest",
@@ -46,16 +45,6 @@ def sg_rule_text(rule: SgRule) -> str:
     if rule.description:
         text += f" ({one_line(rule.description)!r})"
     return text
-
-
-def acl_entry_text(entry: AclEntry) -> str:
-    """``ingress rule 90 allow tcp 8443 from 10.0.1.0/24``."""
-    way, preposition = ("egress", "to") if entry.egress else ("ingress", "from")
-    number = "*" if entry.is_default_deny else str(entry.rule_number)
-    return (
-        f"{way} rule {number} {entry.rule_action} {protocol_text(entry.protocol)} "
-        f"{acl_ports_text(entry)} {preposition} {entry.cidr}"
-    )
 
 
 def digest(*parts: Hashable) -> str:

@@ -18,10 +18,10 @@ from typing import Any
 from netmend.model import AclEntry, NetworkAcl, NetworkInterface, SecurityGroup
 from netmend.model.change import Change, ChangeKind, ResourceState
 from netmend.model.network import DEFAULT_DENY_RULE_NUMBERS
-from netmend.model.protocol import ALL
 from netmend.model.rules import (
     acl_entry_content,
     acl_entry_params,
+    acl_entry_text,
     resource_id,
     rule_permission,
     rule_text,
@@ -102,24 +102,16 @@ def _acl_entries(acl: NetworkAcl) -> dict[tuple[bool, int], AclEntry]:
     }
 
 
-def _entry_text(entry: AclEntry) -> str:
-    direction = "egress" if entry.egress else "ingress"
-    ports = f" {entry.port_from}-{entry.port_to}" if entry.port_from is not None else ""
-    protocol = "all" if entry.protocol == ALL else entry.protocol
-    action = entry.rule_action.value
-    return f"{direction} rule {entry.rule_number} {action} {protocol}{ports} {entry.cidr}"
-
-
 def _acl_differences(live: NetworkAcl, snapshot: NetworkAcl) -> list[str]:
     now, then = _acl_entries(live), _acl_entries(snapshot)
     found: list[str] = []
     for key in sorted(set(now) | set(then)):
         if key not in now:
-            found.append(f"{_entry_text(then[key])} is missing")
+            found.append(f"{acl_entry_text(then[key])} is missing")
         elif key not in then:
-            found.append(f"{_entry_text(now[key])} is extra")
+            found.append(f"{acl_entry_text(now[key])} is extra")
         elif acl_entry_content(now[key]) != acl_entry_content(then[key]):
-            found.append(f"{_entry_text(now[key])} should be {_entry_text(then[key])}")
+            found.append(f"{acl_entry_text(now[key])} should be {acl_entry_text(then[key])}")
     return found
 
 
@@ -150,7 +142,7 @@ def _acl_restore(live: NetworkAcl, snapshot: NetworkAcl) -> list[Change]:
                 "CreateNetworkAclEntry",
                 acl_entry_params(acl, wanted),
                 ChangeKind.ADDITION,
-                f"re-create {_entry_text(wanted)}",
+                f"re-create {acl_entry_text(wanted)}",
             )
         elif acl_entry_content(now[key]) != acl_entry_content(wanted):
             change(
@@ -158,7 +150,7 @@ def _acl_restore(live: NetworkAcl, snapshot: NetworkAcl) -> list[Change]:
                 "ReplaceNetworkAclEntry",
                 acl_entry_params(acl, wanted),
                 ChangeKind.REVOCATION,
-                f"put back {_entry_text(wanted)}",
+                f"put back {acl_entry_text(wanted)}",
             )
     for key in sorted(now):
         if key not in then:
@@ -168,7 +160,7 @@ def _acl_restore(live: NetworkAcl, snapshot: NetworkAcl) -> list[Change]:
                 "DeleteNetworkAclEntry",
                 {"NetworkAclId": acl, "RuleNumber": number, "Egress": egress},
                 ChangeKind.REVOCATION,
-                f"delete {_entry_text(now[key])} (not in the snapshot)",
+                f"delete {acl_entry_text(now[key])} (not in the snapshot)",
             )
     return changes
 

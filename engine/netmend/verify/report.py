@@ -2,8 +2,9 @@
 
 ``check_intents`` resolves every intent first (a bad id fails the whole file, exit 2,
 before any analysis is paid for), then checks each flow with a ``FlowVerifier``.
-``intent_report_to_json`` is DESIGN.md's contract (``{"intents": [{name, expect, held,
-explanations}], "violated": N}``, plus details); ``netmend.render.intents`` shows it as a table.
+An ``IntentReport``'s ``model_dump(mode="json")`` is DESIGN.md's contract (``{"intents":
+[{name, expect, held, explanations}], "violated": N}``, plus details);
+``netmend.render.intents`` shows it as a table.
 ``intents_hold_after`` re-reads the parts of the estate the intents cross, after a fix.
 """
 
@@ -12,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    computed_field,
+    field_serializer,
+)
 
 from netmend.model import Inventory
 from netmend.reach import Explanation, Flow
@@ -27,7 +35,6 @@ __all__ = [
     "IntentReport",
     "IntentResult",
     "check_intents",
-    "intent_report_to_json",
     "intents_hold_after",
 ]
 
@@ -47,15 +54,24 @@ class IntentResult(BaseModel):
     reachable: bool
     method: str
     explanations: tuple[Explanation, ...] = ()
-    detail: str = ""
-    fallback_reason: str | None = None
     source: str
     destination: str
-    destination_address: str
-    protocol: str
-    port: int | None = None
     service: str
-    where: str = ""
+    detail: str = ""
+    fallback_reason: str | None = None
+    # For the table and the fix's own checks; the JSON names the flow by source,
+    # destination and service.
+    destination_address: str = Field(exclude=True)
+    protocol: str = Field(exclude=True)
+    port: int | None = Field(default=None, exclude=True)
+    where: str = Field(default="", exclude=True)
+
+    @field_serializer("explanations")
+    def _explanations(
+        self, explanations: tuple[Explanation, ...], info: SerializationInfo
+    ) -> list[dict[str, Any]]:
+        # An intent is a flow of its own: its explanations carry no load-balancer segment.
+        return [e.model_dump(mode=info.mode, exclude={"segment"}) for e in explanations]
 
     @property
     def blocking(self) -> Explanation | None:
@@ -71,6 +87,11 @@ class IntentReport(BaseModel):
     @property
     def violated(self) -> int:
         return sum(1 for r in self.intents if not r.held)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def held(self) -> int:
+        return len(self.intents) - self.violated
 
     @property
     def all_held(self) -> bool:
@@ -165,37 +186,3 @@ def intents_hold_after(
         local.refresh(around)
     report = check_intents(local, intents)
     return report.all_held, report
-
-
-def intent_report_to_json(report: IntentReport) -> dict[str, Any]:
-    """``{"intents": [{name, expect, held, explanations, ...}], "violated": N, "held": M}``."""
-    return {
-        "intents": [
-            {
-                "name": r.name,
-                "expect": r.expect,
-                "held": r.held,
-                "reachable": r.reachable,
-                "method": r.method,
-                "explanations": [
-                    {
-                        "code": e.code,
-                        "component": e.component,
-                        "direction": e.direction.value if e.direction else None,
-                        "leg": e.leg.value,
-                        "rules": list(e.rules),
-                        "detail": e.detail,
-                    }
-                    for e in r.explanations
-                ],
-                "source": r.source,
-                "destination": r.destination,
-                "service": r.service,
-                "detail": r.detail,
-                "fallback_reason": r.fallback_reason,
-            }
-            for r in report.intents
-        ],
-        "violated": report.violated,
-        "held": len(report.intents) - report.violated,
-    }

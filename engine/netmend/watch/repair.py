@@ -1,6 +1,7 @@
 """One event's work: re-read what it touched, re-check the intents on those paths, and
-repair each violated one through the engine (diagnose → plan → approve → snapshot →
-apply → verify → roll back), as the unattended approver allows.
+repair each violated one through the core's ``fix`` (diagnose → plan → approve →
+snapshot → apply → verify → roll back), as the unattended approver allows: each repair
+is a ``FixRequest`` for the intent's flow, as the CLI's ``fix --apply`` makes.
 
 The inventory is kept between events and refreshed: the resources an event names are
 read again (``refresh_inventory``); an event that can re-wire a subnet or an interface
@@ -18,12 +19,14 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from netmend.app.fixing import NoFixError, fix_flow
+from netmend.app.fixing import NoFixError, fix
+from netmend.app.requests import FixRequest, FlowRequest
+from netmend.app.workspace import Workspace
 from netmend.aws.collector import collect_inventory, refresh_inventory
 from netmend.aws.session import AwsClients
 from netmend.errors import BadInputError, NetmendError
 from netmend.model import Inventory
-from netmend.playbook import PlaybookSet, ProposalRefusedError
+from netmend.playbook import ProposalRefusedError
 from netmend.reach import Flow, evaluate
 from netmend.run.result import RunResult
 from netmend.run.runner import Runner
@@ -69,15 +72,21 @@ class RetryLaterError(NetmendError):
 
 @dataclass
 class Repairer:
-    clients: AwsClients
+    """The worker's repairs: its workspace (config, clients, playbooks), its unattended
+    runner and the intents it keeps."""
+
+    workspace: Workspace
     runner: Runner
     intents: IntentsFile
-    playbooks: PlaybookSet
     verify_method: str = "auto"
     max_age: timedelta = timedelta(minutes=5)
     on_held: HeldRunHook | None = None
     _inventory: Inventory | None = field(default=None, repr=False)
     _collected: datetime | None = field(default=None, repr=False)
+
+    @property
+    def clients(self) -> AwsClients:
+        return self.workspace.clients
 
     def _fresh(self) -> Inventory:
         self._inventory = collect_inventory(self.clients)
@@ -167,19 +176,30 @@ class Repairer:
     ) -> RunResult | None:
         log.info("repairing intent", intent=intent.name, flow=flow.service, event_id=event.event_id)
         others: Sequence[Intent] = self.intents.intents
+        request = FixRequest(
+            flow=FlowRequest(
+                source=intent.source,
+                destination=intent.destination,
+                protocol=intent.protocol,
+                port=intent.port,
+                icmp_type=intent.icmp_type,
+                icmp_code=intent.icmp_code,
+            ),
+            apply=True,
+            # The run names the event that broke the intent (audit, rule descriptions).
+            change_id=f"event {event.event_id}",
+            verify=self.verify_method,
+        )
         try:
-            outcome = fix_flow(
-                self.runner,
-                inventory,
-                flow,
-                self.playbooks,
-                apply=True,
-                # The run names the event that broke the intent (audit, rule descriptions).
-                change_id=f"event {event.event_id}",
-                verify_method=self.verify_method,
+            # The view just refreshed, and the worker's own runner (unattended approver).
+            outcome = fix(
+                request,
+                workspace=self.workspace,
+                estate=inventory,
+                runner=self.runner,
                 intents=others,
             )
         except (NoFixError, ProposalRefusedError, BadInputError) as error:
             notes.append(f"intent {intent.name!r}: no repair: {error}")
             return None
-        return outcome.result
+        return outcome

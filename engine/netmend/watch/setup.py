@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from netmend.app.workspace import Workspace
 from netmend.aws.session import AwsClients
 from netmend.config import NetmendConfig
 from netmend.playbook import load_playbooks
@@ -63,10 +64,9 @@ def build_worker(
         requester=WATCH_REQUESTER,
     )
     repairer = Repairer(
-        clients,
+        Workspace(config=config, clients=clients, playbooks=playbooks),
         runner,
         declared,
-        playbooks,
         verify_method=verify_method,
         on_held=on_held or chatops_hook(config, clients),
     )

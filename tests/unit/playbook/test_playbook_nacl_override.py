@@ -183,7 +183,7 @@ def test_allow_before_an_explicit_deny_is_a_deny_override_naming_it() -> None:
     assert Policy().needs_person(change)
     assert any(
         "overrides someone's explicit deny" in w
-        and "inbound rule 100: deny tcp/8000-9000 from 10.0.0.0/16" in w
+        and "inbound rule 100: deny tcp 8000-9000 from 10.0.0.0/16" in w
         for w in change.warnings
     )
     assert "explicit deny" in " ".join(plan.notes)

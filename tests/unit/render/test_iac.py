@@ -243,8 +243,8 @@ def test_terraform_acl_rules_and_replaced_entries() -> None:
         "icmp_code": "-1",
     }
     assert len(blocks) == 2
-    assert "egress rule 120 allow udp 53 to 10.0.0.0/16" in text
-    assert re.search(r"^#.*egress rule 120", text, re.M)
+    assert "outbound rule 120: allow udp 53 to 10.0.0.0/16" in text
+    assert re.search(r"^#.*outbound rule 120", text, re.M)
 
 
 def test_terraform_eni_groups_and_quota_are_comments_only() -> None:

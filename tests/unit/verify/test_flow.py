@@ -58,7 +58,7 @@ from netmend.verify.intents import (
     load_intents_text,
     resolve_intents,
 )
-from netmend.verify.report import check_intents, intent_report_to_json
+from netmend.verify.report import check_intents
 from netmend.verify.run import LocalRunVerifier
 
 AWS_ENDPOINT = "https://ec2.us-east-1.amazonaws.com"
@@ -488,7 +488,7 @@ def test_local_intent_check_holds_and_violates(inventory: Inventory) -> None:
     blocking = report.intents[1].blocking
     assert blocking is not None
     assert (blocking.code, blocking.component) == ("ENI_SG_RULES_MISMATCH", "sg-server")
-    document = intent_report_to_json(report)
+    document = report.model_dump(mode="json")
     assert document["violated"] == 1
     assert {"name", "expect", "held", "explanations"} <= set(document["intents"][1])
     explanation = document["intents"][1]["explanations"][0]
@@ -609,7 +609,7 @@ def test_intents_checked_by_reachability_analyzer_and_locally(
     assert (api.blocking.component, api.blocking.direction) == ("sg-server", "ingress")
     assert (ping.method, ping.held) == ("local", True)
     assert ping.fallback_reason == "Reachability Analyzer cannot analyse ICMP"
-    assert intent_report_to_json(report)["intents"][1]["fallback_reason"] == (
+    assert report.model_dump(mode="json")["intents"][1]["fallback_reason"] == (
         "Reachability Analyzer cannot analyse ICMP"
     )
 

@@ -15,6 +15,7 @@ from netmend.model import AclEntry, NetworkAcl
 from netmend.model.change import Change, ChangeKind
 from netmend.model.network import AclRuleAction
 from netmend.model.protocol import ALL, ICMP, ICMPV6, TCP, UDP, protocol_number
+from netmend.model.rules import acl_entry_text
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import AclId, AclRuleNumber, Cidr, Params, PortRange, ProtocolName
@@ -147,22 +148,6 @@ def _with(acl: NetworkAcl, entry: AclEntry | None, drop: AclEntry | None) -> Net
     return acl.model_copy(update={"entries": tuple(entries)})
 
 
-def _words(entry: AclEntry) -> str:
-    way = "outbound" if entry.egress else "inbound"
-    if entry.protocol == ALL:
-        what = "all traffic"
-    elif entry.port_from is not None:
-        ports = (
-            str(entry.port_from)
-            if entry.port_to in (None, entry.port_from)
-            else f"{entry.port_from}-{entry.port_to}"
-        )
-        what = f"{entry.protocol}/{ports}"
-    else:
-        what = entry.protocol
-    return f"{way} rule {entry.rule_number}: {entry.rule_action.value} {what} {entry.cidr}"
-
-
 def _check_quota(ctx: StepContext, acl: NetworkAcl, new: AclEntry) -> None:
     same = [e for e in acl.entries if e.egress == new.egress and e.is_ipv6 == new.is_ipv6]
     quota = ctx.inventory.quotas.rules_per_network_acl
@@ -218,11 +203,11 @@ class CreateEntry(Action[EntryParams]):
         entry = params.entry()
         taken = _find(acl, entry.rule_number, entry.egress)
         if taken == entry:
-            ctx.note(f"{acl.network_acl_id} already has {_words(entry)}: nothing to add")
+            ctx.note(f"{acl.network_acl_id} already has {acl_entry_text(entry)}: nothing to add")
             return []
         if taken is not None:
             raise ProposalRefusedError(
-                f"{acl.network_acl_id} already has {_words(taken)}: use acl.replace-entry "
+                f"{acl.network_acl_id} already has {acl_entry_text(taken)}: use acl.replace-entry "
                 "or another rule number"
             )
         _check_quota(ctx, acl, entry)
@@ -233,7 +218,7 @@ class CreateEntry(Action[EntryParams]):
                 resource=acl.network_acl_id,
                 params=entry_api_params(acl.network_acl_id, entry),
                 kinds=_kinds(acl, entry, None),
-                summary=f"{acl.network_acl_id}: add {_words(entry)}",
+                summary=f"{acl.network_acl_id}: add {acl_entry_text(entry)}",
                 before=acl,
                 after=_with(acl, entry, None),
                 warnings=(_STATELESS,),
@@ -274,7 +259,9 @@ class ReplaceEntry(Action[EntryParams]):
                 f"{acl.network_acl_id} has no {way} rule {entry.rule_number} to replace"
             )
         if old == entry:
-            ctx.note(f"{acl.network_acl_id} already has {_words(entry)}: nothing to replace")
+            ctx.note(
+                f"{acl.network_acl_id} already has {acl_entry_text(entry)}: nothing to replace"
+            )
             return []
         return [
             Change(
@@ -283,7 +270,9 @@ class ReplaceEntry(Action[EntryParams]):
                 resource=acl.network_acl_id,
                 params=entry_api_params(acl.network_acl_id, entry),
                 kinds=_kinds(acl, entry, old),
-                summary=f"{acl.network_acl_id}: {_words(old)} becomes {_words(entry)}",
+                summary=(
+                    f"{acl.network_acl_id}: {acl_entry_text(old)} becomes {acl_entry_text(entry)}"
+                ),
                 before=acl,
                 after=_with(acl, entry, old),
                 warnings=(_STATELESS,),
@@ -348,7 +337,7 @@ class DeleteEntry(Action[DeleteEntryParams]):
                     "Egress": params.egress,
                 },
                 kinds=tuple(kinds),
-                summary=f"{acl.network_acl_id}: delete {_words(old)}",
+                summary=f"{acl.network_acl_id}: delete {acl_entry_text(old)}",
                 before=acl,
                 after=_with(acl, None, old),
                 warnings=(_STATELESS,),

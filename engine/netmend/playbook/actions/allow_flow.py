@@ -13,6 +13,7 @@ from pydantic import Field
 
 from netmend.model import NetworkAcl
 from netmend.model.change import Change, ChangeKind
+from netmend.model.rules import acl_entry_text
 from netmend.playbook.acl_crossings import (
     EPHEMERAL_PORTS,
     Crossing,
@@ -20,7 +21,6 @@ from netmend.playbook.acl_crossings import (
     admits,
     crossings,
     entry_for,
-    entry_words,
     overridden_denies,
     place_entry,
     room_in_direction,
@@ -116,7 +116,7 @@ class AllowFlow(Action[AllowFlowParams]):
         if number is None:
             raise ProposalRefusedError(
                 f"{acl.network_acl_id} has no free rule number ahead of the denies that "
-                f"would shadow {entry_words(template, numbered=False)}: renumber or replace "
+                f"would shadow an {acl_entry_text(template, numbered=False)}: renumber or replace "
                 "an entry"
             )
         entry = entry_for(crossing, number, scope)
@@ -124,7 +124,7 @@ class AllowFlow(Action[AllowFlowParams]):
         warnings = [_STATELESS]
         warnings += [
             f"overrides someone's explicit deny on {acl.network_acl_id}: "
-            f"{entry_words(deny)} comes after rule {entry.rule_number}, so it no longer "
+            f"{acl_entry_text(deny)} comes after rule {entry.rule_number}, so it no longer "
             f"blocks {entry.cidr} there; approval required"
             for deny in overridden
         ]
@@ -136,7 +136,7 @@ class AllowFlow(Action[AllowFlowParams]):
             params=entry_api_params(acl.network_acl_id, entry),
             kinds=kinds,
             summary=(
-                f"{acl.network_acl_id} ({crossing.subnet_id}): add {entry_words(entry)} "
+                f"{acl.network_acl_id} ({crossing.subnet_id}): add {acl_entry_text(entry)} "
                 f"for {_why(crossing)}"
             ),
             before=acl,
