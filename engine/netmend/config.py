@@ -29,12 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from netmend.approval.chat import ChatopsSettings
 from netmend.approval.policy import Policy
 from netmend.errors import BadInputError
-from netmend.yaml_lines import YamlInputError, line_of, load_yaml
+from netmend.yaml_lines import YamlInputError, YamlSyntaxError, line_of, load_yaml
 
 __all__ = ["NetmendConfig", "default_state_dir", "find_config_file", "load_config"]
 
@@ -131,14 +130,10 @@ def load_config(
         raise BadInputError(f"cannot read config file {found}: {error.strerror}") from error
     try:
         document = load_yaml(text)
+    except YamlSyntaxError as error:
+        raise BadInputError(f"{found}:{error.line}: malformed YAML: {error.problem}") from error
     except YamlInputError as error:
         raise BadInputError(f"{found}:{error.line}: {error.reason}") from error
-    except MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"{found}:{mark.line + 1}" if mark is not None else str(found)
-        raise BadInputError(f"{where}: malformed YAML: {error.problem}") from error
-    except YAMLError as error:
-        raise BadInputError(f"{found}: malformed YAML: {error}") from error
     if document is None:
         document = {}
     if not isinstance(document, Mapping):

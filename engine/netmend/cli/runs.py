@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,13 +24,9 @@ from netmend.cli.options import (
 from netmend.errors import BadInputError
 from netmend.log import configure_logging
 from netmend.render.console import OutputFormat, emit_json, error_console, stdout_console
-from netmend.render.run import (
-    FIX_SUCCESS,
-    ROLLBACK_SUCCESS,
-    render_run_result,
-    write_plan,
-)
-from netmend.run.plan import Plan
+
+if TYPE_CHECKING:
+    from netmend.run.plan import Plan
 
 __all__ = ["fix", "rollback", "runs_app"]
 
@@ -159,6 +155,10 @@ def fix(
         intents_file=intents,
         playbook_dirs=tuple(playbooks_dir or ()),
     )
+    # Imported here, not at the top: `netmend --help` and the offline commands need
+    # none of what runs import (boto3 among it).
+    from netmend.render.run import FIX_SUCCESS, render_run_result, write_plan
+
     text = output is OutputFormat.TEXT
     # In text the diff is printed before the run asks: the prompt shows only a summary.
     from netmend.approval import TerminalApprover
@@ -214,6 +214,7 @@ def rollback(
     from netmend.app.requests import RollbackRequest, Target
     from netmend.app.runs import rollback_run
     from netmend.render.diff import plan_to_text
+    from netmend.render.run import ROLLBACK_SUCCESS, render_run_result
 
     configure_logging(verbose=verbose)
     request = RollbackRequest(

@@ -17,9 +17,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from netmend.model.compute import NetworkInterface
+from netmend.model.frozen import FrozenModel
 from netmend.model.network import Subnet
 
 __all__ = [
@@ -40,11 +41,7 @@ __all__ = [
 TRAFFIC_PORT = "traffic-port"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class LoadBalancerZone(_Frozen):
+class LoadBalancerZone(FrozenModel):
     """One enabled subnet of a load balancer: where one of its nodes sits."""
 
     zone: str
@@ -52,7 +49,7 @@ class LoadBalancerZone(_Frozen):
     private_ipv4_addresses: tuple[str, ...] = ()  # NLB: LoadBalancerAddresses' private IPs
 
 
-class Listener(_Frozen):
+class Listener(FrozenModel):
     """A port the load balancer accepts connections on, and where it forwards them."""
 
     listener_arn: str
@@ -62,7 +59,7 @@ class Listener(_Frozen):
     default_action: str = "forward"  # forward, redirect, fixed-response, authenticate-*
 
 
-class LoadBalancer(_Frozen):
+class LoadBalancer(FrozenModel):
     load_balancer_arn: str
     name: str
     dns_name: str = ""
@@ -95,7 +92,7 @@ class LoadBalancer(_Frozen):
         return tuple(x for x in self.listeners if x.port == port)
 
 
-class TargetHealth(_Frozen):
+class TargetHealth(FrozenModel):
     """DescribeTargetHealth's TargetHealth: state, and AWS's reason when not healthy."""
 
     state: str = "unavailable"  # initial, healthy, unhealthy, unused, draining, unavailable
@@ -103,14 +100,14 @@ class TargetHealth(_Frozen):
     description: str | None = None
 
 
-class Target(_Frozen):
+class Target(FrozenModel):
     target_id: str  # an instance id, an IP address, a Lambda or ALB ARN
     port: int | None = None
     availability_zone: str | None = None
     health: TargetHealth = Field(default_factory=TargetHealth)
 
 
-class TargetGroup(_Frozen):
+class TargetGroup(FrozenModel):
     target_group_arn: str
     name: str
     protocol: str | None = None  # None for Lambda targets

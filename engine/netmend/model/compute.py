@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from netmend.model.frozen import FrozenModel
 
 __all__ = ["GROUPLESS_INTERFACE_TYPES", "Instance", "NetworkInterface"]
 
@@ -24,11 +26,7 @@ GROUPLESS_INTERFACE_TYPES = {
 }
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class NetworkInterface(_Frozen):
+class NetworkInterface(FrozenModel):
     network_interface_id: str
     subnet_id: str
     vpc_id: str
@@ -83,7 +81,7 @@ class NetworkInterface(_Frozen):
         return found
 
 
-class Instance(_Frozen):
+class Instance(FrozenModel):
     instance_id: str
     state: str = "running"
     vpc_id: str | None = None

@@ -8,7 +8,9 @@ public addresses (Elastic IPs) to the private address they are translated to.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from netmend.model.frozen import FrozenModel
 
 __all__ = [
     "EgressOnlyInternetGateway",
@@ -22,11 +24,7 @@ __all__ = [
 ]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class EgressOnlyInternetGateway(_Frozen):
+class EgressOnlyInternetGateway(FrozenModel):
     """IPv6 out, and the replies back in; nothing from the internet starts a connection."""
 
     egress_only_internet_gateway_id: str
@@ -34,7 +32,7 @@ class EgressOnlyInternetGateway(_Frozen):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class TransitGateway(_Frozen):
+class TransitGateway(FrozenModel):
     transit_gateway_id: str
     state: str = "available"
     owner_id: str | None = None
@@ -44,7 +42,7 @@ class TransitGateway(_Frozen):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class TransitGatewayRoute(_Frozen):
+class TransitGatewayRoute(FrozenModel):
     """One route of a transit-gateway route table (SearchTransitGatewayRoutes)."""
 
     destination_cidr: str | None = None  # DestinationCidrBlock
@@ -55,7 +53,7 @@ class TransitGatewayRoute(_Frozen):
     resource_ids: tuple[str, ...] = ()  # the VPC, VPN, ... each attachment leads to
 
 
-class TransitGatewayRouteTable(_Frozen):
+class TransitGatewayRouteTable(FrozenModel):
     """A transit gateway's route table: the attachments associated with it (whose traffic
     it routes), those propagating into it, and its routes."""
 
@@ -73,7 +71,7 @@ class TransitGatewayRouteTable(_Frozen):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class VpcEndpoint(_Frozen):
+class VpcEndpoint(FrozenModel):
     """A gateway endpoint (routes to a prefix list) or an interface endpoint (ENIs)."""
 
     vpc_endpoint_id: str
@@ -88,7 +86,7 @@ class VpcEndpoint(_Frozen):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class ElasticIp(_Frozen):
+class ElasticIp(FrozenModel):
     """An Elastic IP and the private address the internet gateway translates it to."""
 
     public_ip: str
@@ -100,14 +98,14 @@ class ElasticIp(_Frozen):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class VpnGateway(_Frozen):
+class VpnGateway(FrozenModel):
     vpn_gateway_id: str
     state: str = "available"
     vpc_ids: tuple[str, ...] = ()  # attachments in state "attached"
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class VpnConnection(_Frozen):
+class VpnConnection(FrozenModel):
     """A site-to-site VPN: static routes are visible to the API, BGP-learned ones are not."""
 
     vpn_connection_id: str

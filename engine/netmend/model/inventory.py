@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from netmend.model.addresses import canonical_address
 from netmend.model.balancing import LoadBalancer, TargetGroup
 from netmend.model.compute import Instance, NetworkInterface
 from netmend.model.gateways import (
@@ -129,7 +130,7 @@ class Inventory(BaseModel):
             # Several VPCs may use one address (CIDRs overlap across unconnected VPCs):
             # every owner is kept, and resolution prefers the asker's VPC.
             for ip in (*eni.private_ips, *eni.ipv6_addresses):
-                self._enis_by_ip.setdefault(str(ipaddress.ip_address(ip)), []).append(eni)
+                self._enis_by_ip.setdefault(canonical_address(ip), []).append(eni)
             for prefix in (*eni.ipv4_prefixes, *eni.ipv6_prefixes):
                 self._prefix_owners.append((ipaddress.ip_network(prefix, strict=False), eni))
             for private, public in eni.public_ips.items():

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from netmend.model.addresses import Cidr
+from netmend.model.frozen import FrozenModel
 from netmend.model.protocol import ALL, normalise_protocol
 
 __all__ = [
@@ -29,16 +30,7 @@ __all__ = [
 DEFAULT_DENY_RULE_NUMBERS = frozenset({32767, 32768})
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _canonical_cidr(value: str) -> str:
-    # AWS stores CIDRs canonicalised (10.0.1.7/24 becomes 10.0.1.0/24).
-    return str(ipaddress.ip_network(value, strict=False))
-
-
-class Vpc(_Frozen):
+class Vpc(FrozenModel):
     vpc_id: str
     cidr_blocks: tuple[str, ...]
     ipv6_cidr_blocks: tuple[str, ...] = ()
@@ -47,7 +39,7 @@ class Vpc(_Frozen):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class Subnet(_Frozen):
+class Subnet(FrozenModel):
     subnet_id: str
     vpc_id: str
     cidr_block: str | None = None  # an IPv6-only subnet (Ipv6Native) has none
@@ -81,7 +73,7 @@ class RouteState(StrEnum):
     BLACKHOLE = "blackhole"
 
 
-class Route(_Frozen):
+class Route(FrozenModel):
     """One route; exactly one destination (IPv4 CIDR, IPv6 CIDR or prefix list)."""
 
     destination_cidr: str | None = None
@@ -122,7 +114,7 @@ class Route(_Frozen):
         )
 
 
-class RouteTable(_Frozen):
+class RouteTable(FrozenModel):
     route_table_id: str
     vpc_id: str
     routes: tuple[Route, ...] = ()
@@ -136,14 +128,14 @@ class AclRuleAction(StrEnum):
     DENY = "deny"
 
 
-class AclEntry(_Frozen):
+class AclEntry(FrozenModel):
     """One network-ACL entry; ``cidr`` is IPv4 or IPv6 (IPv6 entries are separate)."""
 
     rule_number: int = Field(ge=1, le=32768)
     egress: bool
     protocol: str
     rule_action: AclRuleAction
-    cidr: str
+    cidr: Cidr  # canonicalised, as AWS stores it (10.0.1.7/24 becomes 10.0.1.0/24)
     port_from: int | None = None
     port_to: int | None = None
     icmp_type: int | None = None
@@ -153,11 +145,6 @@ class AclEntry(_Frozen):
     @classmethod
     def _protocol(cls, value: str | int) -> str:
         return normalise_protocol(value)
-
-    @field_validator("cidr")
-    @classmethod
-    def _cidr(cls, value: str) -> str:
-        return _canonical_cidr(value)
 
     @property
     def is_default_deny(self) -> bool:
@@ -172,7 +159,7 @@ class AclEntry(_Frozen):
         return self.protocol == ALL
 
 
-class NetworkAcl(_Frozen):
+class NetworkAcl(FrozenModel):
     network_acl_id: str
     vpc_id: str
     is_default: bool = False
@@ -187,13 +174,13 @@ class NetworkAcl(_Frozen):
         )
 
 
-class InternetGateway(_Frozen):
+class InternetGateway(FrozenModel):
     internet_gateway_id: str
     vpc_ids: tuple[str, ...] = ()  # attachments in state "available"/"attached"
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class NatGateway(_Frozen):
+class NatGateway(FrozenModel):
     nat_gateway_id: str
     vpc_id: str
     subnet_id: str
@@ -204,7 +191,7 @@ class NatGateway(_Frozen):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class VpcPeeringConnection(_Frozen):
+class VpcPeeringConnection(FrozenModel):
     vpc_peering_connection_id: str
     requester_vpc_id: str
     requester_cidr_blocks: tuple[str, ...] = ()
@@ -214,7 +201,7 @@ class VpcPeeringConnection(_Frozen):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class TransitGatewayAttachment(_Frozen):
+class TransitGatewayAttachment(FrozenModel):
     transit_gateway_attachment_id: str
     transit_gateway_id: str
     resource_type: str = "vpc"

@@ -27,6 +27,9 @@ ICMPV6 = "icmpv6"
 _BY_NUMBER = {"6": TCP, "17": UDP, "1": ICMP, "58": ICMPV6}
 _NUMBER_OF = {name: number for number, name in _BY_NUMBER.items()}
 _ALIASES = {"all": ALL, "-1": ALL, "any": ALL}
+# The forms a saved inventory or a describe call holds, answered without parsing (a large
+# inventory validates this for every rule and entry).
+_AS_IS = {ALL: ALL, TCP: TCP, UDP: UDP, ICMP: ICMP, ICMPV6: ICMPV6, **_BY_NUMBER}
 
 # Protocols whose rules carry a port range (TCP/UDP) or an ICMP type/code; any other
 # protocol number in a rule admits every port of that protocol.
@@ -39,6 +42,10 @@ def normalise_protocol(value: str | int) -> str:
     Raises ValueError for anything that is not a protocol (a number outside 0-255 or an
     unknown name).
     """
+    if type(value) is str:
+        known = _AS_IS.get(value)
+        if known is not None:
+            return known
     text = str(value).strip().lower()
     if text in _ALIASES:
         return _ALIASES[text]

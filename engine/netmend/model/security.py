@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
+from pydantic import Field, field_validator, model_validator
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
+from netmend.model.addresses import Cidr
+from netmend.model.frozen import FrozenModel
 from netmend.model.protocol import ALL, ICMP, ICMPV6, PORTED_PROTOCOLS, normalise_protocol
 
 __all__ = ["ManagedPrefixList", "PrefixListEntry", "SecurityGroup", "SgRule"]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SgRule(_Frozen):
+class SgRule(FrozenModel):
     """One security-group rule with exactly one peer, as DescribeSecurityGroupRules has it.
 
     ``from_port``/``to_port`` are AWS's fields: a port range for TCP/UDP, the ICMP type and
@@ -28,8 +24,8 @@ class SgRule(_Frozen):
     from_port: int | None = None
     to_port: int | None = None
     rule_id: str | None = None
-    cidr_ipv4: str | None = None
-    cidr_ipv6: str | None = None
+    cidr_ipv4: Cidr | None = None
+    cidr_ipv6: Cidr | None = None
     referenced_group_id: str | None = None
     referenced_user_id: str | None = None
     referenced_vpc_id: str | None = None
@@ -43,25 +39,16 @@ class SgRule(_Frozen):
     def _protocol(cls, value: str | int) -> str:
         return normalise_protocol(value)
 
-    @field_validator("cidr_ipv4", "cidr_ipv6")
-    @classmethod
-    def _cidr(cls, value: str | None) -> str | None:
-        return None if value is None else str(ipaddress.ip_network(value, strict=False))
-
     @model_validator(mode="after")
     def _one_peer(self) -> SgRule:
-        peers = [
-            p
-            for p in (
-                self.cidr_ipv4,
-                self.cidr_ipv6,
-                self.referenced_group_id,
-                self.prefix_list_id,
-            )
-            if p is not None
-        ]
-        if len(peers) != 1:
-            raise ValueError(f"a rule has exactly one peer, got {len(peers)}")
+        peers = (
+            (self.cidr_ipv4 is not None)
+            + (self.cidr_ipv6 is not None)
+            + (self.referenced_group_id is not None)
+            + (self.prefix_list_id is not None)
+        )
+        if peers != 1:
+            raise ValueError(f"a rule has exactly one peer, got {peers}")
         if self.cidr_ipv4 is not None and ":" in self.cidr_ipv4:
             raise ValueError("cidr_ipv4 holds an IPv6 network")
         if self.cidr_ipv6 is not None and ":" not in self.cidr_ipv6:
@@ -105,7 +92,7 @@ class SgRule(_Frozen):
         return f"{self.from_port}-{self.to_port}"
 
 
-class SecurityGroup(_Frozen):
+class SecurityGroup(FrozenModel):
     group_id: str
     group_name: str
     vpc_id: str | None = None
@@ -131,17 +118,12 @@ class SecurityGroup(_Frozen):
         return self.tags.get("Name")
 
 
-class PrefixListEntry(_Frozen):
-    cidr: str
+class PrefixListEntry(FrozenModel):
+    cidr: Cidr
     description: str | None = None
 
-    @field_validator("cidr")
-    @classmethod
-    def _cidr(cls, value: str) -> str:
-        return str(ipaddress.ip_network(value, strict=False))
 
-
-class ManagedPrefixList(_Frozen):
+class ManagedPrefixList(FrozenModel):
     prefix_list_id: str
     prefix_list_name: str
     address_family: str = "IPv4"

@@ -1,6 +1,6 @@
 """Loading playbooks from YAML so that every problem names its file and line.
 
-Two passes. Shape: the YAML parses (ruamel's round-trip loader keeps each node's line)
+Two passes. Shape: the YAML parses (``netmend.yaml_lines`` keeps each node's line)
 and fits the ``Playbook`` model. Meaning: every ``use:`` names a registered detector
 (under detect), action (propose) or verifier (verify); its ``with:`` keys and literal
 values fit that step's params model (templated values are checked again once rendered,
@@ -20,14 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from netmend.playbook.errors import PlaybookError, PlaybookIssue
 from netmend.playbook.registry import actions, detectors, verifiers
 from netmend.playbook.schema import Playbook, Step
 from netmend.playbook.templating import check_template, is_templated
-from netmend.yaml_lines import YamlInputError, line_of, load_yaml, plain
+from netmend.yaml_lines import YamlInputError, YamlMap, line_of, load_yaml, plain
 
 __all__ = [
     "BUILTIN_PACKAGE",
@@ -106,19 +104,10 @@ def _shape_reason(error: Mapping[str, Any]) -> str:
     return f"{_dotted(loc)}: {message}" if loc else message
 
 
-def _yaml_issue(path: str, exc: YAMLError) -> PlaybookIssue:
-    if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
-        reason = f"YAML syntax error: {exc.problem}"
-        if exc.context and exc.context_mark is not None:
-            reason += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        return PlaybookIssue(path, exc.problem_mark.line + 1, reason)
-    return PlaybookIssue(path, None, f"YAML error: {exc}")
-
-
 # -- the two passes --------------------------------------------------------------------
 
 
-def _annotate(playbook: Playbook, root: CommentedMap, path: str) -> None:
+def _annotate(playbook: Playbook, root: YamlMap, path: str) -> None:
     """Give the playbook and each written step their lines, for later messages."""
     playbook._path = path
     playbook._line = line_of(root, ("id",))
@@ -228,11 +217,9 @@ def _parse(text: str, path: str) -> tuple[Playbook | None, list[PlaybookIssue]]:
         root = load_yaml(text)
     except YamlInputError as exc:
         return None, [PlaybookIssue(path, exc.line, exc.reason)]
-    except YAMLError as exc:
-        return None, [_yaml_issue(path, exc)]
     if root is None:
         return None, [PlaybookIssue(path, 1, "empty file: a playbook needs id, title, ...")]
-    if not isinstance(root, CommentedMap):
+    if not isinstance(root, YamlMap):
         got = type(plain(root)).__name__
         reason = f"a playbook is a mapping (id: ..., title: ...), got a {got}"
         return None, [PlaybookIssue(path, 1, reason)]

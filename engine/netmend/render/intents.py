@@ -1,4 +1,10 @@
-"""An intents report for people: held or violated, the blocking hop, probes to try."""
+"""An intents report for people: held or violated, the blocking hop, probes to try.
+
+Up to ``FULL_REPORT_LIMIT`` intents, a table of every intent. A longer report (a whole
+estate's intents: rich lays a table of 10,000 rows out in seconds) says how many held
+and lists the violated ones in full, as plain aligned lines; ``--output json`` has
+every intent either way.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,9 @@ from netmend.model.protocol import ICMP, ICMPV6, TCP, UDP
 from netmend.verify.probe import application_probe
 from netmend.verify.report import IntentReport, IntentResult
 
-__all__ = ["render_intent_report"]
+__all__ = ["FULL_REPORT_LIMIT", "render_intent_report"]
+
+FULL_REPORT_LIMIT = 50
 
 
 def _probe(result: IntentResult) -> str | None:
@@ -33,9 +41,66 @@ def _why(result: IntentResult) -> str:
     return result.detail or "blocked"
 
 
+def _flow(result: IntentResult) -> str:
+    return f"{result.source} → {result.destination} {result.service}"
+
+
+def _violated_lines(report: IntentReport) -> RenderableType:
+    """The violated intents, two plain lines each (cheap for thousands of them): the
+    name, then the flow, the verdict expected and where it is blocked."""
+    lines = Text()
+    for r in report.intents:
+        if r.held:
+            continue
+        lines.append("✘ ", style="bold red")
+        lines.append(f"{r.name}\n")
+        lines.append(f"    {_flow(r)}: expected {r.expect}, {r.method}: {_why(r)}\n", style="red")
+    lines.rstrip()
+    return lines
+
+
+def _long_report(report: IntentReport) -> list[RenderableType]:
+    total = len(report.intents)
+    held = total - report.violated
+    style = "bold green" if report.all_held else "bold red"
+    parts: list[RenderableType] = [
+        Text(f"{total:,} intents: {held:,} held, {report.violated:,} violated", style=style)
+    ]
+    if report.violated:
+        parts += [Text("violated:", style="bold"), _violated_lines(report)]
+    parts.append(
+        Text(
+            f"the {held:,} held intents are not listed (over {FULL_REPORT_LIMIT} intents); "
+            "--output json lists every intent",
+            style="dim",
+        )
+    )
+    by_reason: dict[str, int] = {}
+    for r in report.intents:
+        if r.fallback_reason:
+            by_reason[r.fallback_reason] = by_reason.get(r.fallback_reason, 0) + 1
+    for reason, count in by_reason.items():
+        which = "every intent" if count == total else f"{count:,} intents"
+        parts.append(Text(f"note ({which}): {reason}", style="dim"))
+    allowed = sum(1 for r in report.intents if r.held and r.expect == "allowed")
+    if allowed:
+        parts.append(
+            Text(
+                f"{allowed:,} allowed intents hold in the network; check each application "
+                "from its source (a shorter intents file lists the command for each)",
+                style="bold",
+            )
+        )
+    parts.append(Text(BLIND_SPOTS, style="dim"))
+    return parts
+
+
 def render_intent_report(report: IntentReport) -> RenderableType:
     """A table of the intents (held or violated, with the blocking component of each
-    violation), the fallbacks, what no check can see, and what to try from the source."""
+    violation), the fallbacks, what no check can see, and what to try from the source;
+    past ``FULL_REPORT_LIMIT`` intents, the counts and the violated ones only."""
+    if len(report.intents) > FULL_REPORT_LIMIT:
+        return Group(*_long_report(report))
     table = Table(title="intents", title_justify="left")
     for column in ("", "intent", "flow", "expect", "verdict", "method", "why violated"):
         table.add_column(column, overflow="fold")
@@ -44,7 +109,7 @@ def render_intent_report(report: IntentReport) -> RenderableType:
         table.add_row(
             Text(mark, style=style),
             r.name,
-            f"{r.source} → {r.destination} {r.service}",
+            _flow(r),
             r.expect,
             Text("held" if r.held else "VIOLATED", style=style),
             r.method,

@@ -16,22 +16,22 @@ flow, ``MethodVerifier`` per flow for intents, and the runner's analyzer hook al
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Literal, Protocol, cast, get_args
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from netmend.aws.collector import collect_inventory, refresh_inventory
-from netmend.aws.reachability import (
-    PathAnalysis,
-    ReachabilityAnalyzerError,
-    analyze_path,
-    unsupported_reason,
-)
-from netmend.aws.session import AwsClients
 from netmend.errors import AwsCallError, BadInputError, NetmendError
 from netmend.model import Inventory
 from netmend.reach import Explanation, Flow, evaluate, evaluate_flows
+
+# netmend.aws (boto3, botocore) is imported where AWS is used, not here: `verify
+# --inventory` checks offline and starts without it.
+if TYPE_CHECKING:
+    from netmend.aws.reachability import PathAnalysis
+    from netmend.aws.session import AwsClients
+
+    InventorySource = Inventory | AwsClients | Callable[[], Inventory]
 
 __all__ = [
     "LOCAL",
@@ -93,9 +93,6 @@ def is_aws_endpoint(endpoint_url: str | None) -> bool:
     return host.endswith(_AWS_DOMAINS)
 
 
-InventorySource = Inventory | AwsClients | Callable[[], Inventory]
-
-
 class LocalVerifier:
     """netmend's evaluator over an inventory: given, loaded once by a callable, or
     collected from AWS (``clients``: everything, once; Service Quotas not asked).
@@ -106,15 +103,19 @@ class LocalVerifier:
     method = LOCAL
 
     def __init__(self, source: InventorySource, *, clients: AwsClients | None = None) -> None:
+        # Three kinds of source: an Inventory, a function that loads one, or AwsClients.
         self._inventory = source if isinstance(source, Inventory) else None
-        self._clients = source if isinstance(source, AwsClients) else clients
-        self._load = source if not isinstance(source, Inventory | AwsClients) else None
+        self._load = source if not isinstance(source, Inventory) and callable(source) else None
+        given_clients = self._inventory is None and self._load is None
+        self._clients: AwsClients | None = cast("AwsClients", source) if given_clients else clients
 
     @property
     def inventory(self) -> Inventory:
         """The inventory evaluated, loaded on first use."""
         if self._inventory is None:
             if self._clients is not None:
+                from netmend.aws.collector import collect_inventory
+
                 self._inventory = collect_inventory(self._clients, quotas=False)
             elif self._load is not None:
                 self._inventory = self._load()
@@ -126,6 +127,8 @@ class LocalVerifier:
         """Read these groups / ACLs / ENIs / route tables / instances again from AWS."""
         if self._clients is None:
             raise NetmendError("this local verifier has no AWS clients to read the estate with")
+        from netmend.aws.collector import refresh_inventory
+
         self._inventory = refresh_inventory(self._clients, self.inventory, resource_ids)
         return self._inventory
 
@@ -194,6 +197,8 @@ class ReachabilityAnalyzerVerifier:
         self.clients = clients
         self.timeout_s = timeout_s
         self.run_id = run_id
+        from netmend.aws.reachability import analyze_path
+
         # Tests pass analyze_path with a fake clock and sleep bound in.
         self._analyze = analyze or analyze_path
         self.on_wait = on_wait  # how long the analysis has run, before each poll
@@ -255,6 +260,8 @@ def resolve_method(method: str, flow: Flow | None, *, unavailable: str | None) -
     _check_method(method)
     if method == LOCAL:
         return MethodChoice(method=LOCAL)
+    from netmend.aws.reachability import unsupported_reason
+
     reason = unsupported_reason(flow) if flow is not None else None
     if reason is None and method == "auto":
         reason = unavailable
@@ -319,6 +326,8 @@ class MethodVerifier:
         chosen = select_verifier(
             self.method, self.clients, flow, local=self.local, analyzer=self.analyzer
         )
+        from netmend.aws.reachability import ReachabilityAnalyzerError
+
         try:
             return chosen.check(flow)
         except (ReachabilityAnalyzerError, AwsCallError) as error:

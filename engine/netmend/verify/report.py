@@ -12,7 +12,7 @@ An ``IntentReport``'s ``model_dump(mode="json")`` is DESIGN.md's contract (``{"i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import (
     BaseModel,
@@ -23,11 +23,13 @@ from pydantic import (
     field_serializer,
 )
 
-from netmend.aws.session import AwsClients
 from netmend.model import Inventory
 from netmend.reach import Explanation, Flow
 from netmend.verify.flow import LOCAL, FlowVerdict, FlowVerifier, LocalVerifier, MethodVerifier
 from netmend.verify.intents import Intent, IntentsFile, resolve_intents
+
+if TYPE_CHECKING:
+    from netmend.aws.session import AwsClients
 
 __all__ = [
     "EXIT_VIOLATED",
