@@ -10,7 +10,7 @@ loading (the inventory is built in memory first, not timed):
   "web to db on 5432" for many pairs), and of all-distinct flows (random ENI pairs,
   random ports), each on a new Evaluator (its tables are built during the batch);
 - one-by-one ``Evaluator.evaluate`` of the same flows, warm;
-- the brute-force reference evaluator (tests/unit/reach/reference.py) on a slice of them,
+- the brute-force reference evaluator (tests/unit/reach/reference/) on a slice of them,
   in the same run, and the ratio;
 - the first evaluation after load (a fresh Evaluator) against a warm one, at each scale.
 
@@ -60,14 +60,10 @@ PORTS = [22, 80, 443, 3306, 5432, 6379, 8080, 8443, 9092, 27017]
 
 
 def _reference() -> ModuleType:
-    path = ROOT / "tests" / "unit" / "reach" / "reference.py"
-    spec = importlib.util.spec_from_file_location("netmend_bench_reference", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load the reference evaluator from {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while decorating
-    spec.loader.exec_module(module)
-    return module
+    """tests/unit/reach/reference/ (a package of the test suite), imported from the root."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return importlib.import_module("tests.unit.reach.reference")
 
 
 # -- the synthetic estate -----------------------------------------------------------------

@@ -6,7 +6,7 @@ rules, a few custom ACLs) and evaluates the same random flows three ways:
 - indexed, cold: a fresh Evaluator per run, so rule tables are built as flows need them;
 - indexed, warm: the same Evaluator again, every table already built (what intent checks
   and hygiene scans see after the first flows);
-- naive scan: tests/unit/reach/reference.py, which scans every rule of the ENI's groups
+- naive scan: tests/unit/reach/reference/, which scans every rule of the ENI's groups
   and every ACL entry for each packet.
 
 Prints the numbers; asserts nothing (timings depend on the machine).
@@ -44,14 +44,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _reference() -> ModuleType:
-    path = ROOT / "tests" / "unit" / "reach" / "reference.py"
-    spec = importlib.util.spec_from_file_location("netmend_bench_reference", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load the reference evaluator from {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while decorating
-    spec.loader.exec_module(module)
-    return module
+    """tests/unit/reach/reference/ (a package of the test suite), imported from the root."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return importlib.import_module("tests.unit.reach.reference")
 
 
 def _rule(rng: random.Random, group_id: str, groups: list[str], index: int, egress: bool) -> SgRule:
