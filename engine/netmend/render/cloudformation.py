@@ -101,6 +101,11 @@ def _cfn_notes(plan: Plan, diffs: Sequence[ResourceDiff]) -> list[str]:
     notes: list[str] = []
     for diff in diffs:
         rules, entries, _ = removed_items(diff)
+        if diff.resource in plan.deleted:
+            notes.append(
+                f"delete {diff.resource}: remove the AWS::EC2::SecurityGroup that manages it "
+                f"and the rule resources that point at it ({len(rules)} rule(s))"
+            )
         notes += [
             f"remove the resource that manages {rule.rule_id or 'the rule'} on {diff.resource}: "
             f"{sg_rule_text(rule)}"

@@ -131,8 +131,17 @@ def _tf_eni(diff: ResourceDiff) -> list[str]:
     return comment_lines(lines)
 
 
-def _tf_removed(diff: ResourceDiff) -> list[str]:
+def _tf_removed(diff: ResourceDiff, *, deleted: bool = False) -> list[str]:
     rules, entries, _ = removed_items(diff)
+    if deleted:
+        # The group itself goes: its rules' resources go with the aws_security_group.
+        return comment_lines(
+            [
+                f"Deleted: {diff.resource}. Remove the aws_security_group resource that "
+                "manages it, and the rule resources that point at it:",
+                *(f"  {rule.rule_id or 'a rule'}: {sg_rule_text(rule)}" for rule in rules),
+            ]
+        )
     lines = [
         f"remove the resource that manages {rule.rule_id or 'the rule'}: {sg_rule_text(rule)}"
         for rule in rules
@@ -166,7 +175,7 @@ def plan_to_terraform(plan: Plan) -> str:
                 out += [*_tf_acl_entry(state, entry), ""]
         else:
             out += [*_tf_eni(diff), ""]
-        out += _tf_removed(diff)
+        out += _tf_removed(diff, deleted=diff.resource in plan.deleted)
     for change in stateless_changes(plan, diffs):
         out.append("")
         if change.api == "RequestServiceQuotaIncrease":

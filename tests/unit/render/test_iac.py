@@ -379,3 +379,30 @@ def test_text_formats_are_verbatim_through_plan_to_text() -> None:
     plan = _sg_plan()
     assert plan_to_text(plan, "terraform", width=20) == plan_to_terraform(plan)
     assert plan_to_text(plan, "cloudformation", width=20) == plan_to_cloudformation(plan)
+
+
+def _delete_plan() -> Plan:
+    """Deletes sg-1 with its two rules (the unused-security-group fix)."""
+    group = _sg(SSH, OLD_8080)
+    change = Change(
+        action="sg.delete-group",
+        api="DeleteSecurityGroup",
+        resource="sg-1",
+        params={"GroupId": "sg-1"},
+        kinds=(ChangeKind.REVOCATION,),
+        before=group,
+        after=None,
+    )
+    return Plan(run_id=RUN_ID, changes=(change,))
+
+
+def test_a_deleted_group_says_so_in_terraform_and_cloudformation() -> None:
+    """Deleting a group is not just removing its rules: both renderings name the group
+    resource to remove, list its rules, and create nothing."""
+    terraform = plan_to_terraform(_delete_plan())
+    assert "# Deleted: sg-1. Remove the aws_security_group resource" in terraform
+    assert "#   sgr-8080: inbound tcp 8080 from 10.0.0.0/16" in terraform
+    assert not [line for line in terraform.splitlines() if line.startswith("resource ")]
+    template = plan_to_cloudformation(_delete_plan())
+    assert "delete sg-1: remove the AWS::EC2::SecurityGroup that manages it" in template
+    assert _cfn(template)["Resources"] == {}
