@@ -311,12 +311,5 @@ def _fix(
     if text:
         console.print(render_run_result(result))
     else:
-        document = result.to_json()
-        document.update(
-            playbook=playbook_id,
-            resource=resource,
-            summary=outcome.summary,
-            notes=list(outcome.plan.notes),
-        )
-        emit_json(document)
+        emit_json(outcome.to_json())
     raise typer.Exit(0 if result.status in FIX_SUCCESS else 1)

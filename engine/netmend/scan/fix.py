@@ -41,6 +41,18 @@ class FindingFix:
     plan: Plan
     result: RunResult | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        """``scan --fix --output json``: the run's document (``fix``'s contract) plus the
+        finding it fixes."""
+        document: dict[str, Any] = self.result.to_json() if self.result is not None else {}
+        document.update(
+            playbook=self.playbook,
+            resource=self.resource,
+            summary=self.summary,
+            notes=list(self.plan.notes),
+        )
+        return document
+
 
 def _entry(
     inventory: Inventory,
