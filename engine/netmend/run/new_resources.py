@@ -22,7 +22,7 @@ placeholder format and the tags are facts aws/ needs too: they live in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from netmend.aws.created import groups_tagged_for_run
@@ -61,6 +61,7 @@ __all__ = [
     "creation_attempted",
     "delete_created_group_change",
     "delete_created_groups",
+    "group_ids_created_for",
     "has_placeholder",
     "is_placeholder",
     "new_group_ref",
@@ -86,8 +87,11 @@ def resolve_plan(plan: Plan, ids: Mapping[str, str]) -> Plan:
     return plan.model_copy(update={"changes": changes})
 
 
-def created_group_ids(journal: Iterable[JournalEntry]) -> dict[str, str]:
-    """Placeholder → real group id, from the journalled answers of CreateSecurityGroup."""
+def group_ids_created_for(
+    journal: Iterable[JournalEntry], wanted: Callable[[JournalEntry], bool]
+) -> dict[str, str]:
+    """The resource of each CreateSecurityGroup intent ``wanted`` picks -> the id AWS
+    answered (journalled with the call's outcome)."""
     entries = list(journal)
     intents = {e.seq: e for e in entries if e.event == "intent"}
     found: dict[str, str] = {}
@@ -95,9 +99,14 @@ def created_group_ids(journal: Iterable[JournalEntry]) -> dict[str, str]:
         if entry.event != "outcome" or entry.api != CREATE_GROUP_API or not entry.created_id:
             continue
         intent = intents.get(entry.intent_seq) if entry.intent_seq is not None else None
-        if intent is not None and is_placeholder(intent.resource):
+        if intent is not None and wanted(intent):
             found[intent.resource] = entry.created_id
     return found
+
+
+def created_group_ids(journal: Iterable[JournalEntry]) -> dict[str, str]:
+    """Placeholder → real group id, from the journalled answers of CreateSecurityGroup."""
+    return group_ids_created_for(journal, lambda intent: is_placeholder(intent.resource))
 
 
 def creation_attempted(journal: Iterable[JournalEntry]) -> bool:

@@ -29,6 +29,7 @@ from netmend.model.created import (
     RECREATED_FROM_TAG,
     group_create_params,
 )
+from netmend.run.new_resources import group_ids_created_for
 from netmend.run.restore import restore_changes
 
 if TYPE_CHECKING:
@@ -59,16 +60,9 @@ def deleted_by_run(journal: Iterable[JournalEntry]) -> set[str]:
 
 def recreated_ids(journal: Iterable[JournalEntry]) -> dict[str, str]:
     """Old group id -> the id of the group a rollback re-created in its place."""
-    entries = list(journal)
-    intents = {e.seq: e for e in entries if e.event == "intent"}
-    found: dict[str, str] = {}
-    for entry in entries:
-        if entry.event != "outcome" or entry.api != CREATE_GROUP_API or not entry.created_id:
-            continue
-        intent = intents.get(entry.intent_seq) if entry.intent_seq is not None else None
-        if intent is not None and intent.phase == "rollback" and intent.resource.startswith("sg-"):
-            found[intent.resource] = entry.created_id
-    return found
+    return group_ids_created_for(
+        journal, lambda intent: intent.phase == "rollback" and intent.resource.startswith("sg-")
+    )
 
 
 def as_recreated(saved: SecurityGroup, new_id: str) -> SecurityGroup:
