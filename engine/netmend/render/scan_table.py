@@ -45,8 +45,11 @@ def render_scan(report: ScanReport) -> RenderableType:
             f"playbook(s){': ' + words if words else ''}"
         )
     )
-    for name, note in report.signals.items():
-        parts.append(Text(f"{name}: {note}", style="dim"))
+    if report.signals:
+        # What the playbooks read besides the inventory, and whether they could.
+        parts.append(Text("read besides the inventory:", style="dim"))
+        for name, note in report.signals.items():
+            parts.append(Text(f"  {name.replace('_', ' ')}: {note}", style="dim"))
     if report.fail_on is not None:
         verdict = "met" if report.failed else "not met"
         parts.append(Text(f"--fail-on {report.fail_on}: {verdict}"))
