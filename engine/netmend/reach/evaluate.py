@@ -317,10 +317,10 @@ class Evaluator:
                 f"{dst.network_interface_id} is a NAT gateway's interface: a NAT gateway "
                 "takes in no connection it did not open"
             )
-            trace.hop(Leg.FORWARD, dst.network_interface_id, "eni", allowed=False, detail=detail)
-            trace.block(
+            trace.drop(
                 Code.NO_POSSIBLE_DESTINATION,
                 dst.network_interface_id,
+                "eni",
                 leg=Leg.FORWARD,
                 detail=detail,
             )
@@ -478,17 +478,10 @@ class Evaluator:
                 "security group listed, but AWS gives every such interface at least one: "
                 f"whether {direction.value} {_service(packet)} is admitted is unknown"
             )
-            trace.hop(
-                Leg.FORWARD,
-                eni.network_interface_id,
-                "security-groups",
-                direction=direction,
-                allowed=False,
-                detail=detail,
-            )
-            trace.block(
+            trace.drop(
                 Code.UNKNOWN_RESOURCE,
                 eni.network_interface_id,
+                "security-groups",
                 leg=Leg.FORWARD,
                 direction=direction,
                 detail=detail,
@@ -515,17 +508,10 @@ class Evaluator:
                 f"{'is' if len(table.missing_group_ids) == 1 else 'are'} not in the "
                 f"inventory: whether {direction.value} {_service(packet)} is admitted is unknown"
             )
-            trace.hop(
-                Leg.FORWARD,
-                missing,
-                "security-groups",
-                direction=direction,
-                allowed=False,
-                detail=detail,
-            )
-            trace.block(
+            trace.drop(
                 Code.UNKNOWN_RESOURCE,
                 missing,
+                "security-groups",
                 leg=Leg.FORWARD,
                 direction=direction,
                 rules=tuple(eni.group_ids),
@@ -563,17 +549,10 @@ class Evaluator:
                 f"no {direction.value} rule of {groups} admits {_service(packet)} "
                 f"{'to' if egress else 'from'} {other}{partly}"
             )
-        trace.hop(
-            Leg.FORWARD,
-            component,
-            "security-groups",
-            direction=direction,
-            allowed=False,
-            detail=detail,
-        )
-        trace.block(
+        trace.drop(
             code,
             component,
+            "security-groups",
             leg=Leg.FORWARD,
             direction=direction,
             rules=tuple(eni.group_ids),
@@ -657,17 +636,10 @@ class Evaluator:
                 "enable it"
             )
             component = unmatched
-        trace.hop(
-            Leg.FORWARD,
-            component,
-            "security-groups",
-            direction=direction,
-            allowed=False,
-            detail=detail,
-        )
-        trace.block(
+        trace.drop(
             Code.SG_REFERENCING_SUPPORT,
             component,
+            "security-groups",
             leg=Leg.FORWARD,
             direction=direction,
             rules=tuple(eni.group_ids),

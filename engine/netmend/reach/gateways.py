@@ -71,8 +71,9 @@ def unowned(
         )
         return True
     detail = f"{address} is inside {vpc.vpc_id}'s CIDR, but no interface owns it: nothing answers"
-    trace.hop(leg, vpc.vpc_id, "vpc", allowed=False, detail=detail)
-    trace.block(Code.NO_POSSIBLE_DESTINATION, vpc.vpc_id, leg=leg, rules=(via,), detail=detail)
+    trace.drop(
+        Code.NO_POSSIBLE_DESTINATION, vpc.vpc_id, "vpc", leg=leg, rules=(via,), detail=detail
+    )
     return False
 
 
@@ -98,8 +99,7 @@ def unowned_source(
         f"{address} is inside {vpc.vpc_id}'s CIDR, but no interface owns it: nothing can "
         "send from it"
     )
-    trace.hop(Leg.FORWARD, vpc.vpc_id, "vpc", allowed=False, detail=detail)
-    trace.block(Code.NO_PATH, vpc.vpc_id, leg=Leg.FORWARD, detail=detail)
+    trace.drop(Code.NO_PATH, vpc.vpc_id, "vpc", leg=Leg.FORWARD, detail=detail)
 
 
 def egress_only_out(
@@ -108,13 +108,11 @@ def egress_only_out(
     gateway = inventory.get(target)
     if family == 4:
         detail = f"{target} is an egress-only internet gateway: it carries IPv6 only"
-        trace.hop(leg, target, "gateway", allowed=False, detail=detail)
-        trace.block(Code.NO_ROUTE_TO_DESTINATION, target, leg=leg, detail=detail)
+        trace.drop(Code.NO_ROUTE_TO_DESTINATION, target, "gateway", leg=leg, detail=detail)
         return False
     if isinstance(gateway, EgressOnlyInternetGateway) and eni.vpc_id not in gateway.vpc_ids:
         detail = f"{target} is not attached to {eni.vpc_id}"
-        trace.hop(leg, target, "gateway", allowed=False, detail=detail)
-        trace.block(Code.BAD_STATE_ATTACHMENT, target, leg=leg, detail=detail)
+        trace.drop(Code.BAD_STATE_ATTACHMENT, target, "gateway", leg=leg, detail=detail)
         return False
     if gateway is None:
         trace.note(f"{target} is not in the inventory: its attachment was not checked")
@@ -129,10 +127,9 @@ def egress_only_in(trace: Trace, eni: NetworkInterface, target: str) -> None:
         f"{eni.subnet_id} reaches the internet through egress-only gateway {target}, which "
         "lets no connection from the internet in"
     )
-    trace.hop(
-        Leg.FORWARD, target, "gateway", direction=Direction.INGRESS, allowed=False, detail=detail
+    trace.drop(
+        Code.NO_PATH, target, "gateway", leg=Leg.FORWARD, direction=Direction.INGRESS, detail=detail
     )
-    trace.block(Code.NO_PATH, target, leg=Leg.FORWARD, direction=Direction.INGRESS, detail=detail)
 
 
 def middlebox(trace: Trace, leg: Leg, inventory: Inventory, target: str, text: str) -> bool:
@@ -151,9 +148,13 @@ def middlebox(trace: Trace, leg: Leg, inventory: Inventory, target: str, text: s
             f"{text}: {eni_id} has its source/destination check on, so it drops the traffic "
             "it should forward (turn it off on appliances)"
         )
-        trace.hop(leg, eni_id, "middlebox", allowed=False, detail=detail)
-        trace.block(
-            Code.ENI_SOURCE_DEST_CHECK_RESTRICTION, eni_id, leg=leg, rules=(text,), detail=detail
+        trace.drop(
+            Code.ENI_SOURCE_DEST_CHECK_RESTRICTION,
+            eni_id,
+            "middlebox",
+            leg=leg,
+            rules=(text,),
+            detail=detail,
         )
         return False
     trace.note(
@@ -193,8 +194,7 @@ def vpn_gateway(trace: Trace, leg: Leg, inventory: Inventory, target: str, addre
             f"{target}'s VPN connections use static routing and none of their static routes "
             f"covers {address}"
         )
-        trace.hop(leg, target, "gateway", allowed=False, detail=detail)
-        trace.block(Code.NO_ROUTE_TO_DESTINATION, target, leg=leg, detail=detail)
+        trace.drop(Code.NO_ROUTE_TO_DESTINATION, target, "gateway", leg=leg, detail=detail)
         return False
     why = (
         "its VPN connections learn routes over BGP, which the API does not show"
@@ -203,8 +203,7 @@ def vpn_gateway(trace: Trace, leg: Leg, inventory: Inventory, target: str, addre
     )
     detail = f"{address} leaves through {target}: {why}, so delivery is beyond what AWS shows"
     trace.note(detail)
-    trace.hop(leg, target, "gateway", allowed=False, detail=detail)
-    trace.block(Code.UNKNOWN_DESTINATION, target, leg=leg, detail=detail)
+    trace.drop(Code.UNKNOWN_DESTINATION, target, "gateway", leg=leg, detail=detail)
     return False
 
 
@@ -232,8 +231,7 @@ def transit_az(
         f"resources in an Availability Zone without an attachment subnet cannot reach "
         f"{attachment.transit_gateway_id} (its subnets are in {known})"
     )
-    trace.hop(leg, attachment_id, "gateway", allowed=False, detail=detail)
-    trace.block(Code.TGW_ROUTE_AZ_RESTRICTION, attachment_id, leg=leg, detail=detail)
+    trace.drop(Code.TGW_ROUTE_AZ_RESTRICTION, attachment_id, "gateway", leg=leg, detail=detail)
     return False
 
 
@@ -283,9 +281,12 @@ def transit_route(
     table = inventory.tgw_route_table_of(attachment_id)
     if table is None:
         detail = f"{attachment_id} is associated with no route table of {tgw_id}: it routes nothing"
-        trace.hop(leg, attachment_id, "gateway", allowed=False, detail=detail)
-        trace.block(
-            Code.TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION, attachment_id, leg=leg, detail=detail
+        trace.drop(
+            Code.TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION,
+            attachment_id,
+            "gateway",
+            leg=leg,
+            detail=detail,
         )
         return False
     table_id = table.transit_gateway_route_table_id
@@ -318,6 +319,5 @@ def transit_route(
         else:
             trace.hop(leg, table_id, "route-table", detail=text)
             return True
-    trace.hop(leg, table_id, "route-table", allowed=False, detail=detail)
-    trace.block(code, table_id, leg=leg, detail=detail)
+    trace.drop(code, table_id, "route-table", leg=leg, detail=detail)
     return False

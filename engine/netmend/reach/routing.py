@@ -296,17 +296,10 @@ class Router:
                     f"{eni.network_interface_id} has DenyAllIgwTraffic set: {target} drops "
                     "inbound traffic from the internet to it"
                 )
-                trace.hop(
-                    Leg.FORWARD,
-                    target,
-                    "gateway",
-                    direction=Direction.INGRESS,
-                    allowed=False,
-                    detail=detail,
-                )
-                trace.block(
+                trace.drop(
                     Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
                     target,
+                    "gateway",
                     leg=Leg.FORWARD,
                     direction=Direction.INGRESS,
                     detail=detail,
@@ -507,8 +500,7 @@ class Router:
         if isinstance(igw, InternetGateway) and eni.vpc_id in igw.vpc_ids:
             return True
         detail = f"{target} is not attached to {eni.vpc_id}"
-        trace.hop(Leg.FORWARD, target, "gateway", allowed=False, detail=detail)
-        trace.block(Code.BAD_STATE_ATTACHMENT, target, leg=Leg.FORWARD, detail=detail)
+        trace.drop(Code.BAD_STATE_ATTACHMENT, target, "gateway", leg=Leg.FORWARD, detail=detail)
         return False
 
     def _igw_out(
@@ -568,8 +560,7 @@ class Router:
         if protocol is not None and protocol not in _NAT_PROTOCOLS:
             what = "all traffic" if protocol == ALL else f"protocol {protocol}"
             detail = f"NAT gateway {target} carries TCP, UDP and ICMP only, not {what}"
-            trace.hop(Leg.FORWARD, target, "gateway", allowed=False, detail=detail)
-            trace.block(Code.PROTOCOL_RESTRICTION, target, leg=Leg.FORWARD, detail=detail)
+            trace.drop(Code.PROTOCOL_RESTRICTION, target, "gateway", leg=Leg.FORWARD, detail=detail)
             return False
         table = self._inventory.route_table_of_subnet(nat.subnet_id)
         route = self._routes.lookup(table, address) if table else None
@@ -591,8 +582,9 @@ class Router:
                     f"{target} is a private NAT gateway: the internet gateway drops what it "
                     "sends, so it never reaches the internet"
                 )
-                trace.hop(Leg.FORWARD, target, "gateway", allowed=False, detail=detail)
-                trace.block(Code.NO_ROUTE_TO_DESTINATION, target, leg=Leg.FORWARD, detail=detail)
+                trace.drop(
+                    Code.NO_ROUTE_TO_DESTINATION, target, "gateway", leg=Leg.FORWARD, detail=detail
+                )
                 return False
         igw = self._inventory.get(route.target_id or "") if route else None
         if (

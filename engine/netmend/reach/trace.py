@@ -89,6 +89,22 @@ class Trace:
             return
         self.explanations.append(_explanation(code, component, direction, leg, rules, detail))
 
+    def drop(
+        self,
+        code: str,
+        component: str,
+        kind: str,
+        *,
+        leg: Leg,
+        direction: Direction | None = None,
+        rules: tuple[str, ...] = (),
+        detail: str = "",
+    ) -> None:
+        """The flow stops at ``component``: its failed hop, then the explanation, with
+        the same words (what most blocking points record)."""
+        self.hop(leg, component, kind, direction=direction, allowed=False, detail=detail)
+        self.block(code, component, leg=leg, direction=direction, rules=rules, detail=detail)
+
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)

@@ -60,8 +60,9 @@ def record_listener(trace: Trace, flow: Flow, found: BalancerPath) -> None:
         trace.note(f"listener {listener.protocol}:{listener.port} answers itself ({action})")
     for arn in found.empty_groups:
         detail = f"target group {arn.rsplit('/', 2)[-2]} has no registered target"
-        trace.hop(Leg.FORWARD, arn, "target-group", allowed=False, detail=detail)
-        trace.block(Code.ELBV2_LISTENER_HAS_NO_TG, arn, leg=Leg.FORWARD, detail=detail)
+        trace.drop(
+            Code.ELBV2_LISTENER_HAS_NO_TG, arn, "target-group", leg=Leg.FORWARD, detail=detail
+        )
     for arn in found.missing_groups:
         trace.note(f"target group {arn} is not in the inventory: its targets were not checked")
 
