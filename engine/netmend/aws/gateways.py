@@ -24,7 +24,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from netmend.aws.paging import iter_items, iter_pages, page_size_for
-from netmend.aws.parse import parse_tags
+from netmend.aws.parse import attached_vpc_ids, parse_tags
 from netmend.aws.readers import parse_items
 from netmend.aws.session import AwsClients
 from netmend.model import SkippedItem
@@ -59,17 +59,11 @@ __all__ = [
 
 Raw = Mapping[str, Any]
 
-_ATTACHED = ("attached", "available")
-
 
 def parse_egress_only_internet_gateway(raw: Raw) -> EgressOnlyInternetGateway:
     return EgressOnlyInternetGateway(
         egress_only_internet_gateway_id=raw["EgressOnlyInternetGatewayId"],
-        vpc_ids=tuple(
-            str(a["VpcId"])
-            for a in raw.get("Attachments") or ()
-            if a.get("VpcId") and a.get("State", "attached") in _ATTACHED
-        ),
+        vpc_ids=attached_vpc_ids(raw.get("Attachments"), default_state="attached"),
         tags=parse_tags(raw.get("Tags")),
     )
 
@@ -117,11 +111,7 @@ def parse_vpn_gateway(raw: Raw) -> VpnGateway:
     return VpnGateway(
         vpn_gateway_id=raw["VpnGatewayId"],
         state=raw.get("State", "available"),
-        vpc_ids=tuple(
-            str(a["VpcId"])
-            for a in raw.get("VpcAttachments") or ()
-            if a.get("VpcId") and a.get("State", "attached") in _ATTACHED
-        ),
+        vpc_ids=attached_vpc_ids(raw.get("VpcAttachments"), default_state="attached"),
         tags=parse_tags(raw.get("Tags")),
     )
 

@@ -35,6 +35,7 @@ from netmend.model import (
 from netmend.model.protocol import PORTED_PROTOCOLS
 
 __all__ = [
+    "attached_vpc_ids",
     "parse_acl_entry",
     "parse_instance",
     "parse_internet_gateway",
@@ -333,14 +334,22 @@ def parse_prefix_list(raw: Raw, entries: Iterable[Raw] = ()) -> ManagedPrefixLis
     )
 
 
+def attached_vpc_ids(
+    attachments: Iterable[Raw] | None, *, default_state: str | None = None
+) -> tuple[str, ...]:
+    """The VPCs of a gateway's attachments that are in place ("attached" or "available");
+    ``default_state`` for answers that leave State out (egress-only and VPN gateways)."""
+    return tuple(
+        str(a["VpcId"])
+        for a in attachments or ()
+        if a.get("VpcId") and a.get("State", default_state) in ("available", "attached")
+    )
+
+
 def parse_internet_gateway(raw: Raw) -> InternetGateway:
     return InternetGateway(
         internet_gateway_id=raw["InternetGatewayId"],
-        vpc_ids=tuple(
-            str(a["VpcId"])
-            for a in raw.get("Attachments") or ()
-            if a.get("VpcId") and a.get("State") in ("available", "attached")
-        ),
+        vpc_ids=attached_vpc_ids(raw.get("Attachments")),
         tags=parse_tags(raw.get("Tags")),
     )
 
