@@ -213,19 +213,6 @@ class Router:
                 )
                 ok = gateways.unowned(trace, leg, self._inventory, where, attached, text)
             return kind if ok else None
-        elif kind is RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY and leg is Leg.FORWARD:
-            if peer is not None:
-                trace.block(
-                    Code.NO_ROUTE_TO_DESTINATION,
-                    component,
-                    leg=leg,
-                    rules=(text,),
-                    detail=f"{text} sends {where} to the internet, which does not "
-                    f"deliver to {peer.network_interface_id}'s private address",
-                )
-                return None
-            ok = gateways.egress_only_out(trace, leg, self._inventory, eni, address.family, target)
-            return kind if ok else None
         elif kind in (
             RouteTargetKind.INTERNET_GATEWAY,
             RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY,
@@ -240,6 +227,10 @@ class Router:
                     f"deliver to {peer.network_interface_id}'s private address",
                 )
                 return None
+            if leg is Leg.FORWARD and kind is RouteTargetKind.EGRESS_ONLY_INTERNET_GATEWAY:
+                family = address.family
+                ok = gateways.egress_only_out(trace, leg, self._inventory, eni, family, target)
+                return kind if ok else None
             if leg is Leg.FORWARD and kind is RouteTargetKind.INTERNET_GATEWAY:
                 return kind if self._igw_out(trace, eni, address, target, own) else None
             trace.hop(leg, target, "gateway", detail=f"leaves through {target}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -10,6 +10,7 @@ from rich.text import Text
 
 from netmend.app.diagnosis import BLIND_SPOTS, Diagnosis, flow_limits
 from netmend.reach import Hop
+from netmend.reach.causes.model import RootCause
 from netmend.reach.target_health import TargetHealthReport
 from netmend.verify.probe import application_probe
 
@@ -40,6 +41,22 @@ def _path_table(title: str, hops: tuple[Hop, ...], names: Mapping[str, str]) -> 
             hop.detail,
         )
     return table
+
+
+def _causes(title: str, causes: Sequence[RootCause], fix_hint: str) -> list[RenderableType]:
+    """The numbered root causes and how to get their fix."""
+    lines: list[RenderableType] = [Text(title, style="bold")]
+    for number, cause in enumerate(causes, start=1):
+        lines.append(
+            Text.assemble(
+                f"  {number}. ",
+                (cause.playbook, "bold cyan"),
+                f" on {cause.resource}: ",
+                cause.summary,
+            )
+        )
+    lines.append(Text(f"  fix: {fix_hint}", style="dim"))
+    return lines
 
 
 def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
@@ -82,21 +99,10 @@ def render_diagnosis(diagnosis: Diagnosis) -> RenderableType:
             )
         )
     if diagnosis.causes:
-        parts.append(Text("root causes, in path order:", style="bold"))
-        for number, cause in enumerate(diagnosis.causes, start=1):
-            parts.append(
-                Text.assemble(
-                    f"  {number}. ",
-                    (cause.playbook, "bold cyan"),
-                    f" on {cause.resource}: ",
-                    cause.summary,
-                )
-            )
-        parts.append(
-            Text(
-                "  fix: the same command with `netmend fix` shows the change as a dry-run diff",
-                style="dim",
-            )
+        parts += _causes(
+            "root causes, in path order:",
+            diagnosis.causes,
+            "the same command with `netmend fix` shows the change as a dry-run diff",
         )
     elif not ev.reachable:
         parts.append(Text("no root-cause playbook applies (see the explanations)", style="bold"))
@@ -164,21 +170,10 @@ def render_target_health(report: TargetHealthReport) -> RenderableType:
     if not report.targets:
         parts.append(Text("no target is registered (or no load balancer uses the group)"))
     if report.causes:
-        parts.append(Text("root causes:", style="bold"))
-        for number, cause in enumerate(report.causes, start=1):
-            parts.append(
-                Text.assemble(
-                    f"  {number}. ",
-                    (cause.playbook, "bold cyan"),
-                    f" on {cause.resource}: ",
-                    cause.summary,
-                )
-            )
-        parts.append(
-            Text(
-                "  fix: `netmend fix --source CLIENT --destination LOAD_BALANCER:PORT`",
-                style="dim",
-            )
+        parts += _causes(
+            "root causes:",
+            report.causes,
+            "`netmend fix --source CLIENT --destination LOAD_BALANCER:PORT`",
         )
     parts.append(Text(BLIND_SPOTS, style="dim"))
     return Group(*parts)
