@@ -191,7 +191,7 @@ def _reads(
             "transit gateway attachments",
             lambda sk, _: read_transit_gateway_attachments(clients, **kw(sk)),
         ),
-        # -- issue 9: the rest of a real account's gateways and addresses ------------
+        # -- the rest of a real account's gateways and addresses
         _part(
             "egress-only internet gateways",
             lambda sk, _: read_egress_only_internet_gateways(clients, **kw(sk)),
@@ -214,7 +214,6 @@ def _reads(
         _part("elastic IPs", lambda sk, _: read_elastic_ips(clients, skipped=sk)),
         _part("VPN gateways", lambda sk, _: read_vpn_gateways(clients, vpc_ids=scope, skipped=sk)),
         _part("VPN connections", lambda sk, _: read_vpn_connections(clients, skipped=sk)),
-        # -- end issue 9 -------------------------------------------------------------
         _part("quotas", lambda sk, _: read_quotas(clients) if quotas else Quotas()),
     ]
 

@@ -75,7 +75,7 @@ class Inventory(BaseModel):
     nat_gateways: tuple[NatGateway, ...] = ()
     peering_connections: tuple[VpcPeeringConnection, ...] = ()
     transit_gateway_attachments: tuple[TransitGatewayAttachment, ...] = ()
-    # -- issue 9: real-account shapes ------------------------------------------------
+    # -- real-account shapes
     egress_only_internet_gateways: tuple[EgressOnlyInternetGateway, ...] = ()
     transit_gateways: tuple[TransitGateway, ...] = ()
     # Read only where transit gateways exist; empty: the gateway's routing is unknown
@@ -86,7 +86,6 @@ class Inventory(BaseModel):
     vpn_gateways: tuple[VpnGateway, ...] = ()
     vpn_connections: tuple[VpnConnection, ...] = ()
     skipped: tuple[SkippedItem, ...] = ()  # describe items that could not be read
-    # -- end issue 9 -----------------------------------------------------------------
     quotas: Quotas = Field(default_factory=Quotas)
     # Elastic Load Balancing v2 (model/balancing.py; the evaluator's hop: reach/balancer/)
     load_balancers: tuple[LoadBalancer, ...] = ()

@@ -308,7 +308,7 @@ class Evaluator:
         ``evaluate`` resolves the ends from the flow; the load-balancer hop
         (reach/balancer/) calls this for each leg, with its nodes as one end.
         """
-        # -- issue 9: skipped items, hairpins, NAT gateways, references across a TGW ----
+        # -- skipped items, hairpins, NAT gateways, references across a TGW
         self._skipped_notes(trace, src, dst)
         if src is not None and flow.destination.public_address and dst is not None:
             return self._hairpin(flow, src, client_ephemeral=client_ephemeral, trace=trace)
@@ -331,7 +331,6 @@ class Evaluator:
             else None
         )
         crosses_tgw = src is not None and dst is not None and self._via_tgw(src, dst)
-        # -- end issue 9 -----------------------------------------------------------------
 
         packet = forward_packet(flow)
         crosses = not (src is not None and dst is not None and src.subnet_id == dst.subnet_id)
@@ -471,7 +470,7 @@ class Evaluator:
         peer_groups = peer.group_ids if peer is not None and unmatched is None else ()
         verdict = check_groups(table, packet, peer_groups)
         direction = _direction(egress)
-        # -- issue 9: service interfaces without groups; groups missing from inventory --
+        # -- service interfaces without groups; groups missing from inventory
         if eni.groups_unknown:
             detail = (
                 f"{eni.network_interface_id} is an {eni.interface_type} interface with no "
@@ -526,7 +525,6 @@ class Evaluator:
         ):
             self._referencing_block(trace, eni, direction, unmatched)
             return verdict
-        # -- end issue 9 -----------------------------------------------------------------
         if verdict.allowed:
             trace.hop(
                 Leg.FORWARD,
@@ -575,7 +573,7 @@ class Evaluator:
         acl_id, compiled = found
         return acl_id, walk(compiled, packet, egress=egress)
 
-    # -- issue 9: real-account steps -------------------------------------------------
+    # -- real-account steps
 
     def _skipped_notes(
         self, trace: Trace, src: NetworkInterface | None, dst: NetworkInterface | None
@@ -663,8 +661,6 @@ class Evaluator:
         self, trace: Trace, nat: NatGateway, src: NetworkInterface, reply: Packet
     ) -> None:
         nat_return(trace, self._subnet_acl_walk, nat, src, reply)
-
-    # -- end issue 9 -----------------------------------------------------------------
 
     def _acl_forward(
         self, trace: Trace, eni: NetworkInterface, packet: Packet, *, egress: bool

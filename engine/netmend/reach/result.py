@@ -41,7 +41,7 @@ class Code(StrEnum):
     ELBV2_LISTENER_PORT_RESTRICTION = "ELBV2_LISTENER_PORT_RESTRICTION"
     ELBV2_LISTENERS_MISMATCH = "ELBV2_LISTENERS_MISMATCH"
     ELBV2_LISTENER_HAS_NO_TG = "ELBV2_LISTENER_HAS_NO_TG"
-    # -- issue 9: real-account shapes ----------------------------------------------------
+    # -- real-account shapes
     UNKNOWN_RESOURCE = "UNKNOWN_RESOURCE"  # a group on the ENI is not in the inventory
     NO_POSSIBLE_DESTINATION = "NO_POSSIBLE_DESTINATION"  # nothing owns the address
     NO_PATH = "NO_PATH"  # the source cannot initiate (egress-only gateway from outside)

@@ -605,7 +605,7 @@ class Router:
         )
         return True
 
-    # -- issue 9 -------------------------------------------------------------------------
+    # -- real-account steps
 
     def _peer_vpcs(self, pcx_id: str) -> tuple[str, ...]:
         pcx = self._inventory.get(pcx_id)
