@@ -34,7 +34,7 @@ from netmend.playbook.params import Params, SgId
 from netmend.playbook.registry import Action, action
 from netmend.playbook.sg.rules import ip_permission
 
-__all__ = ["OVERFLOW_OF_TAG", "CreateGroup", "CreateGroupParams"]
+__all__ = ["OVERFLOW_OF_TAG", "CreateGroup", "CreateGroupParams", "undo_group_creation"]
 
 OVERFLOW_OF_TAG = "netmend:overflow-of"
 _EGRESS = ("RevokeSecurityGroupEgress", "AuthorizeSecurityGroupEgress")
@@ -154,6 +154,22 @@ def _egress_change(
     return change, after
 
 
+def undo_group_creation(action_name: str, change: Change) -> Change | None:
+    """The deletion that undoes ``change`` when it creates a group (else None)."""
+    if change.api != CREATE_GROUP_API or not isinstance(change.after, SecurityGroup):
+        return None
+    return Change(
+        action=action_name,
+        api=DELETE_GROUP_API,
+        resource=change.resource,
+        params={"GroupId": change.resource},
+        kinds=(ChangeKind.REVOCATION,),
+        summary=f"undo: {change.summary}",
+        before=change.after,
+        after=None,
+    )
+
+
 @action(
     "sg.create-group",
     params=CreateGroupParams,
@@ -236,17 +252,9 @@ class CreateGroup(Action[CreateGroupParams]):
         return changes
 
     def invert(self, change: Change) -> Change | None:
-        if change.api == CREATE_GROUP_API and isinstance(change.after, SecurityGroup):
-            return Change(
-                action=self.name,
-                api=DELETE_GROUP_API,
-                resource=change.resource,
-                params={"GroupId": change.resource},
-                kinds=(ChangeKind.REVOCATION,),
-                summary=f"undo: {change.summary}",
-                before=change.after,
-                after=None,
-            )
+        undone = undo_group_creation(self.name, change)
+        if undone is not None:
+            return undone
         if change.api == DELETE_GROUP_API and isinstance(change.before, SecurityGroup):
             return _create(self.name, change.before, f"undo: {change.summary}", ())
         before, after = change.before, change.after

@@ -22,6 +22,7 @@ from netmend.model.created import (
     group_create_params,
 )
 from netmend.model.rules import rule_text
+from netmend.playbook.actions.create_group import undo_group_creation
 from netmend.playbook.context import StepContext
 from netmend.playbook.errors import ProposalRefusedError
 from netmend.playbook.params import Params, SgId
@@ -109,15 +110,4 @@ class DeleteGroup(Action[DeleteGroupParams]):
                 before=None,
                 after=group,
             )
-        if change.api == CREATE_GROUP_API and isinstance(change.after, SecurityGroup):
-            return Change(
-                action=self.name,
-                api=DELETE_GROUP_API,
-                resource=change.resource,
-                params={"GroupId": change.resource},
-                kinds=(ChangeKind.REVOCATION,),
-                summary=f"undo: {change.summary}",
-                before=change.after,
-                after=None,
-            )
-        return None
+        return undo_group_creation(self.name, change)
